@@ -1,0 +1,18 @@
+# Options of the build, all prefixed SPARSEREC_, each with a safe default.
+include(CheckLanguage)
+check_language(CUDA)
+set(_sr_cuda_default OFF)
+if(CMAKE_CUDA_COMPILER)
+  set(_sr_cuda_default ON)
+endif()
+
+option(SPARSEREC_WITH_CUDA "Build the CUDA backend (on when a CUDA toolkit is found)" ${_sr_cuda_default})
+set(SPARSEREC_CUDA_ARCHITECTURES "80;90" CACHE STRING "CUDA architectures to build for (e.g. 90, or 80;90)")
+option(SPARSEREC_WITH_EMU "Build the CUDA kernels over the kernel emulator (the 'emu' device)" ON)
+option(SPARSEREC_WITH_OPENMP "Parallelize the CPU backend with OpenMP" ON)
+option(SPARSEREC_WITH_MPI "Build the MPI communicator" OFF)
+set(SPARSEREC_SANITIZE "" CACHE STRING "Sanitizers for host code: '', 'address,undefined' or 'thread'")
+option(SPARSEREC_KERNELS_ONLY "Build only the kernels and their tests (the sanitizer builds in CI)" OFF)
+option(SPARSEREC_BUILD_TESTS "Build the tests" ON)
+set(SPARSEREC_GTEST_SOURCE "" CACHE PATH "GoogleTest source tree to build when no installed GTest is found")
+set(SPARSEREC_VERSION "0.1.0")

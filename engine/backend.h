@@ -1,0 +1,69 @@
+// The interface between the engine and a compute device. The engine (tensors, the model DSL,
+// trainers) calls only this; it never sees CUDA. Implementations: the CPU reference backend
+// (kernels/cpu/), the CUDA backend (kernels/cuda/) and the same CUDA backend built over the kernel
+// emulator ("emu"). Each op is declared once, here, with its argument struct from kernels/*.h.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "kernels/dense.h"
+#include "kernels/loss.h"
+#include "kernels/optim.h"
+#include "kernels/sparse.h"
+
+namespace sr {
+
+enum class DeviceKind { cpu, cuda, emu };
+
+struct Device {
+  DeviceKind kind = DeviceKind::cpu;
+  int index = 0;
+  std::string str() const;
+  // "auto" (a working GPU, else the CPU), "cpu", "emu" (the CUDA kernels on the emulator), "cuda",
+  // "cuda:N". Throws sr::Error naming the text on anything else.
+  static Device parse(const std::string& text);
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  virtual std::string describe() const = 0;  // e.g. "cuda:0 (NVIDIA H100 80GB HBM3, sm_90)"
+
+  // Memory. allocate throws sr::Error naming the size and what is free when the device is full.
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void release(void* p, size_t bytes) = 0;
+  virtual void upload(void* device_dst, const void* host_src, size_t bytes) = 0;
+  virtual void download(void* host_dst, const void* device_src, size_t bytes) = 0;
+  virtual void copy(void* device_dst, const void* device_src, size_t bytes) = 0;
+  virtual void synchronize() = 0;
+
+  // The ops.
+  virtual void gather(const GatherArgs& a) = 0;
+  virtual void scatter(const ScatterArgs& a, ScatterMode mode) = 0;
+  virtual void sampled_dot(const SampledDotArgs& a) = 0;
+  virtual void gemm(const GemmArgs& a) = 0;
+  virtual void bias_act(const BiasActArgs& a) = 0;
+  virtual void act_backward(const ActBackwardArgs& a) = 0;
+  virtual void col_sum(const ColSumArgs& a) = 0;
+  virtual void axpby(const AxpbyArgs& a) = 0;
+  virtual void dropout(const DropoutArgs& a) = 0;
+  virtual void loss(const LossArgs& a) = 0;
+  virtual void optimizer_update(const OptArgs& a) = 0;
+};
+
+// Number of usable CUDA devices; 0 when built without CUDA or when no GPU or driver works.
+int cuda_device_count();
+bool built_with_cuda();
+
+std::unique_ptr<Backend> make_backend(const Device& d);
+std::unique_ptr<Backend> make_backend(const std::string& spec);
+
+// Implementations (defined in kernels/); make_backend is the way in.
+std::unique_ptr<Backend> make_cpu_backend();
+std::unique_ptr<Backend> make_emu_backend();
+std::unique_ptr<Backend> make_cuda_backend(int device_index);
+
+}  // namespace sr

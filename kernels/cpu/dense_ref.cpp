@@ -1,0 +1,56 @@
+// CPU reference of the dense and elementwise ops (kernels/dense.h).
+#include "kernels/cpu/reference.h"
+
+namespace sr::ref {
+
+void gemm(const GemmArgs& g) {
+#pragma omp parallel for
+  for (int64_t i = 0; i < g.m; ++i) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      float acc = 0.0f;
+      for (int64_t p = 0; p < g.k; ++p) {
+        const float a = g.trans_a ? g.a[p * g.lda + i] : g.a[i * g.lda + p];
+        const float b = g.trans_b ? g.b[j * g.ldb + p] : g.b[p * g.ldb + j];
+        acc += a * b;
+      }
+      float& c = g.c[i * g.ldc + j];
+      c = g.alpha * acc + (g.beta == 0.0f ? 0.0f : g.beta * c);  // beta = 0 ignores NaN in C, as BLAS does
+    }
+  }
+}
+
+void bias_act(const BiasActArgs& b) {
+#pragma omp parallel for
+  for (int64_t r = 0; r < b.rows; ++r)
+    for (int64_t c = 0; c < b.cols; ++c)
+      b.y[r * b.cols + c] = act_forward(b.act, b.x[r * b.cols + c] + (b.bias ? b.bias[c] : 0.0f));
+}
+
+void act_backward(const ActBackwardArgs& a) {
+#pragma omp parallel for
+  for (int64_t i = 0; i < a.n; ++i) a.dx[i] = a.dy[i] * act_derivative_from_output(a.act, a.y[i]);
+}
+
+void col_sum(const ColSumArgs& s) {
+#pragma omp parallel for
+  for (int64_t c = 0; c < s.cols; ++c) {
+    float acc = 0.0f;
+    for (int64_t r = 0; r < s.rows; ++r) acc += s.x[r * s.cols + c];
+    s.out[c] = (s.beta == 0.0f ? 0.0f : s.beta * s.out[c]) + acc;
+  }
+}
+
+void axpby(const AxpbyArgs& a) {
+#pragma omp parallel for
+  for (int64_t i = 0; i < a.n; ++i)
+    a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);
+}
+
+void dropout(const DropoutArgs& d) {
+  const float keep_scale = 1.0f / (1.0f - d.p);
+#pragma omp parallel for
+  for (int64_t i = 0; i < d.n; ++i)
+    d.y[i] = uniform01(d.seed, d.offset + static_cast<uint64_t>(i)) < d.p ? 0.0f : d.x[i] * keep_scale;
+}
+
+}  // namespace sr::ref

@@ -1,0 +1,76 @@
+// CPU reference of the losses (kernels/loss.h) and optimizer updates (kernels/optim.h).
+#include <cmath>
+
+#include "kernels/cpu/reference.h"
+
+namespace sr::ref {
+
+namespace {
+// Numerically stable log(1 + exp(x)).
+float softplus(float x) { return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+}  // namespace
+
+void loss(const LossArgs& l) {
+  double total = 0.0;  // the reference sums in double; kernels are checked against it with a tolerance
+  for (int64_t i = 0; i < l.n; ++i) {
+    const float z = l.z[i], t = l.target[i], w = l.weight ? l.weight[i] : 1.0f;
+    float value, grad;
+    if (l.kind == LossKind::mse) {
+      value = (z - t) * (z - t);
+      grad = 2.0f * (z - t);
+    } else {
+      value = softplus(z) - t * z;
+      grad = 1.0f / (1.0f + std::exp(-z)) - t;
+    }
+    total += static_cast<double>(w) * value;
+    if (l.dz) l.dz[i] = l.scale * w * grad;
+  }
+  if (l.loss_out) l.loss_out[0] = static_cast<float>(l.scale * total);
+}
+
+void optimizer_update(const OptArgs& o) {
+  const float bc1 = 1.0f - std::pow(o.beta1, static_cast<float>(o.step));
+  const float bc2 = 1.0f - std::pow(o.beta2, static_cast<float>(o.step));
+#pragma omp parallel for
+  for (int64_t r = 0; r < o.rows; ++r) {
+    const int64_t row = o.row_ids ? o.row_ids[r] : r;
+    for (int64_t c = 0; c < o.width; ++c) {
+      const int64_t i = row * o.width + c;
+      const float g = o.g[i] + o.weight_decay * o.w[i];
+      switch (o.kind) {
+        case OptKind::sgd:
+          o.s1[i] = o.momentum * o.s1[i] + g;
+          o.w[i] -= o.lr * o.s1[i];
+          break;
+        case OptKind::adam: {
+          o.s1[i] = o.beta1 * o.s1[i] + (1.0f - o.beta1) * g;
+          o.s2[i] = o.beta2 * o.s2[i] + (1.0f - o.beta2) * g * g;
+          const float mhat = o.s1[i] / bc1, vhat = o.s2[i] / bc2;
+          o.w[i] -= o.lr * mhat / (std::sqrt(vhat) + o.eps);
+          break;
+        }
+        case OptKind::adagrad:
+          o.s1[i] += g * g;
+          o.w[i] -= o.lr * g / (std::sqrt(o.s1[i]) + o.eps);
+          break;
+        case OptKind::rprop: {
+          // s1 holds the step size (initialised to lr by the caller), s2 the previous gradient.
+          const float sign_change = g * o.s2[i];
+          float step = o.s1[i], gi = g;
+          if (sign_change > 0.0f) {
+            step = std::fmin(step * o.eta_plus, o.step_max);
+          } else if (sign_change < 0.0f) {
+            step = std::fmax(step * o.eta_minus, o.step_min);
+            gi = 0.0f;  // iRprop−: no move after a sign change, and forget the gradient
+          }
+          o.s1[i] = step;
+          o.s2[i] = gi;
+          o.w[i] -= (gi > 0.0f ? step : (gi < 0.0f ? -step : 0.0f));
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace sr::ref

@@ -1,0 +1,25 @@
+// The CPU reference of every op: plain loops that are obviously correct. They are the spec the
+// CUDA kernels are checked against, and the CPU backend runs them (parallel over independent
+// outputs, which keeps every output's arithmetic in the same order).
+#pragma once
+
+#include "kernels/dense.h"
+#include "kernels/loss.h"
+#include "kernels/optim.h"
+#include "kernels/sparse.h"
+
+namespace sr::ref {
+
+void gather(const GatherArgs& a);
+void scatter(const ScatterArgs& a);  // loops over the CSR's nonzeros in order
+void sampled_dot(const SampledDotArgs& a);
+void gemm(const GemmArgs& a);
+void bias_act(const BiasActArgs& a);
+void act_backward(const ActBackwardArgs& a);
+void col_sum(const ColSumArgs& a);
+void axpby(const AxpbyArgs& a);
+void dropout(const DropoutArgs& a);
+void loss(const LossArgs& a);
+void optimizer_update(const OptArgs& a);
+
+}  // namespace sr::ref

@@ -1,0 +1,56 @@
+// CPU reference of gather, scatter and sampled dot (kernels/sparse.h).
+#include <vector>
+
+#include "kernels/cpu/reference.h"
+
+namespace sr::ref {
+
+void gather(const GatherArgs& g) {
+  const CsrView& a = g.a;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t r = 0; r < a.rows; ++r) {
+    std::vector<float> acc(static_cast<size_t>(g.width), 0.0f);
+    for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
+      const float v = a.val ? a.val[k] : 1.0f;
+      const float* wrow = g.w + static_cast<int64_t>(a.col_idx[k]) * g.width;
+      for (int64_t c = 0; c < g.width; ++c) acc[c] += v * wrow[c];
+    }
+    float* y = g.y + (g.out_rows ? g.out_rows[r] : r) * g.width;
+    for (int64_t c = 0; c < g.width; ++c) {
+      if (g.accumulate) {
+        y[c] += acc[c];
+      } else {
+        y[c] = act_forward(g.act, acc[c] + (g.bias ? g.bias[c] : 0.0f));
+      }
+    }
+  }
+}
+
+void scatter(const ScatterArgs& s) {
+  const CsrView& a = s.a;
+  for (int64_t r = 0; r < a.rows; ++r) {
+    for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
+      const float v = s.vals ? s.vals[k] : 1.0f;
+      float* dw = s.dw + static_cast<int64_t>(a.col_idx[k]) * s.width;
+      const float* d = s.d + r * s.width;
+      for (int64_t c = 0; c < s.width; ++c) dw[c] += v * d[c];
+    }
+  }
+}
+
+void sampled_dot(const SampledDotArgs& s) {
+  const CsrView& p = s.pattern;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t r = 0; r < p.rows; ++r) {
+    const float* h = s.h + r * s.width;
+    for (int32_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) {
+      const int64_t col = p.col_idx[k];
+      const float* v = s.v + col * s.width;
+      float dot = 0.0f;
+      for (int64_t c = 0; c < s.width; ++c) dot += h[c] * v[c];
+      s.z[k] = act_forward(s.act, dot + (s.c ? s.c[col] : 0.0f));
+    }
+  }
+}
+
+}  // namespace sr::ref

@@ -1,0 +1,220 @@
+// The CUDA backend: a per-device context (stream, caching allocator, cuBLAS and cuSPARSE handles)
+// owned by the backend object and passed to nobody else: there is no global GPU state. Built
+// twice (runtime.h): for the GPU, and over the kernel emulator, where memory is plain host memory
+// (so AddressSanitizer sees every access) and GEMM is answered by the CPU BLAS.
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "engine/backend.h"
+#include "kernels/cuda/kernels.h"
+
+#if defined(SPARSEREC_EMU)
+#include "kernels/cpu/blas_gemm.h"
+#else
+#include <cublas_v2.h>
+#include <cusparse.h>
+
+#define SR_CUBLAS_CHECK(call)                                                                     \
+  do {                                                                                            \
+    const cublasStatus_t sr_st_ = (call);                                                         \
+    if (sr_st_ != CUBLAS_STATUS_SUCCESS)                                                          \
+      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": cuBLAS status ", static_cast<int>(sr_st_)); \
+  } while (0)
+#define SR_CUSPARSE_CHECK(call)                                                                   \
+  do {                                                                                            \
+    const cusparseStatus_t sr_st_ = (call);                                                       \
+    if (sr_st_ != CUSPARSE_STATUS_SUCCESS)                                                        \
+      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cusparseGetErrorString(sr_st_)); \
+  } while (0)
+#endif
+
+namespace sr::SR_KERNEL_NS {
+namespace {
+
+#if !defined(SPARSEREC_EMU)
+// Keeps freed device blocks by size and hands them out again: cudaMalloc/cudaFree synchronize the
+// device and cost far more than a training step's kernels. Sizes round up to 512 bytes.
+class CachingAllocator {
+ public:
+  explicit CachingAllocator(int device) : device_(device) {}
+  ~CachingAllocator() { release_cached(); }
+  void* allocate(size_t bytes) {
+    const size_t size = round(bytes);
+    auto it = free_.find(size);
+    if (it != free_.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      return p;
+    }
+    void* p = nullptr;
+    if (cudaMalloc(&p, size) != cudaSuccess) {
+      (void)cudaGetLastError();  // clear the sticky-free error, drop the cache and try once more
+      release_cached();
+      if (cudaMalloc(&p, size) != cudaSuccess) {
+        (void)cudaGetLastError();
+        size_t free_b = 0, total_b = 0;
+        cudaMemGetInfo(&free_b, &total_b);
+        throw error("cuda:", device_, ": out of device memory allocating ", bytes, " bytes (", free_b >> 20,
+                    " MiB free of ", total_b >> 20, " MiB)");
+      }
+    }
+    return p;
+  }
+  void release(void* p, size_t bytes) {
+    if (p) free_[round(bytes)].push_back(p);
+  }
+
+ private:
+  static size_t round(size_t b) { return b == 0 ? 512 : (b + 511) / 512 * 512; }
+  void release_cached() {
+    for (auto& [size, list] : free_)
+      for (void* p : list) cudaFree(p);
+    free_.clear();
+  }
+  int device_;
+  std::map<size_t, std::vector<void*>> free_;
+};
+#endif
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(int device) : device_(device) {
+#if !defined(SPARSEREC_EMU)
+    SR_CUDA_CHECK(cudaSetDevice(device_));
+    SR_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    SR_CUBLAS_CHECK(cublasCreate(&cublas_));
+    SR_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+    SR_CUSPARSE_CHECK(cusparseCreate(&cusparse_));
+    SR_CUSPARSE_CHECK(cusparseSetStream(cusparse_, stream_));
+    cudaDeviceProp prop{};
+    SR_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
+    description_ = "cuda:" + std::to_string(device_) + " (" + prop.name + ", sm_" + std::to_string(prop.major) +
+                   std::to_string(prop.minor) + ")";
+    allocator_ = std::make_unique<CachingAllocator>(device_);
+#else
+    description_ = "emu (CUDA kernels on the kernel emulator)";
+#endif
+    loss_scratch_ = static_cast<float*>(allocate(loss_scratch_floats(0) * sizeof(float)));
+  }
+
+  ~CudaBackend() override {
+    release(loss_scratch_, loss_scratch_floats(0) * sizeof(float));
+#if !defined(SPARSEREC_EMU)
+    // Destructors must not throw: errors here are ignored, the process is tearing the context down.
+    cudaSetDevice(device_);
+    cudaStreamSynchronize(stream_);
+    allocator_.reset();
+    cusparseDestroy(cusparse_);
+    cublasDestroy(cublas_);
+    cudaStreamDestroy(stream_);
+#endif
+  }
+
+  Device device() const override {
+#if defined(SPARSEREC_EMU)
+    return {DeviceKind::emu, 0};
+#else
+    return {DeviceKind::cuda, device_};
+#endif
+  }
+  std::string describe() const override { return description_; }
+
+  void* allocate(size_t bytes) override {
+#if defined(SPARSEREC_EMU)
+    void* p = std::malloc(bytes == 0 ? 1 : bytes);
+    if (!p) throw error("emu: out of memory allocating ", bytes, " bytes");
+    return p;
+#else
+    return allocator_->allocate(bytes);
+#endif
+  }
+  void release(void* p, size_t bytes) override {
+#if defined(SPARSEREC_EMU)
+    (void)bytes;
+    std::free(p);
+#else
+    allocator_->release(p, bytes);
+#endif
+  }
+  void upload(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 1); }
+  void download(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 2); }
+  void copy(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 3); }
+  void synchronize() override {
+#if !defined(SPARSEREC_EMU)
+    SR_CUDA_CHECK(cudaStreamSynchronize(stream_));
+#endif
+  }
+
+  void gather(const GatherArgs& a) override { SR_KERNEL_NS::gather(a, stream_); }
+  void scatter(const ScatterArgs& a, ScatterMode m) override { SR_KERNEL_NS::scatter(a, m, stream_); }
+  void sampled_dot(const SampledDotArgs& a) override { SR_KERNEL_NS::sampled_dot(a, stream_); }
+  void gemm(const GemmArgs& g) override {
+#if defined(SPARSEREC_EMU)
+    cpu_blas_gemm(g);
+#else
+    if (g.m == 0 || g.n == 0) return;
+    // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
+    SR_CUBLAS_CHECK(cublasSgemm(cublas_, g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), &g.alpha, g.b,
+                                static_cast<int>(g.ldb), g.a, static_cast<int>(g.lda), &g.beta, g.c,
+                                static_cast<int>(g.ldc)));
+#endif
+  }
+  void bias_act(const BiasActArgs& a) override { SR_KERNEL_NS::bias_act(a, stream_); }
+  void act_backward(const ActBackwardArgs& a) override { SR_KERNEL_NS::act_backward(a, stream_); }
+  void col_sum(const ColSumArgs& a) override { SR_KERNEL_NS::col_sum(a, stream_); }
+  void axpby(const AxpbyArgs& a) override { SR_KERNEL_NS::axpby(a, stream_); }
+  void dropout(const DropoutArgs& a) override { SR_KERNEL_NS::dropout(a, stream_); }
+  void loss(const LossArgs& a) override { SR_KERNEL_NS::loss(a, loss_scratch_, stream_); }
+  void optimizer_update(const OptArgs& a) override { SR_KERNEL_NS::optimizer_update(a, stream_); }
+
+ private:
+  // direction: 1 host→device, 2 device→host, 3 device→device. Downloads wait for the stream so the
+  // host sees the result.
+  void copy_kind(void* dst, const void* src, size_t n, int direction) {
+    if (n == 0) return;
+#if defined(SPARSEREC_EMU)
+    (void)direction;
+    std::memmove(dst, src, n);
+#else
+    const cudaMemcpyKind kind = direction == 1 ? cudaMemcpyHostToDevice
+                                : direction == 2 ? cudaMemcpyDeviceToHost
+                                                 : cudaMemcpyDeviceToDevice;
+    SR_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, kind, stream_));
+    if (direction != 3) SR_CUDA_CHECK(cudaStreamSynchronize(stream_));
+#endif
+  }
+
+  int device_ = 0;
+  cudaStream_t stream_ = nullptr;
+  std::string description_;
+  float* loss_scratch_ = nullptr;
+#if !defined(SPARSEREC_EMU)
+  cublasHandle_t cublas_ = nullptr;
+  cusparseHandle_t cusparse_ = nullptr;
+  std::unique_ptr<CachingAllocator> allocator_;
+#endif
+};
+
+}  // namespace
+}  // namespace sr::SR_KERNEL_NS
+
+namespace sr {
+#if defined(SPARSEREC_EMU)
+std::unique_ptr<Backend> make_emu_backend() { return std::make_unique<cuda_emu::CudaBackend>(0); }
+#else
+std::unique_ptr<Backend> make_cuda_backend(int device_index) { return std::make_unique<cuda::CudaBackend>(device_index); }
+bool built_with_cuda() { return true; }
+int cuda_device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    (void)cudaGetLastError();  // no driver or no GPU: that is "zero devices", not an error
+    return 0;
+  }
+  return n;
+}
+#endif
+}  // namespace sr

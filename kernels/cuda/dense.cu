@@ -1,0 +1,71 @@
+// CUDA kernels of the elementwise ops and column sums (kernels/dense.h). Reference:
+// kernels/cpu/dense_ref.cpp. GEMM is cuBLAS's (see cuda_backend.cu).
+#include "kernels/cuda/kernels.h"
+#include "kernels/cuda/launch.h"
+
+namespace sr::SR_KERNEL_NS {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int64_t kMaxBlocks = 4096;  // grid-stride loops cover the rest
+
+unsigned elementwise_blocks(int64_t n) {
+  const unsigned b = blocks_for(n, kThreads);
+  return b < kMaxBlocks ? b : static_cast<unsigned>(kMaxBlocks);
+}
+
+__global__ void bias_act_kernel(BiasActArgs a) {
+  const int64_t n = a.rows * a.cols;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    a.y[i] = act_forward(a.act, a.x[i] + (a.bias ? a.bias[i % a.cols] : 0.0f));
+}
+
+__global__ void act_backward_kernel(ActBackwardArgs a) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    a.dx[i] = a.dy[i] * act_derivative_from_output(a.act, a.y[i]);
+}
+
+__global__ void axpby_kernel(AxpbyArgs a) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);
+}
+
+__global__ void dropout_kernel(DropoutArgs d) {
+  const float keep_scale = 1.0f / (1.0f - d.p);
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < d.n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    d.y[i] = uniform01(d.seed, d.offset + static_cast<uint64_t>(i)) < d.p ? 0.0f : d.x[i] * keep_scale;
+}
+
+// One thread per column walks the rows in order: neighbouring threads read neighbouring
+// addresses (coalesced) and each sum has the reference's order.
+__global__ void col_sum_kernel(ColSumArgs s) {
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (c >= s.cols) return;
+  float acc = 0.0f;
+  for (int64_t r = 0; r < s.rows; ++r) acc += s.x[r * s.cols + c];
+  s.out[c] = (s.beta == 0.0f ? 0.0f : s.beta * s.out[c]) + acc;
+}
+
+}  // namespace
+
+void bias_act(const BiasActArgs& a, cudaStream_t s) {
+  launch("bias_act_kernel", bias_act_kernel, elementwise_blocks(a.rows * a.cols), kThreads, 0, s, a);
+}
+void act_backward(const ActBackwardArgs& a, cudaStream_t s) {
+  launch("act_backward_kernel", act_backward_kernel, elementwise_blocks(a.n), kThreads, 0, s, a);
+}
+void axpby(const AxpbyArgs& a, cudaStream_t s) {
+  launch("axpby_kernel", axpby_kernel, elementwise_blocks(a.n), kThreads, 0, s, a);
+}
+void dropout(const DropoutArgs& a, cudaStream_t s) {
+  launch("dropout_kernel", dropout_kernel, elementwise_blocks(a.n), kThreads, 0, s, a);
+}
+void col_sum(const ColSumArgs& a, cudaStream_t s) {
+  launch("col_sum_kernel", col_sum_kernel, blocks_for(a.cols, kThreads), kThreads, 0, s, a);
+}
+
+}  // namespace sr::SR_KERNEL_NS

@@ -1,0 +1,37 @@
+// The project's one way to launch a kernel. Kernel files never write <<< >>>: they call
+// sr::SR_KERNEL_NS::launch, which is the triple-chevron launch plus an error check on a GPU build
+// and a run on host threads on the emulator build, so every file under kernels/cuda/ compiles
+// unchanged both ways.
+#pragma once
+
+#include <utility>
+
+#include "kernels/cuda/runtime.h"
+
+namespace sr::SR_KERNEL_NS {
+
+// `name` must be the kernel function's name: the emulator reports errors under it, and the
+// coverage test matches it against the __global__ functions defined in kernels/cuda/.
+// A grid with no blocks is no work and launches nothing (CUDA would reject it).
+template <class... KArgs, class... Args>
+void launch(const char* name, void (*kernel)(KArgs...), dim3 grid, dim3 block, size_t dynamic_shared,
+            cudaStream_t stream, Args&&... args) {
+  static_assert(sizeof...(KArgs) == sizeof...(Args), "wrong number of kernel arguments");
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;
+#if defined(SPARSEREC_EMU)
+  (void)stream;
+  ::emu::launch(name, grid, block, dynamic_shared, [&] { kernel(static_cast<KArgs>(args)...); });
+#else
+  kernel<<<grid, block, dynamic_shared, stream>>>(static_cast<KArgs>(args)...);
+  const cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) throw ::sr::error("launch of kernel '", name, "': ", cudaGetErrorString(err));
+#endif
+}
+
+// Blocks needed to cover n items with `per_block` items each, clamped to the grid's x limit.
+inline unsigned blocks_for(int64_t n, int64_t per_block) {
+  const int64_t b = (n + per_block - 1) / per_block;
+  return static_cast<unsigned>(b < 2147483647 ? b : 2147483647);
+}
+
+}  // namespace sr::SR_KERNEL_NS

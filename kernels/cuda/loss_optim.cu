@@ -1,0 +1,118 @@
+// CUDA kernels of the losses (kernels/loss.h) and optimizer updates (kernels/optim.h). Reference:
+// kernels/cpu/loss_optim_ref.cpp.
+#include "kernels/cuda/kernels.h"
+#include "kernels/cuda/launch.h"
+
+namespace sr::SR_KERNEL_NS {
+namespace {
+
+constexpr int kLossThreads = 256;
+constexpr int kLossBlocks = 256;  // partial sums; a second one-block pass adds them in order
+constexpr int kOptThreads = 256;
+
+__device__ __forceinline__ float softplus(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+
+// Block-wide sum through shared memory; every thread of the block must call it.
+__device__ float block_sum(float v) {
+  SR_DYNAMIC_SHARED(float, partial);
+  partial[threadIdx.x] = v;
+  __syncthreads();
+  for (unsigned stride = blockDim.x / 2; stride > 0; stride >>= 1) {
+    if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+    __syncthreads();
+  }
+  return partial[0];
+}
+
+// Stage 1: each block writes the sum of its grid-stride share to partial[blockIdx.x].
+__global__ void loss_partial_kernel(LossArgs l, float* partial) {
+  float acc = 0.0f;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < l.n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const float z = l.z[i], t = l.target[i], w = l.weight ? l.weight[i] : 1.0f;
+    float value, grad;
+    if (l.kind == LossKind::mse) {
+      value = (z - t) * (z - t);
+      grad = 2.0f * (z - t);
+    } else {
+      value = softplus(z) - t * z;
+      grad = 1.0f / (1.0f + expf(-z)) - t;
+    }
+    acc += w * value;
+    if (l.dz) l.dz[i] = l.scale * w * grad;
+  }
+  const float total = block_sum(acc);
+  if (threadIdx.x == 0) partial[blockIdx.x] = total;
+}
+
+// Stage 2: one block adds the partial sums (a fixed tree: the loss is the same run to run).
+__global__ void loss_final_kernel(const float* partial, int n, float scale, float* out) {
+  float acc = 0.0f;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) acc += partial[i];
+  const float total = block_sum(acc);
+  if (threadIdx.x == 0) out[0] = scale * total;
+}
+
+__global__ void optimizer_kernel(OptArgs o, float bc1, float bc2) {
+  const int64_t n = o.rows * o.width;
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n;
+       e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t r = e / o.width, c = e % o.width;
+    const int64_t i = (o.row_ids ? static_cast<int64_t>(o.row_ids[r]) : r) * o.width + c;
+    const float g = o.g[i] + o.weight_decay * o.w[i];
+    switch (o.kind) {
+      case OptKind::sgd:
+        o.s1[i] = o.momentum * o.s1[i] + g;
+        o.w[i] -= o.lr * o.s1[i];
+        break;
+      case OptKind::adam: {
+        o.s1[i] = o.beta1 * o.s1[i] + (1.0f - o.beta1) * g;
+        o.s2[i] = o.beta2 * o.s2[i] + (1.0f - o.beta2) * g * g;
+        o.w[i] -= o.lr * (o.s1[i] / bc1) / (sqrtf(o.s2[i] / bc2) + o.eps);
+        break;
+      }
+      case OptKind::adagrad:
+        o.s1[i] += g * g;
+        o.w[i] -= o.lr * g / (sqrtf(o.s1[i]) + o.eps);
+        break;
+      case OptKind::rprop: {
+        const float sign_change = g * o.s2[i];
+        float step = o.s1[i], gi = g;
+        if (sign_change > 0.0f) {
+          step = fminf(step * o.eta_plus, o.step_max);
+        } else if (sign_change < 0.0f) {
+          step = fmaxf(step * o.eta_minus, o.step_min);
+          gi = 0.0f;
+        }
+        o.s1[i] = step;
+        o.s2[i] = gi;
+        o.w[i] -= (gi > 0.0f ? step : (gi < 0.0f ? -step : 0.0f));
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int64_t loss_scratch_floats(int64_t) { return kLossBlocks; }
+
+void loss(const LossArgs& l, float* scratch, cudaStream_t s) {
+  const unsigned needed = blocks_for(l.n > 0 ? l.n : 1, kLossThreads);  // one block even for n = 0: the loss is 0
+  const unsigned blocks = needed < kLossBlocks ? needed : kLossBlocks;
+  const size_t smem = kLossThreads * sizeof(float);
+  launch("loss_partial_kernel", loss_partial_kernel, blocks, kLossThreads, smem, s, l, scratch);
+  if (l.loss_out)
+    launch("loss_final_kernel", loss_final_kernel, 1, kLossThreads, smem, s, static_cast<const float*>(scratch),
+           static_cast<int>(blocks), l.scale, l.loss_out);
+}
+
+void optimizer_update(const OptArgs& o, cudaStream_t s) {
+  const float bc1 = 1.0f - powf(o.beta1, static_cast<float>(o.step));
+  const float bc2 = 1.0f - powf(o.beta2, static_cast<float>(o.step));
+  unsigned blocks = blocks_for(o.rows * o.width, kOptThreads);
+  if (blocks > 4096) blocks = 4096;
+  launch("optimizer_kernel", optimizer_kernel, blocks, kOptThreads, 0, s, o, bc1, bc2);
+}
+
+}  // namespace sr::SR_KERNEL_NS

@@ -1,0 +1,36 @@
+// The one place that decides whether kernels/cuda/ is compiled for a real GPU (nvcc, CUDA runtime)
+// or for the kernel emulator (host compiler, kernels/emu/). Kernel bodies are the same text either
+// way; only the names below differ. Each build lives in its own namespace, SR_KERNEL_NS, so the
+// GPU build and the emulator build link into one program side by side.
+#pragma once
+
+#if defined(SPARSEREC_EMU)
+#include "kernels/emu/emu.h"
+#define SR_KERNEL_NS cuda_emu
+namespace sr::cuda_emu {
+using namespace ::emu;  // the CUDA language and runtime names, answered by the emulator
+}
+// Dynamic shared memory of the running block (a fresh, poisoned allocation per block on the emulator).
+#define SR_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(::emu::dynamic_shared())
+#else
+#include <cuda_runtime.h>
+#define SR_KERNEL_NS cuda
+#define SR_DYNAMIC_SHARED(T, name)                          \
+  extern __shared__ __align__(16) unsigned char sr_smem_[]; \
+  T* name = reinterpret_cast<T*>(sr_smem_)
+#endif
+
+#include "engine/error.h"
+
+// Every CUDA runtime call is checked: the message names the call, the file and the line.
+#define SR_CUDA_CHECK(call)                                                                   \
+  do {                                                                                        \
+    const cudaError_t sr_err_ = (call);                                                       \
+    if (sr_err_ != cudaSuccess)                                                               \
+      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cudaGetErrorString(sr_err_)); \
+  } while (0)
+
+namespace sr::SR_KERNEL_NS {
+constexpr unsigned kFullMask = 0xffffffffu;
+constexpr int kWarp = 32;
+}  // namespace sr::SR_KERNEL_NS

@@ -1,0 +1,317 @@
+// Every op on every backend against the CPU reference (kernels/cpu/), on fresh random inputs of
+// awkward shapes: an empty batch, empty rows, one row holding every column, column ids at the top
+// of a large range, widths of 1 and not a multiple of 32, widths over one warp pass. Outputs are
+// poisoned with NaN before each op. Suites: Cpu/… (the CPU backend), Emu/… (the CUDA kernels on
+// the emulator), Gpu/… (the CUDA kernels on a GPU; skipped, visibly, without one).
+#include <gtest/gtest.h>
+
+#include <tuple>
+
+#include "kernels/cpu/reference.h"
+#include "tests/test_util.h"
+
+namespace sr::test {
+namespace {
+
+// Tolerances for float32 sums of up to a few thousand terms taken in different orders.
+constexpr float kAtol = 1e-5f;
+constexpr float kRtol = 1e-4f;
+
+struct SparseCase {
+  CsrShape shape;
+  int64_t width;
+};
+
+const SparseCase kSparseCases[] = {
+    {{"empty_batch", 0, 50, 0.1}, 8},
+    {{"sparse", 37, 1000, 0.05}, 70},
+    {{"one_long_row", 5, 300, 0.0, true}, 33},
+    {{"top_columns", 24, 40009, 0.3, false, true}, 129},
+    {{"wide", 9, 200, 0.1}, 1000},
+    {{"width1", 50, 500, 0.02}, 1},
+    {{"no_empty_rows", 70, 64, 0.2, false, false, false}, 32},
+};
+
+using Param = std::tuple<std::string, int>;
+
+std::string param_name(const ::testing::TestParamInfo<Param>& info) {
+  const SparseCase& c = kSparseCases[std::get<1>(info.param)];
+  return std::string(c.shape.name) + "_" + std::to_string(c.shape.rows) + "x" + std::to_string(c.shape.cols) +
+         "_w" + std::to_string(c.width);
+}
+
+class SparseParity : public ::testing::TestWithParam<Param> {
+ protected:
+  void SetUp() override {
+    std::string reason;
+    be_ = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
+    if (!be_) GTEST_SKIP() << reason;
+    c_ = kSparseCases[std::get<1>(GetParam())];
+    rng_.seed(test_seed() ^ (std::hash<std::string>()(::testing::UnitTest::GetInstance()->current_test_info()->name())));
+  }
+  std::unique_ptr<Backend> be_;
+  SparseCase c_;
+  std::mt19937_64 rng_;
+};
+
+TEST_P(SparseParity, GatherWithBiasAndActivation) {
+  for (bool one_hot : {false, true}) {
+    const HostCsr a = random_csr(c_.shape, rng_, !one_hot);
+    const auto w = random_vector(a.cols * c_.width, rng_);
+    const auto bias = random_vector(c_.width, rng_);
+    for (Act act : {Act::identity, Act::sigmoid, Act::relu, Act::tanh}) {
+      std::vector<float> ref(a.rows * c_.width);
+      GatherArgs g{};
+      DeviceCsr da(*be_, a);
+      DeviceBuffer<float> dw(*be_, w), db(*be_, bias), dy(*be_, ref.size());
+      dy.poison();
+      g.a = {a.row_ptr.data(), a.col_idx.data(), one_hot ? nullptr : a.val.data(), a.rows, a.cols, a.nnz()};
+      g.w = w.data(), g.width = c_.width, g.bias = bias.data(), g.act = act, g.y = ref.data();
+      ref::gather(g);
+      g.a = da.view(!one_hot), g.w = dw.get(), g.bias = db.get(), g.y = dy.get();
+      be_->gather(g);
+      EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol)) << "act " << static_cast<int>(act) << " one_hot " << one_hot;
+    }
+  }
+}
+
+TEST_P(SparseParity, GatherAccumulatesIntoListedRows) {
+  const HostCsr a = random_csr(c_.shape, rng_);
+  const auto w = random_vector(a.cols * c_.width, rng_);
+  const int64_t out_rows_total = 2 * a.rows + 1;
+  std::vector<int32_t> out_rows(a.rows);
+  for (int64_t r = 0; r < a.rows; ++r) out_rows[r] = static_cast<int32_t>(2 * (a.rows - 1 - r) + 1);  // reversed, spread
+  auto ref = random_vector(out_rows_total * c_.width, rng_);
+  DeviceCsr da(*be_, a);
+  DeviceBuffer<float> dw(*be_, w), dy(*be_, ref);
+  DeviceBuffer<int32_t> dout(*be_, out_rows);
+  GatherArgs g{};
+  g.a = {a.row_ptr.data(), a.col_idx.data(), a.val.data(), a.rows, a.cols, a.nnz()};
+  g.w = w.data(), g.width = c_.width, g.accumulate = true, g.out_rows = out_rows.data(), g.y = ref.data();
+  ref::gather(g);
+  g.a = da.view(), g.w = dw.get(), g.out_rows = dout.get(), g.y = dy.get();
+  be_->gather(g);
+  EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol));
+}
+
+void check_scatter(Backend& be, const SparseCase& c, std::mt19937_64& rng, ScatterMode mode) {
+  const HostCsr a = random_csr(c.shape, rng);
+  const auto d = random_vector(a.rows * c.width, rng);
+  const auto vals = random_vector(a.nnz(), rng);  // e.g. a gradient of sparse scores
+  auto ref = random_vector(a.cols * c.width, rng);  // scatter adds: start from arbitrary values
+  const auto start = ref;
+  DeviceCsr da(be, a);
+  DeviceBuffer<float> dd(be, d), dvals(be, vals), ddw(be, ref);
+  ScatterArgs s{};
+  s.a = {a.row_ptr.data(), a.col_idx.data(), nullptr, a.rows, a.cols, a.nnz()};
+  s.vals = vals.data(), s.d = d.data(), s.width = c.width, s.dw = ref.data();
+  ref::scatter(s);
+  s.a = da.view(false), s.at = da.touched_view(), s.vals = dvals.get(), s.d = dd.get(), s.dw = ddw.get();
+  be.scatter(s, mode);
+  const auto got = ddw.download();
+  EXPECT_TRUE(all_close(ref, got, kAtol, kRtol));
+  // Rows no nonzero touches are left exactly as they were.
+  std::vector<bool> touched(a.cols, false);
+  for (int32_t col : a.col_idx) touched[col] = true;
+  for (int64_t j = 0; j < a.cols; ++j) {
+    if (touched[j]) continue;
+    for (int64_t x = 0; x < c.width; ++x) ASSERT_EQ(got[j * c.width + x], start[j * c.width + x]) << "row " << j;
+  }
+  if (mode == ScatterMode::deterministic) {
+    ddw.upload(start);
+    be.scatter(s, mode);
+    EXPECT_EQ(got, ddw.download()) << "deterministic scatter differs between two runs";
+  }
+}
+
+TEST_P(SparseParity, ScatterDeterministic) { check_scatter(*be_, c_, rng_, ScatterMode::deterministic); }
+TEST_P(SparseParity, ScatterAtomic) { check_scatter(*be_, c_, rng_, ScatterMode::atomic); }
+
+TEST_P(SparseParity, SampledDot) {
+  const HostCsr p = random_csr(c_.shape, rng_, false);
+  const auto h = random_vector(p.rows * c_.width, rng_);
+  const auto v = random_vector(p.cols * c_.width, rng_);
+  const auto bias = random_vector(p.cols, rng_);
+  for (Act act : {Act::identity, Act::sigmoid}) {
+    std::vector<float> ref(p.nnz());
+    DeviceCsr dp(*be_, p);
+    DeviceBuffer<float> dh(*be_, h), dv(*be_, v), dc(*be_, bias), dz(*be_, ref.size());
+    dz.poison();
+    SampledDotArgs s{};
+    s.pattern = {p.row_ptr.data(), p.col_idx.data(), nullptr, p.rows, p.cols, p.nnz()};
+    s.h = h.data(), s.v = v.data(), s.width = c_.width, s.c = bias.data(), s.act = act, s.z = ref.data();
+    ref::sampled_dot(s);
+    s.pattern = dp.view(false), s.h = dh.get(), s.v = dv.get(), s.c = dc.get(), s.z = dz.get();
+    be_->sampled_dot(s);
+    EXPECT_TRUE(all_close(ref, dz.download(), kAtol, kRtol)) << "act " << static_cast<int>(act);
+  }
+}
+
+std::vector<int> all_sparse_cases() {
+  std::vector<int> v;
+  for (size_t i = 0; i < std::size(kSparseCases); ++i) v.push_back(static_cast<int>(i));
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cpu, SparseParity, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(all_sparse_cases())),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Emu, SparseParity, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(all_sparse_cases())),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Gpu, SparseParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_sparse_cases())),
+                         param_name);
+
+// ---- dense, elementwise, loss and optimizer ops -------------------------------------------------
+
+struct DenseCase {
+  const char* name;
+  int64_t rows, cols;
+};
+const DenseCase kDenseCases[] = {{"empty", 0, 7}, {"one", 1, 1}, {"odd", 37, 45}, {"tall", 1031, 3}, {"wide", 3, 1100}};
+
+std::string dense_name(const ::testing::TestParamInfo<Param>& info) {
+  const DenseCase& c = kDenseCases[std::get<1>(info.param)];
+  return std::string(c.name) + "_" + std::to_string(c.rows) + "x" + std::to_string(c.cols);
+}
+
+class DenseParity : public ::testing::TestWithParam<Param> {
+ protected:
+  void SetUp() override {
+    std::string reason;
+    be_ = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
+    if (!be_) GTEST_SKIP() << reason;
+    c_ = kDenseCases[std::get<1>(GetParam())];
+    rng_.seed(test_seed() ^ (std::hash<std::string>()(::testing::UnitTest::GetInstance()->current_test_info()->name())));
+  }
+  std::unique_ptr<Backend> be_;
+  DenseCase c_;
+  std::mt19937_64 rng_;
+};
+
+TEST_P(DenseParity, Gemm) {
+  const int64_t m = c_.rows, n = c_.cols, k = (c_.rows * 7 + c_.cols) % 53;  // k = 0 for the empty case
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      const auto a = random_vector(m * k, rng_), b = random_vector(k * n, rng_);
+      auto ref = random_vector(m * n, rng_);
+      DeviceBuffer<float> da(*be_, a), db(*be_, b), dc(*be_, ref);
+      GemmArgs g{ta, tb, m, n, k, 0.75f, 0.5f, a.data(), ta ? m : k, b.data(), tb ? k : n, ref.data(), n};
+      ref::gemm(g);
+      g.a = da.get(), g.b = db.get(), g.c = dc.get();
+      be_->gemm(g);
+      EXPECT_TRUE(all_close(ref, dc.download(), kAtol, kRtol)) << "trans_a " << ta << " trans_b " << tb;
+    }
+  }
+}
+
+TEST_P(DenseParity, ElementwiseOps) {
+  const int64_t n = c_.rows * c_.cols;
+  const auto x = random_vector(n, rng_, -3.0f, 3.0f), bias = random_vector(c_.cols, rng_);
+  for (Act act : {Act::identity, Act::sigmoid, Act::relu, Act::tanh}) {
+    std::vector<float> ref(n);
+    DeviceBuffer<float> dx(*be_, x), db(*be_, bias), dy(*be_, n);
+    dy.poison();
+    BiasActArgs a{c_.rows, c_.cols, x.data(), bias.data(), act, ref.data()};
+    ref::bias_act(a);
+    a.x = dx.get(), a.bias = db.get(), a.y = dy.get();
+    be_->bias_act(a);
+    EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol)) << "bias_act " << static_cast<int>(act);
+
+    const auto dyv = random_vector(n, rng_);
+    std::vector<float> ref_dx(n);
+    DeviceBuffer<float> ddy(*be_, dyv), ddx(*be_, n);
+    ddx.poison();
+    ActBackwardArgs b{n, ref.data(), dyv.data(), act, ref_dx.data()};
+    ref::act_backward(b);
+    b.y = dy.get(), b.dy = ddy.get(), b.dx = ddx.get();
+    be_->act_backward(b);
+    EXPECT_TRUE(all_close(ref_dx, ddx.download(), kAtol, kRtol)) << "act_backward " << static_cast<int>(act);
+  }
+  {
+    auto ref = random_vector(c_.cols, rng_);
+    DeviceBuffer<float> dx(*be_, x), dout(*be_, ref);
+    ColSumArgs s{c_.rows, c_.cols, x.data(), 0.5f, ref.data()};
+    ref::col_sum(s);
+    s.x = dx.get(), s.out = dout.get();
+    be_->col_sum(s);
+    EXPECT_TRUE(all_close(ref, dout.download(), kAtol, kRtol)) << "col_sum";
+  }
+  {
+    auto ref = random_vector(n, rng_);
+    DeviceBuffer<float> dx(*be_, x), dy(*be_, ref);
+    AxpbyArgs s{n, -1.5f, x.data(), 0.25f, ref.data()};
+    ref::axpby(s);
+    s.x = dx.get(), s.y = dy.get();
+    be_->axpby(s);
+    EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol)) << "axpby";
+  }
+  {
+    std::vector<float> ref(n);
+    DeviceBuffer<float> dx(*be_, x), dy(*be_, n);
+    dy.poison();
+    DropoutArgs d{n, 0.3f, 1234u, 99u, x.data(), ref.data()};
+    ref::dropout(d);
+    d.x = dx.get(), d.y = dy.get();
+    be_->dropout(d);
+    EXPECT_TRUE(all_close(ref, dy.download(), 0.0f, 1e-6f)) << "dropout: the same mask on every backend";
+  }
+}
+
+TEST_P(DenseParity, Losses) {
+  const int64_t n = c_.rows * c_.cols;
+  const auto z = random_vector(n, rng_, -4.0f, 4.0f), w = random_vector(n, rng_, 0.0f, 2.0f);
+  for (LossKind kind : {LossKind::mse, LossKind::bce_logits}) {
+    auto t = random_vector(n, rng_, 0.0f, 1.0f);
+    std::vector<float> ref_dz(n), ref_loss(1);
+    DeviceBuffer<float> dzv(*be_, z), dt(*be_, t), dw(*be_, w), ddz(*be_, n), dl(*be_, 1);
+    ddz.poison();
+    dl.poison();
+    LossArgs l{kind, n, z.data(), t.data(), w.data(), 0.5f, ref_dz.data(), ref_loss.data()};
+    ref::loss(l);
+    l.z = dzv.get(), l.target = dt.get(), l.weight = dw.get(), l.dz = ddz.get(), l.loss_out = dl.get();
+    be_->loss(l);
+    EXPECT_TRUE(all_close(ref_dz, ddz.download(), kAtol, kRtol)) << "loss gradient " << static_cast<int>(kind);
+    EXPECT_TRUE(all_close(ref_loss, dl.download(), 1e-4f, 1e-4f)) << "loss value " << static_cast<int>(kind);
+  }
+}
+
+TEST_P(DenseParity, OptimizerUpdates) {
+  const int64_t n = c_.rows * c_.cols;
+  std::vector<int32_t> rows;  // every other row, listed in reverse: lazy updates touch only these
+  for (int64_t r = c_.rows - 1; r >= 0; r -= 2) rows.push_back(static_cast<int32_t>(r));
+  for (OptKind kind : {OptKind::sgd, OptKind::adam, OptKind::adagrad, OptKind::rprop}) {
+    for (bool lazy : {false, true}) {
+      auto w = random_vector(n, rng_), s1 = random_vector(n, rng_, 0.01f, 0.1f), s2 = random_vector(n, rng_, -0.1f, 0.1f);
+      if (kind == OptKind::adam) s2 = random_vector(n, rng_, 0.0f, 0.1f);  // a second moment is non-negative
+      const auto g = random_vector(n, rng_);
+      DeviceBuffer<float> dw(*be_, w), ds1(*be_, s1), ds2(*be_, s2), dg(*be_, g);
+      DeviceBuffer<int32_t> drows(*be_, rows);
+      OptArgs o{};
+      o.kind = kind, o.rows = lazy ? static_cast<int64_t>(rows.size()) : c_.rows, o.width = c_.cols;
+      o.row_ids = lazy ? rows.data() : nullptr, o.w = w.data(), o.g = g.data(), o.s1 = s1.data(), o.s2 = s2.data();
+      o.lr = 0.05f, o.momentum = 0.9f, o.weight_decay = 0.01f, o.step = 3;
+      ref::optimizer_update(o);
+      o.row_ids = lazy ? drows.get() : nullptr, o.w = dw.get(), o.g = dg.get(), o.s1 = ds1.get(), o.s2 = ds2.get();
+      be_->optimizer_update(o);
+      const std::string what = "kind " + std::to_string(static_cast<int>(kind)) + " lazy " + std::to_string(lazy);
+      EXPECT_TRUE(all_close(w, dw.download(), kAtol, kRtol)) << what;
+      EXPECT_TRUE(all_close(s1, ds1.download(), kAtol, kRtol)) << what;
+      EXPECT_TRUE(all_close(s2, ds2.download(), kAtol, kRtol)) << what;
+    }
+  }
+}
+
+std::vector<int> all_dense_cases() {
+  std::vector<int> v;
+  for (size_t i = 0; i < std::size(kDenseCases); ++i) v.push_back(static_cast<int>(i));
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cpu, DenseParity, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(all_dense_cases())),
+                         dense_name);
+INSTANTIATE_TEST_SUITE_P(Emu, DenseParity, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(all_dense_cases())),
+                         dense_name);
+INSTANTIATE_TEST_SUITE_P(Gpu, DenseParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_dense_cases())),
+                         dense_name);
+
+}  // namespace
+}  // namespace sr::test

@@ -1,0 +1,80 @@
+// Helpers shared by the tests: device buffers on any backend, random inputs of awkward shapes,
+// NaN poisoning, and a comparison that prints the first mismatches (index, reference, got).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/csr.h"
+
+namespace sr::test {
+
+// The backends a parity case can run on; a missing one makes the case skip, visibly.
+std::unique_ptr<Backend> backend_or_skip_reason(const std::string& name, std::string* reason);
+
+template <class T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer(Backend& be, size_t n) : be_(&be), n_(n), p_(static_cast<T*>(be.allocate(bytes()))) {}
+  DeviceBuffer(Backend& be, const std::vector<T>& host) : DeviceBuffer(be, host.size()) { upload(host); }
+  ~DeviceBuffer() { be_->release(p_, bytes()); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  T* get() const { return n_ ? p_ : nullptr; }
+  size_t size() const { return n_; }
+  void upload(const std::vector<T>& host) { be_->upload(p_, host.data(), bytes()); }
+  std::vector<T> download() const {
+    std::vector<T> h(n_);
+    be_->download(h.data(), p_, bytes());
+    return h;
+  }
+  // Fills with NaN (floats) so that an element the op never writes cannot pass.
+  void poison() { upload(std::vector<T>(n_, std::numeric_limits<T>::quiet_NaN())); }
+
+ private:
+  size_t bytes() const { return n_ * sizeof(T); }
+  Backend* be_;
+  size_t n_;
+  T* p_;
+};
+
+// A CSR on a backend, with its touched-columns transpose.
+struct DeviceCsr {
+  DeviceCsr(Backend& be, const HostCsr& h) : DeviceCsr(be, h, touched_columns(h)) {}
+  DeviceCsr(Backend& be, const HostCsr& h, const HostTouchedColumns& t);
+  CsrView view(bool with_values = true) const;
+  TouchedColumnsView touched_view() const;
+  int64_t rows, cols, nnz, n_touched;
+  DeviceBuffer<int32_t> row_ptr, col_idx;
+  DeviceBuffer<float> val;
+  DeviceBuffer<int32_t> col_ptr, row_idx, src, touched;
+};
+
+struct CsrShape {
+  const char* name;
+  int64_t rows, cols;
+  double density;
+  bool one_long_row = false;  // one row holds every column; the rest are empty
+  bool top_columns = false;   // columns drawn from the last 64 ids of the range
+  bool empty_rows = true;     // every third row has no nonzeros
+};
+
+HostCsr random_csr(const CsrShape& s, std::mt19937_64& rng, bool with_values = true);
+std::vector<float> random_vector(size_t n, std::mt19937_64& rng, float lo = -1.0f, float hi = 1.0f);
+
+// Every got[i] within atol + rtol·|ref[i]| of ref[i]; prints the first 8 mismatches.
+::testing::AssertionResult all_close(const std::vector<float>& ref, const std::vector<float>& got, float atol,
+                                     float rtol);
+
+// A fresh seed per run (printed, and fixed with SPARSEREC_TEST_SEED to reproduce a failure).
+uint64_t test_seed();
+
+}  // namespace sr::test
