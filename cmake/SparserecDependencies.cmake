@@ -12,7 +12,7 @@ endif()
 if(SPARSEREC_WITH_CUDA)
   set(CMAKE_CUDA_ARCHITECTURES ${SPARSEREC_CUDA_ARCHITECTURES})
   enable_language(CUDA)
-  set(CMAKE_CUDA_STANDARD 20)
+  set(CMAKE_CUDA_STANDARD 17)  # CMake 3.25 knows no CUDA20 flags for nvcc; kernels/cuda is C++17
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
   find_package(CUDAToolkit REQUIRED)
 endif()

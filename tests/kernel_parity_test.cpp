@@ -282,13 +282,13 @@ TEST_P(DenseParity, OptimizerUpdates) {
     for (bool lazy : {false, true}) {
       auto w = random_vector(n, rng_), s1 = random_vector(n, rng_, 0.01f, 0.1f), s2 = random_vector(n, rng_, -0.1f, 0.1f);
       if (kind == OptKind::adam) s2 = random_vector(n, rng_, 0.0f, 0.1f);  // a second moment is non-negative
-      const auto g = random_vector(n, rng_);
+      auto g = random_vector(n, rng_);
       DeviceBuffer<float> dw(*be_, w), ds1(*be_, s1), ds2(*be_, s2), dg(*be_, g);
       DeviceBuffer<int32_t> drows(*be_, rows);
       OptArgs o{};
       o.kind = kind, o.rows = lazy ? static_cast<int64_t>(rows.size()) : c_.rows, o.width = c_.cols;
       o.row_ids = lazy ? rows.data() : nullptr, o.w = w.data(), o.g = g.data(), o.s1 = s1.data(), o.s2 = s2.data();
-      o.lr = 0.05f, o.momentum = 0.9f, o.weight_decay = 0.01f, o.step = 3;
+      o.lr = 0.05f, o.momentum = 0.9f, o.weight_decay = 0.01f, o.step = 3, o.consume_gradient = lazy;
       ref::optimizer_update(o);
       o.row_ids = lazy ? drows.get() : nullptr, o.w = dw.get(), o.g = dg.get(), o.s1 = ds1.get(), o.s2 = ds2.get();
       be_->optimizer_update(o);
@@ -296,6 +296,7 @@ TEST_P(DenseParity, OptimizerUpdates) {
       EXPECT_TRUE(all_close(w, dw.download(), kAtol, kRtol)) << what;
       EXPECT_TRUE(all_close(s1, ds1.download(), kAtol, kRtol)) << what;
       EXPECT_TRUE(all_close(s2, ds2.download(), kAtol, kRtol)) << what;
+      EXPECT_TRUE(all_close(g, dg.download(), 0.0f, 0.0f)) << what << ": gradient after the update";
     }
   }
 }

@@ -69,6 +69,7 @@ void optimizer_update(const OptArgs& o) {
           break;
         }
       }
+      if (o.consume_gradient) o.g[i] = 0.0f;
     }
   }
 }

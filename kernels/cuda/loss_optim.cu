@@ -90,6 +90,7 @@ __global__ void optimizer_kernel(OptArgs o, float bc1, float bc2) {
         break;
       }
     }
+    if (o.consume_gradient) o.g[i] = 0.0f;
   }
 }
 

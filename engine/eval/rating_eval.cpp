@@ -1,0 +1,64 @@
+#include "engine/eval/rating_eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "engine/train/trainer.h"
+
+namespace sr {
+
+namespace {
+constexpr int64_t kRowsPerEvalBatch = 4096;  // bounds device memory for the hidden layer at scale
+}
+
+double mean_rating(const Ratings& r, const std::vector<int64_t>& subset) {
+  double s = 0.0;
+  for (int64_t i : subset) s += r.rating[i];
+  return subset.empty() ? 0.0 : s / static_cast<double>(subset.size());
+}
+
+RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Ratings& r, const std::vector<int64_t>& train,
+                               const std::vector<int64_t>& heldout, RowsAre rows) {
+  const HostCsr train_m = ratings_matrix(r, train, rows);
+  const HostCsr test_m = ratings_matrix(r, heldout, rows);
+  const float mean = static_cast<float>(mean_rating(r, train));
+  std::vector<bool> col_seen(static_cast<size_t>(train_m.cols), false);
+  for (int32_t c : train_m.col_idx) col_seen[c] = true;
+
+  RatingMetrics m;
+  double se = 0.0, ae = 0.0;
+  for (int64_t start = 0; start < train_m.rows; start += kRowsPerEvalBatch) {
+    const int64_t end = std::min(start + kRowsPerEvalBatch, train_m.rows);
+    std::vector<int32_t> ids(static_cast<size_t>(end - start));
+    std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
+    const HostCsr in_h = select_rows(train_m, ids), q_h = select_rows(test_m, ids);
+    if (q_h.nnz() == 0) continue;
+    const SparseBatch in(ex.backend(), in_h), q(ex.backend(), q_h);
+    ex.bind(input, &in);
+    ex.query(output, &q);
+    ex.forward(false);
+    const std::vector<float> pred = ex.sparse_values(output);
+    ex.clear_queries();
+    for (int64_t row = 0; row < q_h.rows; ++row) {
+      const bool row_seen = in_h.row_ptr[row + 1] > in_h.row_ptr[row];
+      for (int32_t k = q_h.row_ptr[row]; k < q_h.row_ptr[row + 1]; ++k) {
+        float p = pred[k];
+        if (!row_seen || !col_seen[q_h.col_idx[k]]) {
+          p = mean;
+          ++m.n_fallback;
+        }
+        p = std::clamp(p, r.min_rating, r.max_rating);
+        const double e = static_cast<double>(p) - q_h.val[k];
+        se += e * e;
+        ae += std::fabs(e);
+        ++m.n;
+      }
+    }
+  }
+  m.rmse = m.n ? std::sqrt(se / static_cast<double>(m.n)) : 0.0;
+  m.mae = m.n ? ae / static_cast<double>(m.n) : 0.0;
+  return m;
+}
+
+}  // namespace sr

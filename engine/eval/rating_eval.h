@@ -1,0 +1,21 @@
+// Rating prediction metrics (BENCHMARKS.md): RMSE and MAE on held-out ratings, predictions
+// clipped to the rating range; a user or item with no training rating falls back to the mean.
+#pragma once
+
+#include "engine/data/ratings.h"
+#include "engine/net/exec.h"
+
+namespace sr {
+
+struct RatingMetrics {
+  double rmse = 0.0, mae = 0.0;
+  int64_t n = 0, n_fallback = 0;
+};
+
+// Scores the model's sparse output at the held-out pairs, feeding each row's training vector.
+RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Ratings& r, const std::vector<int64_t>& train,
+                               const std::vector<int64_t>& heldout, RowsAre rows);
+
+double mean_rating(const Ratings& r, const std::vector<int64_t>& subset);
+
+}  // namespace sr

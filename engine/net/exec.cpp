@@ -1,0 +1,145 @@
+#include "engine/net/exec.h"
+
+#include <cmath>
+
+#include "engine/error.h"
+#include "engine/net/layers.h"
+
+namespace sr {
+
+namespace {
+// Host-side initial values, from a counter-based stream so every backend starts identical.
+std::vector<float> initial_values(const Param& p, uint64_t seed) {
+  std::vector<float> v(static_cast<size_t>(p.rows * p.cols), 0.0f);
+  if (p.init == ParamInit::glorot_uniform) {
+    const float limit = std::sqrt(6.0f / static_cast<float>(p.rows + p.cols));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = (2.0f * uniform01(seed, i) - 1.0f) * limit;
+  }
+  return v;
+}
+uint64_t name_hash(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across runs and platforms
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+}  // namespace
+
+Exec::Exec(Net& net, Backend& be, uint64_t seed) : net_(net), be_(be), seed_(seed) {
+  slots_.resize(net.vars().size());
+  for (Param* p : net.params()) {
+    p->w = Tensor::from_host(be, initial_values(*p, splitmix64(seed ^ name_hash(p->name))), p->rows, p->cols);
+    p->g = Tensor::zeros(be, p->rows, p->cols);
+    p->s1 = Tensor();
+    p->s2 = Tensor();
+  }
+  loss_value_ = Tensor(be, 1, 1);
+}
+
+void Exec::bind(Var v, const SparseBatch* batch) {
+  const VarInfo& info = net_.var(v);
+  if (!info.is_input) throw error("model '", net_.name(), "': '", info.name, "' is not an input");
+  if (batch->cols() != info.width)
+    throw error("model '", net_.name(), "', input '", info.name, "': batch has ", batch->cols(), " columns, the input has width ",
+                info.width);
+  Slot& s = slot(v);
+  s.pattern = batch;
+  s.rows = batch->rows();
+  s.values = batch->values();
+}
+
+void Exec::query(Var v, const SparseBatch* pattern) {
+  const VarInfo& info = net_.var(v);
+  if (pattern->cols() != info.width)
+    throw error("model '", net_.name(), "', output '", info.name, "': query pattern has ", pattern->cols(),
+                " columns, the output has width ", info.width);
+  queries_[v.id] = pattern;
+}
+
+const SparseBatch* Exec::pattern_for(Var v) {
+  auto q = queries_.find(v.id);
+  if (q != queries_.end()) return q->second;
+  const VarInfo& info = net_.var(v);
+  const SparseBatch* p = slot(Var{info.pattern_input}).pattern;
+  if (!p) throw error("model '", net_.name(), "': input '", net_.vars()[info.pattern_input].name, "' is not bound");
+  return p;
+}
+
+Exec::Slot& Exec::prepare(Var v, int64_t rows, const SparseBatch* pattern) {
+  const VarInfo& info = net_.var(v);
+  Slot& s = slot(v);
+  s.rows = rows;
+  s.pattern = pattern;
+  const int64_t r = info.kind == VarKind::sparse ? pattern->nnz() : rows;
+  const int64_t c = info.kind == VarKind::sparse ? 1 : info.width;
+  if (s.value.empty() || s.value.rows() != r || s.value.cols() != c) s.value = Tensor(be_, r, c);
+  if (training_ && (s.grad.empty() || s.grad.rows() != r || s.grad.cols() != c)) s.grad = Tensor(be_, r, c);
+  return s;
+}
+
+uint64_t Exec::draw_seed() { return splitmix64(seed_ ^ (0xD1B54A32D192ED03ull * ++draws_)); }
+
+const Tensor& Exec::ones(int64_t n) {
+  if (ones_.empty() || ones_.numel() < n) {
+    ones_ = Tensor::from_host(be_, std::vector<float>(static_cast<size_t>(n > 0 ? n : 1), 1.0f));
+  }
+  return ones_;
+}
+
+double Exec::forward(bool training) {
+  training_ = training;
+  for (size_t i = 0; i < net_.vars().size(); ++i)
+    if (net_.vars()[i].is_input && !slots_[i].pattern)
+      throw error("model '", net_.name(), "': input '", net_.vars()[i].name, "' is not bound");
+  for (const auto& layer : net_.layers()) layer->forward(*this);
+  if (!net_.has_loss() || queries_.count(net_.loss().scores.id)) return 0.0;
+  const LossSpec& l = net_.loss();
+  Slot& z = slot(l.scores);
+  Slot& t = slot(l.target);
+  LossArgs a;
+  a.kind = l.kind, a.n = z.pattern->nnz(), a.z = z.values, a.target = t.values ? t.values : ones(a.n).data();
+  a.dz = training ? z.grad.data() : nullptr, a.loss_out = loss_value_.data();
+  be_.loss(a);
+  return loss_value_.to_host()[0];
+}
+
+void Exec::backward() {
+  SR_CHECK(training_, "backward() after a forward pass that was not in training mode");
+  for (size_t i = 0; i < net_.vars().size(); ++i) {
+    const VarInfo& info = net_.vars()[i];
+    if (info.kind == VarKind::dense && !info.is_input && !slots_[i].grad.empty()) slots_[i].grad.fill_zero();
+  }
+  for (auto it = net_.layers().rbegin(); it != net_.layers().rend(); ++it) (*it)->backward(*this);
+}
+
+std::vector<float> Exec::sparse_values(Var v) {
+  Slot& s = slot(v);
+  SR_CHECK(s.values, "'", net_.var(v).name, "' has no values: run forward first");
+  std::vector<float> out(static_cast<size_t>(s.pattern->nnz()));
+  if (!out.empty()) be_.download(out.data(), s.values, out.size() * sizeof(float));
+  return out;
+}
+
+Tensor Exec::dense_scores(Var v) {
+  training_ = false;
+  for (const auto& layer : net_.layers()) {
+    if (layer->output().id == v.id) {
+      auto* out = dynamic_cast<SparseOutputLayer*>(layer.get());
+      if (!out) throw error("model '", net_.name(), "': '", layer->name(), "' is not a sparse output");
+      return out->dense_scores(*this);
+    }
+    if (dynamic_cast<SparseOutputLayer*>(layer.get())) continue;  // other outputs are not needed
+    layer->forward(*this);
+  }
+  throw error("model '", net_.name(), "': no layer produces variable ", v.id);
+}
+
+double Exec::regularization_value() {
+  double total = 0.0;
+  for (Param* p : net_.params()) {
+    if (!p->regularized) continue;
+    for (float x : p->w.to_host()) total += static_cast<double>(x) * x;
+  }
+  return 0.5 * net_.regularizer().l2 * total;
+}
+
+}  // namespace sr

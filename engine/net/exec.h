@@ -1,0 +1,68 @@
+// Runs a Net on a backend: binds input batches, runs forward and backward, computes the loss, and
+// answers predictions (scores at listed pairs, or all columns for top-K).
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "engine/net/net.h"
+#include "engine/sparse_batch.h"
+
+namespace sr {
+
+class Exec {
+ public:
+  // Places the net's parameters on `be`, initialised from `seed` (the same on every backend).
+  Exec(Net& net, Backend& be, uint64_t seed);
+
+  Net& net() { return net_; }
+  Backend& backend() { return be_; }
+  bool training() const { return training_; }
+
+  // Inputs for the next forward pass. The batch must outlive the pass.
+  void bind(Var sparse_input, const SparseBatch* batch);
+  // Score a sparse output at another pattern's pairs (evaluation), instead of its training pattern.
+  void query(Var sparse_output, const SparseBatch* pattern);
+  void clear_queries() { queries_.clear(); }
+
+  // Forward pass; in training mode dropout and corruption are active. Returns the loss (training
+  // or not) when the net has one and its target is bound, else 0.
+  double forward(bool training);
+  // Backward from the loss into every parameter's gradient.
+  void backward();
+  // Scores of a sparse output at its pattern's nonzeros, after forward().
+  std::vector<float> sparse_values(Var v);
+  // All columns of a sparse output for the bound rows (rows x width), for ranking.
+  Tensor dense_scores(Var sparse_output);
+  // Sum of l2/2·||W||² over regularized weights (for reporting the objective).
+  double regularization_value();
+
+  // ---- for layers ----
+  struct Slot {
+    Tensor value, grad;              // dense: rows x width; sparse: nnz x 1
+    const SparseBatch* pattern = nullptr;
+    const float* values = nullptr;   // sparse: the nonzeros' values (a batch's, or `value`'s)
+    int64_t rows = 0;
+  };
+  Slot& slot(Var v) { return slots_.at(static_cast<size_t>(v.id)); }
+  // Ensures slot(v) holds rows x width (dense) or nnz (sparse) values (and gradients if training).
+  Slot& prepare(Var v, int64_t rows, const SparseBatch* pattern);
+  const SparseBatch* pattern_for(Var v);  // the pattern a sparse var lives on (query or input)
+  uint64_t draw_seed();                   // a fresh seed per dropout/corruption use, from the Exec's seed
+  const Tensor& ones(int64_t n);          // a device vector of n ones (bias gradients via scatter)
+  ScatterMode scatter_mode() const { return scatter_mode_; }
+  void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }
+
+ private:
+  Net& net_;
+  Backend& be_;
+  uint64_t seed_, draws_ = 0;
+  bool training_ = false;
+  ScatterMode scatter_mode_ = ScatterMode::deterministic;
+  std::vector<Slot> slots_;
+  std::map<int, const SparseBatch*> inputs_, queries_;
+  Tensor ones_;
+  Tensor loss_value_;
+};
+
+}  // namespace sr

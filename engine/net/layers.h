@@ -1,0 +1,80 @@
+// The layers of the DSL. Each documents its forward and backward in terms of the primitives.
+#pragma once
+
+#include "engine/net/layer.h"
+
+namespace sr {
+
+// out = act(x·W + b) for a sparse x: gather forward; scatter of the pre-activation gradient into
+// the rows of W that the batch touched; no gradient flows into the (sparse) input.
+class SparseDenseLayer final : public Layer {
+ public:
+  SparseDenseLayer(std::string name, Var x, Var out, Act act, Param* w, Param* b);
+  const char* kind() const override { return "dense(sparse input)"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  Act act_;
+  Param *w_, *b_;
+};
+
+// out = act(x·W + b) for a dense x: GEMM, fused bias and activation.
+class DenseLayer final : public Layer {
+ public:
+  DenseLayer(std::string name, Var x, Var out, Act act, Param* w, Param* b, bool x_needs_grad);
+  const char* kind() const override { return "dense"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  Act act_;
+  Param *w_, *b_;
+  bool x_needs_grad_;
+};
+
+// Inverted dropout on a dense var (identity outside training); the mask is recomputed from its
+// seed in backward instead of being stored.
+class DropoutLayer final : public Layer {
+ public:
+  DropoutLayer(std::string name, Var x, Var out, float p, bool x_needs_grad);
+  const char* kind() const override { return "dropout"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  float p_;
+  bool x_needs_grad_;
+  uint64_t seed_ = 0;
+};
+
+// Denoising corruption of a sparse input's values (same pattern, dropped values become 0).
+class CorruptLayer final : public Layer {
+ public:
+  CorruptLayer(std::string name, Var x, Var out, float p);
+  const char* kind() const override { return "corrupt"; }
+  void forward(Exec& ex) override;
+  void backward(Exec&) override {}
+
+ private:
+  float p_;
+};
+
+// z_k = act(⟨h_row, V_col⟩ + c_col) at the pattern's nonzeros: sampled dot forward; backward is a
+// gather for dh, and scatters for dV and dc into the touched rows only.
+class SparseOutputLayer final : public Layer {
+ public:
+  SparseOutputLayer(std::string name, Var h, Var pattern, Var out, Act act, Param* v, Param* c, bool h_needs_grad);
+  const char* kind() const override { return "sparse_output"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+  // Every column's score for the rows of h: rows x width (GEMM against V, then bias and activation).
+  Tensor dense_scores(Exec& ex);
+
+ private:
+  Act act_;
+  Param *v_, *c_;
+  bool h_needs_grad_;
+};
+
+}  // namespace sr

@@ -1,0 +1,83 @@
+// The model DSL (DESIGN.md §3): a model is a short function that builds a Net from layers; the
+// Net checks shapes and wiring as each layer is added and names the layer in every error.
+//
+//   Net net("autorec");
+//   Var x = net.sparse_input("ratings", n_users);
+//   Var h = net.dense(x, 500, Act::sigmoid, "hidden");
+//   Var y = net.sparse_output(h, n_users, Act::identity, x, "output");  // scored where x has ratings
+//   net.minimize(masked_mse(y, x), l2(1.0f));
+//
+// A Net is a description plus parameters; running it on a backend is Exec's job (exec.h).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/net/layer.h"
+#include "kernels/loss.h"
+
+namespace sr {
+
+struct LossSpec {
+  LossKind kind = LossKind::mse;
+  Var scores, target;
+};
+// Squared error of sparse scores against the target's values at the same (row, column) pairs.
+LossSpec masked_mse(Var scores, Var target);
+// Logistic loss of sparse logits against the target's values (0 or 1) at the same pairs.
+LossSpec masked_bce(Var scores, Var target);
+
+struct Regularizer {
+  float l2 = 0.0f;  // adds l2/2 · ||W||² over every weight matrix (not biases)
+};
+Regularizer l2(float lambda);
+
+class Net {
+ public:
+  Net() = default;
+  explicit Net(std::string name);
+  Net(Net&&) = default;
+  Net& operator=(Net&&) = default;
+
+  // ---- layers ----
+  Var sparse_input(const std::string& name, int64_t width);
+  // Fully connected. On a sparse input this is the gather primitive (work ∝ nonzeros).
+  Var dense(Var x, int64_t units, Act act, const std::string& name = "");
+  Var dropout(Var x, float p, const std::string& name = "");
+  // Denoising: drops each observed input value with probability p (survivors scaled by 1/(1-p)).
+  Var corrupt(Var x, float p, const std::string& name = "");
+  // Scores ⟨h_row, V_col⟩ + c_col only at the nonzeros of `pattern` (the sampled dot primitive).
+  Var sparse_output(Var h, int64_t width, Act act, Var pattern, const std::string& name = "");
+  void minimize(LossSpec loss, Regularizer reg = {});
+
+  // ---- inspection ----
+  const std::string& name() const { return name_; }
+  const VarInfo& var(Var v) const;
+  const std::vector<VarInfo>& vars() const { return vars_; }
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  std::vector<Param*> params() const;
+  const LossSpec& loss() const { return loss_; }
+  const Regularizer& regularizer() const { return reg_; }
+  bool has_loss() const { return loss_.scores.valid(); }
+  Var input(const std::string& name) const;  // throws naming the known inputs
+  Var output() const { return loss_.scores; }
+  int64_t parameter_count() const;
+  std::string summary() const;
+
+ private:
+  Var add_var(const std::string& layer, VarKind kind, int64_t width, const Var* pattern_from);
+  Param* add_param(const std::string& name, int64_t rows, int64_t cols, ParamInit init, bool row_sparse);
+  const VarInfo& checked(Var v, const std::string& layer, const char* role) const;
+  std::string unique_layer_name(const std::string& requested, const char* kind);
+  [[noreturn]] void fail(const std::string& layer, const std::string& what) const;
+
+  std::string name_;
+  std::vector<VarInfo> vars_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::unique_ptr<Param>> params_;
+  LossSpec loss_;
+  Regularizer reg_;
+};
+
+}  // namespace sr

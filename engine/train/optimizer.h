@@ -1,0 +1,40 @@
+// Applies one optimizer step to a net's parameters: all rows of dense parameters, and for
+// row-sparse ones (sparse inputs, sparse outputs) only the rows the step touched when lazy.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/net/layer.h"
+#include "kernels/optim.h"
+
+namespace sr {
+
+struct OptimizerConfig {
+  OptKind kind = OptKind::adam;
+  float lr = 1e-3f;
+  float momentum = 0.0f;
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  bool lazy = true;  // row-sparse parameters: update touched rows only (their decay too)
+};
+
+// "sgd", "adam", "adagrad", "rprop"; throws naming the known ones.
+OptKind parse_optimizer(const std::string& name);
+const char* optimizer_name(OptKind k);
+
+class Optimizer {
+ public:
+  Optimizer(OptimizerConfig config, float l2) : config_(config), l2_(l2) {}
+  // Consumes the gradients (leaves them zero) and advances the step count.
+  void step(const std::vector<Param*>& params);
+  int64_t steps() const { return steps_; }
+  const OptimizerConfig& config() const { return config_; }
+
+ private:
+  void ensure_state(Param& p);
+  OptimizerConfig config_;
+  float l2_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace sr

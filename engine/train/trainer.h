@@ -1,0 +1,49 @@
+// Training loops. A TrainStep is one update from one batch (backprop here; CD-k and GAN steps
+// implement the same interface later); train_rows drives a step over row batches of a CSR matrix
+// for a number of epochs, reporting progress and stopping with a clear error on divergence.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "engine/csr.h"
+#include "engine/net/exec.h"
+#include "engine/train/optimizer.h"
+
+namespace sr {
+
+class TrainStep {
+ public:
+  virtual ~TrainStep() = default;
+  // One update from the batch bound in `ex`; returns the batch's loss.
+  virtual double run(Exec& ex, Optimizer& opt) = 0;
+};
+
+class BackpropStep final : public TrainStep {
+ public:
+  double run(Exec& ex, Optimizer& opt) override;
+};
+
+struct TrainConfig {
+  int epochs = 10;
+  int64_t batch_rows = 0;  // 0: the whole matrix is one batch
+  uint64_t seed = 42;
+  OptimizerConfig optimizer;
+  ScatterMode scatter = ScatterMode::deterministic;
+};
+
+struct EpochReport {
+  int epoch = 0, epochs = 0;
+  double loss = 0.0;        // sum of batch losses (the data term of the objective)
+  double seconds = 0.0;     // wall time of the epoch's training steps
+  double nnz_per_second = 0.0;
+};
+
+// Trains `input` of `ex`'s net on the rows of `data`. `on_epoch` may throw to stop early.
+void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& config, TrainStep& step,
+                const std::function<void(const EpochReport&)>& on_epoch);
+
+// The rows `rows` of `a`, in that order, as a new CSR.
+HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows);
+
+}  // namespace sr

@@ -1,0 +1,8 @@
+// The model builders, one per file in models/; listed by name in registry.cpp.
+#pragma once
+
+#include "models/registry.h"
+
+namespace sr {
+BuiltModel build_autorec(ModelOptions& o);
+}

@@ -1,0 +1,90 @@
+#include "models/registry.h"
+
+#include <cstdlib>
+
+#include "engine/error.h"
+#include "models/models.h"
+
+namespace sr {
+
+namespace {
+const std::string& lookup(const std::map<std::string, std::string>& kv, const std::string& key) { return kv.at(key); }
+}  // namespace
+
+int64_t ModelOptions::get_int(const std::string& key, int64_t fallback) {
+  known_.insert(key);
+  if (!kv_.count(key)) return fallback;
+  used_.insert(key);
+  const std::string& s = lookup(kv_, key);
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0') throw error("option ", key, "=", s, ": not an integer");
+  return v;
+}
+
+double ModelOptions::get_double(const std::string& key, double fallback) {
+  known_.insert(key);
+  if (!kv_.count(key)) return fallback;
+  used_.insert(key);
+  const std::string& s = lookup(kv_, key);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0') throw error("option ", key, "=", s, ": not a number");
+  return v;
+}
+
+std::string ModelOptions::get_string(const std::string& key, const std::string& fallback,
+                                     const std::vector<std::string>& allowed) {
+  known_.insert(key);
+  if (!kv_.count(key)) return fallback;
+  used_.insert(key);
+  const std::string& s = lookup(kv_, key);
+  for (const auto& a : allowed)
+    if (a == s) return s;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  throw error("option ", key, "=", s, ": expected one of ", list);
+}
+
+void ModelOptions::check_all_used(const std::string& model) const {
+  for (const auto& [key, value] : kv_) {
+    if (used_.count(key)) continue;
+    std::string list;
+    for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+    throw error("unknown option '", key, "' for model ", model, " (its options: ", list, ")");
+  }
+}
+
+const std::vector<ModelEntry>& model_registry() {
+  static const std::vector<ModelEntry> models = {
+      {"autorec", "AutoRec (Sedhain et al. 2015): item-based by default (variant=item|user); options hidden, l2",
+       build_autorec},
+  };
+  return models;
+}
+
+BuiltModel build_model(const std::string& name, ModelOptions& options) {
+  std::string known;
+  for (const auto& m : model_registry()) {
+    if (m.name == name) {
+      BuiltModel built = m.build(options);
+      options.check_all_used(name);
+      return built;
+    }
+    known += (known.empty() ? "" : ", ") + m.name;
+  }
+  throw error("unknown model '", name, "' (known: ", known, ")");
+}
+
+std::map<std::string, std::string> parse_key_values(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> kv;
+  for (const auto& a : args) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == a.size())
+      throw error("model option '", a, "' is not of the form key=value");
+    if (!kv.emplace(a.substr(0, eq), a.substr(eq + 1)).second) throw error("model option '", a.substr(0, eq), "' given twice");
+  }
+  return kv;
+}
+
+}  // namespace sr

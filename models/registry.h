@@ -1,0 +1,62 @@
+// Models by name: `sparserec train --model autorec hidden=500 l2=1`. Each model is a builder
+// function in its own file of models/; this registry lists them, parses their key=value options
+// and refuses an unknown model or an option the model never read.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/data/ratings.h"
+#include "engine/net/net.h"
+
+namespace sr {
+
+class ModelOptions {
+ public:
+  ModelOptions(std::map<std::string, std::string> kv, int64_t n_users, int64_t n_items)
+      : kv_(std::move(kv)), n_users_(n_users), n_items_(n_items) {}
+  int64_t n_users() const { return n_users_; }
+  int64_t n_items() const { return n_items_; }
+  int64_t get_int(const std::string& key, int64_t fallback);
+  double get_double(const std::string& key, double fallback);
+  std::string get_string(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed);
+  // Throws naming any option that no get_* read, with the ones the model knows.
+  void check_all_used(const std::string& model) const;
+  const std::map<std::string, std::string>& values() const { return kv_; }
+
+ private:
+  std::map<std::string, std::string> kv_;
+  std::set<std::string> known_, used_;
+  int64_t n_users_, n_items_;
+};
+
+// Training settings a model is best trained with; command-line flags override them.
+struct TrainDefaults {
+  std::string optimizer = "adam";
+  float lr = 1e-3f;
+  int epochs = 20;
+  int64_t batch_rows = 256;
+};
+
+struct BuiltModel {
+  Net net;
+  RowsAre rows = RowsAre::users;  // what a row of the input matrix is
+  TrainDefaults defaults;
+};
+
+struct ModelEntry {
+  std::string name, description;
+  std::function<BuiltModel(ModelOptions&)> build;
+};
+
+const std::vector<ModelEntry>& model_registry();
+// Builds by name; throws on an unknown name (listing the known ones) or an unused option.
+BuiltModel build_model(const std::string& name, ModelOptions& options);
+
+// "key=value" arguments into a map; throws on a malformed one.
+std::map<std::string, std::string> parse_key_values(const std::vector<std::string>& args);
+
+}  // namespace sr

@@ -1,0 +1,83 @@
+// sparserec recommend: top-K unseen items for users of a saved model, as TSV
+// (user, rank, item, score) in the data's own ids.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unordered_map>
+
+#include "engine/error.h"
+#include "engine/eval/recommend.h"
+#include "tools/cli/common.h"
+
+namespace sr::cli {
+
+namespace {
+struct RecommendArgs {
+  std::string model_file, data, device = "auto", out;
+  std::vector<int64_t> users;
+  int k = 10;
+};
+
+void run_recommend(const RecommendArgs& a) {
+  auto be = open_device(a.device);
+  LoadedModel m = load_model(a.model_file, *be);
+  DataOptions d{a.data.empty() ? m.meta.data_path : a.data, m.meta.test_fraction, m.meta.split_seed};
+  Loaded data = load_and_split(d);
+  check_same_data(m.meta, data.ratings, d.path);
+  const Ratings& r = data.ratings;
+  std::vector<int32_t> users;
+  if (a.users.empty()) {
+    for (int32_t u = 0; u < r.n_users(); ++u) users.push_back(u);
+  } else {
+    std::unordered_map<int64_t, int32_t> index;
+    for (int32_t u = 0; u < r.n_users(); ++u) index[r.user_ids[u]] = u;
+    for (int64_t id : a.users) {
+      auto it = index.find(id);
+      if (it == index.end()) throw error("unknown user id ", id, " (not in '", d.path, "')");
+      users.push_back(it->second);
+    }
+  }
+  const HostCsr train = ratings_matrix(r, data.split.train, m.built->rows);
+  const auto top = recommend_topk(*m.exec, m.built->net.input("ratings"), m.built->net.output(), train, m.built->rows, users, a.k);
+  std::ofstream file;
+  if (!a.out.empty()) {
+    file.open(a.out);
+    if (!file) throw error("cannot write '", a.out, "'");
+  }
+  std::ostream& os = a.out.empty() ? std::cout : file;
+  os << "user\trank\titem\tscore\n";
+  for (size_t i = 0; i < users.size(); ++i)
+    for (size_t rank = 0; rank < top[i].size(); ++rank)
+      os << r.user_ids[users[i]] << '\t' << rank + 1 << '\t' << r.item_ids[top[i][rank].item] << '\t'
+         << top[i][rank].score << '\n';
+  if (!os) throw error("writing recommendations failed");
+  nlohmann::json j;
+  j["command"] = "recommend";
+  j["model"] = m.meta.model;
+  j["users"] = users.size();
+  j["k"] = a.k;
+  if (!a.out.empty()) j["out"] = a.out;
+  print_result(j);
+}
+}  // namespace
+
+void add_recommend_command(CLI::App& app) {
+  auto a = std::make_shared<RecommendArgs>();
+  CLI::App* sub = app.add_subcommand("recommend", "top-K unseen items per user from a saved model");
+  sub->add_option("--model-file", a->model_file, "a file written by `train --save`")->required();
+  sub->add_option("--data", a->data, "the ratings (default: the path recorded in the model file)");
+  sub->add_option("--users", a->users, "user ids as in the data (default: every user)")->delimiter(',');
+  sub->add_option("-k,--k", a->k, "items per user")->capture_default_str();
+  sub->add_option("--out", a->out, "write TSV here instead of stdout");
+  sub->add_option("--device", a->device, "auto, cpu, emu, cuda, cuda:N")->capture_default_str();
+  sub->callback([a] { run_recommend(*a); });
+}
+
+void add_models_command(CLI::App& app) {
+  CLI::App* sub = app.add_subcommand("models", "list the models");
+  sub->callback([] {
+    for (const auto& m : model_registry()) std::cout << m.name << "\t" << m.description << "\n";
+  });
+}
+
+}  // namespace sr::cli

@@ -1,0 +1,120 @@
+// sparserec train: read ratings, split, build a model by name, train it with a progress line per
+// epoch on stderr, report the held-out metrics as JSON, optionally save it.
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/error.h"
+#include "engine/eval/rating_eval.h"
+#include "engine/train/trainer.h"
+#include "tools/cli/common.h"
+
+namespace sr::cli {
+
+namespace {
+
+struct TrainArgs {
+  DataOptions data;
+  std::string model, device = "auto", optimizer, save, scatter = "deterministic";
+  std::vector<std::string> options;
+  int epochs = -1;
+  int64_t batch = -1;
+  float lr = -1.0f;
+  double validate = 0.0;
+  uint64_t seed = 1;
+  int quiet_every = 1;
+};
+
+void run_train(const TrainArgs& a) {
+  Loaded data = load_and_split(a.data);
+  std::vector<int64_t> fit = data.split.train, heldout = data.split.test;
+  const char* heldout_name = "test";
+  if (a.validate > 0.0) {  // tune on a validation part of training; the test split stays unseen
+    const Split inner = random_holdout(static_cast<int64_t>(fit.size()), a.validate, a.data.seed + 1);
+    std::vector<int64_t> f, v;
+    for (int64_t i : inner.train) f.push_back(fit[i]);
+    for (int64_t i : inner.test) v.push_back(fit[i]);
+    fit = f, heldout = v, heldout_name = "validation";
+  }
+  ModelOptions opts(parse_key_values(a.options), data.ratings.n_users(), data.ratings.n_items());
+  BuiltModel built = build_model(a.model, opts);
+  auto be = open_device(a.device);
+
+  TrainConfig cfg;
+  cfg.epochs = a.epochs >= 0 ? a.epochs : built.defaults.epochs;
+  cfg.batch_rows = a.batch >= 0 ? a.batch : built.defaults.batch_rows;
+  cfg.seed = a.seed;
+  cfg.optimizer.kind = parse_optimizer(a.optimizer.empty() ? built.defaults.optimizer : a.optimizer);
+  cfg.optimizer.lr = a.lr > 0.0f ? a.lr : built.defaults.lr;
+  if (a.scatter != "deterministic" && a.scatter != "atomic")
+    throw error("--scatter must be deterministic or atomic, got '", a.scatter, "'");
+  cfg.scatter = a.scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
+
+  Exec ex(built.net, *be, a.seed);
+  const Var input = built.net.input("ratings"), output = built.net.output();
+  const HostCsr train_m = ratings_matrix(data.ratings, fit, built.rows);
+  std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", built.net.summary().c_str(),
+               built.rows == RowsAre::items ? "rows are items" : "rows are users", optimizer_name(cfg.optimizer.kind),
+               cfg.optimizer.lr, cfg.epochs, cfg.batch_rows > 0 ? std::to_string(cfg.batch_rows).c_str() : "full");
+
+  std::vector<double> epoch_seconds;
+  BackpropStep step;
+  train_rows(ex, input, train_m, cfg, step, [&](const EpochReport& r) {
+    epoch_seconds.push_back(r.seconds);
+    if (r.epoch % a.quiet_every == 0 || r.epoch == r.epochs)
+      std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.2fM ratings/s\n", r.epoch, r.epochs, r.loss, r.seconds,
+                   r.nnz_per_second / 1e6);
+  });
+  double total = 0.0;
+  for (double s : epoch_seconds) total += s;
+  std::vector<double> sorted = epoch_seconds;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
+
+  const RatingMetrics m = evaluate_ratings(ex, input, output, data.ratings, fit, heldout, built.rows);
+  std::fprintf(stderr, "%s RMSE %.4f  MAE %.4f  (%lld ratings, %lld by fallback to the mean)\n", heldout_name, m.rmse,
+               m.mae, static_cast<long long>(m.n), static_cast<long long>(m.n_fallback));
+  if (!a.save.empty()) {
+    if (a.validate > 0.0) throw error("--save with --validate: a model tuned on a sub-split is not saved");
+    ModelMeta meta{a.model, opts.values(), a.data.path, data.ratings.n_users(), data.ratings.n_items(),
+                   data.ratings.size(), a.data.test_fraction, a.data.seed};
+    save_model(a.save, meta, built.net);
+    std::fprintf(stderr, "saved %s\n", a.save.c_str());
+  }
+  nlohmann::json j;
+  j["command"] = "train";
+  j["model"] = a.model;
+  j["options"] = opts.values();
+  j["device"] = be->describe();
+  j["optimizer"] = optimizer_name(cfg.optimizer.kind);
+  j["lr"] = cfg.optimizer.lr;
+  j["epochs"] = cfg.epochs;
+  j["train_seconds"] = total;
+  j["epoch_seconds_median"] = median;
+  j[std::string(heldout_name) + "_rmse"] = m.rmse;
+  j[std::string(heldout_name) + "_mae"] = m.mae;
+  j[std::string("n_") + heldout_name] = m.n;
+  print_result(j);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* sub = app.add_subcommand("train", "train a model on ratings and report held-out metrics");
+  a->data.add_to(*sub, true);
+  sub->add_option("--model", a->model, "model name (see `sparserec models`)")->required();
+  sub->add_option("options", a->options, "model options as key=value");
+  sub->add_option("--device", a->device, "auto, cpu, emu (CUDA kernels on the emulator), cuda, cuda:N")->capture_default_str();
+  sub->add_option("--epochs", a->epochs, "epochs (default: the model's)");
+  sub->add_option("--batch", a->batch, "rows per batch, 0 for full batch (default: the model's)");
+  sub->add_option("--optimizer", a->optimizer, "sgd, adam, adagrad or rprop (default: the model's)");
+  sub->add_option("--lr", a->lr, "learning rate, or Rprop's initial step (default: the model's)");
+  sub->add_option("--seed", a->seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
+  sub->add_option("--validate", a->validate, "hold out this share of training for validation and report it instead of test");
+  sub->add_option("--scatter", a->scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
+  sub->add_option("--progress-every", a->quiet_every, "print every N-th epoch's progress line")->capture_default_str();
+  sub->add_option("--save", a->save, "write the trained model to this file");
+  sub->callback([a] { run_train(*a); });
+}
+
+}  // namespace sr::cli

@@ -1,0 +1,35 @@
+// sparserec: train, evaluate and serve recommenders on sparse data.
+//   sparserec train --data u.data --model autorec hidden=500 l2=1
+//   sparserec recommend --model-file m.srm --users 1,2 -k 10
+// Errors end the program with one line on stderr and a non-zero exit.
+#include <cstdio>
+#include <exception>
+
+#include "engine/error.h"
+#include "tools/cli/common.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sparserec: neural recommenders on sparse data, on the CPU or CUDA"};
+  app.require_subcommand(1);
+  sr::cli::add_train_command(app);
+  sr::cli::add_evaluate_command(app);
+  sr::cli::add_recommend_command(app);
+  sr::cli::add_models_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "sparserec: error: %s (see --help)\n", e.what());
+    return 2;
+  } catch (const sr::Error& e) {
+    std::fprintf(stderr, "sparserec: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sparserec: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
