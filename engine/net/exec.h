@@ -49,6 +49,9 @@ class Exec {
   Slot& prepare(Var v, int64_t rows, const SparseBatch* pattern);
   const SparseBatch* pattern_for(Var v);  // the pattern a sparse var lives on (query or input)
   uint64_t draw_seed();                   // a fresh seed per dropout/corruption use, from the Exec's seed
+  // Makes the next passes draw the same dropout/corruption masks as the first pass after this call
+  // (gradient checks compare losses under one fixed mask).
+  void rewind_draws() { draws_ = 0; }
   const Tensor& ones(int64_t n);          // a device vector of n ones (bias gradients via scatter)
   ScatterMode scatter_mode() const { return scatter_mode_; }
   void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }

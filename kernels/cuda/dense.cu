@@ -14,6 +14,7 @@ unsigned elementwise_blocks(int64_t n) {
   return b < kMaxBlocks ? b : static_cast<unsigned>(kMaxBlocks);
 }
 
+SR_REGISTER_BUDGET(bias_act_kernel, 32);
 __global__ void bias_act_kernel(BiasActArgs a) {
   const int64_t n = a.rows * a.cols;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -21,18 +22,21 @@ __global__ void bias_act_kernel(BiasActArgs a) {
     a.y[i] = act_forward(a.act, a.x[i] + (a.bias ? a.bias[i % a.cols] : 0.0f));
 }
 
+SR_REGISTER_BUDGET(act_backward_kernel, 32);
 __global__ void act_backward_kernel(ActBackwardArgs a) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
     a.dx[i] = a.dy[i] * act_derivative_from_output(a.act, a.y[i]);
 }
 
+SR_REGISTER_BUDGET(axpby_kernel, 32);
 __global__ void axpby_kernel(AxpbyArgs a) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
     a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);
 }
 
+SR_REGISTER_BUDGET(dropout_kernel, 40);
 __global__ void dropout_kernel(DropoutArgs d) {
   const float keep_scale = 1.0f / (1.0f - d.p);
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < d.n;
@@ -42,6 +46,7 @@ __global__ void dropout_kernel(DropoutArgs d) {
 
 // One thread per column walks the rows in order: neighbouring threads read neighbouring
 // addresses (coalesced) and each sum has the reference's order.
+SR_REGISTER_BUDGET(col_sum_kernel, 32);
 __global__ void col_sum_kernel(ColSumArgs s) {
   const int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (c >= s.cols) return;

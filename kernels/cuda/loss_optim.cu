@@ -25,6 +25,7 @@ __device__ float block_sum(float v) {
 }
 
 // Stage 1: each block writes the sum of its grid-stride share to partial[blockIdx.x].
+SR_REGISTER_BUDGET(loss_partial_kernel, 40);
 __global__ void loss_partial_kernel(LossArgs l, float* partial) {
   float acc = 0.0f;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < l.n;
@@ -46,6 +47,7 @@ __global__ void loss_partial_kernel(LossArgs l, float* partial) {
 }
 
 // Stage 2: one block adds the partial sums (a fixed tree: the loss is the same run to run).
+SR_REGISTER_BUDGET(loss_final_kernel, 32);
 __global__ void loss_final_kernel(const float* partial, int n, float scale, float* out) {
   float acc = 0.0f;
   for (int i = threadIdx.x; i < n; i += blockDim.x) acc += partial[i];
@@ -53,6 +55,7 @@ __global__ void loss_final_kernel(const float* partial, int n, float scale, floa
   if (threadIdx.x == 0) out[0] = scale * total;
 }
 
+SR_REGISTER_BUDGET(optimizer_kernel, 48);
 __global__ void optimizer_kernel(OptArgs o, float bc1, float bc2) {
   const int64_t n = o.rows * o.width;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n;

@@ -30,6 +30,11 @@ using namespace ::emu;  // the CUDA language and runtime names, answered by the 
       throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cudaGetErrorString(sr_err_)); \
   } while (0)
 
+// Declares, beside a kernel, the most registers it may use per thread on sm_90. The static check
+// (tests/check_kernel_resources.py) reads these from the source and fails a kernel that exceeds its
+// budget, spills to local memory, or has no budget.
+#define SR_REGISTER_BUDGET(kernel, registers) static_assert((registers) > 0 && (registers) <= 255, #kernel)
+
 namespace sr::SR_KERNEL_NS {
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kWarp = 32;

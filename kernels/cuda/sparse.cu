@@ -31,6 +31,7 @@ struct RowSpmm {
   float* out;
 };
 
+SR_REGISTER_BUDGET(spmm_rows_kernel, 64);
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) spmm_rows_kernel(RowSpmm p) {
   const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
   if (row >= p.rows) return;  // the whole warp leaves together: no shuffle is left waiting
@@ -68,6 +69,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) spmm_rows_kernel(RowSpmm 
 }
 
 // Atomic scatter: one warp per CSR row adds v · D[row, :] into dW[col, :] for each nonzero.
+SR_REGISTER_BUDGET(scatter_atomic_kernel, 40);
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     scatter_atomic_kernel(CsrView a, const float* vals, const float* d, int64_t width, float* dw) {
   const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
@@ -82,6 +84,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 
 // Sampled dot: one warp per pattern row; for each listed column the lanes take partial dot
 // products over the width and reduce them with a butterfly of shuffles (fixed order: deterministic).
+SR_REGISTER_BUDGET(sampled_dot_kernel, 48);
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) sampled_dot_kernel(SampledDotArgs s) {
   const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
   if (row >= s.pattern.rows) return;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -72,18 +73,43 @@ struct Block {
   std::string error;
 };
 
+// The emulated device: one kernel at a time, run by a pool of host threads that lives across
+// launches (creating a block's worth of threads per launch would dominate every test's time).
 struct Launch {
   const char* name = "";
   dim3 grid, block;
+  unsigned active = 0;  // threads taking part in the current launch: tids [0, active)
   const std::function<void()>* body = nullptr;
   Block* current = nullptr;
   uint3 current_index{};
   uint64_t epoch = 0;  // bumped to start each block
   bool shutdown = false;
   std::mutex m;
-  std::condition_variable start_cv, done_cv;
+  std::condition_variable done_cv;
+  // One start signal per pool thread, so a block wakes only its own threads.
+  std::unique_ptr<std::condition_variable[]> start_cv{new std::condition_variable[1024]};
+  std::vector<std::thread> pool;
+  std::set<std::string> launched;  // kernel names, for the coverage test
+  ~Launch();
 };
 
+Launch::~Launch() {
+  // SPARSEREC_EMU_COVERAGE_FILE: append the names of the kernels this process ran (one per line).
+  if (const char* path = std::getenv("SPARSEREC_EMU_COVERAGE_FILE")) {
+    if (FILE* f = std::fopen(path, "a")) {
+      for (const auto& n : launched) std::fprintf(f, "%s\n", n.c_str());
+      std::fclose(f);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lk(m);
+    shutdown = true;
+  }
+  for (size_t t = 0; t < pool.size(); ++t) start_cv[t].notify_all();
+  for (auto& t : pool) t.join();
+}
+
+Launch g_device;
 thread_local Launch* t_launch = nullptr;
 thread_local unsigned t_tid = 0;
 
@@ -308,7 +334,7 @@ void worker(Launch* l, unsigned tid) {
     Block* b;
     {
       std::unique_lock<std::mutex> lk(l->m);
-      l->start_cv.wait(lk, [&] { return l->shutdown || l->epoch != seen; });
+      l->start_cv[tid].wait(lk, [&] { return l->shutdown || (l->epoch != seen && tid < l->active); });
       if (l->shutdown) return;
       seen = l->epoch;
       b = l->current;
@@ -349,14 +375,17 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
   std::iota(order.begin(), order.end(), 0);
   if (g_block_order_seed != 0) std::shuffle(order.begin(), order.end(), std::mt19937_64(g_block_order_seed));
 
-  Launch l;
-  l.name = kernel_name;
-  l.grid = grid;
-  l.block = block;
-  l.body = &body;
-  std::vector<std::thread> threads;
-  threads.reserve(nthreads);
-  for (unsigned t = 0; t < nthreads; ++t) threads.emplace_back(worker, &l, t);
+  Launch& l = g_device;
+  {
+    std::lock_guard<std::mutex> lk(l.m);
+    l.name = kernel_name;
+    l.grid = grid;
+    l.block = block;
+    l.body = &body;
+    l.active = nthreads;
+    l.launched.insert(kernel_name);
+  }
+  while (l.pool.size() < nthreads) l.pool.emplace_back(worker, &l, static_cast<unsigned>(l.pool.size()));
 
   std::string error;
   for (uint64_t linear : order) {
@@ -377,7 +406,7 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
                          static_cast<unsigned>(linear / (1ull * grid.x * grid.y))};
       ++l.epoch;
     }
-    l.start_cv.notify_all();
+    for (unsigned t = 0; t < nthreads; ++t) l.start_cv[t].notify_one();
     // A block that runs past the barrier timeout and a margin has a thread that never finishes;
     // that thread cannot be stopped, so the process stops with the report.
     const auto deadline = Clock::now() + std::chrono::duration<double>(g_timeout_s * 1.5 + 1.0);
@@ -410,10 +439,9 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
   }
   {
     std::lock_guard<std::mutex> lk(l.m);
-    l.shutdown = true;
+    l.body = nullptr;
+    l.current = nullptr;
   }
-  l.start_cv.notify_all();
-  for (auto& t : threads) t.join();
   if (!error.empty()) throw KernelError(error);
 }
 
