@@ -35,6 +35,10 @@ Exec::Exec(Net& net, Backend& be, uint64_t seed) : net_(net), be_(be), seed_(see
   loss_value_ = Tensor(be, 1, 1);
 }
 
+Exec::~Exec() {
+  for (Param* p : net_.params()) p->w = p->g = p->s1 = p->s2 = Tensor();
+}
+
 void Exec::bind(Var v, const SparseBatch* batch) {
   const VarInfo& info = net_.var(v);
   if (!info.is_input) throw error("model '", net_.name(), "': '", info.name, "' is not an input");

@@ -14,6 +14,11 @@ class Exec {
  public:
   // Places the net's parameters on `be`, initialised from `seed` (the same on every backend).
   Exec(Net& net, Backend& be, uint64_t seed);
+  // Releases the parameters' device memory: a net's device state lives exactly as long as the Exec
+  // that placed it, so it never outlives its backend.
+  ~Exec();
+  Exec(const Exec&) = delete;
+  Exec& operator=(const Exec&) = delete;
 
   Net& net() { return net_; }
   Backend& backend() { return be_; }

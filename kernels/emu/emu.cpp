@@ -21,11 +21,6 @@
 
 namespace emu {
 
-thread_local uint3 threadIdx;
-thread_local uint3 blockIdx;
-thread_local dim3 blockDim;
-thread_local dim3 gridDim;
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -78,7 +73,7 @@ struct Block {
 struct Launch {
   const char* name = "";
   dim3 grid, block;
-  unsigned active = 0;  // threads taking part in the current launch: tids [0, active)
+  unsigned active = 0;  // threads taking part in the current block: tids [0, active)
   const std::function<void()>* body = nullptr;
   Block* current = nullptr;
   uint3 current_index{};
@@ -382,7 +377,6 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
     l.grid = grid;
     l.block = block;
     l.body = &body;
-    l.active = nthreads;
     l.launched.insert(kernel_name);
   }
   while (l.pool.size() < nthreads) l.pool.emplace_back(worker, &l, static_cast<unsigned>(l.pool.size()));
@@ -402,6 +396,7 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
     {
       std::lock_guard<std::mutex> lk(l.m);
       l.current = &b;
+      l.active = nthreads;  // set with the epoch: a thread wakes for a block only if it is in it
       l.current_index = {static_cast<unsigned>(linear % grid.x), static_cast<unsigned>((linear / grid.x) % grid.y),
                          static_cast<unsigned>(linear / (1ull * grid.x * grid.y))};
       ++l.epoch;
@@ -427,8 +422,10 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
               os << "\n  thread " << t << " is " << b.threads[t].where;
               if (b.threads[t].line) os << " " << site(b.threads[t].file, b.threads[t].line);
             }
+          // The stuck thread cannot be stopped or joined: report and end the process at once.
           std::fprintf(stderr, "%s\n", os.str().c_str());
-          std::abort();
+          std::fflush(stderr);
+          std::_Exit(124);
         }
       }
     }

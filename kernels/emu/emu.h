@@ -51,10 +51,12 @@ struct int2 {
   int x, y;
 };
 
-extern thread_local uint3 threadIdx;
-extern thread_local uint3 blockIdx;
-extern thread_local dim3 blockDim;
-extern thread_local dim3 gridDim;
+// Inline (not extern) thread-locals: an extern thread_local of another file is reached through a
+// TLS wrapper that UBSan misreads as a null pointer.
+inline thread_local uint3 threadIdx;
+inline thread_local uint3 blockIdx;
+inline thread_local dim3 blockDim;
+inline thread_local dim3 gridDim;
 constexpr int warpSize = 32;
 
 // ---- errors -------------------------------------------------------------------------------------

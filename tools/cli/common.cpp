@@ -25,15 +25,15 @@ Loaded load_and_split(const DataOptions& d) {
   return l;
 }
 
-std::unique_ptr<Backend> open_device(const std::string& spec) {
-  auto be = make_backend(spec);
+std::unique_ptr<Backend> open_device(const Device& device) {
+  auto be = make_backend(device);
   std::fprintf(stderr, "device: %s\n", be->describe().c_str());
   return be;
 }
 
-LoadedModel load_model(const std::string& path, Backend& be) {
+LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& be) {
   LoadedModel m;
-  m.meta = read_model_meta(path);
+  m.meta = meta;
   ModelOptions opts(m.meta.options, m.meta.n_users, m.meta.n_items);
   m.built = std::make_unique<BuiltModel>(build_model(m.meta.model, opts));
   m.exec = std::make_unique<Exec>(m.built->net, be, 0);

@@ -30,7 +30,7 @@ struct Loaded {
 Loaded load_and_split(const DataOptions& d);
 
 // The backend for --device, announced on stderr.
-std::unique_ptr<Backend> open_device(const std::string& spec);
+std::unique_ptr<Backend> open_device(const Device& device);
 
 // Rebuilds the model a file was trained as, on `be`, with its trained weights.
 struct LoadedModel {
@@ -38,7 +38,7 @@ struct LoadedModel {
   std::unique_ptr<BuiltModel> built;  // on the heap: exec refers to built->net
   std::unique_ptr<Exec> exec;
 };
-LoadedModel load_model(const std::string& path, Backend& be);
+LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& be);
 
 // The data a model file names must be the data it was trained on: same shape.
 void check_same_data(const ModelMeta& meta, const Ratings& r, const std::string& path);

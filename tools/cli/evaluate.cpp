@@ -12,8 +12,10 @@ struct EvaluateArgs {
 };
 
 void run_evaluate(const EvaluateArgs& a) {
-  auto be = open_device(a.device);
-  LoadedModel m = load_model(a.model_file, *be);
+  const ModelMeta meta = read_model_meta(a.model_file);
+  const Device device = Device::parse(a.device);
+  auto be = open_device(device);
+  LoadedModel m = load_model(meta, a.model_file, *be);
   DataOptions d{a.data.empty() ? m.meta.data_path : a.data, m.meta.test_fraction, m.meta.split_seed};
   Loaded data = load_and_split(d);
   check_same_data(m.meta, data.ratings, d.path);

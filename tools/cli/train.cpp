@@ -25,6 +25,17 @@ struct TrainArgs {
 };
 
 void run_train(const TrainArgs& a) {
+  // Everything that can be refused without the data is checked first, so that a typo costs no
+  // data loading and its error is the only line printed.
+  const auto model_options = parse_key_values(a.options);
+  {
+    ModelOptions probe(model_options, 1, 1);
+    build_model(a.model, probe);
+  }
+  const Device device = Device::parse(a.device);
+  if (!a.optimizer.empty()) parse_optimizer(a.optimizer);
+  if (a.scatter != "deterministic" && a.scatter != "atomic")
+    throw error("--scatter must be deterministic or atomic, got '", a.scatter, "'");
   Loaded data = load_and_split(a.data);
   std::vector<int64_t> fit = data.split.train, heldout = data.split.test;
   const char* heldout_name = "test";
@@ -35,9 +46,9 @@ void run_train(const TrainArgs& a) {
     for (int64_t i : inner.test) v.push_back(fit[i]);
     fit = f, heldout = v, heldout_name = "validation";
   }
-  ModelOptions opts(parse_key_values(a.options), data.ratings.n_users(), data.ratings.n_items());
+  ModelOptions opts(model_options, data.ratings.n_users(), data.ratings.n_items());
   BuiltModel built = build_model(a.model, opts);
-  auto be = open_device(a.device);
+  auto be = open_device(device);
 
   TrainConfig cfg;
   cfg.epochs = a.epochs >= 0 ? a.epochs : built.defaults.epochs;
@@ -45,8 +56,6 @@ void run_train(const TrainArgs& a) {
   cfg.seed = a.seed;
   cfg.optimizer.kind = parse_optimizer(a.optimizer.empty() ? built.defaults.optimizer : a.optimizer);
   cfg.optimizer.lr = a.lr > 0.0f ? a.lr : built.defaults.lr;
-  if (a.scatter != "deterministic" && a.scatter != "atomic")
-    throw error("--scatter must be deterministic or atomic, got '", a.scatter, "'");
   cfg.scatter = a.scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
 
   Exec ex(built.net, *be, a.seed);
