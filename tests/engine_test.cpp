@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engine/data/ratings.h"
 #include "engine/data/split.h"
 #include "engine/error.h"
 #include "engine/eval/rating_eval.h"
+#include "engine/eval/recommend.h"
 #include "engine/model_file.h"
 #include "engine/train/trainer.h"
 #include "models/registry.h"
@@ -179,6 +181,63 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   const std::string alt = temp_file("alt.srm", altered);
   expect_error([&] { load_model_params(alt, m2.net); }, {"checksum mismatch", "output.bias"});
   for (const auto& p : {path, cut, alt}) std::remove(p.c_str());
+}
+
+TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
+  std::mt19937_64 rng(test_seed());
+  const Ratings r = planted(30, 25, rng);
+  const Split s = random_holdout(r.size(), 0.2, 42);
+  auto be = make_cpu_backend();
+  for (const char* variant : {"item", "user"}) {
+    ModelOptions o({{"hidden", "6"}, {"variant", variant}}, r.n_users(), r.n_items());
+    BuiltModel m = build_model("autorec", o);
+    Exec ex(m.net, *be, 5);
+    const HostCsr train = ratings_matrix(r, s.train, m.rows);
+    std::vector<int32_t> users = {0, 7, 29};
+    for (int k : {1, 5, 25, 40}) {  // up to more than the item count
+      const auto top = recommend_topk(ex, m.net.input("ratings"), m.net.output(), train, m.rows, users, k);
+      // Reference: score every (user, item) pair through the sparse output, sort, drop seen items.
+      for (size_t ui = 0; ui < users.size(); ++ui) {
+        std::set<int32_t> seen;
+        for (int64_t i : s.train)
+          if (r.user[i] == users[ui]) seen.insert(r.item[i]);
+        HostCsr all;  // query: the user's row (or every item row at that user's column)
+        const SparseBatch in(*be, train);
+        all.rows = train.rows;
+        all.cols = train.cols;
+        for (int64_t row = 0; row < train.rows; ++row) {
+          if (m.rows == RowsAre::users) {
+            if (row == users[ui])
+              for (int32_t c = 0; c < train.cols; ++c) all.col_idx.push_back(c);
+          } else {
+            all.col_idx.push_back(users[ui]);
+          }
+          all.row_ptr.push_back(static_cast<int32_t>(all.col_idx.size()));
+        }
+        const SparseBatch q(*be, all);
+        ex.bind(m.net.input("ratings"), &in);
+        ex.query(m.net.output(), &q);
+        ex.forward(false);
+        const auto z = ex.sparse_values(m.net.output());
+        ex.clear_queries();
+        std::vector<Scored> ref;
+        for (int32_t i = 0; i < r.n_items(); ++i)
+          if (!seen.count(i)) ref.push_back({i, z[i]});
+        std::sort(ref.begin(), ref.end(), [](const Scored& a, const Scored& b) {
+          return a.score > b.score || (a.score == b.score && a.item < b.item);
+        });
+        ref.resize(std::min<size_t>(ref.size(), static_cast<size_t>(k)));
+        ASSERT_EQ(top[ui].size(), ref.size()) << variant << " k " << k;
+        for (size_t j = 0; j < ref.size(); ++j) {
+          // The same item, or (GEMM and sampled-dot sums round differently) one of equal score.
+          const int32_t got = top[ui][j].item;
+          EXPECT_TRUE(got == ref[j].item || std::fabs(z[got] - ref[j].score) < 1e-5f)
+              << variant << " k " << k << " rank " << j << ": item " << got << " vs " << ref[j].item;
+          EXPECT_FALSE(seen.count(top[ui][j].item)) << "recommended a training item";
+        }
+      }
+    }
+  }
 }
 
 TEST(Training, DivergenceStopsWithAClearMessage) {

@@ -80,7 +80,6 @@ struct Launch {
   uint64_t epoch = 0;  // bumped to start each block
   bool shutdown = false;
   std::mutex m;
-  std::condition_variable done_cv;
   // One start signal per pool thread, so a block wakes only its own threads.
   std::unique_ptr<std::condition_variable[]> start_cv{new std::condition_variable[1024]};
   std::vector<std::thread> pool;
@@ -348,11 +347,7 @@ void worker(Launch* l, unsigned tid) {
         b->error = describe_thread(*l, tid) + ": " + e.what();
       }
     }
-    on_thread_exit(*b);
-    {
-      std::lock_guard<std::mutex> lk(l->m);
-      l->done_cv.notify_all();
-    }
+    on_thread_exit(*b);  // wakes the launcher, which waits on the block's condition variable
   }
 }
 
@@ -406,15 +401,12 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
     // that thread cannot be stopped, so the process stops with the report.
     const auto deadline = Clock::now() + std::chrono::duration<double>(g_timeout_s * 1.5 + 1.0);
     {
-      std::unique_lock<std::mutex> lk(l.m);
-      while (true) {
-        {
-          std::lock_guard<std::mutex> bl(b.m);
-          if (b.exited == nthreads) break;
-        }
-        if (l.done_cv.wait_until(lk, deadline) == std::cv_status::timeout) {
-          std::lock_guard<std::mutex> bl(b.m);
-          if (b.exited == nthreads) break;
+      // Waits on the block's own lock: a thread's exit must not pass through the launch lock that
+      // the next thread takes to start, or ThreadSanitizer would see a happens-before edge between
+      // threads that the hardware never orders, and miss their races.
+      std::unique_lock<std::mutex> bl(b.m);
+      while (b.exited != nthreads) {
+        if (b.cv.wait_until(bl, deadline) == std::cv_status::timeout && b.exited != nthreads) {
           std::ostringstream os;
           os << "sparserec kernel emulator: kernel '" << kernel_name << "' never finished (block " << linear << "):";
           for (unsigned t = 0; t < nthreads; ++t)

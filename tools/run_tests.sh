@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds and runs every test that fits a machine without a GPU (what CI runs), from a fresh
+# Debian 12 machine:
+#  1. the full build (CPU, emulator, and CUDA for sm_90 when a toolkit is present): unit, emu,
+#     static (nvcc resource report) and slow (MovieLens end to end) tests; gpu tests skip visibly;
+#  2. the kernels and their tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#  3. the kernels and their tests under ThreadSanitizer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+tools/setup_debian.sh
+export PATH="$PATH:/usr/local/cuda/bin"
+jobs=$(nproc)
+arch=${SPARSEREC_CUDA_ARCHITECTURES:-90}
+
+echo "== 1/3 full build (CUDA architectures: $arch) =="
+cmake -S . -B build-test -G Ninja -DSPARSEREC_CUDA_ARCHITECTURES="$arch" >/dev/null
+cmake --build build-test -j "$jobs"
+ctest --test-dir build-test -j "$jobs" --output-on-failure -L 'unit|emu|gpu|static|slow'
+if [ -n "$(ctest --test-dir build-test -N -L static | grep 'Test #')" ]; then
+  echo "-- kernel resources (nvcc --resource-usage) --"
+  ctest --test-dir build-test -L static -V 2>&1 | grep -E '^[0-9]+: (sm_| {7}\w)' | sed 's/^[0-9]*: //'
+fi
+
+echo "== 2/3 kernels under ASan + UBSan =="
+cmake -S . -B build-asan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \
+  -DSPARSEREC_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j "$jobs"
+ctest --test-dir build-asan -j "$jobs" --output-on-failure -L 'unit|emu'
+
+echo "== 3/3 kernels under TSan =="
+cmake -S . -B build-tsan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \
+  -DSPARSEREC_WITH_OPENMP=OFF -DSPARSEREC_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j "$jobs"
+# One BLAS thread: OpenBLAS's own threads are not instrumented and would only add noise.
+OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -j "$jobs" --output-on-failure -L 'unit|emu'
