@@ -1,9 +1,17 @@
 # Third-party packages: a CPU BLAS (OpenBLAS from Debian), OpenMP, the CUDA toolkit, GoogleTest.
 find_package(Threads REQUIRED)
 
+# OpenBLAS from Debian. Without it (a bare GPU machine, say) GEMM on the CPU falls back to the
+# reference loops: correct, slow, and said so at configure time.
 set(BLA_VENDOR OpenBLAS)
-find_package(BLAS REQUIRED)
-find_path(SPARSEREC_CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas openblas-pthread openblas-openmp REQUIRED)
+find_package(BLAS)
+find_path(SPARSEREC_CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas openblas-pthread openblas-openmp)
+if(BLAS_FOUND AND SPARSEREC_CBLAS_INCLUDE)
+  set(SPARSEREC_HAVE_BLAS ON)
+else()
+  set(SPARSEREC_HAVE_BLAS OFF)
+  message(WARNING "OpenBLAS not found (apt-get install libopenblas-dev): CPU GEMM uses the reference loops")
+endif()
 
 if(SPARSEREC_WITH_OPENMP)
   find_package(OpenMP REQUIRED COMPONENTS CXX)

@@ -1,7 +1,11 @@
 // Row-major GEMM through CBLAS.
 #include "kernels/cpu/blas_gemm.h"
 
+#if defined(SPARSEREC_HAVE_BLAS)
 #include <cblas.h>
+#else
+#include "kernels/cpu/reference.h"
+#endif
 
 namespace sr {
 
@@ -12,9 +16,13 @@ void cpu_blas_gemm(const GemmArgs& g) {
       for (int64_t j = 0; j < g.n; ++j) g.c[i * g.ldc + j] = g.beta == 0.0f ? 0.0f : g.beta * g.c[i * g.ldc + j];
     return;
   }
+#if defined(SPARSEREC_HAVE_BLAS)
   cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
               static_cast<int>(g.m), static_cast<int>(g.n), static_cast<int>(g.k), g.alpha, g.a,
               static_cast<int>(g.lda), g.b, static_cast<int>(g.ldb), g.beta, g.c, static_cast<int>(g.ldc));
+#else
+  ref::gemm(g);
+#endif
 }
 
 }  // namespace sr

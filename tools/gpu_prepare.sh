@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run HERE (the development machine) before the GPU suite: copies into .deps/ (ignored by git) what
+# the GPU machine may lack and cannot download: GoogleTest's source, the header-only CLI11 and
+# nlohmann-json, and MovieLens 100K. Then call the device tool with carry [".deps", "data"] and
+# the command `bash tools/gpu_suite.sh`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+tools/setup_debian.sh
+rm -rf .deps
+mkdir -p .deps/include
+cp -r /usr/src/googletest .deps/googletest
+cp -r /usr/include/CLI .deps/include/CLI
+cp -r /usr/include/nlohmann .deps/include/nlohmann
+tools/fetch_movielens.sh >/dev/null
+du -sh .deps data
