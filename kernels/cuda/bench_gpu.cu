@@ -1,9 +1,6 @@
 // See bench_gpu.h. Not part of the emulator build: it exists to time real hardware.
 #include "kernels/cuda/bench_gpu.h"
 
-#include <cublas_v2.h>
-#include <cusparse.h>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -11,19 +8,8 @@
 #include <vector>
 
 #include "kernels/cuda/kernels.h"
+#include "kernels/cuda/library_check.h"
 
-#define SR_CUSPARSE_CHECK(call)                                                                              \
-  do {                                                                                                       \
-    const cusparseStatus_t st_ = (call);                                                                     \
-    if (st_ != CUSPARSE_STATUS_SUCCESS)                                                                      \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cusparseGetErrorString(st_));            \
-  } while (0)
-#define SR_CUBLAS_CHECK(call)                                                                                \
-  do {                                                                                                       \
-    const cublasStatus_t st_ = (call);                                                                       \
-    if (st_ != CUBLAS_STATUS_SUCCESS)                                                                        \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": cuBLAS status ", static_cast<int>(st_));    \
-  } while (0)
 
 namespace sr {
 namespace {

@@ -14,21 +14,7 @@
 #if defined(SPARSEREC_EMU)
 #include "kernels/cpu/blas_gemm.h"
 #else
-#include <cublas_v2.h>
-#include <cusparse.h>
-
-#define SR_CUBLAS_CHECK(call)                                                                     \
-  do {                                                                                            \
-    const cublasStatus_t sr_st_ = (call);                                                         \
-    if (sr_st_ != CUBLAS_STATUS_SUCCESS)                                                          \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": cuBLAS status ", static_cast<int>(sr_st_)); \
-  } while (0)
-#define SR_CUSPARSE_CHECK(call)                                                                   \
-  do {                                                                                            \
-    const cusparseStatus_t sr_st_ = (call);                                                       \
-    if (sr_st_ != CUSPARSE_STATUS_SUCCESS)                                                        \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cusparseGetErrorString(sr_st_)); \
-  } while (0)
+#include "kernels/cuda/library_check.h"
 #endif
 
 namespace sr::SR_KERNEL_NS {

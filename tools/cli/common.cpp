@@ -41,11 +41,31 @@ LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& 
   return m;
 }
 
+void SavedModelArgs::add_to(CLI::App& app) {
+  app.add_option("--model-file", model_file, "a file written by `train --save`")->required();
+  app.add_option("--data", data, "the ratings (default: the path recorded in the model file)");
+  app.add_option("--device", device, "auto, cpu, emu, cuda, cuda:N")->capture_default_str();
+}
+
+namespace {
 void check_same_data(const ModelMeta& meta, const Ratings& r, const std::string& path) {
   if (meta.n_users != r.n_users() || meta.n_items != r.n_items() || meta.n_ratings != r.size())
     throw error("data '", path, "' (", r.n_users(), " users, ", r.n_items(), " items, ", r.size(),
                 " ratings) is not the data the model was trained on (", meta.n_users, ", ", meta.n_items, ", ",
                 meta.n_ratings, ")");
+}
+}  // namespace
+
+ModelSession open_saved_model(const SavedModelArgs& a) {
+  const ModelMeta meta = read_model_meta(a.model_file);
+  const Device device = Device::parse(a.device);
+  ModelSession s;
+  s.backend = open_device(device);
+  s.model = load_model(meta, a.model_file, *s.backend);
+  s.data_path = a.data.empty() ? meta.data_path : a.data;
+  s.data = load_and_split({s.data_path, meta.test_fraction, meta.split_seed});
+  check_same_data(meta, s.data.ratings, s.data_path);
+  return s;
 }
 
 void print_result(const nlohmann::json& j) {

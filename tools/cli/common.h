@@ -40,8 +40,22 @@ struct LoadedModel {
 };
 LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& be);
 
-// The data a model file names must be the data it was trained on: same shape.
-void check_same_data(const ModelMeta& meta, const Ratings& r, const std::string& path);
+// --model-file, --data and --device of the commands that use a saved model.
+struct SavedModelArgs {
+  std::string model_file, data, device = "auto";
+  void add_to(CLI::App& app);
+};
+
+// A saved model on its device, with the data it was trained on, split as it was. Members are
+// destroyed in reverse order: the model's device memory goes before its backend.
+struct ModelSession {
+  std::unique_ptr<Backend> backend;
+  LoadedModel model;
+  Loaded data;
+  std::string data_path;
+};
+// Checks the model file and device before touching the data; refuses data of another shape.
+ModelSession open_saved_model(const SavedModelArgs& a);
 
 void print_result(const nlohmann::json& j);  // one line, last on stdout
 

@@ -13,19 +13,16 @@ namespace sr::cli {
 
 namespace {
 struct RecommendArgs {
-  std::string model_file, data, device = "auto", out;
+  SavedModelArgs saved;
+  std::string out;
   std::vector<int64_t> users;
   int k = 10;
 };
 
 void run_recommend(const RecommendArgs& a) {
-  const ModelMeta meta = read_model_meta(a.model_file);
-  const Device device = Device::parse(a.device);
-  auto be = open_device(device);
-  LoadedModel m = load_model(meta, a.model_file, *be);
-  DataOptions d{a.data.empty() ? m.meta.data_path : a.data, m.meta.test_fraction, m.meta.split_seed};
-  Loaded data = load_and_split(d);
-  check_same_data(m.meta, data.ratings, d.path);
+  ModelSession s = open_saved_model(a.saved);
+  const LoadedModel& m = s.model;
+  const Loaded& data = s.data;
   const Ratings& r = data.ratings;
   std::vector<int32_t> users;
   if (a.users.empty()) {
@@ -35,7 +32,7 @@ void run_recommend(const RecommendArgs& a) {
     for (int32_t u = 0; u < r.n_users(); ++u) index[r.user_ids[u]] = u;
     for (int64_t id : a.users) {
       auto it = index.find(id);
-      if (it == index.end()) throw error("unknown user id ", id, " (not in '", d.path, "')");
+      if (it == index.end()) throw error("unknown user id ", id, " (not in '", s.data_path, "')");
       users.push_back(it->second);
     }
   }
@@ -66,12 +63,10 @@ void run_recommend(const RecommendArgs& a) {
 void add_recommend_command(CLI::App& app) {
   auto a = std::make_shared<RecommendArgs>();
   CLI::App* sub = app.add_subcommand("recommend", "top-K unseen items per user from a saved model");
-  sub->add_option("--model-file", a->model_file, "a file written by `train --save`")->required();
-  sub->add_option("--data", a->data, "the ratings (default: the path recorded in the model file)");
+  a->saved.add_to(*sub);
   sub->add_option("--users", a->users, "user ids as in the data (default: every user)")->delimiter(',');
   sub->add_option("-k,--k", a->k, "items per user")->capture_default_str();
   sub->add_option("--out", a->out, "write TSV here instead of stdout");
-  sub->add_option("--device", a->device, "auto, cpu, emu, cuda, cuda:N")->capture_default_str();
   sub->callback([a] { run_recommend(*a); });
 }
 
