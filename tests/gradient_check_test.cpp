@@ -57,8 +57,17 @@ TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
     for (auto& v : data.val) v = v > 0.0f ? 1.0f : 0.0f;  // binary targets
   Net net = build(c, data.cols);
   Exec ex(net, *be, 7);
-  // Random biases too: a zero bias on an empty row puts a ReLU exactly at its kink.
-  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.5f, 0.5f));
+  // Random parameters, except that the first layer's pre-activations are kept far from 0 (small
+  // weights, biases of ±1 by unit): a ReLU near its kink has no derivative for finite differences
+  // to measure, and both of its branches are still exercised (units always on, units always off).
+  for (Param* p : net.params()) {
+    std::vector<float> v = random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.5f, 0.5f);
+    if (p->name == "h1.weight")
+      for (auto& x : v) x *= 0.1f;
+    if (p->name == "h1.bias")
+      for (size_t j = 0; j < v.size(); ++j) v[j] = j % 2 ? -1.0f : 1.0f;
+    p->w.upload(v);
+  }
   const SparseBatch batch(*be, data);
   ex.bind(net.input("x"), &batch);
 

@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "kernels/cpu/blas_gemm.h"
 #include "kernels/cpu/reference.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace sr {
 namespace {
@@ -17,7 +18,7 @@ constexpr size_t kAlignment = 64;  // a cache line; also what SIMD loads like
 
 // dW[touched[t], :] += Σ_e vals[src[e]] · D[row_idx[e], :], one touched column per task. Each
 // column's sum runs in the CSR's order, so the result is the same for any thread count.
-void scatter_by_touched_columns(const ScatterArgs& s) {
+SR_CPU_HOT void scatter_by_touched_columns(const ScatterArgs& s) {
   const TouchedColumnsView& at = s.at;
 #pragma omp parallel for schedule(dynamic, 8)
   for (int64_t t = 0; t < at.n_touched; ++t) {

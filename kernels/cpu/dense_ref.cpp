@@ -1,5 +1,6 @@
 // CPU reference of the dense and elementwise ops (kernels/dense.h).
 #include "kernels/cpu/reference.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace sr::ref {
 
@@ -19,19 +20,19 @@ void gemm(const GemmArgs& g) {
   }
 }
 
-void bias_act(const BiasActArgs& b) {
+SR_CPU_HOT void bias_act(const BiasActArgs& b) {
 #pragma omp parallel for
   for (int64_t r = 0; r < b.rows; ++r)
     for (int64_t c = 0; c < b.cols; ++c)
       b.y[r * b.cols + c] = act_forward(b.act, b.x[r * b.cols + c] + (b.bias ? b.bias[c] : 0.0f));
 }
 
-void act_backward(const ActBackwardArgs& a) {
+SR_CPU_HOT void act_backward(const ActBackwardArgs& a) {
 #pragma omp parallel for
   for (int64_t i = 0; i < a.n; ++i) a.dx[i] = a.dy[i] * act_derivative_from_output(a.act, a.y[i]);
 }
 
-void col_sum(const ColSumArgs& s) {
+SR_CPU_HOT void col_sum(const ColSumArgs& s) {
 #pragma omp parallel for
   for (int64_t c = 0; c < s.cols; ++c) {
     float acc = 0.0f;
@@ -40,7 +41,7 @@ void col_sum(const ColSumArgs& s) {
   }
 }
 
-void axpby(const AxpbyArgs& a) {
+SR_CPU_HOT void axpby(const AxpbyArgs& a) {
 #pragma omp parallel for
   for (int64_t i = 0; i < a.n; ++i)
     a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels/cpu/reference.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace sr::ref {
 
@@ -28,7 +29,7 @@ void loss(const LossArgs& l) {
   if (l.loss_out) l.loss_out[0] = static_cast<float>(l.scale * total);
 }
 
-void optimizer_update(const OptArgs& o) {
+SR_CPU_HOT void optimizer_update(const OptArgs& o) {
   const float bc1 = 1.0f - std::pow(o.beta1, static_cast<float>(o.step));
   const float bc2 = 1.0f - std::pow(o.beta2, static_cast<float>(o.step));
 #pragma omp parallel for

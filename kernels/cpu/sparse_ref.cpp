@@ -2,10 +2,11 @@
 #include <vector>
 
 #include "kernels/cpu/reference.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace sr::ref {
 
-void gather(const GatherArgs& g) {
+SR_CPU_HOT void gather(const GatherArgs& g) {
   const CsrView& a = g.a;
 #pragma omp parallel for schedule(dynamic, 16)
   for (int64_t r = 0; r < a.rows; ++r) {
@@ -38,7 +39,7 @@ void scatter(const ScatterArgs& s) {
   }
 }
 
-void sampled_dot(const SampledDotArgs& s) {
+SR_CPU_HOT void sampled_dot(const SampledDotArgs& s) {
   const CsrView& p = s.pattern;
 #pragma omp parallel for schedule(dynamic, 16)
   for (int64_t r = 0; r < p.rows; ++r) {
@@ -47,6 +48,7 @@ void sampled_dot(const SampledDotArgs& s) {
       const int64_t col = p.col_idx[k];
       const float* v = s.v + col * s.width;
       float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
       for (int64_t c = 0; c < s.width; ++c) dot += h[c] * v[c];
       s.z[k] = act_forward(s.act, dot + (s.c ? s.c[col] : 0.0f));
     }
