@@ -12,6 +12,7 @@
 #include "kernels/loss.h"
 #include "kernels/optim.h"
 #include "kernels/sparse.h"
+#include "kernels/topk.h"
 
 namespace sr {
 
@@ -52,6 +53,7 @@ class Backend {
   virtual void dropout(const DropoutArgs& a) = 0;
   virtual void loss(const LossArgs& a) = 0;
   virtual void optimizer_update(const OptArgs& a) = 0;
+  virtual void topk(const TopKArgs& a) = 0;
 };
 
 // Number of usable CUDA devices; 0 when built without CUDA or when no GPU or driver works.

@@ -5,6 +5,9 @@
 // the emulator), Gpu/… (the CUDA kernels on a GPU; skipped, visibly, without one).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <tuple>
 
 #include "kernels/cpu/reference.h"
@@ -313,6 +316,78 @@ INSTANTIATE_TEST_SUITE_P(Emu, DenseParity, ::testing::Combine(::testing::Values(
                          dense_name);
 INSTANTIATE_TEST_SUITE_P(Gpu, DenseParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_dense_cases())),
                          dense_name);
+
+}  // namespace
+}  // namespace sr::test
+
+namespace sr::test {
+namespace {
+
+// ---- batched top-K ------------------------------------------------------------------------------
+
+struct TopKCase {
+  const char* name;
+  int64_t rows, cols;
+  bool ties;  // scores drawn from a few values, so ties are everywhere
+};
+const TopKCase kTopKCases[] = {{"empty", 0, 9}, {"one_col", 3, 1}, {"ties", 5, 50, true}, {"odd", 4, 67, false}};
+
+std::string topk_name(const ::testing::TestParamInfo<Param>& info) {
+  const TopKCase& c = kTopKCases[std::get<1>(info.param)];
+  return std::string(c.name) + "_" + std::to_string(c.rows) + "x" + std::to_string(c.cols);
+}
+
+class TopKParity : public ::testing::TestWithParam<Param> {};
+
+TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
+  std::string reason;
+  auto be = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
+  if (!be) GTEST_SKIP() << reason;
+  const TopKCase c = kTopKCases[std::get<1>(GetParam())];
+  std::mt19937_64 rng(test_seed() ^ static_cast<uint64_t>(c.cols));
+  std::vector<float> scores = random_vector(c.rows * c.cols, rng);
+  if (c.ties)
+    for (auto& s : scores) s = std::round(s * 2.0f);  // five distinct values
+  if (!scores.empty()) scores[scores.size() / 2] = std::numeric_limits<float>::quiet_NaN();
+  // Exclude about a third of each row's columns (sorted), and every column of row 1.
+  std::vector<int32_t> ptr{0}, cols;
+  std::bernoulli_distribution drop(0.33);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    for (int32_t col = 0; col < c.cols; ++col)
+      if (r == 1 || drop(rng)) cols.push_back(col);
+    ptr.push_back(static_cast<int32_t>(cols.size()));
+  }
+  DeviceBuffer<float> ds(*be, scores);
+  DeviceBuffer<int32_t> dptr(*be, ptr), dcols(*be, cols);
+  for (int k : {1, 3, static_cast<int>(c.cols), static_cast<int>(c.cols) + 2}) {
+    std::vector<int32_t> ref_i(c.rows * k);
+    std::vector<float> ref_s(c.rows * k);
+    TopKArgs t{c.rows, c.cols, scores.data(), ptr.data(), cols.data(), k, ref_i.data(), ref_s.data()};
+    ref::topk(t);
+    DeviceBuffer<int32_t> di(*be, ref_i.size());
+    DeviceBuffer<float> dsc(*be, ref_s.size());
+    di.upload(std::vector<int32_t>(ref_i.size(), -7));
+    dsc.poison();
+    t.scores = ds.get(), t.exclude_ptr = dptr.get(), t.exclude_cols = dcols.get(), t.out_index = di.get(), t.out_score = dsc.get();
+    be->topk(t);
+    const auto got_i = di.download();
+    EXPECT_EQ(ref_i, got_i) << "k " << k;
+    EXPECT_TRUE(all_close(ref_s, dsc.download(), 0.0f, 0.0f)) << "k " << k;
+    for (int64_t r = 0; r < c.rows; ++r)  // never an excluded column
+      for (int j = 0; j < k; ++j) {
+        const int32_t col = got_i[r * k + j];
+        if (col >= 0) EXPECT_FALSE(std::binary_search(cols.begin() + ptr[r], cols.begin() + ptr[r + 1], col));
+      }
+  }
+}
+
+std::vector<int> all_topk_cases() { return {0, 1, 2, 3}; }
+INSTANTIATE_TEST_SUITE_P(Cpu, TopKParity, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(all_topk_cases())),
+                         topk_name);
+INSTANTIATE_TEST_SUITE_P(Emu, TopKParity, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(all_topk_cases())),
+                         topk_name);
+INSTANTIATE_TEST_SUITE_P(Gpu, TopKParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_topk_cases())),
+                         topk_name);
 
 }  // namespace
 }  // namespace sr::test

@@ -87,7 +87,8 @@ std::vector<float> random_vector(size_t n, std::mt19937_64& rng, float lo, float
   std::ostringstream os;
   for (size_t i = 0; i < ref.size(); ++i) {
     const float tol = atol + rtol * std::fabs(ref[i]);
-    const bool ok = std::fabs(ref[i] - got[i]) <= tol;  // false for NaN: an unwritten element fails
+    // Equal values pass (infinities too); NaN never does, so an unwritten element fails.
+    const bool ok = ref[i] == got[i] || std::fabs(ref[i] - got[i]) <= tol;
     if (!ok) {
       if (bad < 8) os << "\n  [" << i << "] reference " << ref[i] << " got " << got[i];
       ++bad;

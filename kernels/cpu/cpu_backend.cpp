@@ -70,6 +70,7 @@ class CpuBackend final : public Backend {
   void dropout(const DropoutArgs& a) override { ref::dropout(a); }
   void loss(const LossArgs& a) override { ref::loss(a); }
   void optimizer_update(const OptArgs& a) override { ref::optimizer_update(a); }
+  void topk(const TopKArgs& a) override { ref::topk(a); }
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "kernels/loss.h"
 #include "kernels/optim.h"
 #include "kernels/sparse.h"
+#include "kernels/topk.h"
 
 namespace sr::ref {
 
@@ -21,5 +22,6 @@ void axpby(const AxpbyArgs& a);
 void dropout(const DropoutArgs& a);
 void loss(const LossArgs& a);
 void optimizer_update(const OptArgs& a);
+void topk(const TopKArgs& a);
 
 }  // namespace sr::ref

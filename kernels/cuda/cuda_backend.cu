@@ -156,6 +156,7 @@ class CudaBackend final : public Backend {
   void dropout(const DropoutArgs& a) override { SR_KERNEL_NS::dropout(a, stream_); }
   void loss(const LossArgs& a) override { SR_KERNEL_NS::loss(a, loss_scratch_, stream_); }
   void optimizer_update(const OptArgs& a) override { SR_KERNEL_NS::optimizer_update(a, stream_); }
+  void topk(const TopKArgs& a) override { SR_KERNEL_NS::topk(a, stream_); }
 
  private:
   // direction: 1 host→device, 2 device→host, 3 device→device. Downloads wait for the stream so the

@@ -8,6 +8,7 @@
 #include "kernels/loss.h"
 #include "kernels/optim.h"
 #include "kernels/sparse.h"
+#include "kernels/topk.h"
 
 namespace sr::SR_KERNEL_NS {
 
@@ -23,5 +24,6 @@ void dropout(const DropoutArgs& a, cudaStream_t s);
 int64_t loss_scratch_floats(int64_t n);
 void loss(const LossArgs& a, float* scratch, cudaStream_t s);
 void optimizer_update(const OptArgs& a, cudaStream_t s);
+void topk(const TopKArgs& a, cudaStream_t s);
 
 }  // namespace sr::SR_KERNEL_NS
