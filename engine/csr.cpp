@@ -16,6 +16,25 @@ void HostCsr::validate(const char* what) const {
       throw error(what, ": column ", col_idx[k], " of nonzero ", k, " is outside [0, ", cols, ")");
 }
 
+HostCsr transpose(const HostCsr& a) {
+  HostCsr t;
+  t.rows = a.cols;
+  t.cols = a.rows;
+  t.row_ptr.assign(static_cast<size_t>(a.cols) + 1, 0);
+  for (int32_t c : a.col_idx) ++t.row_ptr[c + 1];
+  for (int64_t c = 0; c < a.cols; ++c) t.row_ptr[c + 1] += t.row_ptr[c];
+  t.col_idx.resize(a.col_idx.size());
+  if (!a.val.empty()) t.val.resize(a.val.size());
+  std::vector<int32_t> fill(t.row_ptr.begin(), t.row_ptr.end() - 1);
+  for (int64_t r = 0; r < a.rows; ++r)
+    for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
+      const int32_t pos = fill[a.col_idx[k]]++;
+      t.col_idx[pos] = static_cast<int32_t>(r);
+      if (!a.val.empty()) t.val[pos] = a.val[k];
+    }
+  return t;
+}
+
 HostTouchedColumns touched_columns(const HostCsr& a) {
   std::vector<int32_t> count(static_cast<size_t>(a.cols), 0);
   for (int32_t c : a.col_idx) ++count[c];

@@ -21,6 +21,9 @@ struct HostTouchedColumns {
   std::vector<int32_t> col_ptr{0}, row_idx, src, touched;
 };
 
+// The transpose (cols x rows); each row of the result lists its columns in increasing order.
+HostCsr transpose(const HostCsr& a);
+
 // Entries of each touched column in increasing CSR order; columns in increasing id order.
 HostTouchedColumns touched_columns(const HostCsr& a);
 

@@ -11,7 +11,9 @@ namespace sr {
 // A row with fewer than k selectable columns fills the rest with index -1 and score -inf.
 struct TopKArgs {
   int64_t rows = 0, cols = 0;
-  const float* scores = nullptr;           // rows x cols, row-major
+  const float* scores = nullptr;           // score(r, c) = scores[r · row_stride + c · col_stride]
+  int64_t row_stride = 0, col_stride = 1;  // row_stride 0 means cols (row-major); a transposed
+                                           // matrix is row_stride 1, col_stride = its row count
   const int32_t* exclude_ptr = nullptr;    // rows + 1 entries, or null for no exclusions
   const int32_t* exclude_cols = nullptr;   // each row's excluded columns, sorted ascending
   int k = 0;

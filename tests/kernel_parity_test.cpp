@@ -362,7 +362,9 @@ TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
   for (int k : {1, 3, static_cast<int>(c.cols), static_cast<int>(c.cols) + 2}) {
     std::vector<int32_t> ref_i(c.rows * k);
     std::vector<float> ref_s(c.rows * k);
-    TopKArgs t{c.rows, c.cols, scores.data(), ptr.data(), cols.data(), k, ref_i.data(), ref_s.data()};
+    TopKArgs t;
+    t.rows = c.rows, t.cols = c.cols, t.scores = scores.data(), t.exclude_ptr = ptr.data(), t.exclude_cols = cols.data();
+    t.k = k, t.out_index = ref_i.data(), t.out_score = ref_s.data();
     ref::topk(t);
     DeviceBuffer<int32_t> di(*be, ref_i.size());
     DeviceBuffer<float> dsc(*be, ref_s.size());
@@ -378,6 +380,15 @@ TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
         const int32_t col = got_i[r * k + j];
         if (col >= 0) EXPECT_FALSE(std::binary_search(cols.begin() + ptr[r], cols.begin() + ptr[r + 1], col));
       }
+    // The same scores stored transposed (cols x rows) and read through strides.
+    std::vector<float> transposed(scores.size());
+    for (int64_t r = 0; r < c.rows; ++r)
+      for (int64_t col = 0; col < c.cols; ++col) transposed[col * c.rows + r] = scores[r * c.cols + col];
+    DeviceBuffer<float> dt(*be, transposed);
+    di.upload(std::vector<int32_t>(ref_i.size(), -7));
+    t.scores = dt.get(), t.row_stride = 1, t.col_stride = c.rows;
+    be->topk(t);
+    EXPECT_EQ(ref_i, di.download()) << "k " << k << ", transposed scores";
   }
 }
 

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <numeric>
-#include <queue>
-#include <unordered_set>
 
 #include "engine/error.h"
 #include "engine/train/trainer.h"
@@ -12,86 +10,74 @@ namespace sr {
 
 namespace {
 
-constexpr int64_t kRowsPerChunk = 2048;
+constexpr int64_t kUsersPerChunk = 1024;  // a chunk's score matrix is chunk x items floats on the device
+constexpr int64_t kRowsPerChunk = 4096;   // input rows per forward pass when collecting hidden rows
 
-// "a ranks before b": higher score, then lower item id.
-bool better(const Scored& a, const Scored& b) { return a.score > b.score || (a.score == b.score && a.item < b.item); }
-
-// Keeps the k best candidates seen so far (a heap whose top is the worst kept).
-class TopK {
- public:
-  explicit TopK(int k) : k_(static_cast<size_t>(k)) {}
-  void offer(Scored s) {
-    if (heap_.size() < k_) {
-      heap_.push_back(s);
-      std::push_heap(heap_.begin(), heap_.end(), better);
-    } else if (k_ > 0 && better(s, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), better);
-      heap_.back() = s;
-      std::push_heap(heap_.begin(), heap_.end(), better);
-    }
-  }
-  std::vector<Scored> sorted() const {
-    std::vector<Scored> out = heap_;
-    std::sort(out.begin(), out.end(), better);
-    return out;
-  }
-
- private:
-  size_t k_;
-  std::vector<Scored> heap_;
-};
+// The device top-K of a chunk of users, excluding each user's rows of `seen` (users x items).
+std::vector<std::vector<Scored>> select(Backend& be, const Tensor& scores, int64_t n_users, int64_t n_items,
+                                        bool transposed, const HostCsr& seen_rows, int k) {
+  const IndexArray ptr = IndexArray::from_host(be, seen_rows.row_ptr);
+  const IndexArray cols = IndexArray::from_host(be, seen_rows.col_idx.empty() ? std::vector<int32_t>{0} : seen_rows.col_idx);
+  IndexArray index(be, n_users, k);
+  Tensor best(be, n_users, k);
+  TopKArgs t;
+  t.rows = n_users, t.cols = n_items, t.scores = scores.data();
+  t.row_stride = transposed ? 1 : n_items, t.col_stride = transposed ? n_users : 1;
+  t.exclude_ptr = ptr.data(), t.exclude_cols = cols.data(), t.k = k, t.out_index = index.data(), t.out_score = best.data();
+  be.topk(t);
+  const auto idx = index.to_host();
+  const auto val = best.to_host();
+  std::vector<std::vector<Scored>> out(static_cast<size_t>(n_users));
+  for (int64_t u = 0; u < n_users; ++u)
+    for (int j = 0; j < k && idx[u * k + j] >= 0; ++j) out[u].push_back({idx[u * k + j], val[u * k + j]});
+  return out;
+}
 
 }  // namespace
 
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& train, RowsAre rows,
                                                 const std::vector<int32_t>& users, int k) {
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
-  const int64_t n_users = rows == RowsAre::users ? train.rows : train.cols;
-  std::vector<int32_t> slot(static_cast<size_t>(n_users), -1);
-  for (size_t i = 0; i < users.size(); ++i) {
-    if (users[i] < 0 || users[i] >= n_users) throw error("user index ", users[i], " is outside [0, ", n_users, ")");
-    slot[users[i]] = static_cast<int32_t>(i);
-  }
-  std::vector<TopK> best(users.size(), TopK(k));
-  // Seen (user, item) pairs, to exclude.
-  std::vector<std::unordered_set<int32_t>> seen(users.size());
-  for (int64_t r = 0; r < train.rows; ++r)
-    for (int32_t e = train.row_ptr[r]; e < train.row_ptr[r + 1]; ++e) {
-      const int32_t u = rows == RowsAre::users ? static_cast<int32_t>(r) : train.col_idx[e];
-      const int32_t i = rows == RowsAre::users ? train.col_idx[e] : static_cast<int32_t>(r);
-      if (slot[u] >= 0) seen[slot[u]].insert(i);
-    }
+  const bool by_user = rows == RowsAre::users;
+  const int64_t n_users = by_user ? train.rows : train.cols, n_items = by_user ? train.cols : train.rows;
+  for (int32_t u : users)
+    if (u < 0 || u >= n_users) throw error("user index ", u, " is outside [0, ", n_users, ")");
+  Backend& be = ex.backend();
+  // Each user's training items, sorted: what top-K must skip.
+  const HostCsr seen = by_user ? train : transpose(train);
 
-  std::vector<int32_t> chunk_rows;
-  if (rows == RowsAre::users) chunk_rows = users;  // only the requested users' rows are needed
-  else {
-    chunk_rows.resize(static_cast<size_t>(train.rows));
-    std::iota(chunk_rows.begin(), chunk_rows.end(), 0);
-  }
-  for (size_t start = 0; start < chunk_rows.size(); start += kRowsPerChunk) {
-    const size_t end = std::min(chunk_rows.size(), start + static_cast<size_t>(kRowsPerChunk));
-    const std::vector<int32_t> ids(chunk_rows.begin() + start, chunk_rows.begin() + end);
-    const SparseBatch in(ex.backend(), select_rows(train, ids));
-    ex.bind(input, &in);
-    const std::vector<float> scores = ex.dense_scores(output).to_host();
-    const int64_t width = train.cols;
-    for (size_t r = 0; r < ids.size(); ++r) {
-      const float* row = scores.data() + r * width;
-      if (rows == RowsAre::users) {
-        const int32_t s = slot[ids[r]];
-        for (int32_t i = 0; i < width; ++i)
-          if (!seen[s].count(i)) best[s].offer({i, row[i]});
-      } else {
-        const int32_t item = ids[r];
-        for (size_t s = 0; s < users.size(); ++s)
-          if (!seen[s].count(item)) best[s].offer({item, row[users[s]]});
-      }
+  // Item-based models score a user through every item row: collect the hidden rows of all items
+  // once, then score chunks of users as columns of the output.
+  Tensor h_all;
+  if (!by_user) {
+    for (int64_t start = 0; start < train.rows; start += kRowsPerChunk) {
+      std::vector<int32_t> ids(static_cast<size_t>(std::min(kRowsPerChunk, train.rows - start)));
+      std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
+      const SparseBatch in(be, select_rows(train, ids));
+      ex.bind(input, &in);
+      const Tensor h = ex.output_input(output);
+      if (h_all.empty()) h_all = Tensor(be, train.rows, h.cols());
+      be.copy(h_all.data() + start * h.cols(), h.data(), h.bytes());
     }
   }
+
   std::vector<std::vector<Scored>> out;
-  out.reserve(best.size());
-  for (const auto& b : best) out.push_back(b.sorted());
+  out.reserve(users.size());
+  for (size_t start = 0; start < users.size(); start += kUsersPerChunk) {
+    const std::vector<int32_t> chunk(users.begin() + static_cast<std::ptrdiff_t>(start),
+                                     users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + kUsersPerChunk)));
+    const HostCsr seen_rows = select_rows(seen, chunk);
+    std::vector<std::vector<Scored>> part;
+    if (by_user) {
+      const SparseBatch in(be, select_rows(train, chunk));
+      ex.bind(input, &in);
+      part = select(be, ex.dense_scores(output), static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
+    } else {
+      const IndexArray cols = IndexArray::from_host(be, chunk);
+      part = select(be, ex.column_scores(output, h_all, cols), static_cast<int64_t>(chunk.size()), n_items, true, seen_rows, k);
+    }
+    for (auto& p : part) out.push_back(std::move(p));
+  }
   return out;
 }
 

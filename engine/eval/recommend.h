@@ -1,6 +1,6 @@
 // Top-K recommendation per user from a model's sparse output, excluding the items the user rated
-// in training. Scores come from the device in row chunks; the selection runs on the host (the
-// batched top-K kernel comes with the model zoo's full-ranking evaluation).
+// in training. Scores and the selection (the batched top-K op) stay on the device, a chunk of
+// users at a time; only k items per user come back.
 #pragma once
 
 #include <utility>

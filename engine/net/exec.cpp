@@ -123,18 +123,34 @@ std::vector<float> Exec::sparse_values(Var v) {
   return out;
 }
 
-Tensor Exec::dense_scores(Var v) {
+SparseOutputLayer& Exec::forward_to_output(Var v) {
   training_ = false;
   for (const auto& layer : net_.layers()) {
     if (layer->output().id == v.id) {
       auto* out = dynamic_cast<SparseOutputLayer*>(layer.get());
       if (!out) throw error("model '", net_.name(), "': '", layer->name(), "' is not a sparse output");
-      return out->dense_scores(*this);
+      return *out;
     }
     if (dynamic_cast<SparseOutputLayer*>(layer.get())) continue;  // other outputs are not needed
     layer->forward(*this);
   }
   throw error("model '", net_.name(), "': no layer produces variable ", v.id);
+}
+
+Tensor Exec::dense_scores(Var v) { return forward_to_output(v).dense_scores(*this); }
+
+Tensor Exec::output_input(Var v) {
+  const Var h = forward_to_output(v).inputs()[0];
+  Tensor copy(be_, slot(h).value.rows(), slot(h).value.cols());
+  copy.copy_from(slot(h).value);
+  return copy;
+}
+
+Tensor Exec::column_scores(Var v, const Tensor& h_all, const IndexArray& columns) {
+  for (const auto& layer : net_.layers())
+    if (layer->output().id == v.id)
+      if (auto* out = dynamic_cast<SparseOutputLayer*>(layer.get())) return out->column_scores(*this, h_all, columns);
+  throw error("model '", net_.name(), "': variable ", v.id, " is not a sparse output");
 }
 
 double Exec::regularization_value() {

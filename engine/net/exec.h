@@ -10,6 +10,8 @@
 
 namespace sr {
 
+class SparseOutputLayer;
+
 class Exec {
  public:
   // Places the net's parameters on `be`, initialised from `seed` (the same on every backend).
@@ -39,6 +41,10 @@ class Exec {
   std::vector<float> sparse_values(Var v);
   // All columns of a sparse output for the bound rows (rows x width), for ranking.
   Tensor dense_scores(Var sparse_output);
+  // The input of a sparse output (its hidden representation) for the bound rows.
+  Tensor output_input(Var sparse_output);
+  // Scores of the listed columns of a sparse output for all rows of h_all (see SparseOutputLayer).
+  Tensor column_scores(Var sparse_output, const Tensor& h_all, const IndexArray& columns);
   // Sum of l2/2·||W||² over regularized weights (for reporting the objective).
   double regularization_value();
 
@@ -62,6 +68,8 @@ class Exec {
   void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }
 
  private:
+  SparseOutputLayer& forward_to_output(Var v);  // runs every layer before it; returns it
+
   Net& net_;
   Backend& be_;
   uint64_t seed_, draws_ = 0;

@@ -167,3 +167,27 @@ Tensor SparseOutputLayer::dense_scores(Exec& ex) {
 }
 
 }  // namespace sr
+
+namespace sr {
+
+Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns) {
+  Backend& be = ex.backend();
+  const int64_t n = columns.numel(), hidden = v_->cols;
+  // One nonzero per row, value 1: the gather primitive as an embedding lookup of V's and c's rows.
+  std::vector<int32_t> ptr(static_cast<size_t>(n) + 1);
+  for (int64_t i = 0; i <= n; ++i) ptr[i] = static_cast<int32_t>(i);
+  const IndexArray row_ptr = IndexArray::from_host(be, ptr);
+  const CsrView lookup{row_ptr.data(), columns.data(), nullptr, n, v_->rows, n};
+  Tensor v_rows(be, n, hidden), c_rows(be, n, 1);
+  GatherArgs g;
+  g.a = lookup, g.w = v_->w.data(), g.width = hidden, g.y = v_rows.data();
+  be.gather(g);
+  g.w = c_->w.data(), g.width = 1, g.y = c_rows.data();
+  be.gather(g);
+  Tensor s(be, h_all.rows(), n);
+  be.gemm({false, true, h_all.rows(), n, hidden, 1.0f, 0.0f, h_all.data(), hidden, v_rows.data(), hidden, s.data(), n});
+  be.bias_act({h_all.rows(), n, s.data(), c_rows.data(), act_, s.data()});
+  return s;
+}
+
+}  // namespace sr

@@ -70,6 +70,9 @@ class SparseOutputLayer final : public Layer {
   void backward(Exec& ex) override;
   // Every column's score for the rows of h: rows x width (GEMM against V, then bias and activation).
   Tensor dense_scores(Exec& ex);
+  // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
+  // (Ranking columns, e.g. users of an item-based model, over all rows; V's rows are gathered.)
+  Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns);
 
  private:
   Act act_;

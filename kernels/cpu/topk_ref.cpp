@@ -11,7 +11,9 @@ namespace sr::ref {
 void topk(const TopKArgs& t) {
 #pragma omp parallel for schedule(dynamic, 4)
   for (int64_t r = 0; r < t.rows; ++r) {
-    const float* s = t.scores + r * t.cols;
+    const int64_t rs = t.row_stride ? t.row_stride : t.cols;
+    std::vector<float> s(static_cast<size_t>(t.cols));
+    for (int64_t c = 0; c < t.cols; ++c) s[c] = t.scores[r * rs + c * t.col_stride];
     std::vector<bool> excluded(static_cast<size_t>(t.cols), false);
     if (t.exclude_ptr)
       for (int32_t e = t.exclude_ptr[r]; e < t.exclude_ptr[r + 1]; ++e) excluded[t.exclude_cols[e]] = true;

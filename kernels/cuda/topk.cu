@@ -38,7 +38,7 @@ __global__ void __launch_bounds__(kTopKThreads) topk_kernel(TopKArgs t) {
   __shared__ int32_t s_index[kTopKThreads];
   const unsigned tid = threadIdx.x;
   const int64_t row = blockIdx.x;
-  const float* s = t.scores + row * t.cols;
+  const float* s = t.scores + row * (t.row_stride ? t.row_stride : t.cols);
   const int32_t* excluded = t.exclude_ptr ? t.exclude_cols + t.exclude_ptr[row] : nullptr;
   const int32_t n_excluded = t.exclude_ptr ? t.exclude_ptr[row + 1] - t.exclude_ptr[row] : 0;
   float last_s = 0.0f;
@@ -49,7 +49,7 @@ __global__ void __launch_bounds__(kTopKThreads) topk_kernel(TopKArgs t) {
     if (j == 0 || last_i >= 0) {  // once a round finds nothing, no later round can
       for (int64_t c64 = tid; c64 < t.cols; c64 += blockDim.x) {
         const int32_t c = static_cast<int32_t>(c64);
-        const float v = s[c];
+        const float v = s[c64 * t.col_stride];
         if (v != v) continue;                                              // NaN: never selected
         if (j > 0 && !(v < last_s || (v == last_s && c > last_i))) continue;  // picked already
         if (!ranks_before(v, c, best_s, best_i)) continue;
