@@ -41,16 +41,12 @@ Net build(const NetCase& c, int64_t width) {
   return net;
 }
 
-using Param_ = std::tuple<std::string, int>;
-
-class GradientCheck : public ::testing::TestWithParam<Param_> {};
+using GradientCheck = BackendParity<NetCase, kCases>;
 
 TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
-  std::string reason;
-  auto be = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
-  if (!be) GTEST_SKIP() << reason;
-  const NetCase& c = kCases[std::get<1>(GetParam())];
-  std::mt19937_64 rng(test_seed());
+  Backend* be = be_.get();
+  const NetCase& c = c_;
+  std::mt19937_64& rng = rng_;
   CsrShape shape{"grad", 6, 11, 0.4};
   HostCsr data = random_csr(shape, rng);
   if (c.bce)
@@ -99,11 +95,9 @@ TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
   }
 }
 
-std::string name_of(const ::testing::TestParamInfo<Param_>& info) { return kCases[std::get<1>(info.param)].name; }
+std::string name_of(const ::testing::TestParamInfo<CaseParam>& info) { return kCases[std::get<1>(info.param)].name; }
 
-INSTANTIATE_TEST_SUITE_P(Cpu, GradientCheck, ::testing::Combine(::testing::Values("cpu"), ::testing::Range(0, 4)), name_of);
-INSTANTIATE_TEST_SUITE_P(Emu, GradientCheck, ::testing::Combine(::testing::Values("emu"), ::testing::Range(0, 4)), name_of);
-INSTANTIATE_TEST_SUITE_P(Gpu, GradientCheck, ::testing::Combine(::testing::Values("cuda"), ::testing::Range(0, 4)), name_of);
+SR_INSTANTIATE_ON_ALL_BACKENDS(GradientCheck, kCases, name_of);
 
 }  // namespace
 }  // namespace sr::test

@@ -35,27 +35,14 @@ const SparseCase kSparseCases[] = {
     {{"no_empty_rows", 70, 64, 0.2, false, false, false}, 32},
 };
 
-using Param = std::tuple<std::string, int>;
 
-std::string param_name(const ::testing::TestParamInfo<Param>& info) {
+std::string param_name(const ::testing::TestParamInfo<CaseParam>& info) {
   const SparseCase& c = kSparseCases[std::get<1>(info.param)];
   return std::string(c.shape.name) + "_" + std::to_string(c.shape.rows) + "x" + std::to_string(c.shape.cols) +
          "_w" + std::to_string(c.width);
 }
 
-class SparseParity : public ::testing::TestWithParam<Param> {
- protected:
-  void SetUp() override {
-    std::string reason;
-    be_ = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
-    if (!be_) GTEST_SKIP() << reason;
-    c_ = kSparseCases[std::get<1>(GetParam())];
-    rng_.seed(test_seed() ^ (std::hash<std::string>()(::testing::UnitTest::GetInstance()->current_test_info()->name())));
-  }
-  std::unique_ptr<Backend> be_;
-  SparseCase c_;
-  std::mt19937_64 rng_;
-};
+using SparseParity = BackendParity<SparseCase, kSparseCases>;
 
 TEST_P(SparseParity, GatherWithBiasAndActivation) {
   for (bool one_hot : {false, true}) {
@@ -150,18 +137,7 @@ TEST_P(SparseParity, SampledDot) {
   }
 }
 
-std::vector<int> all_sparse_cases() {
-  std::vector<int> v;
-  for (size_t i = 0; i < std::size(kSparseCases); ++i) v.push_back(static_cast<int>(i));
-  return v;
-}
-
-INSTANTIATE_TEST_SUITE_P(Cpu, SparseParity, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(all_sparse_cases())),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Emu, SparseParity, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(all_sparse_cases())),
-                         param_name);
-INSTANTIATE_TEST_SUITE_P(Gpu, SparseParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_sparse_cases())),
-                         param_name);
+SR_INSTANTIATE_ON_ALL_BACKENDS(SparseParity, kSparseCases, param_name);
 
 // ---- dense, elementwise, loss and optimizer ops -------------------------------------------------
 
@@ -171,24 +147,12 @@ struct DenseCase {
 };
 const DenseCase kDenseCases[] = {{"empty", 0, 7}, {"one", 1, 1}, {"odd", 37, 45}, {"tall", 1031, 3}, {"wide", 3, 1100}};
 
-std::string dense_name(const ::testing::TestParamInfo<Param>& info) {
+std::string dense_name(const ::testing::TestParamInfo<CaseParam>& info) {
   const DenseCase& c = kDenseCases[std::get<1>(info.param)];
   return std::string(c.name) + "_" + std::to_string(c.rows) + "x" + std::to_string(c.cols);
 }
 
-class DenseParity : public ::testing::TestWithParam<Param> {
- protected:
-  void SetUp() override {
-    std::string reason;
-    be_ = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
-    if (!be_) GTEST_SKIP() << reason;
-    c_ = kDenseCases[std::get<1>(GetParam())];
-    rng_.seed(test_seed() ^ (std::hash<std::string>()(::testing::UnitTest::GetInstance()->current_test_info()->name())));
-  }
-  std::unique_ptr<Backend> be_;
-  DenseCase c_;
-  std::mt19937_64 rng_;
-};
+using DenseParity = BackendParity<DenseCase, kDenseCases>;
 
 TEST_P(DenseParity, Gemm) {
   const int64_t m = c_.rows, n = c_.cols, k = (c_.rows * 7 + c_.cols) % 53;  // k = 0 for the empty case
@@ -304,24 +268,7 @@ TEST_P(DenseParity, OptimizerUpdates) {
   }
 }
 
-std::vector<int> all_dense_cases() {
-  std::vector<int> v;
-  for (size_t i = 0; i < std::size(kDenseCases); ++i) v.push_back(static_cast<int>(i));
-  return v;
-}
-
-INSTANTIATE_TEST_SUITE_P(Cpu, DenseParity, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(all_dense_cases())),
-                         dense_name);
-INSTANTIATE_TEST_SUITE_P(Emu, DenseParity, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(all_dense_cases())),
-                         dense_name);
-INSTANTIATE_TEST_SUITE_P(Gpu, DenseParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_dense_cases())),
-                         dense_name);
-
-}  // namespace
-}  // namespace sr::test
-
-namespace sr::test {
-namespace {
+SR_INSTANTIATE_ON_ALL_BACKENDS(DenseParity, kDenseCases, dense_name);
 
 // ---- batched top-K ------------------------------------------------------------------------------
 
@@ -332,19 +279,17 @@ struct TopKCase {
 };
 const TopKCase kTopKCases[] = {{"empty", 0, 9}, {"one_col", 3, 1}, {"ties", 5, 50, true}, {"odd", 4, 67, false}};
 
-std::string topk_name(const ::testing::TestParamInfo<Param>& info) {
+std::string topk_name(const ::testing::TestParamInfo<CaseParam>& info) {
   const TopKCase& c = kTopKCases[std::get<1>(info.param)];
   return std::string(c.name) + "_" + std::to_string(c.rows) + "x" + std::to_string(c.cols);
 }
 
-class TopKParity : public ::testing::TestWithParam<Param> {};
+using TopKParity = BackendParity<TopKCase, kTopKCases>;
 
 TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
-  std::string reason;
-  auto be = backend_or_skip_reason(std::get<0>(GetParam()), &reason);
-  if (!be) GTEST_SKIP() << reason;
-  const TopKCase c = kTopKCases[std::get<1>(GetParam())];
-  std::mt19937_64 rng(test_seed() ^ static_cast<uint64_t>(c.cols));
+  Backend* be = be_.get();
+  const TopKCase& c = c_;
+  std::mt19937_64& rng = rng_;
   std::vector<float> scores = random_vector(c.rows * c.cols, rng);
   if (c.ties)
     for (auto& s : scores) s = std::round(s * 2.0f);  // five distinct values
@@ -392,13 +337,7 @@ TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
   }
 }
 
-std::vector<int> all_topk_cases() { return {0, 1, 2, 3}; }
-INSTANTIATE_TEST_SUITE_P(Cpu, TopKParity, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(all_topk_cases())),
-                         topk_name);
-INSTANTIATE_TEST_SUITE_P(Emu, TopKParity, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(all_topk_cases())),
-                         topk_name);
-INSTANTIATE_TEST_SUITE_P(Gpu, TopKParity, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(all_topk_cases())),
-                         topk_name);
+SR_INSTANTIATE_ON_ALL_BACKENDS(TopKParity, kTopKCases, topk_name);
 
 }  // namespace
 }  // namespace sr::test

@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/backend.h"
@@ -76,5 +77,37 @@ std::vector<float> random_vector(size_t n, std::mt19937_64& rng, float lo = -1.0
 
 // A fresh seed per run (printed, and fixed with SPARSEREC_TEST_SEED to reproduce a failure).
 uint64_t test_seed();
+
+using CaseParam = std::tuple<std::string, int>;  // (backend, index into a case table)
+
+// A parity fixture over a case table: the backend (or a visible skip when it is absent), the case,
+// and a generator seeded from the run's seed and the test's name.
+template <class Case, const Case* kTable>
+class BackendParity : public ::testing::TestWithParam<CaseParam> {
+ protected:
+  void SetUp() override {
+    std::string reason;
+    be_ = backend_or_skip_reason(std::get<0>(this->GetParam()), &reason);
+    if (!be_) GTEST_SKIP() << reason;
+    c_ = kTable[std::get<1>(this->GetParam())];
+    rng_.seed(test_seed() ^ std::hash<std::string>()(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  }
+  std::unique_ptr<Backend> be_;
+  Case c_;
+  std::mt19937_64 rng_;
+};
+
+template <class T, size_t N>
+std::vector<int> indices(const T (&)[N]) {
+  std::vector<int> v(N);
+  for (size_t i = 0; i < N; ++i) v[i] = static_cast<int>(i);
+  return v;
+}
+
+// One suite on every backend: Cpu/… (CPU backend), Emu/… (CUDA kernels on the emulator), Gpu/….
+#define SR_INSTANTIATE_ON_ALL_BACKENDS(suite, table, namer)                                                      \
+  INSTANTIATE_TEST_SUITE_P(Cpu, suite, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(indices(table))), namer); \
+  INSTANTIATE_TEST_SUITE_P(Emu, suite, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(indices(table))), namer); \
+  INSTANTIATE_TEST_SUITE_P(Gpu, suite, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(indices(table))), namer)
 
 }  // namespace sr::test
