@@ -277,7 +277,7 @@ struct TopKCase {
   int64_t rows, cols;
   bool ties;  // scores drawn from a few values, so ties are everywhere
 };
-const TopKCase kTopKCases[] = {{"empty", 0, 9}, {"one_col", 3, 1}, {"ties", 5, 50, true}, {"odd", 4, 67, false}};
+const TopKCase kTopKCases[] = {{"empty", 0, 9, false}, {"one_col", 3, 1, false}, {"ties", 5, 50, true}, {"odd", 4, 67, false}};
 
 std::string topk_name(const ::testing::TestParamInfo<CaseParam>& info) {
   const TopKCase& c = kTopKCases[std::get<1>(info.param)];
@@ -323,7 +323,9 @@ TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
     for (int64_t r = 0; r < c.rows; ++r)  // never an excluded column
       for (int j = 0; j < k; ++j) {
         const int32_t col = got_i[r * k + j];
-        if (col >= 0) EXPECT_FALSE(std::binary_search(cols.begin() + ptr[r], cols.begin() + ptr[r + 1], col));
+        if (col >= 0) {
+          EXPECT_FALSE(std::binary_search(cols.begin() + ptr[r], cols.begin() + ptr[r + 1], col));
+        }
       }
     // The same scores stored transposed (cols x rows) and read through strides.
     std::vector<float> transposed(scores.size());
