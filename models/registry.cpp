@@ -7,15 +7,18 @@
 
 namespace sr {
 
-namespace {
-const std::string& lookup(const std::map<std::string, std::string>& kv, const std::string& key) { return kv.at(key); }
-}  // namespace
+const std::string* ModelOptions::take(const std::string& key) {
+  known_.insert(key);
+  const auto it = kv_.find(key);
+  if (it == kv_.end()) return nullptr;
+  used_.insert(key);
+  return &it->second;
+}
 
 int64_t ModelOptions::get_int(const std::string& key, int64_t fallback) {
-  known_.insert(key);
-  if (!kv_.count(key)) return fallback;
-  used_.insert(key);
-  const std::string& s = lookup(kv_, key);
+  const std::string* value = take(key);
+  if (!value) return fallback;
+  const std::string& s = *value;
   char* end = nullptr;
   const long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || *end != '\0') throw error("option ", key, "=", s, ": not an integer");
@@ -23,10 +26,9 @@ int64_t ModelOptions::get_int(const std::string& key, int64_t fallback) {
 }
 
 double ModelOptions::get_double(const std::string& key, double fallback) {
-  known_.insert(key);
-  if (!kv_.count(key)) return fallback;
-  used_.insert(key);
-  const std::string& s = lookup(kv_, key);
+  const std::string* value = take(key);
+  if (!value) return fallback;
+  const std::string& s = *value;
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0') throw error("option ", key, "=", s, ": not a number");
@@ -35,10 +37,9 @@ double ModelOptions::get_double(const std::string& key, double fallback) {
 
 std::string ModelOptions::get_string(const std::string& key, const std::string& fallback,
                                      const std::vector<std::string>& allowed) {
-  known_.insert(key);
-  if (!kv_.count(key)) return fallback;
-  used_.insert(key);
-  const std::string& s = lookup(kv_, key);
+  const std::string* value = take(key);
+  if (!value) return fallback;
+  const std::string& s = *value;
   for (const auto& a : allowed)
     if (a == s) return s;
   std::string list;

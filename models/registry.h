@@ -28,6 +28,8 @@ class ModelOptions {
   const std::map<std::string, std::string>& values() const { return kv_; }
 
  private:
+  // Records `key` as known; returns its value if given (and records it as used), else null.
+  const std::string* take(const std::string& key);
   std::map<std::string, std::string> kv_;
   std::set<std::string> known_, used_;
   int64_t n_users_, n_items_;

@@ -52,7 +52,7 @@ TEST_P(SparseParity, GatherWithBiasAndActivation) {
     for (Act act : {Act::identity, Act::sigmoid, Act::relu, Act::tanh}) {
       std::vector<float> ref(a.rows * c_.width);
       GatherArgs g{};
-      DeviceCsr da(*be_, a);
+      const SparseBatch da(*be_, a);
       DeviceBuffer<float> dw(*be_, w), db(*be_, bias), dy(*be_, ref.size());
       dy.poison();
       g.a = {a.row_ptr.data(), a.col_idx.data(), one_hot ? nullptr : a.val.data(), a.rows, a.cols, a.nnz()};
@@ -72,7 +72,7 @@ TEST_P(SparseParity, GatherAccumulatesIntoListedRows) {
   std::vector<int32_t> out_rows(a.rows);
   for (int64_t r = 0; r < a.rows; ++r) out_rows[r] = static_cast<int32_t>(2 * (a.rows - 1 - r) + 1);  // reversed, spread
   auto ref = random_vector(out_rows_total * c_.width, rng_);
-  DeviceCsr da(*be_, a);
+  const SparseBatch da(*be_, a);
   DeviceBuffer<float> dw(*be_, w), dy(*be_, ref);
   DeviceBuffer<int32_t> dout(*be_, out_rows);
   GatherArgs g{};
@@ -90,7 +90,7 @@ void check_scatter(Backend& be, const SparseCase& c, std::mt19937_64& rng, Scatt
   const auto vals = random_vector(a.nnz(), rng);  // e.g. a gradient of sparse scores
   auto ref = random_vector(a.cols * c.width, rng);  // scatter adds: start from arbitrary values
   const auto start = ref;
-  DeviceCsr da(be, a);
+  const SparseBatch da(be, a);
   DeviceBuffer<float> dd(be, d), dvals(be, vals), ddw(be, ref);
   ScatterArgs s{};
   s.a = {a.row_ptr.data(), a.col_idx.data(), nullptr, a.rows, a.cols, a.nnz()};
@@ -124,7 +124,7 @@ TEST_P(SparseParity, SampledDot) {
   const auto bias = random_vector(p.cols, rng_);
   for (Act act : {Act::identity, Act::sigmoid}) {
     std::vector<float> ref(p.nnz());
-    DeviceCsr dp(*be_, p);
+    const SparseBatch dp(*be_, p);
     DeviceBuffer<float> dh(*be_, h), dv(*be_, v), dc(*be_, bias), dz(*be_, ref.size());
     dz.poison();
     SampledDotArgs s{};

@@ -21,28 +21,6 @@ std::unique_ptr<Backend> backend_or_skip_reason(const std::string& name, std::st
   return make_backend(name);
 }
 
-DeviceCsr::DeviceCsr(Backend& be, const HostCsr& h, const HostTouchedColumns& t)
-    : rows(h.rows),
-      cols(h.cols),
-      nnz(h.nnz()),
-      n_touched(0),
-      row_ptr(be, h.row_ptr),
-      col_idx(be, h.col_idx),
-      val(be, h.val.empty() ? std::vector<float>() : h.val),
-      col_ptr(be, t.col_ptr),
-      row_idx(be, t.row_idx),
-      src(be, t.src),
-      touched(be, t.touched) {
-  n_touched = static_cast<int64_t>(touched.size());
-}
-
-CsrView DeviceCsr::view(bool with_values) const {
-  return {row_ptr.get(), col_idx.get(), with_values ? val.get() : nullptr, rows, cols, nnz};
-}
-TouchedColumnsView DeviceCsr::touched_view() const {
-  return {col_ptr.get(), row_idx.get(), src.get(), touched.get(), n_touched};
-}
-
 HostCsr random_csr(const CsrShape& s, std::mt19937_64& rng, bool with_values) {
   HostCsr h;
   h.rows = s.rows;

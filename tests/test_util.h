@@ -15,6 +15,7 @@
 
 #include "engine/backend.h"
 #include "engine/csr.h"
+#include "engine/sparse_batch.h"
 
 namespace sr::test {
 
@@ -45,18 +46,6 @@ class DeviceBuffer {
   Backend* be_;
   size_t n_;
   T* p_;
-};
-
-// A CSR on a backend, with its touched-columns transpose.
-struct DeviceCsr {
-  DeviceCsr(Backend& be, const HostCsr& h) : DeviceCsr(be, h, touched_columns(h)) {}
-  DeviceCsr(Backend& be, const HostCsr& h, const HostTouchedColumns& t);
-  CsrView view(bool with_values = true) const;
-  TouchedColumnsView touched_view() const;
-  int64_t rows, cols, nnz, n_touched;
-  DeviceBuffer<int32_t> row_ptr, col_idx;
-  DeviceBuffer<float> val;
-  DeviceBuffer<int32_t> col_ptr, row_idx, src, touched;
 };
 
 struct CsrShape {

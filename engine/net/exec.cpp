@@ -153,13 +153,4 @@ Tensor Exec::column_scores(Var v, const Tensor& h_all, const IndexArray& columns
   throw error("model '", net_.name(), "': variable ", v.id, " is not a sparse output");
 }
 
-double Exec::regularization_value() {
-  double total = 0.0;
-  for (Param* p : net_.params()) {
-    if (!p->regularized) continue;
-    for (float x : p->w.to_host()) total += static_cast<double>(x) * x;
-  }
-  return 0.5 * net_.regularizer().l2 * total;
-}
-
 }  // namespace sr

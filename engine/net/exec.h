@@ -45,8 +45,6 @@ class Exec {
   Tensor output_input(Var sparse_output);
   // Scores of the listed columns of a sparse output for all rows of h_all (see SparseOutputLayer).
   Tensor column_scores(Var sparse_output, const Tensor& h_all, const IndexArray& columns);
-  // Sum of l2/2·||W||² over regularized weights (for reporting the objective).
-  double regularization_value();
 
   // ---- for layers ----
   struct Slot {
