@@ -1,4 +1,4 @@
-// Layout: "SPARSEREC-MODEL v1\n", u64 metadata length, metadata JSON, u64 tensor count, then per
+// Layout: "SPARSEREC-MODEL v2\n", u64 metadata length, metadata JSON, u64 tensor count, then per
 // tensor: u64 name length, name, i64 rows, i64 cols, u64 checksum, rows·cols float32 values.
 #include "engine/model_file.h"
 
@@ -11,12 +11,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "engine/checksum.h"
 #include "engine/error.h"
+#include "engine/io/atomic_file.h"
 
 namespace sr {
 
 namespace {
-const char kMagic[] = "SPARSEREC-MODEL v1\n";
+const char kMagic[] = "SPARSEREC-MODEL v2\n";
 
 class Reader {
  public:
@@ -51,7 +53,7 @@ class Reader {
 ModelMeta parse_meta(Reader& r) {
   char magic[sizeof kMagic - 1];
   r.read(magic, sizeof magic, "header");
-  if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw error("'", r.path(), "' is not a sparserec model file (v1)");
+  if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw error("'", r.path(), "' is not a sparserec model file (v2)");
   const std::string text = r.string("metadata", 1u << 30);
   ModelMeta m;
   try {
@@ -71,21 +73,6 @@ ModelMeta parse_meta(Reader& r) {
 }
 }  // namespace
 
-uint64_t checksum64(const void* data, size_t bytes) {
-  // FNV-1a over 8-byte words then the tail: fast, and any changed byte changes it.
-  const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t h = 1469598103934665603ull;
-  size_t i = 0;
-  for (; i + 8 <= bytes; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * 1099511628211ull;
-    h ^= h >> 29;
-  }
-  for (; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
 void save_model(const std::string& path, const ModelMeta& meta, const Net& net) {
   nlohmann::json j;
   j["model"] = meta.model;
@@ -97,33 +84,23 @@ void save_model(const std::string& path, const ModelMeta& meta, const Net& net) 
   j["test_fraction"] = meta.test_fraction;
   j["split_seed"] = meta.split_seed;
   const std::string text = j.dump();
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw error("cannot write model file '", tmp, "': ", std::strerror(errno));
-  bool ok = true;
-  auto put = [&](const void* d, size_t n) { ok = ok && std::fwrite(d, 1, n, f) == n; };
-  auto put_u64 = [&](uint64_t v) { put(&v, sizeof v); };
-  put(kMagic, sizeof kMagic - 1);
+  AtomicFileWriter out(path);
+  auto put_u64 = [&](uint64_t v) { out.write(&v, sizeof v); };
+  out.write(kMagic, sizeof kMagic - 1);
   put_u64(text.size());
-  put(text.data(), text.size());
+  out.write(text.data(), text.size());
   const auto params = net.params();
   put_u64(params.size());
   for (const Param* p : params) {
     const std::vector<float> w = p->w.to_host();
     put_u64(p->name.size());
-    put(p->name.data(), p->name.size());
+    out.write(p->name.data(), p->name.size());
     const int64_t dims[2] = {p->rows, p->cols};
-    put(dims, sizeof dims);
+    out.write(dims, sizeof dims);
     put_u64(checksum64(w.data(), w.size() * sizeof(float)));
-    put(w.data(), w.size() * sizeof(float));
+    out.write(w.data(), w.size() * sizeof(float));
   }
-  ok = ok && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw error("writing model file '", path, "' failed: ", why);
-  }
+  out.commit();
 }
 
 ModelMeta read_model_meta(const std::string& path) {

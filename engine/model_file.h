@@ -27,6 +27,4 @@ ModelMeta read_model_meta(const std::string& path);
 // Loads the parameters into a net built from the same meta (already placed by an Exec).
 void load_model_params(const std::string& path, Net& net);
 
-uint64_t checksum64(const void* data, size_t bytes);
-
 }  // namespace sr

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/data/ratings.h"
+#include "engine/data/split.h"
 #include "engine/net/net.h"
 
 namespace sr {

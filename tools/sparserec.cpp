@@ -1,6 +1,7 @@
 // sparserec: train, evaluate and serve recommenders on sparse data.
 //   sparserec train --data u.data --model autorec hidden=500 l2=1
 //   sparserec recommend --model-file m.srm --users 1,2 -k 10
+//   sparserec import --data ratings.csv --out ml20m.srdata;  sparserec info --data ml20m.srdata
 // Errors end the program with one line on stderr and a non-zero exit.
 #include <cstdio>
 #include <exception>
@@ -15,6 +16,9 @@ int main(int argc, char** argv) {
   sr::cli::add_evaluate_command(app);
   sr::cli::add_recommend_command(app);
   sr::cli::add_models_command(app);
+  sr::cli::add_import_command(app);
+  sr::cli::add_info_command(app);
+  sr::cli::add_synth_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,17 +12,11 @@ namespace {
 constexpr int64_t kRowsPerEvalBatch = 4096;  // bounds device memory for the hidden layer at scale
 }
 
-double mean_rating(const Ratings& r, const std::vector<int64_t>& subset) {
-  double s = 0.0;
-  for (int64_t i : subset) s += r.rating[i];
-  return subset.empty() ? 0.0 : s / static_cast<double>(subset.size());
-}
-
-RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Ratings& r, const std::vector<int64_t>& train,
-                               const std::vector<int64_t>& heldout, RowsAre rows) {
-  const HostCsr train_m = ratings_matrix(r, train, rows);
-  const HostCsr test_m = ratings_matrix(r, heldout, rows);
-  const float mean = static_cast<float>(mean_rating(r, train));
+RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
+                               RowsAre rows) {
+  const HostCsr train_m = part_matrix(d, s, Part::train, rows);
+  const HostCsr test_m = part_matrix(d, s, heldout, rows);
+  const float mean = static_cast<float>(mean_rating(d, s, Part::train));
   std::vector<bool> col_seen(static_cast<size_t>(train_m.cols), false);
   for (int32_t c : train_m.col_idx) col_seen[c] = true;
 
@@ -48,7 +42,7 @@ RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Ratings& r
           p = mean;
           ++m.n_fallback;
         }
-        p = std::clamp(p, r.min_rating, r.max_rating);
+        p = std::clamp(p, d.info().rating_min, d.info().rating_max);
         const double e = static_cast<double>(p) - q_h.val[k];
         se += e * e;
         ae += std::fabs(e);

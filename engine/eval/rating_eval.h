@@ -2,7 +2,7 @@
 // clipped to the rating range; a user or item with no training rating falls back to the mean.
 #pragma once
 
-#include "engine/data/ratings.h"
+#include "engine/data/split.h"
 #include "engine/net/exec.h"
 
 namespace sr {
@@ -12,10 +12,9 @@ struct RatingMetrics {
   int64_t n = 0, n_fallback = 0;
 };
 
-// Scores the model's sparse output at the held-out pairs, feeding each row's training vector.
-RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Ratings& r, const std::vector<int64_t>& train,
-                               const std::vector<int64_t>& heldout, RowsAre rows);
-
-double mean_rating(const Ratings& r, const std::vector<int64_t>& subset);
+// Scores the model's sparse output at the events of part `heldout`, feeding each row's training
+// vector (part train).
+RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
+                               RowsAre rows);
 
 }  // namespace sr

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/data/ratings.h"
+#include "engine/data/split.h"
 #include "engine/net/exec.h"
 
 namespace sr {

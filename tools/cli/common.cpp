@@ -1,5 +1,7 @@
 #include "tools/cli/common.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -7,20 +9,46 @@
 
 namespace sr::cli {
 
-void DataOptions::add_to(CLI::App& app, bool required) {
-  auto* o = app.add_option("--data", path, "ratings file: user item rating [timestamp] (MovieLens u.data layout)");
+void ImportArgs::add_to(CLI::App& app, bool required, const char* what) {
+  auto* o = app.add_option("--data", paths, what);
   if (required) o->required();
+  std::string names;
+  for (const auto& n : layout_names()) names += (names.empty() ? "" : ", ") + n;
+  app.add_option("--layout", layout, "text layout: auto, " + names)->capture_default_str();
+  app.add_option("--columns", columns, "layout csv: the role of each field, e.g. user,item,rating,time (- skips)");
+  app.add_option("--separator", separator, "layout csv: , ; :: tab or space");
+  app.add_option("--duplicates", duplicates, "a repeated (user, item): error, last (keep the latest) or keep "
+                                             "(default: error for ratings, keep for clicks)");
+  app.add_option("--threads", threads, "import threads (default: every core)");
+}
+
+ImportOptions ImportArgs::options() const {
+  ImportOptions o;
+  o.layout = layout;
+  o.columns = columns;
+  o.separator = separator;
+  if (!duplicates.empty()) o.duplicates = parse_duplicates(duplicates);
+  o.threads = threads;
+  return o;
+}
+
+void DataOptions::add_to(CLI::App& app, bool required) {
+  input.add_to(app, required, "a dataset file from `sparserec import`, or text in any layout (one or more files)");
   app.add_option("--test-fraction", test_fraction, "share of ratings held out for testing")->capture_default_str();
   app.add_option("--split-seed", seed, "seed of the random holdout split")->capture_default_str();
 }
 
 Loaded load_and_split(const DataOptions& d) {
   Loaded l;
-  l.ratings = read_ratings(d.path);
-  l.split = random_holdout(l.ratings.size(), d.test_fraction, d.seed);
-  std::fprintf(stderr, "data: %s: %lld ratings, %lld users, %lld items; %zu train / %zu test (seed %llu)\n", d.path.c_str(),
-               static_cast<long long>(l.ratings.size()), static_cast<long long>(l.ratings.n_users()),
-               static_cast<long long>(l.ratings.n_items()), l.split.train.size(), l.split.test.size(),
+  l.data = open_dataset(d.input.paths, d.input.options());
+  if (l.data.info().feedback != Feedback::ratings)
+    throw error("'", d.input.paths[0], "' holds clicks (", l.data.info().layout,
+                "); rating prediction needs explicit ratings");
+  l.split = random_holdout(l.data.n_events(), d.test_fraction, d.seed);
+  std::fprintf(stderr, "data: %s: %lld ratings, %lld users, %lld items; %lld train / %lld test (seed %llu)\n",
+               d.input.paths[0].c_str(), static_cast<long long>(l.data.n_events()),
+               static_cast<long long>(l.data.n_users()), static_cast<long long>(l.data.n_items()),
+               static_cast<long long>(l.split.count(Part::train)), static_cast<long long>(l.split.count(Part::test)),
                static_cast<unsigned long long>(d.seed));
   return l;
 }
@@ -43,14 +71,14 @@ LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& 
 
 void SavedModelArgs::add_to(CLI::App& app) {
   app.add_option("--model-file", model_file, "a file written by `train --save`")->required();
-  app.add_option("--data", data, "the ratings (default: the path recorded in the model file)");
+  data.add_to(app, false, "the ratings (default: the path recorded in the model file)");
   app.add_option("--device", device, "auto, cpu, emu, cuda, cuda:N")->capture_default_str();
 }
 
 namespace {
-void check_same_data(const ModelMeta& meta, const Ratings& r, const std::string& path) {
-  if (meta.n_users != r.n_users() || meta.n_items != r.n_items() || meta.n_ratings != r.size())
-    throw error("data '", path, "' (", r.n_users(), " users, ", r.n_items(), " items, ", r.size(),
+void check_same_data(const ModelMeta& meta, const Dataset& r, const std::string& path) {
+  if (meta.n_users != r.n_users() || meta.n_items != r.n_items() || meta.n_ratings != r.n_events())
+    throw error("data '", path, "' (", r.n_users(), " users, ", r.n_items(), " items, ", r.n_events(),
                 " ratings) is not the data the model was trained on (", meta.n_users, ", ", meta.n_items, ", ",
                 meta.n_ratings, ")");
 }
@@ -62,14 +90,22 @@ ModelSession open_saved_model(const SavedModelArgs& a) {
   ModelSession s;
   s.backend = open_device(device);
   s.model = load_model(meta, a.model_file, *s.backend);
-  s.data_path = a.data.empty() ? meta.data_path : a.data;
-  s.data = load_and_split({s.data_path, meta.test_fraction, meta.split_seed});
-  check_same_data(meta, s.data.ratings, s.data_path);
+  DataOptions d{a.data, meta.test_fraction, meta.split_seed};
+  if (d.input.paths.empty()) d.input.paths = {meta.data_path};
+  s.data_path = d.input.paths[0];
+  s.data = load_and_split(d);
+  check_same_data(meta, s.data.data, s.data_path);
   return s;
 }
 
 void print_result(const nlohmann::json& j) {
   std::cout << j.dump() << std::endl;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 }  // namespace sr::cli

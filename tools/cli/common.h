@@ -8,23 +8,33 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "engine/data/ratings.h"
 #include "engine/data/split.h"
+#include "engine/data/text_import.h"
 #include "engine/model_file.h"
 #include "engine/net/exec.h"
 #include "models/registry.h"
 
 namespace sr::cli {
 
+// --data and how to read it: a binary dataset (`sparserec import`) or any text layout.
+struct ImportArgs {
+  std::vector<std::string> paths;
+  std::string layout = "auto", columns, separator, duplicates;
+  int threads = 0;
+  void add_to(CLI::App& app, bool required, const char* what);
+  ImportOptions options() const;
+};
+
 struct DataOptions {
-  std::string path;
+  ImportArgs input;
   double test_fraction = 0.1;
   uint64_t seed = 42;
   void add_to(CLI::App& app, bool required);
 };
 
+// A dataset and its random-holdout split (the rating-prediction protocol).
 struct Loaded {
-  Ratings ratings;
+  Dataset data;
   Split split;
 };
 Loaded load_and_split(const DataOptions& d);
@@ -42,7 +52,8 @@ LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& 
 
 // --model-file, --data and --device of the commands that use a saved model.
 struct SavedModelArgs {
-  std::string model_file, data, device = "auto";
+  std::string model_file, device = "auto";
+  ImportArgs data;
   void add_to(CLI::App& app);
 };
 
@@ -58,10 +69,14 @@ struct ModelSession {
 ModelSession open_saved_model(const SavedModelArgs& a);
 
 void print_result(const nlohmann::json& j);  // one line, last on stdout
+double peak_rss_mb();                       // the process's peak resident memory so far
 
 void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_recommend_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_import_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_synth_command(CLI::App& app);
 
 }  // namespace sr::cli

@@ -11,8 +11,8 @@ void run_evaluate(const SavedModelArgs& a) {
   ModelSession s = open_saved_model(a);
   const LoadedModel& m = s.model;
   const Loaded& data = s.data;
-  const RatingMetrics r = evaluate_ratings(*m.exec, m.built->net.input("ratings"), m.built->net.output(), data.ratings,
-                                           data.split.train, data.split.test, m.built->rows);
+  const RatingMetrics r = evaluate_ratings(*m.exec, m.built->net.input("ratings"), m.built->net.output(), data.data,
+                                           data.split, Part::test, m.built->rows);
   std::fprintf(stderr, "test RMSE %.4f  MAE %.4f  (%lld ratings)\n", r.rmse, r.mae, static_cast<long long>(r.n));
   nlohmann::json j;
   j["command"] = "evaluate";

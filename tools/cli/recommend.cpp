@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <unordered_map>
 
 #include "engine/error.h"
 #include "engine/eval/recommend.h"
@@ -23,20 +22,18 @@ void run_recommend(const RecommendArgs& a) {
   ModelSession s = open_saved_model(a.saved);
   const LoadedModel& m = s.model;
   const Loaded& data = s.data;
-  const Ratings& r = data.ratings;
+  const Dataset& r = data.data;
   std::vector<int32_t> users;
   if (a.users.empty()) {
     for (int32_t u = 0; u < r.n_users(); ++u) users.push_back(u);
   } else {
-    std::unordered_map<int64_t, int32_t> index;
-    for (int32_t u = 0; u < r.n_users(); ++u) index[r.user_ids[u]] = u;
     for (int64_t id : a.users) {
-      auto it = index.find(id);
-      if (it == index.end()) throw error("unknown user id ", id, " (not in '", s.data_path, "')");
-      users.push_back(it->second);
+      const int64_t u = r.user_index(id);
+      if (u < 0) throw error("unknown user id ", id, " (not in '", s.data_path, "')");
+      users.push_back(static_cast<int32_t>(u));
     }
   }
-  const HostCsr train = ratings_matrix(r, data.split.train, m.built->rows);
+  const HostCsr train = part_matrix(r, data.split, Part::train, m.built->rows);
   const auto top = recommend_topk(*m.exec, m.built->net.input("ratings"), m.built->net.output(), train, m.built->rows, users, a.k);
   std::ofstream file;
   if (!a.out.empty()) {
@@ -47,7 +44,7 @@ void run_recommend(const RecommendArgs& a) {
   os << "user\trank\titem\tscore\n";
   for (size_t i = 0; i < users.size(); ++i)
     for (size_t rank = 0; rank < top[i].size(); ++rank)
-      os << r.user_ids[users[i]] << '\t' << rank + 1 << '\t' << r.item_ids[top[i][rank].item] << '\t'
+      os << r.user_ids()[users[i]] << '\t' << rank + 1 << '\t' << r.item_ids()[top[i][rank].item] << '\t'
          << top[i][rank].score << '\n';
   if (!os) throw error("writing recommendations failed");
   nlohmann::json j;

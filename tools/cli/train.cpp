@@ -37,16 +37,13 @@ void run_train(const TrainArgs& a) {
   if (a.scatter != "deterministic" && a.scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", a.scatter, "'");
   Loaded data = load_and_split(a.data);
-  std::vector<int64_t> fit = data.split.train, heldout = data.split.test;
+  Part heldout = Part::test;
   const char* heldout_name = "test";
   if (a.validate > 0.0) {  // tune on a validation part of training; the test split stays unseen
-    const Split inner = random_holdout(static_cast<int64_t>(fit.size()), a.validate, a.data.seed + 1);
-    std::vector<int64_t> f, v;
-    for (int64_t i : inner.train) f.push_back(fit[i]);
-    for (int64_t i : inner.test) v.push_back(fit[i]);
-    fit = f, heldout = v, heldout_name = "validation";
+    carve_validation(data.split, a.validate, a.data.seed);
+    heldout = Part::valid, heldout_name = "validation";
   }
-  ModelOptions opts(model_options, data.ratings.n_users(), data.ratings.n_items());
+  ModelOptions opts(model_options, data.data.n_users(), data.data.n_items());
   BuiltModel built = build_model(a.model, opts);
   auto be = open_device(device);
 
@@ -60,7 +57,7 @@ void run_train(const TrainArgs& a) {
 
   Exec ex(built.net, *be, a.seed);
   const Var input = built.net.input("ratings"), output = built.net.output();
-  const HostCsr train_m = ratings_matrix(data.ratings, fit, built.rows);
+  const HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
   std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", built.net.summary().c_str(),
                built.rows == RowsAre::items ? "rows are items" : "rows are users", optimizer_name(cfg.optimizer.kind),
                cfg.optimizer.lr, cfg.epochs, cfg.batch_rows > 0 ? std::to_string(cfg.batch_rows).c_str() : "full");
@@ -79,13 +76,13 @@ void run_train(const TrainArgs& a) {
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
 
-  const RatingMetrics m = evaluate_ratings(ex, input, output, data.ratings, fit, heldout, built.rows);
+  const RatingMetrics m = evaluate_ratings(ex, input, output, data.data, data.split, heldout, built.rows);
   std::fprintf(stderr, "%s RMSE %.4f  MAE %.4f  (%lld ratings, %lld by fallback to the mean)\n", heldout_name, m.rmse,
                m.mae, static_cast<long long>(m.n), static_cast<long long>(m.n_fallback));
   if (!a.save.empty()) {
     if (a.validate > 0.0) throw error("--save with --validate: a model tuned on a sub-split is not saved");
-    ModelMeta meta{a.model, opts.values(), a.data.path, data.ratings.n_users(), data.ratings.n_items(),
-                   data.ratings.size(), a.data.test_fraction, a.data.seed};
+    ModelMeta meta{a.model, opts.values(), a.data.input.paths[0], data.data.n_users(), data.data.n_items(),
+                   data.data.n_events(), a.data.test_fraction, a.data.seed};
     save_model(a.save, meta, built.net);
     std::fprintf(stderr, "saved %s\n", a.save.c_str());
   }
