@@ -3,6 +3,8 @@
 
 #include "engine/error.h"
 
+#include <cstdlib>
+
 namespace sr {
 
 std::string Device::str() const {

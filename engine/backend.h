@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
+#include "engine/error.h"
 #include "kernels/dense.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
@@ -41,6 +44,20 @@ class Backend {
   virtual void copy(void* device_dst, const void* device_src, size_t bytes) = 0;
   virtual void synchronize() = 0;
 
+  // Streaming batches to the device (DESIGN.md §2): pinned host memory, uploads on a copy lane
+  // beside the compute lane, and markers that order the two. A marker stands for everything issued
+  // on its lane so far; wait() makes a lane wait for it on the device, host_wait() blocks the
+  // caller. These may be called from a loader thread while another thread computes. The defaults
+  // are for backends whose memory is host memory (cpu, emu): copies are immediate, markers reached.
+  enum class Lane { compute, copy };
+  using Marker = uint64_t;
+  virtual void* allocate_pinned(size_t bytes) { return allocate_host(bytes); }
+  virtual void release_pinned(void* p, size_t) { std::free(p); }
+  virtual void upload_async(void* device_dst, const void* pinned_src, size_t bytes) { upload(device_dst, pinned_src, bytes); }
+  virtual Marker record(Lane) { return 0; }
+  virtual void wait(Lane, Marker) {}
+  virtual void host_wait(Marker) {}
+
   // The ops.
   virtual void gather(const GatherArgs& a) = 0;
   virtual void scatter(const ScatterArgs& a, ScatterMode mode) = 0;
@@ -54,11 +71,20 @@ class Backend {
   virtual void loss(const LossArgs& a) = 0;
   virtual void optimizer_update(const OptArgs& a) = 0;
   virtual void topk(const TopKArgs& a) = 0;
+
+ protected:
+  void* allocate_host(size_t bytes) const;  // malloc, or sr::Error naming the backend and size
 };
 
 // Number of usable CUDA devices; 0 when built without CUDA or when no GPU or driver works.
 int cuda_device_count();
 bool built_with_cuda();
+
+inline void* Backend::allocate_host(size_t bytes) const {
+  void* p = std::malloc(bytes == 0 ? 1 : bytes);
+  if (!p) throw error(describe(), ": out of host memory allocating ", bytes, " bytes of staging");
+  return p;
+}
 
 std::unique_ptr<Backend> make_backend(const Device& d);
 std::unique_ptr<Backend> make_backend(const std::string& spec);

@@ -1,26 +1,45 @@
 #include "engine/sparse_batch.h"
 
+#include "engine/batch_fields.h"
+
 namespace sr {
 
 SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h.cols), nnz_(h.nnz()) {
   const HostTouchedColumns t = touched_columns(h);
-  row_ptr_ = IndexArray::from_host(be, h.row_ptr);
-  col_idx_ = IndexArray::from_host(be, h.col_idx);
-  if (!h.val.empty()) val_ = Tensor::from_host(be, h.val);
-  col_ptr_ = IndexArray::from_host(be, t.col_ptr);
-  row_idx_ = IndexArray::from_host(be, t.row_idx);
-  src_ = IndexArray::from_host(be, t.src);
-  touched_ = IndexArray::from_host(be, t.touched);
+  for (const auto* v : {&h.row_ptr, &h.col_idx, &t.col_ptr, &t.row_idx, &t.src, &t.touched})
+    owned_index_.push_back(IndexArray::from_host(be, *v));
+  row_ptr_ = owned_index_[0].data(), col_idx_ = owned_index_[1].data(), col_ptr_ = owned_index_[2].data();
+  row_idx_ = owned_index_[3].data(), src_ = owned_index_[4].data(), touched_ = owned_index_[5].data();
+  n_touched_ = owned_index_[5].numel();
+  if (!h.val.empty()) {
+    owned_val_ = Tensor::from_host(be, h.val);
+    val_ = owned_val_.data();
+  }
 }
 
-CsrView SparseBatch::view(bool with_values) const {
-  return view_with(with_values && !val_.empty() ? val_.data() : nullptr);
+void encode_sparse_batch(const HostCsr& h, HostBatch& out) {
+  HostTouchedColumns t = touched_columns(h);
+  out.ints.resize(6);
+  out.ints[0] = h.row_ptr, out.ints[1] = h.col_idx;
+  out.ints[2] = std::move(t.col_ptr), out.ints[3] = std::move(t.row_idx);
+  out.ints[4] = std::move(t.src), out.ints[5] = std::move(t.touched);
+  out.floats.resize(1);
+  out.floats[0] = h.val;
+  out.shape = {h.rows, h.cols};
 }
-CsrView SparseBatch::view_with(const float* values) const {
-  return {row_ptr_.data(), col_idx_.data(), values, rows_, cols_, nnz_};
+
+SparseBatch SparseBatch::view_of(const DeviceBatch& b) {
+  SR_CHECK(b.ints.size() == 6 && b.floats.size() == 1 && b.shape.size() == 2, "not a sparse batch");
+  SparseBatch s;
+  s.rows_ = b.shape[0], s.cols_ = b.shape[1], s.nnz_ = b.int_sizes[1], s.n_touched_ = b.int_sizes[5];
+  s.row_ptr_ = b.ints[0], s.col_idx_ = b.ints[1], s.col_ptr_ = b.ints[2];
+  s.row_idx_ = b.ints[3], s.src_ = b.ints[4], s.touched_ = b.ints[5];
+  s.val_ = b.float_sizes[0] > 0 ? b.floats[0] : nullptr;
+  return s;
 }
-TouchedColumnsView SparseBatch::touched_view() const {
-  return {col_ptr_.data(), row_idx_.data(), src_.data(), touched_.data(), touched_.numel()};
-}
+
+CsrView SparseBatch::view(bool with_values) const { return view_with(with_values ? val_ : nullptr); }
+CsrView SparseBatch::view_with(const float* values) const { return {row_ptr_, col_idx_, values, rows_, cols_, nnz_}; }
+TouchedColumnsView SparseBatch::touched_view() const { return {col_ptr_, row_idx_, src_, touched_, n_touched_}; }
 
 }  // namespace sr

@@ -24,10 +24,22 @@ expect_error() {  # expect_error "pattern" args...
 }
 expect_error "unknown model 'nosuch'" train --data "$tmp/ok.tsv" --model nosuch --device cpu
 expect_error "unknown option 'hiden'.*hidden" train --data "$tmp/ok.tsv" --model autorec hiden=5 --device cpu
-expect_error "cannot open ratings file '$tmp/missing.tsv'" train --data "$tmp/missing.tsv" --model autorec --device cpu
-expect_error "bad.tsv:2: field 3 \(rating\) 'bad'" train --data "$tmp/bad.tsv" --model autorec --device cpu
+expect_error "cannot open '$tmp/missing.tsv'" train --data "$tmp/missing.tsv" --model autorec --device cpu
+expect_error "bad.tsv:2: field 3: rating 'bad' is not a finite number" train --data "$tmp/bad.tsv" --model autorec --device cpu
 expect_error "unknown device 'gpu7'" train --data "$tmp/ok.tsv" --model autorec --device gpu7
 expect_error "not of the form key=value" train --data "$tmp/ok.tsv" --model autorec hidden --device cpu
 expect_error "--model is required" train --data "$tmp/ok.tsv"
 expect_error "cannot open model file" recommend --model-file "$tmp/none.srm"
+# Import: a bad line stops it with one line and leaves no output file (nor a temporary one).
+expect_error "bad.tsv:2: field 3" import --data "$tmp/bad.tsv" --out "$tmp/bad.srdata"
+if ls "$tmp"/bad.srdata* >/dev/null 2>&1; then echo "FAIL: a failed import left $(ls "$tmp"/bad.srdata*)"; failures=$((failures + 1)); fi
+expect_error "unknown layout 'ml'" import --data "$tmp/ok.tsv" --layout ml --out "$tmp/x.srdata"
+expect_error "--duplicates must be error, last or keep" import --data "$tmp/ok.tsv" --duplicates first --out "$tmp/x.srdata"
+"$bin" import --data "$tmp/ok.tsv" --out "$tmp/ok.srdata" >/dev/null 2>&1 || { echo "FAIL: import of ok.tsv"; failures=$((failures + 1)); }
+head -c 500 "$tmp/ok.srdata" > "$tmp/cut.srdata"
+expect_error "cut.srdata: truncated" info --data "$tmp/cut.srdata"
+printf '1:\n1,1,2005-01-01\n' > "$tmp/clicks.tsv"
+printf 'SessionId\tItemId\tTime\n1\t5\t10.5\n1\t6\t11\n' > "$tmp/clicks.tsv"
+expect_error "holds clicks \(rsc15\); rating prediction needs explicit ratings" train --data "$tmp/clicks.tsv" --model autorec --device cpu
+expect_error "synth: need users > 0" synth --out "$tmp/s.csv" --users 0
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

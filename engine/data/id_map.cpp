@@ -7,7 +7,9 @@
 namespace sr {
 
 IdIndex::IdIndex(std::span<const int64_t> sorted_ids) {
-  const auto split = std::lower_bound(sorted_ids.begin(), sorted_ids.end(), kDirectIdLimit);
+  // The longest prefix of ids that a flat table holds within the density bound.
+  auto split = std::lower_bound(sorted_ids.begin(), sorted_ids.end(), kDirectIdLimit);
+  while (split != sorted_ids.begin() && !direct_table_fits(*(split - 1) + 1, split - sorted_ids.begin())) --split;
   if (split != sorted_ids.begin()) direct_.assign(static_cast<size_t>(*(split - 1)) + 1, -1);
   for (auto it = sorted_ids.begin(); it != sorted_ids.end(); ++it) {
     const auto index = static_cast<int32_t>(it - sorted_ids.begin());
@@ -28,11 +30,10 @@ std::vector<int64_t> merge_ids(std::span<const IdCounter> counters, const char* 
         ids.push_back(static_cast<int64_t>(id));
         break;
       }
-  const size_t n_direct = ids.size();
-  for (const IdCounter& c : counters)
+  for (const IdCounter& c : counters)  // one thread's sparse ids may be in another's flat range
     for (const auto& [id, count] : c.sparse()) ids.push_back(id);
-  std::sort(ids.begin() + static_cast<std::ptrdiff_t>(n_direct), ids.end());
-  ids.erase(std::unique(ids.begin() + static_cast<std::ptrdiff_t>(n_direct), ids.end()), ids.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   if (ids.size() > static_cast<size_t>(INT32_MAX))
     throw error("the input names ", ids.size(), " distinct ", what, "; at most 2^31 - 1 are supported (dense indices are 32-bit)");
   return ids;

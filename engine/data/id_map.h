@@ -2,10 +2,12 @@
 // own part of the input: IdCounter counts how often each id occurs (pass one, one per thread);
 // merge_ids() gives the distinct ids in increasing order (dense index = rank, so the mapping does
 // not depend on the order of the input or the number of threads) and an IdIndex for pass two.
-// Ids below kDirectIdLimit — the common case, MovieLens and Netflix ids — live in flat arrays;
-// larger ones (RSC15's 2e8 item ids, 64-bit hashes) in hash tables.
+// Ids that are small and dense enough — the common case, MovieLens and Netflix ids — live in flat
+// arrays indexed by id; others (RSC15's 2e8 item ids, 64-bit hashes, a few stray large ids) in
+// hash tables, so memory stays proportional to the number of distinct ids.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <unordered_map>
@@ -14,20 +16,31 @@
 namespace sr {
 
 constexpr int64_t kDirectIdLimit = int64_t{1} << 25;
+// A flat table may span up to this many slots per distinct id (or kDirectFloor slots): denser
+// than that, a hash table is smaller.
+constexpr int64_t kDirectSlotsPerId = 16, kDirectFloor = int64_t{1} << 16;
+
+inline bool direct_table_fits(int64_t slots, int64_t distinct) {
+  return slots <= kDirectIdLimit && slots <= std::max(kDirectFloor, kDirectSlotsPerId * distinct);
+}
 
 class IdCounter {
  public:
   void add(int64_t id) {  // id >= 0
-    if (id < kDirectIdLimit) {
-      if (static_cast<size_t>(id) >= direct_.size())
-        direct_.resize(std::min<size_t>(std::max<size_t>(static_cast<size_t>(id) + 1, direct_.size() * 2), kDirectIdLimit));
-      ++direct_[static_cast<size_t>(id)];
-    } else {
-      ++sparse_[id];
+    if (static_cast<size_t>(id) < direct_.size()) {
+      distinct_ += direct_[static_cast<size_t>(id)]++ == 0;
+      return;
     }
+    const int64_t bound = std::min(kDirectIdLimit, std::max(kDirectFloor, kDirectSlotsPerId * (distinct_ + 1)));
+    if (id < bound) {  // grow geometrically, within the bound
+      direct_.resize(static_cast<size_t>(std::min(bound, std::max<int64_t>(id + 1, static_cast<int64_t>(direct_.size()) * 2))));
+      distinct_ += direct_[static_cast<size_t>(id)]++ == 0;
+      return;
+    }
+    distinct_ += sparse_[id]++ == 0;
   }
   uint32_t count(int64_t id) const {
-    if (id < kDirectIdLimit) return static_cast<size_t>(id) < direct_.size() ? direct_[static_cast<size_t>(id)] : 0;
+    if (static_cast<size_t>(id) < direct_.size()) return direct_[static_cast<size_t>(id)];
     const auto it = sparse_.find(id);
     return it == sparse_.end() ? 0 : it->second;
   }
@@ -37,6 +50,7 @@ class IdCounter {
  private:
   std::vector<uint32_t> direct_;
   std::unordered_map<int64_t, uint32_t> sparse_;
+  int64_t distinct_ = 0;
 };
 
 class IdIndex {
@@ -44,7 +58,7 @@ class IdIndex {
   IdIndex() = default;
   explicit IdIndex(std::span<const int64_t> sorted_ids);
   int32_t operator[](int64_t id) const {  // -1 when absent
-    if (id < kDirectIdLimit) return static_cast<size_t>(id) < direct_.size() ? direct_[static_cast<size_t>(id)] : -1;
+    if (static_cast<size_t>(id) < direct_.size()) return direct_[static_cast<size_t>(id)];
     const auto it = sparse_.find(id);
     return it == sparse_.end() ? -1 : it->second;
   }

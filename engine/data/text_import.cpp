@@ -123,7 +123,10 @@ struct Failure {
 template <class Sink>
 void scan_range(const Inputs& in, const TextLayout& l, Pos from, Pos to, Sink&& sink, Failure& fail, int64_t& lines) {
   const auto& files = in.files();
-  std::vector<char> buf(kReadBlock * 2);
+  uint64_t range_bytes = 0;  // small ranges get small buffers (tests, fuzzing)
+  for (size_t f = from.file; f < files.size() && f <= to.file; ++f) range_bytes += files[f].size;
+  const size_t block = static_cast<size_t>(std::min<uint64_t>(kReadBlock, range_bytes + 1));
+  std::vector<char> buf(2 * block);
   TextRecord rec;
   std::string detail;
   for (size_t f = from.file; f < files.size() && (f < to.file || (f == to.file && to.offset > 0)); ++f) {
@@ -134,8 +137,8 @@ void scan_range(const Inputs& in, const TextLayout& l, Pos from, Pos to, Sink&& 
     uint64_t buf_at = begin;  // file offset of buf[0]
     uint64_t pos = begin;
     while (true) {
-      if (buf.size() - have < kReadBlock) buf.resize(buf.size() * 2);  // a line longer than a block
-      const size_t want = static_cast<size_t>(std::min<uint64_t>(kReadBlock, end - pos));
+      if (buf.size() - have < block) buf.resize(buf.size() * 2);  // a line longer than a block
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(block, end - pos));
       const size_t got = want ? in.read(f, pos, buf.data() + have, want) : 0;
       pos += got;
       have += got;

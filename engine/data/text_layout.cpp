@@ -156,11 +156,11 @@ std::vector<std::string> layout_names() {
 
 TextLayout layout_by_name(const std::string& name, const std::string& columns, const std::string& separator) {
   const auto C = Feedback::clicks, Rt = Feedback::ratings;
-  const auto unix = TimeFormat::unix_seconds;
+  const auto secs = TimeFormat::unix_seconds;
   if (name == "csv") {
     if (columns.empty() || separator.empty())
       throw error("layout 'csv' needs --columns (e.g. user,item,rating,time; '-' skips a field) and --separator");
-    TextLayout l = make("csv", Rt, separator == "tab" ? "\t" : separator == "space" ? "" : separator, {}, unix, 0.0f,
+    TextLayout l = make("csv", Rt, separator == "tab" ? "\t" : separator == "space" ? "" : separator, {}, secs, 0.0f,
                         1e9f);
     size_t i = 0;
     while (i <= columns.size()) {
@@ -180,15 +180,15 @@ TextLayout layout_by_name(const std::string& name, const std::string& columns, c
     if (!l.has(R::rating)) l.feedback = C, l.duplicates = Duplicates::keep;
     return l;
   }
-  if (name == "movielens-100k") return make(name, Rt, "", {R::user, R::item, R::rating, R::time}, unix, 1, 5);
-  if (name == "movielens-dat") return make(name, Rt, "::", {R::user, R::item, R::rating, R::time}, unix, 0.5f, 5);
-  if (name == "movielens-csv") return make(name, Rt, ",", {R::user, R::item, R::rating, R::time}, unix, 0.5f, 5);
+  if (name == "movielens-100k") return make(name, Rt, "", {R::user, R::item, R::rating, R::time}, secs, 1, 5);
+  if (name == "movielens-dat") return make(name, Rt, "::", {R::user, R::item, R::rating, R::time}, secs, 0.5f, 5);
+  if (name == "movielens-csv") return make(name, Rt, ",", {R::user, R::item, R::rating, R::time}, secs, 0.5f, 5);
   if (name == "netflix") {
     TextLayout l = make(name, Rt, ",", {R::user, R::rating, R::time}, TimeFormat::date, 1, 5);
     l.item_blocks = true;
     return l;
   }
-  if (name == "rsc15") return make(name, C, "\t", {R::user, R::item, R::time}, unix, 1, 1);
+  if (name == "rsc15") return make(name, C, "\t", {R::user, R::item, R::time}, secs, 1, 1);
   if (name == "yoochoose") return make(name, C, ",", {R::user, R::time, R::item, R::skip}, TimeFormat::iso8601, 1, 1);
   if (name == "diginetica")
     return make(name, C, ";", {R::user, R::skip, R::item, R::time_offset_ms, R::time}, TimeFormat::date, 1, 1);
@@ -200,6 +200,7 @@ TextLayout layout_by_name(const std::string& name, const std::string& columns, c
 std::string detect_layout(const std::string& path) {
   namespace fs = std::filesystem;
   const fs::path p(path);
+  if (!fs::exists(p)) throw error("cannot open '", path, "': no such file or directory");
   const std::string base = p.filename().string();
   if (fs::is_directory(p)) {
     if (fs::is_directory(p / "training_set") || fs::exists(p / "mv_0000001.txt")) return "netflix";
@@ -225,6 +226,9 @@ std::string detect_layout(const std::string& path) {
     if (c != std::string::npos && first.size() > c + 11 && first[c + 5] == '-' && first[c + 11] == 'T') return "yoochoose";
   }
   if (!first.empty() && first.back() == ':' && first.find_first_not_of("0123456789") == first.size() - 1) return "netflix";
+  if (first.find_first_not_of("0123456789.\t ") == std::string::npos && count_fields(layout_by_name("movielens-100k"),
+      first.data(), first.data() + first.size()) == 4)
+    return "movielens-100k";  // four numbers separated by blanks: u.data
   throw error("cannot tell the layout of '", path, "' (first line '", first.substr(0, 80),
               "'); pass --layout (movielens-100k, movielens-dat, movielens-csv, netflix, rsc15, yoochoose, diginetica, "
               "or csv with --columns and --separator)");

@@ -4,7 +4,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "engine/data/rng.h"
+#include "engine/data/batch_stream.h"
+#include "engine/data/batchers.h"
 #include "engine/error.h"
 
 namespace sr {
@@ -36,12 +37,10 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
   if (data.nnz() == 0) throw error("training data has no ratings");
   ex.set_scatter_mode(config.scatter);
   Optimizer opt(config.optimizer, ex.net().regularizer().l2);
-  const bool full_batch = config.batch_rows <= 0 || config.batch_rows >= data.rows;
+  RowBatcher batcher(data, config.batch_rows, config.seed);
+  const bool full_batch = batcher.batches() == 1;
   SparseBatch whole;
-  if (full_batch) whole = SparseBatch(ex.backend(), data);
-  std::vector<int32_t> order(static_cast<size_t>(data.rows));
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(config.seed);
+  if (full_batch) whole = SparseBatch(ex.backend(), data);  // resident for the whole run
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     double total = 0.0;
@@ -57,13 +56,12 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
     };
     if (full_batch) {
       run_one(whole);
-    } else {
-      rng.shuffle(order);
-      for (int64_t start = 0; start < data.rows; start += config.batch_rows) {
-        const int64_t end = std::min<int64_t>(start + config.batch_rows, data.rows);
-        std::vector<int32_t> rows(order.begin() + start, order.begin() + end);
-        const SparseBatch b(ex.backend(), select_rows(data, rows));
-        run_one(b);
+    } else {  // the next batch is built and uploaded while this one trains
+      batcher.start_epoch(epoch);
+      BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); });
+      while (const DeviceBatch* b = stream.next()) {
+        const SparseBatch batch = SparseBatch::view_of(*b);
+        run_one(batch);
       }
     }
     ex.backend().synchronize();

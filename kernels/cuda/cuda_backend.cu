@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "engine/backend.h"
@@ -30,6 +31,7 @@ class CachingAllocator {
   explicit CachingAllocator(int device) : device_(device) {}
   ~CachingAllocator() { release_cached(); }
   void* allocate(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);  // a batch loader thread allocates too
     const size_t size = round(bytes);
     auto it = free_.find(size);
     if (it != free_.end() && !it->second.empty()) {
@@ -52,6 +54,7 @@ class CachingAllocator {
     return p;
   }
   void release(void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
     if (p) free_[round(bytes)].push_back(p);
   }
 
@@ -68,7 +71,39 @@ class CachingAllocator {
     free_.clear();
   }
   int device_;
+  std::mutex mutex_;
   std::map<size_t, std::vector<void*>> free_;
+};
+
+// Events behind the backend's markers: a ring, each slot remembering which marker it holds, so a
+// marker that has been recycled is an error rather than a silent wait on the wrong work.
+class EventRing {
+ public:
+  static constexpr size_t kSize = 64;
+  EventRing() {
+    for (auto& e : events_) SR_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  }
+  ~EventRing() {
+    for (auto& e : events_) cudaEventDestroy(e);
+  }
+  uint64_t record(cudaStream_t s) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const uint64_t m = ++next_;
+    SR_CUDA_CHECK(cudaEventRecord(events_[m % kSize], s));
+    holds_[m % kSize] = m;
+    return m;
+  }
+  cudaEvent_t event(uint64_t m) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (holds_[m % kSize] != m) throw error("cuda: marker ", m, " has expired (more than ", kSize, " newer markers)");
+    return events_[m % kSize];
+  }
+
+ private:
+  std::mutex mutex_;
+  cudaEvent_t events_[kSize];
+  uint64_t holds_[kSize] = {};
+  uint64_t next_ = 0;
 };
 #endif
 
@@ -78,6 +113,8 @@ class CudaBackend final : public Backend {
 #if !defined(SPARSEREC_EMU)
     SR_CUDA_CHECK(cudaSetDevice(device_));
     SR_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    SR_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking));
+    events_ = std::make_unique<EventRing>();
     SR_CUBLAS_CHECK(cublasCreate(&cublas_));
     SR_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
     SR_CUSPARSE_CHECK(cusparseCreate(&cusparse_));
@@ -99,9 +136,12 @@ class CudaBackend final : public Backend {
     // Destructors must not throw: errors here are ignored, the process is tearing the context down.
     cudaSetDevice(device_);
     cudaStreamSynchronize(stream_);
+    cudaStreamSynchronize(copy_stream_);
+    events_.reset();
     allocator_.reset();
     cusparseDestroy(cusparse_);
     cublasDestroy(cublas_);
+    cudaStreamDestroy(copy_stream_);
     cudaStreamDestroy(stream_);
 #endif
   }
@@ -140,6 +180,37 @@ class CudaBackend final : public Backend {
     SR_CUDA_CHECK(cudaStreamSynchronize(stream_));
 #endif
   }
+
+#if !defined(SPARSEREC_EMU)  // over the emulator memory is host memory: the Backend defaults apply
+  void* allocate_pinned(size_t bytes) override {
+    SR_CUDA_CHECK(cudaSetDevice(device_));
+    void* p = nullptr;
+    if (cudaHostAlloc(&p, bytes == 0 ? 1 : bytes, cudaHostAllocDefault) != cudaSuccess) {
+      (void)cudaGetLastError();
+      throw error(description_, ": cannot pin ", bytes, " bytes of host memory for staging");
+    }
+    return p;
+  }
+  void release_pinned(void* p, size_t) override { cudaFreeHost(p); }
+  void upload_async(void* dst, const void* src, size_t n) override {
+    if (n == 0) return;
+    SR_CUDA_CHECK(cudaSetDevice(device_));  // callers include a loader thread
+    SR_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, copy_stream_));
+  }
+  Marker record(Lane lane) override {
+    SR_CUDA_CHECK(cudaSetDevice(device_));
+    return events_->record(lane == Lane::copy ? copy_stream_ : stream_);
+  }
+  void wait(Lane lane, Marker m) override {
+    if (m == 0) return;
+    SR_CUDA_CHECK(cudaSetDevice(device_));
+    SR_CUDA_CHECK(cudaStreamWaitEvent(lane == Lane::copy ? copy_stream_ : stream_, events_->event(m), 0));
+  }
+  void host_wait(Marker m) override {
+    if (m == 0) return;
+    SR_CUDA_CHECK(cudaEventSynchronize(events_->event(m)));
+  }
+#endif
 
   void gather(const GatherArgs& a) override { SR_KERNEL_NS::gather(a, stream_); }
   void scatter(const ScatterArgs& a, ScatterMode m) override { SR_KERNEL_NS::scatter(a, m, stream_); }
@@ -184,6 +255,10 @@ class CudaBackend final : public Backend {
 
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
+#if !defined(SPARSEREC_EMU)
+  cudaStream_t copy_stream_ = nullptr;
+  std::unique_ptr<EventRing> events_;
+#endif
   std::string description_;
   float* loss_scratch_ = nullptr;
 #if !defined(SPARSEREC_EMU)

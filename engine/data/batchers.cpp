@@ -1,0 +1,137 @@
+#include "engine/data/batchers.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/data/rng.h"
+#include "engine/error.h"
+#include "engine/sparse_batch.h"
+#include "engine/train/trainer.h"
+
+namespace sr {
+
+namespace {
+uint64_t stream_seed(uint64_t seed, uint64_t epoch, uint64_t position) {
+  return splitmix64(splitmix64(seed ^ (epoch * 0x9e3779b97f4a7c15ull)) + position);
+}
+}  // namespace
+
+RowBatcher::RowBatcher(const HostCsr& m, int64_t batch_rows, uint64_t seed)
+    : m_(m), batch_rows_(batch_rows <= 0 || batch_rows >= m.rows ? m.rows : batch_rows), seed_(seed) {
+  order_.resize(static_cast<size_t>(m.rows));
+  std::iota(order_.begin(), order_.end(), 0);
+}
+
+void RowBatcher::start_epoch(int epoch) {
+  if (batch_rows_ >= m_.rows) return;  // full batch: no order to speak of
+  std::iota(order_.begin(), order_.end(), 0);
+  Rng rng(stream_seed(seed_, static_cast<uint64_t>(epoch), 0));
+  rng.shuffle(order_);
+}
+
+int64_t RowBatcher::batches() const { return batch_rows_ > 0 ? (m_.rows + batch_rows_ - 1) / batch_rows_ : 0; }
+
+bool RowBatcher::fill(int64_t k, HostBatch& out) const {
+  if (k >= batches()) return false;
+  const int64_t b = k * batch_rows_, e = std::min(b + batch_rows_, m_.rows);
+  encode_sparse_batch(select_rows(m_, std::vector<int32_t>(order_.begin() + b, order_.begin() + e)), out);
+  return true;
+}
+
+TripleBatcher::TripleBatcher(const HostCsr& m, int negatives, int64_t positives_per_batch, uint64_t seed)
+    : m_(m), negatives_(negatives), per_batch_(positives_per_batch), seed_(seed) {
+  if (negatives < 0 || positives_per_batch <= 0) throw error("triples: negatives >= 0 and a positive batch size needed");
+  for (int64_t u = 0; u < m.rows; ++u) {
+    if (negatives > 0 && m.row_ptr[u + 1] - m.row_ptr[u] >= m.cols)
+      throw error("triples: user ", u, " has interacted with every item; no negative can be drawn");
+    for (int64_t k = m.row_ptr[u]; k < m.row_ptr[u + 1]; ++k) pos_user_.push_back(static_cast<int32_t>(u)), pos_entry_.push_back(k);
+  }
+}
+
+void TripleBatcher::start_epoch(int epoch) {
+  epoch_ = epoch;
+  std::vector<size_t> perm(pos_user_.size());
+  std::iota(perm.begin(), perm.end(), size_t{0});
+  Rng rng(stream_seed(seed_, static_cast<uint64_t>(epoch), 0));
+  rng.shuffle(perm);
+  std::vector<int32_t> u(perm.size());
+  std::vector<int64_t> e(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {  // from the canonical order each epoch: seeded by epoch alone
+    const size_t p = perm[i];
+    u[i] = static_cast<int32_t>(std::upper_bound(m_.row_ptr.begin(), m_.row_ptr.end(), static_cast<int32_t>(p)) -
+                                m_.row_ptr.begin() - 1);
+    e[i] = static_cast<int64_t>(p);
+  }
+  pos_user_ = std::move(u), pos_entry_ = std::move(e);
+}
+
+int64_t TripleBatcher::batches() const { return (static_cast<int64_t>(pos_user_.size()) + per_batch_ - 1) / per_batch_; }
+
+bool TripleBatcher::fill(int64_t k, HostBatch& out) const {
+  if (k >= batches()) return false;
+  const int64_t b = k * per_batch_, e = std::min<int64_t>(b + per_batch_, static_cast<int64_t>(pos_user_.size()));
+  out.ints.resize(2), out.floats.resize(1);
+  auto &user = out.ints[0], &item = out.ints[1];
+  auto& label = out.floats[0];
+  user.clear(), item.clear(), label.clear();
+  for (int64_t p = b; p < e; ++p) {
+    const int32_t u = pos_user_[p];
+    user.push_back(u), item.push_back(m_.col_idx[pos_entry_[p]]), label.push_back(1.0f);
+    const auto row_b = m_.col_idx.begin() + m_.row_ptr[u], row_e = m_.col_idx.begin() + m_.row_ptr[u + 1];
+    Rng rng(stream_seed(seed_ ^ 0x6e6567ull, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(p)));
+    for (int n = 0; n < negatives_;) {
+      const auto j = static_cast<int32_t>(rng.below(static_cast<uint64_t>(m_.cols)));
+      if (std::binary_search(row_b, row_e, j)) continue;
+      user.push_back(u), item.push_back(j), label.push_back(0.0f);
+      ++n;
+    }
+  }
+  out.shape = {static_cast<int64_t>(user.size())};
+  return true;
+}
+
+SessionBatcher::SessionBatcher(const Dataset& d, const Split& s, Part p, int lanes) : lanes_(lanes) {
+  if (lanes <= 0) throw error("session batches need at least one lane, got ", lanes);
+  items_.resize(static_cast<size_t>(d.n_users()));
+  std::vector<int64_t> first_time(static_cast<size_t>(d.n_users()), 0);
+  for (int64_t u = 0; u < d.n_users(); ++u) {
+    for (int64_t e = d.row_begin(u); e < d.row_end(u); ++e)
+      if (s.part[e] == static_cast<uint8_t>(p)) {
+        if (items_[u].empty()) first_time[u] = d.time(e);
+        items_[u].push_back(d.items()[e]);
+      }
+    if (items_[u].size() >= 2) order_.push_back(u), n_events_ += static_cast<int64_t>(items_[u].size());
+  }
+  std::stable_sort(order_.begin(), order_.end(), [&](int64_t a, int64_t b) { return first_time[a] < first_time[b]; });
+  if (static_cast<int64_t>(order_.size()) < lanes)
+    throw error("session batches: ", order_.size(), " sessions with two or more clicks for ", lanes, " lanes");
+}
+
+bool SessionBatcher::fill(int64_t k, HostBatch& out) {
+  SR_CHECK(k == step_, "session batches are built in order");
+  out.ints.resize(4), out.floats.clear();
+  for (auto& v : out.ints) v.assign(static_cast<size_t>(lanes_), 0);
+  if (lane_.empty()) {
+    lane_.resize(static_cast<size_t>(lanes_));
+    next_session_ = 0;
+  }
+  for (int l = 0; l < lanes_; ++l) {
+    Lane& lane = lane_[l];
+    const bool fresh = lane.session < 0 || lane.pos + 1 >= static_cast<int64_t>(items_[order_[lane.session]].size());
+    if (fresh) {
+      if (next_session_ >= static_cast<int64_t>(order_.size())) return false;  // GRU4Rec ends the epoch here
+      lane.session = next_session_++, lane.pos = 0;
+    }
+    const auto& it = items_[order_[lane.session]];
+    out.ints[0][l] = it[lane.pos];
+    out.ints[1][l] = it[lane.pos + 1];
+    out.ints[2][l] = fresh ? 1 : 0;
+    out.ints[3][l] = static_cast<int32_t>(order_[lane.session]);
+    ++lane.pos;
+  }
+  out.shape = {lanes_};
+  ++step_;
+  return true;
+}
+
+}  // namespace sr

@@ -1,0 +1,84 @@
+// The batch builders of each model family, filling HostBatch for data/batch_stream.h:
+//   RowBatcher      rows of a CSR (autoencoders, RBM): shuffled per epoch, `rows` at a time
+//   TripleBatcher   (user, item, label) with sampled negatives (NCF, MF)
+//   SessionBatcher  session-parallel mini-batches (GRU4Rec): B sessions side by side, a finished
+//                   session replaced by the next, with a reset flag for the lane
+// Every random choice is seeded by (seed, epoch, position in the epoch), never by the batch it
+// falls in, so the same epoch cut into different batch sizes — or shards across ranks — draws
+// the same rows, negatives and order.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/batch_fields.h"
+#include "engine/csr.h"
+#include "engine/data/dataset.h"
+#include "engine/data/split.h"
+
+namespace sr {
+
+class RowBatcher {
+ public:
+  // batch_rows <= 0 or >= rows: the whole matrix, unshuffled, as one batch.
+  RowBatcher(const HostCsr& m, int64_t batch_rows, uint64_t seed);
+  void start_epoch(int epoch);  // reshuffles (epoch 1, 2, ...)
+  int64_t batches() const;
+  // Fields of encode_sparse_batch(); false when k is past the epoch.
+  bool fill(int64_t k, HostBatch& out) const;
+  const std::vector<int32_t>& order() const { return order_; }
+
+ private:
+  const HostCsr& m_;
+  int64_t batch_rows_;
+  uint64_t seed_;
+  std::vector<int32_t> order_;
+};
+
+class TripleBatcher {
+ public:
+  // `train_by_user`: implicit positives, columns sorted within each row (part_matrix gives that).
+  // Each positive comes with `negatives` items the user has not interacted with, uniformly drawn.
+  TripleBatcher(const HostCsr& train_by_user, int negatives, int64_t positives_per_batch, uint64_t seed);
+  void start_epoch(int epoch);
+  int64_t batches() const;
+  // ints {user, item}, floats {label: 1 positive, 0 negative}, shape {n}; per positive its own
+  // row then its negatives.
+  bool fill(int64_t k, HostBatch& out) const;
+
+ private:
+  const HostCsr& m_;
+  int negatives_;
+  int64_t per_batch_;
+  uint64_t seed_;
+  int epoch_ = 0;
+  std::vector<int32_t> pos_user_;    // the positives (user, entry), shuffled per epoch
+  std::vector<int64_t> pos_entry_;
+};
+
+class SessionBatcher {
+ public:
+  // Sessions are the rows of `d` (clicks in time order); only events of part `p` count, and
+  // sessions with fewer than two of them are skipped. Sessions enter in the order of their first
+  // click (ties: row order), as in GRU4Rec.
+  SessionBatcher(const Dataset& d, const Split& s, Part p, int lanes);
+  void start_epoch() { step_ = 0, lane_.clear(); }
+  // ints {input item, target item, reset (1: the lane starts a new session), session row}, shape
+  // {lanes}. The epoch ends at the first step where a finished lane finds no session left
+  // (GRU4Rec's rule), so the last sessions' tails are not trained on in that epoch.
+  bool fill(int64_t k, HostBatch& out);
+  int64_t sessions() const { return static_cast<int64_t>(order_.size()); }
+  int64_t events() const { return n_events_; }
+
+ private:
+  struct Lane {
+    int64_t session = -1, pos = 0;  // index into order_, position in its event list
+  };
+  std::vector<int64_t> order_;             // session rows in entry order
+  std::vector<std::vector<int32_t>> items_;  // per row: its items of part p
+  int lanes_;
+  int64_t step_ = 0, next_session_ = 0, n_events_ = 0;
+  std::vector<Lane> lane_;
+};
+
+}  // namespace sr

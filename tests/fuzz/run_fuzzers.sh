@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time from the seed corpus in tests/fuzz/seeds/ (plus a
+# binary dataset seed made by `sparserec import`), failing on the first crash or sanitizer report.
+# Usage: run_fuzzers.sh BUILD_DIR SECONDS_PER_TARGET [SPARSEREC_BINARY]
+set -euo pipefail
+build=$1
+seconds=$2
+sparserec=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+status=0
+for target in "$build"/fuzz_import_*; do
+  layout=${target##*/fuzz_import_}
+  mkdir -p "$work/$layout"
+  cp "$here/seeds/$layout"/* "$work/$layout/" 2>/dev/null || true
+  echo "-- $layout: ${seconds}s"
+  if ! "$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$work/$layout" >"$work/log" 2>&1; then
+    tail -40 "$work/log"
+    status=1
+  else
+    grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
+    echo
+  fi
+done
+mkdir -p "$work/binary"
+if [ -n "$sparserec" ]; then  # real files as seeds: ratings with times, and clicks
+  for layout in movielens-100k rsc15; do  # the seeds without their control byte
+    tail -c +2 "$here/seeds/$layout/seed1" >"$work/$layout.txt"
+    "$sparserec" import --data "$work/$layout.txt" --layout $layout --out "$work/binary/$layout" >/dev/null
+  done
+fi
+echo "-- binary dataset file: ${seconds}s"
+if ! "$build/fuzz_dataset_file" -max_total_time="$seconds" -print_final_stats=1 "$work/binary" >"$work/log" 2>&1; then
+  tail -40 "$work/log"
+  status=1
+else
+  grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
+  echo
+fi
+exit $status
