@@ -41,3 +41,13 @@ if(SPARSEREC_BUILD_TESTS)
   endif()
   include(GoogleTest)
 endif()
+
+# xxhash (Debian's libxxhash-dev), used header-only for the checksums of every file the engine
+# writes; a GPU machine gets the header carried in .deps/include by tools/gpu_prepare.sh.
+if(NOT SPARSEREC_KERNELS_ONLY)
+  find_path(SPARSEREC_XXHASH_INCLUDE xxhash.h HINTS ${PROJECT_SOURCE_DIR}/.deps/include)
+  if(NOT SPARSEREC_XXHASH_INCLUDE)
+    message(FATAL_ERROR "xxhash.h not found: apt-get install libxxhash-dev (or run tools/setup_debian.sh)")
+  endif()
+  include_directories(SYSTEM ${SPARSEREC_XXHASH_INCLUDE})
+endif()

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <cmath>
 #include <filesystem>
@@ -188,6 +189,25 @@ TEST(Layouts, UnknownLayoutIsAskedFor) {
   expect_error([&] { imp(p); }, {"cannot tell the layout", "--layout"});
   expect_error([&] { imp(p, "movielens-1m"); }, {"unknown layout 'movielens-1m'", "movielens-dat"});
   fs::remove(p);
+}
+
+TEST(Layouts, ShortDecimalRatingsParseExactlyAsFromChars) {
+  for (int v = 0; v < 1000000; ++v) {  // every value with two decimals up to 9999.99
+    const std::string text = std::to_string(v / 100) + "." + (v % 100 < 10 ? "0" : "") + std::to_string(v % 100);
+    float fast = -1.0f, slow = -2.0f;
+    ASSERT_TRUE(parse_short_decimal(text.data(), text.data() + text.size(), fast)) << text;
+    std::from_chars(text.data(), text.data() + text.size(), slow);
+    ASSERT_EQ(fast, slow) << text;
+  }
+  for (const char* s : {"4", "3.5", "0.25", "123456"}) {
+    float fast = -1.0f, slow = -2.0f;
+    ASSERT_TRUE(parse_short_decimal(s, s + std::strlen(s), fast)) << s;
+    std::from_chars(s, s + std::strlen(s), slow);
+    EXPECT_EQ(fast, slow) << s;
+  }
+  float x;
+  for (const char* s : {"", ".5", "4.", "4.125", "1e3", "-1", "1234567", "nan", "4.5x"})
+    EXPECT_FALSE(parse_short_decimal(s, s + std::strlen(s), x)) << s;
 }
 
 // ---------------------------------------------------------------- the parallel import
@@ -413,6 +433,23 @@ TEST(BadInput, IdsBeyond32BitsAreKeptExactly) {
   EXPECT_EQ(d.user_index(big), 1);
   EXPECT_EQ(d.item_index(bigger), 1);
   EXPECT_EQ(d.item_index(6), -1);
+  fs::remove(p);
+}
+
+TEST(ParallelImport, IdsCountedInEitherTableAreCountedOnce) {
+  // A large id first (hash table), then enough small ones that the flat table grows past it, then
+  // the large id again: its two events must both land in its row.
+  std::string text = "1000000\t1\t3\t1\n";
+  for (int u = 1; u <= 70000; ++u) text += std::to_string(u) + "\t1\t3\t2\n";
+  text += "1000000\t2\t3\t3\n";
+  const auto p = temp_file("spill.tsv", text);
+  for (int threads : {1, 2}) {
+    const Dataset d = imp(p, "movielens-100k", threads);
+    EXPECT_EQ(d.n_events(), 70002);
+    const int64_t u = d.user_index(1000000);
+    ASSERT_GE(u, 0);
+    EXPECT_EQ(d.row_end(u) - d.row_begin(u), 2);
+  }
   fs::remove(p);
 }
 

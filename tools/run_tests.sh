@@ -4,7 +4,9 @@
 #  1. the full build (CPU, emulator, and CUDA for sm_90 when a toolkit is present): unit, emu,
 #     static (nvcc resource report) and slow (MovieLens end to end) tests; gpu tests skip visibly;
 #  2. the kernels and their tests under AddressSanitizer + UndefinedBehaviorSanitizer;
-#  3. the kernels and their tests under ThreadSanitizer.
+#  3. the kernels and their tests under ThreadSanitizer;
+#  4. the fuzz targets (every text layout, the binary dataset loader) under ASan + UBSan, for a
+#     bounded time each (SPARSEREC_FUZZ_SECONDS, default 15).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,7 +15,7 @@ export PATH="$PATH:/usr/local/cuda/bin"
 jobs=$(nproc)
 arch=${SPARSEREC_CUDA_ARCHITECTURES:-90}
 
-echo "== 1/3 full build (CUDA architectures: $arch) =="
+echo "== 1/4 full build (CUDA architectures: $arch) =="
 cmake -S . -B build-test -G Ninja -DSPARSEREC_CUDA_ARCHITECTURES="$arch" >/dev/null
 cmake --build build-test -j "$jobs"
 ctest --test-dir build-test -j "$jobs" --output-on-failure -L 'unit|emu|gpu|static|slow'
@@ -22,15 +24,20 @@ if [ -n "$(ctest --test-dir build-test -N -L static | grep 'Test #')" ]; then
   ctest --test-dir build-test -L static -V 2>&1 | grep -E '^[0-9]+: (sm_| {7}\w)' | sed 's/^[0-9]*: //'
 fi
 
-echo "== 2/3 kernels under ASan + UBSan =="
+echo "== 2/4 kernels under ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \
   -DSPARSEREC_SANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j "$jobs"
 ctest --test-dir build-asan -j "$jobs" --output-on-failure -L 'unit|emu'
 
-echo "== 3/3 kernels under TSan =="
+echo "== 3/4 kernels under TSan =="
 cmake -S . -B build-tsan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \
   -DSPARSEREC_WITH_OPENMP=OFF -DSPARSEREC_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs"
 # One BLAS thread: OpenBLAS's own threads are not instrumented and would only add noise.
 OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -j "$jobs" --output-on-failure -L 'unit|emu'
+
+echo "== 4/4 fuzz targets (libFuzzer + ASan + UBSan) =="
+cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+cmake --build build-fuzz -j "$jobs"
+tests/fuzz/run_fuzzers.sh build-fuzz "${SPARSEREC_FUZZ_SECONDS:-15}" build-test/tools/sparserec

@@ -17,8 +17,9 @@ namespace sr {
 
 constexpr int64_t kDirectIdLimit = int64_t{1} << 25;
 // A flat table may span up to this many slots per distinct id (or kDirectFloor slots): denser
-// than that, a hash table is smaller.
-constexpr int64_t kDirectSlotsPerId = 16, kDirectFloor = int64_t{1} << 16;
+// than that, a hash table is smaller. The floor (16 MiB of counts) covers the ids of every public
+// dataset, whatever part of the file a thread starts in (Netflix: user ids up to 2.65 million).
+constexpr int64_t kDirectSlotsPerId = 16, kDirectFloor = int64_t{1} << 22;
 
 inline bool direct_table_fits(int64_t slots, int64_t distinct) {
   return slots <= kDirectIdLimit && slots <= std::max(kDirectFloor, kDirectSlotsPerId * distinct);
@@ -34,6 +35,16 @@ class IdCounter {
     const int64_t bound = std::min(kDirectIdLimit, std::max(kDirectFloor, kDirectSlotsPerId * (distinct_ + 1)));
     if (id < bound) {  // grow geometrically, within the bound
       direct_.resize(static_cast<size_t>(std::min(bound, std::max<int64_t>(id + 1, static_cast<int64_t>(direct_.size()) * 2))));
+      // Ids counted in the hash table while the flat table was smaller move into it: an id is
+      // counted in one place only.
+      for (auto it = sparse_.begin(); it != sparse_.end();) {
+        if (static_cast<size_t>(it->first) < direct_.size()) {
+          direct_[static_cast<size_t>(it->first)] = it->second;
+          it = sparse_.erase(it);
+        } else {
+          ++it;
+        }
+      }
       distinct_ += direct_[static_cast<size_t>(id)]++ == 0;
       return;
     }

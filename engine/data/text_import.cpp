@@ -305,6 +305,7 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
                },
                fails[static_cast<size_t>(t)], lines[static_cast<size_t>(t)]);
   });
+  const auto t1 = std::chrono::steady_clock::now();
   for (const Failure& f : fails)  // ranges are in input order: the first failing range has the first bad line
     if (f.failed) throw_failure(in, l, f);
 
@@ -345,8 +346,14 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
     Failure fail;
     scan_range(in, l, cut[static_cast<size_t>(t)], cut[static_cast<size_t>(t) + 1],
                [&](const TextRecord& r, size_t, uint64_t) {
-                 const auto pos = static_cast<size_t>(cur[static_cast<size_t>(user_index[r.user])]++);
-                 a.item[pos] = item_index[r.item];
+                 // Both checks only fail if the input changed between the passes; they keep a
+                 // changed file from writing out of bounds.
+                 const int32_t u = user_index[r.user], i = item_index[r.item];
+                 if (u < 0 || i < 0 || cur[static_cast<size_t>(u)] >= a.row_ptr[static_cast<size_t>(u) + 1])
+                   throw error("the input changed while it was being imported (user ", r.user, ", item ", r.item,
+                               " differ between the two passes)");
+                 const auto pos = static_cast<size_t>(cur[static_cast<size_t>(u)]++);
+                 a.item[pos] = i;
                  if (with_rating) a.rating[pos] = r.rating;
                  if (with_time) a.time[pos] = r.time_ms;
                },
@@ -354,6 +361,7 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
     SR_CHECK(!fail.failed, "the second pass over the input found a bad line the first did not: the file changed");
   });
   cursor.clear();
+  const auto t2 = std::chrono::steady_clock::now();
 
   // Each row in time order (stable: ties keep the input order), then the duplicate policy.
   std::vector<int64_t> first_duplicate(static_cast<size_t>(threads), -1);
@@ -411,6 +419,7 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
                 "; duplicates are refused (--duplicates last keeps the latest, keep keeps all); the import stopped "
                 "and wrote nothing");
   }
+  const auto t3 = std::chrono::steady_clock::now();
   int64_t n_dropped = std::accumulate(dropped.begin(), dropped.end(), int64_t{0});
   if (n_dropped > 0) {  // compact away the dropped duplicates
     size_t w = 0;
@@ -446,6 +455,9 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
     report->events = d.n_events();
     report->duplicates_dropped = n_dropped;
     report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    report->pass1_seconds = std::chrono::duration<double>(t1 - t0).count();
+    report->pass2_seconds = std::chrono::duration<double>(t2 - t1).count();
+    report->order_seconds = std::chrono::duration<double>(t3 - t2).count();
   }
   return d;
 }

@@ -31,6 +31,7 @@ struct ImportReport {
   uint64_t bytes = 0;
   int64_t lines = 0, events = 0, duplicates_dropped = 0;
   double seconds = 0.0;
+  double pass1_seconds = 0.0, pass2_seconds = 0.0, order_seconds = 0.0;  // validate+count, place, sort rows
 };
 
 // `paths`: one or more files of the same layout, read in order (Netflix's combined_data_1..4.txt),

@@ -141,6 +141,25 @@ size_t count_fields(const TextLayout& l, const char* p, const char* end) {
 
 }  // namespace
 
+// The common rating spellings ("4", "3.5", "4.25": up to 6 integer digits, up to 2 decimals) without
+// from_chars: the decimal as an exact integer over 1, 10 or 100, divided in double and rounded
+// once to float, which equals from_chars' correctly rounded result (a test checks every value up
+// to 9999.99). Anything else returns false and goes to from_chars.
+bool parse_short_decimal(const char* p, const char* end, float& out) {
+  int64_t v = 0;
+  int int_digits = 0, frac_digits = 0;
+  for (; p < end && *p >= '0' && *p <= '9' && int_digits < 7; ++p, ++int_digits) v = v * 10 + (*p - '0');
+  if (int_digits == 0 || int_digits > 6) return false;
+  if (p < end && *p == '.') {
+    for (++p; p < end && *p >= '0' && *p <= '9' && frac_digits < 3; ++p, ++frac_digits) v = v * 10 + (*p - '0');
+    if (frac_digits == 0 || frac_digits > 2) return false;
+  }
+  if (p != end) return false;
+  static constexpr double kScale[] = {1.0, 10.0, 100.0};
+  out = static_cast<float>(static_cast<double>(v) / kScale[frac_digits]);
+  return true;
+}
+
 bool TextLayout::has(Role r) const { return std::find(columns.begin(), columns.end(), r) != columns.end(); }
 
 std::string TextLayout::describe_columns() const {
@@ -256,9 +275,8 @@ const char* parse_line(const TextLayout& l, const char* begin, const char* end, 
     const char* q = p;
     if (sep_len == 0) {
       while (q < end && *q != '\t' && *q != ' ') ++q;
-    } else if (sep_len == 1) {
-      q = static_cast<const char*>(std::memchr(p, sep0, static_cast<size_t>(end - p)));
-      if (!q) q = end;
+    } else if (sep_len == 1) {  // fields are short: a plain loop beats a call to memchr
+      while (q < end && *q != sep0) ++q;
     } else {
       while (q < end && !(*q == sep0 && end - q >= static_cast<ptrdiff_t>(sep_len) &&
                           std::equal(l.separator.begin(), l.separator.end(), q)))
@@ -283,8 +301,11 @@ const char* parse_line(const TextLayout& l, const char* begin, const char* end, 
         break;
       }
       case R::rating: {
-        const auto [ptr, ec] = std::from_chars(p, q, out.rating);
-        if (p == q || ec != std::errc() || ptr != q || !std::isfinite(out.rating)) {
+        if (!parse_short_decimal(p, q, out.rating)) {
+          const auto [ptr, ec] = std::from_chars(p, q, out.rating);
+          if (p == q || ec != std::errc() || ptr != q) out.rating = NAN;
+        }
+        if (!std::isfinite(out.rating)) {
           detail = "rating '" + std::string(p, q) + "' is not a finite number";
           return "bad rating";
         }

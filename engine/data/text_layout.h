@@ -64,6 +64,10 @@ struct TextRecord {
 const char* parse_line(const TextLayout& l, const char* begin, const char* end, int64_t block_item, TextRecord& out,
                        int& field, std::string& detail);
 
+// "4", "3.5", "4.25" (at most 6 + 2 digits) parsed exactly as std::from_chars would; false for
+// anything else.
+bool parse_short_decimal(const char* p, const char* end, float& out);
+
 // For item_blocks layouts: is the line an "item:" header, and which item.
 bool parse_block_header(const char* begin, const char* end, int64_t& item);
 

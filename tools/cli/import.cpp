@@ -22,6 +22,8 @@ void run_import(const Args& a) {
                static_cast<long long>(d.n_users()), static_cast<long long>(d.n_items()), rep.seconds,
                static_cast<double>(rep.bytes) / 1e6 / rep.seconds,
                rep.duplicates_dropped ? (", " + std::to_string(rep.duplicates_dropped) + " earlier duplicates dropped").c_str() : "");
+  std::fprintf(stderr, "  pass 1 (validate, count ids) %.2f s, pass 2 (place events) %.2f s, time order %.2f s\n",
+               rep.pass1_seconds, rep.pass2_seconds, rep.order_seconds);
   const auto t0 = std::chrono::steady_clock::now();
   save_dataset(a.out, d);
   const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -35,6 +37,9 @@ void run_import(const Args& a) {
   j["text_bytes"] = rep.bytes;
   j["parse_seconds"] = rep.seconds;
   j["parse_mb_per_s"] = static_cast<double>(rep.bytes) / 1e6 / rep.seconds;
+  j["pass1_seconds"] = rep.pass1_seconds;
+  j["pass2_seconds"] = rep.pass2_seconds;
+  j["order_seconds"] = rep.order_seconds;
   j["write_seconds"] = write_s;
   j["duplicates_dropped"] = rep.duplicates_dropped;
   j["peak_rss_mb"] = peak_rss_mb();
