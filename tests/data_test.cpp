@@ -265,6 +265,19 @@ TEST(ParallelImport, NetflixBlocksAreCutOnlyAtItemLines) {
   for (const auto& f : files) fs::remove(f);
 }
 
+TEST(Generator, FinishesWhenUsersRateMostOfTheCatalogue) {
+  // Users with 600 of 1000 items: their popularity draws empty the favourite genre (50 items),
+  // whose draws must then fall back to the whole catalogue.
+  SynthOptions o;
+  o.users = 4, o.items = 1000, o.events = 2400, o.seed = 2;
+  const Dataset d = synthesize(o);
+  EXPECT_EQ(d.n_events(), 2400);
+  for (int64_t u = 0; u < d.n_users(); ++u) {
+    std::set<int32_t> items(d.items().begin() + d.row_begin(u), d.items().begin() + d.row_end(u));
+    EXPECT_EQ(static_cast<int64_t>(items.size()), d.row_end(u) - d.row_begin(u)) << "user " << u << " repeats an item";
+  }
+}
+
 // ---------------------------------------------------------------- the binary file
 
 TEST(BinaryFile, RoundTripsAndDescribes) {

@@ -61,6 +61,12 @@ struct Model {
   SynthOptions o;
   std::vector<float> item_factor, item_bias;
   std::unique_ptr<Alias> popularity;
+  // Taste: items fall into genres; each user draws half of its items from one favourite genre (by
+  // popularity within it), so which items a user picks has structure a top-N model can learn, not
+  // only how it rates them.
+  int genres = 1;
+  std::vector<std::unique_ptr<Alias>> genre_popularity;
+  std::vector<std::vector<int32_t>> genre_items;
   std::vector<int64_t> row_ptr;  // events per user, summing exactly to o.events
 
   explicit Model(const SynthOptions& opt) : o(opt) {
@@ -78,6 +84,16 @@ struct Model {
     std::vector<double> w(static_cast<size_t>(o.items));
     for (int32_t i = 0; i < o.items; ++i) w[i] = std::pow(1.0 + rank_of[i], -o.zipf);
     popularity = std::make_unique<Alias>(w);
+    genres = static_cast<int>(std::clamp<int64_t>(o.items / 50, 1, 20));
+    genre_items.resize(static_cast<size_t>(genres));
+    std::vector<std::vector<double>> gw(static_cast<size_t>(genres));
+    for (int32_t i = 0; i < o.items; ++i) {
+      const auto g = static_cast<size_t>(splitmix64(static_cast<uint64_t>(i) ^ o.seed) % static_cast<uint64_t>(genres));
+      genre_items[g].push_back(i);
+      gw[g].push_back(w[i]);
+    }
+    for (int g = 0; g < genres; ++g)
+      genre_popularity.push_back(gw[g].empty() ? nullptr : std::make_unique<Alias>(gw[g]));
     // Log-normal activity, at least one event and at most 3/4 of the catalogue (clicks: any).
     std::vector<double> a(static_cast<size_t>(o.users));
     double sum = 0.0;
@@ -121,13 +137,21 @@ struct Model {
     std::vector<double> f(static_cast<size_t>(o.rank));
     for (auto& v : f) v = normal(r) * 0.9;
     const double bias = 3.6 + 0.4 * normal(r);
+    const auto genre = static_cast<size_t>(r.below(static_cast<uint64_t>(genres)));
+    const Alias* favourite = genre_popularity[genre].get();
+    // Half from the favourite genre, while it has items left for this user (at most half of it).
+    int64_t from_genre = favourite ? std::min<int64_t>(n / 2, static_cast<int64_t>(genre_items[genre].size()) / 2) : 0;
     // Whole seconds, as ratings files store them, so that text and memory agree exactly.
     int64_t t = kStartMs + 1000 * static_cast<int64_t>(r.below(static_cast<uint64_t>(kSpanMs / 2000)));
     const int64_t step_s = std::max<int64_t>(1, (kStartMs + kSpanMs - t) / 1000 / (n + 1));
     for (int64_t k = 0; k < n; ++k) {
       int32_t i;
-      do i = popularity->draw(r);
+      // Genre items spread evenly over the user's history (selection sampling), the latest included.
+      const bool in_genre = from_genre > 0 && static_cast<int64_t>(r.below(static_cast<uint64_t>(n - k))) < from_genre;
+      int tries = 0;  // a genre the user has nearly exhausted falls back to the whole catalogue
+      do i = in_genre && tries++ < 64 ? genre_items[genre][static_cast<size_t>(favourite->draw(r))] : popularity->draw(r);
       while (stamp[static_cast<size_t>(i)] == u);  // distinct items per user
+      from_genre -= in_genre;
       stamp[static_cast<size_t>(i)] = u;
       double s = bias + item_bias[i] + 0.5 * normal(r);
       for (int c = 0; c < o.rank; ++c) s += f[c] * item_factor[static_cast<size_t>(i) * o.rank + c];

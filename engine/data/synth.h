@@ -1,7 +1,8 @@
 // The scale generator: interactions with planted structure, at any size, for time, memory and
 // scaling work (never for quality claims). Ratings: user and item biases plus a rank-r factor
 // model plus noise, rounded to 1..5 stars; item popularity is Zipf-distributed over a shuffled
-// catalogue; activity per user is log-normal; timestamps increase within each user. Clicks: sessions
+// catalogue, and half of each user's items come from one favourite genre (a group of items);
+// activity per user is log-normal; timestamps increase within each user. Clicks: sessions
 // of geometric length whose next item often follows the last one's neighbours (learnable order).
 // Each user is generated from its own seed, so output does not depend on the thread count.
 #pragma once

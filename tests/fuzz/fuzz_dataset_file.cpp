@@ -18,11 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const sr::Dataset d = sr::load_dataset_from_memory(aligned.data(), size, "fuzz", opt);
     // Touch every array end to end: ASan reports any read outside the buffer.
-    int64_t sum = 0;
+    uint64_t sum = 0;  // unsigned: wraps without undefined behaviour
     for (int64_t u = 0; u < d.n_users(); ++u)
-      for (int64_t e = d.row_begin(u); e < d.row_end(u); ++e) sum += d.items()[e] + d.time(e) + static_cast<int64_t>(d.rating(e));
-    for (int64_t id : d.user_ids()) sum += id;
-    for (int64_t id : d.item_ids()) sum += id;
+      for (int64_t e = d.row_begin(u); e < d.row_end(u); ++e)
+        sum += static_cast<uint64_t>(d.items()[e]) + static_cast<uint64_t>(d.time(e)) + (d.rating(e) > 0.0f);
+    for (int64_t id : d.user_ids()) sum += static_cast<uint64_t>(id);
+    for (int64_t id : d.item_ids()) sum += static_cast<uint64_t>(id);
     if (sum == 42) return 0;
   } catch (const sr::Error&) {
   }

@@ -10,12 +10,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
+artifacts="$build/artifacts"  # inputs that crashed, kept for reproduction: TARGET ARTIFACT
+mkdir -p "$artifacts"
 for target in "$build"/fuzz_import_*; do
   layout=${target##*/fuzz_import_}
   mkdir -p "$work/$layout"
   cp "$here/seeds/$layout"/* "$work/$layout/" 2>/dev/null || true
   echo "-- $layout: ${seconds}s"
-  if ! "$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$work/$layout" >"$work/log" 2>&1; then
+  if ! "$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/$layout-" "$work/$layout" >"$work/log" 2>&1; then
     tail -40 "$work/log"
     status=1
   else
@@ -31,7 +33,7 @@ if [ -n "$sparserec" ]; then  # real files as seeds: ratings with times, and cli
   done
 fi
 echo "-- binary dataset file: ${seconds}s"
-if ! "$build/fuzz_dataset_file" -max_total_time="$seconds" -print_final_stats=1 "$work/binary" >"$work/log" 2>&1; then
+if ! "$build/fuzz_dataset_file" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/binary-" "$work/binary" >"$work/log" 2>&1; then
   tail -40 "$work/log"
   status=1
 else

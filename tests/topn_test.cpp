@@ -1,0 +1,96 @@
+// Top-N evaluation: ranks with ties against the target, the metrics on a hand-checked case, the
+// refusals, and the baselines' order on data with planted structure.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "engine/data/synth.h"
+#include "engine/eval/topn_eval.h"
+#include "models/baselines.h"
+#include "tests/error_expect.h"
+
+namespace sr::test {
+namespace {
+
+TEST(TopN, TiesCountAgainstTheTarget) {
+  const float scores[] = {1.0f, 2.0f, 2.0f, 3.0f, 0.5f};
+  const int32_t all[] = {0, 1, 2, 3, 4};
+  EXPECT_EQ(rank_against(scores, 1, all, 5), 3);  // item 2 ties, item 3 beats: rank 3
+  EXPECT_EQ(rank_against(scores, 3, all, 5), 1);
+  EXPECT_EQ(rank_against(scores, 4, all, 5), 5);
+  const int32_t some[] = {4, 0};
+  EXPECT_EQ(rank_against(scores, 1, some, 2), 1);  // the target need not be among the candidates
+}
+
+// Scores fixed per (user, item).
+class TableScorer final : public Scorer {
+ public:
+  explicit TableScorer(std::vector<std::vector<float>> t) : t_(std::move(t)) {}
+  void score(const std::vector<int32_t>& users, std::vector<float>& out) override {
+    out.clear();
+    for (int32_t u : users) out.insert(out.end(), t_[u].begin(), t_[u].end());
+  }
+  std::vector<std::vector<float>> t_;
+};
+
+HostCsr csr(int64_t rows, int64_t cols, const std::vector<std::vector<int32_t>>& r) {
+  HostCsr m;
+  m.rows = rows, m.cols = cols;
+  for (const auto& row : r) {
+    for (int32_t c : row) m.col_idx.push_back(c), m.val.push_back(1.0f);
+    m.row_ptr.push_back(static_cast<int32_t>(m.col_idx.size()));
+  }
+  return m;
+}
+
+TEST(TopN, MetricsOnAHandCheckedCase) {
+  // 3 users, 25 items. User 0: target 5, trains on {0, 1}; user 1: target 7, trains on {2};
+  // user 2: no target (skipped). One negative per user.
+  const HostCsr targets = csr(3, 25, {{5}, {7}, {}});
+  const HostCsr train = csr(3, 25, {{0, 1}, {2}, {3}});
+  std::vector<std::vector<float>> t(3, std::vector<float>(25, 0.0f));
+  for (int j = 0; j < 25; ++j) t[0][j] = t[1][j] = static_cast<float>(j);  // higher item, higher score
+  t[0][0] = t[0][1] = 100.0f;  // training items score high but are excluded from full ranking
+  const std::vector<int32_t> negatives = {9, 3, 0};
+  TableScorer s(t);
+  const TopNMetrics m = evaluate_topn(s, targets, train, negatives, 1);
+  EXPECT_EQ(m.users, 2);
+  // Sampled: user 0, target 5 vs negative 9: rank 2; user 1, target 7 vs 3: rank 1.
+  EXPECT_DOUBLE_EQ(m.hr10, 1.0);
+  EXPECT_DOUBLE_EQ(m.ndcg10, (1.0 / std::log2(3.0) + 1.0) / 2);
+  // Full: user 0, items 6..24 beat 5 (19 of them; 0, 1 excluded): rank 20; user 1: 8..24, rank 18.
+  EXPECT_DOUBLE_EQ(m.recall20, 1.0);
+  EXPECT_DOUBLE_EQ(m.mrr20, (1.0 / 20 + 1.0 / 18) / 2);
+  EXPECT_DOUBLE_EQ(m.ndcg20, (1.0 / std::log2(21.0) + 1.0 / std::log2(19.0)) / 2);
+  // One more item above user 0's target pushes it out of the top 20.
+  s.t_[0][2] = 50.0f;
+  EXPECT_DOUBLE_EQ(evaluate_topn(s, targets, train, negatives, 1).recall20, 0.5);
+}
+
+TEST(TopN, RefusesTwoTargetsAndNonFiniteScores) {
+  const HostCsr train = csr(1, 4, {{0}});
+  TableScorer s({{0.0f, 1.0f, 2.0f, 3.0f}});
+  expect_error([&] { evaluate_topn(s, csr(1, 4, {{1, 2}}), train, {3}, 1); }, {"one held-out item per user", "has 2"});
+  s.t_[0][2] = NAN;
+  expect_error([&] { evaluate_topn(s, csr(1, 4, {{1}}), train, {3}, 1); }, {"scored user 0, item 2 as nan"});
+}
+
+TEST(TopN, ItemKnnBeatsPopularityBeatsChanceOnPlantedData) {
+  SynthOptions o;
+  o.users = 400, o.items = 1000, o.events = 16000, o.seed = 4;
+  const Dataset d = synthesize(o);
+  const Split s = leave_one_out(d, false);
+  HostCsr train = part_matrix(d, s, Part::train, RowsAre::users);
+  const HostCsr targets = part_matrix(d, s, Part::test, RowsAre::users);
+  const auto negatives = sample_negatives(d, 99, 42);
+  PopularityScorer pop(train);
+  ItemKnnScorer knn(train, 50);
+  const TopNMetrics p = evaluate_topn(pop, targets, train, negatives, 99), k = evaluate_topn(knn, targets, train, negatives, 99);
+  EXPECT_GT(p.hr10, 0.2) << "popularity vs chance (0.1)";
+  EXPECT_GT(k.hr10, p.hr10) << "item-kNN " << k.hr10 << " vs popularity " << p.hr10;
+  EXPECT_GT(k.recall20, p.recall20);
+  expect_error([&] { ItemKnnScorer(train, 0); }, {"k >= 1"});
+}
+
+}  // namespace
+}  // namespace sr::test
