@@ -11,13 +11,9 @@ IdIndex::IdIndex(std::span<const int64_t> sorted_ids) {
   auto split = std::lower_bound(sorted_ids.begin(), sorted_ids.end(), kDirectIdLimit);
   while (split != sorted_ids.begin() && !direct_table_fits(*(split - 1) + 1, split - sorted_ids.begin())) --split;
   if (split != sorted_ids.begin()) direct_.assign(static_cast<size_t>(*(split - 1)) + 1, -1);
-  for (auto it = sorted_ids.begin(); it != sorted_ids.end(); ++it) {
-    const auto index = static_cast<int32_t>(it - sorted_ids.begin());
-    if (it < split)
-      direct_[static_cast<size_t>(*it)] = index;
-    else
-      sparse_.emplace(*it, index);
-  }
+  for (auto it = sorted_ids.begin(); it != split; ++it) direct_[static_cast<size_t>(*it)] = static_cast<int32_t>(it - sorted_ids.begin());
+  sparse_.assign(split, sorted_ids.end());
+  sparse_base_ = split - sorted_ids.begin();
 }
 
 std::vector<int64_t> merge_ids(std::span<const IdCounter> counters, const char* what) {

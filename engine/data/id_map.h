@@ -70,13 +70,15 @@ class IdIndex {
   explicit IdIndex(std::span<const int64_t> sorted_ids);
   int32_t operator[](int64_t id) const {  // -1 when absent
     if (static_cast<size_t>(id) < direct_.size()) return direct_[static_cast<size_t>(id)];
-    const auto it = sparse_.find(id);
-    return it == sparse_.end() ? -1 : it->second;
+    // The rest are sorted and follow the flat table's ids: binary search, 8 bytes per id.
+    const auto it = std::lower_bound(sparse_.begin(), sparse_.end(), id);
+    return it != sparse_.end() && *it == id ? static_cast<int32_t>(sparse_base_ + (it - sparse_.begin())) : -1;
   }
 
  private:
   std::vector<int32_t> direct_;
-  std::unordered_map<int64_t, int32_t> sparse_;
+  std::vector<int64_t> sparse_;
+  int64_t sparse_base_ = 0;
 };
 
 // The distinct ids counted by any of `counters`, increasing. Throws sr::Error when there are more

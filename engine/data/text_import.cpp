@@ -319,16 +319,18 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
     throw error(names, " holds no events (", std::accumulate(lines.begin(), lines.end(), int64_t{0}),
                 " line(s), all blank or a header); nothing was written");
   }
-  // Row sizes, and where each thread writes its events of each user (in input order).
-  std::vector<std::vector<int64_t>> cursor(static_cast<size_t>(threads), std::vector<int64_t>(static_cast<size_t>(n_users)));
+  // Row sizes, and where each thread writes its events of each user (in input order), as offsets
+  // within the row: 4 bytes per thread and user (sessions make users as many as a third of events).
+  std::vector<std::vector<uint32_t>> cursor(static_cast<size_t>(threads), std::vector<uint32_t>(static_cast<size_t>(n_users)));
   a.row_ptr.assign(static_cast<size_t>(n_users) + 1, 0);
   for (int64_t u = 0; u < n_users; ++u) {
-    int64_t at = a.row_ptr[static_cast<size_t>(u)];
+    uint64_t in_row = 0;
     for (int t = 0; t < threads; ++t) {
-      cursor[static_cast<size_t>(t)][static_cast<size_t>(u)] = at;
-      at += users[static_cast<size_t>(t)].count(a.user_ids[static_cast<size_t>(u)]);
+      cursor[static_cast<size_t>(t)][static_cast<size_t>(u)] = static_cast<uint32_t>(in_row);
+      in_row += users[static_cast<size_t>(t)].count(a.user_ids[static_cast<size_t>(u)]);
     }
-    a.row_ptr[static_cast<size_t>(u) + 1] = at;
+    if (in_row > UINT32_MAX) throw error("user ", a.user_ids[static_cast<size_t>(u)], " has ", in_row, " events; at most 2^32 - 1 per user");
+    a.row_ptr[static_cast<size_t>(u) + 1] = a.row_ptr[static_cast<size_t>(u)] + static_cast<int64_t>(in_row);
   }
   users.clear(), users.shrink_to_fit();
   items.clear(), items.shrink_to_fit();
@@ -349,10 +351,11 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
                  // Both checks only fail if the input changed between the passes; they keep a
                  // changed file from writing out of bounds.
                  const int32_t u = user_index[r.user], i = item_index[r.item];
-                 if (u < 0 || i < 0 || cur[static_cast<size_t>(u)] >= a.row_ptr[static_cast<size_t>(u) + 1])
+                 const int64_t row = u < 0 ? 0 : a.row_ptr[static_cast<size_t>(u)];
+                 if (u < 0 || i < 0 || row + cur[static_cast<size_t>(u)] >= a.row_ptr[static_cast<size_t>(u) + 1])
                    throw error("the input changed while it was being imported (user ", r.user, ", item ", r.item,
                                " differ between the two passes)");
-                 const auto pos = static_cast<size_t>(cur[static_cast<size_t>(u)]++);
+                 const auto pos = static_cast<size_t>(row + cur[static_cast<size_t>(u)]++);
                  a.item[pos] = i;
                  if (with_rating) a.rating[pos] = r.rating;
                  if (with_time) a.time[pos] = r.time_ms;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The model-zoo results table (issue 4): runs every model and baseline on MovieLens 100K with the
+# protocols of BENCHMARKS.md and writes the table, with commit, date and machine, to
+# tools/results/<date>-zoo-<device>.md (and prints it). Settings are the models' defaults, chosen
+# on validation splits (see README).
+# Usage: tools/zoo_table.sh [BUILD_DIR] [DEVICE]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+device=${2:-cpu}
+bin="$build/tools/sparserec"
+data="$root/data/ml-100k/u.data"
+[ -f "$data" ] || "$root/tools/fetch_movielens.sh" >/dev/null
+out="$root/tools/results/$(date -u +%F)-zoo-${device%%:*}.md"
+rows=()
+last_json() { tail -1; }
+field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)"; }
+
+# Rating prediction: 90/10 random split, seed 42; RMSE (time: training wall time).
+while read -r name model opts; do
+  j=$("$bin" train --data "$data" --model "$model" $opts --device "$device" 2>/dev/null | last_json)
+  rows+=("| $name | 90/10 RMSE | $(echo "$j" | field "f\"{j['test_rmse']:.4f}\"") | — | $(echo "$j" | field "f\"{j['train_seconds']:.2f} s ({j['epoch_seconds_median']*1000:.1f} ms/epoch)\"") |")
+done <<'MODELS'
+I-AutoRec autorec
+U-AutoRec autorec variant=user
+MODELS
+
+# Top-N: leave-one-out; HR@10 / NDCG@10 against 99 sampled negatives, R@20 / NDCG@20 full ranking.
+while read -r name model opts; do
+  j=$("$bin" topn --data "$data" --model "$model" $opts 2>/dev/null | last_json)
+  rows+=("| $name | leave-one-out | HR@10 $(echo "$j" | field "f\"{j['hr10']:.3f}, NDCG@10 {j['ndcg10']:.3f}\"") | R@20 $(echo "$j" | field "f\"{j['recall20']:.3f}, NDCG@20 {j['ndcg20']:.3f}, MRR@20 {j['mrr20']:.3f}\"") | $(echo "$j" | field "f\"{j['fit_seconds']:.2f} s\"") |")
+done <<'MODELS'
+popularity popularity
+item-kNN (cosine, k=100) itemknn k=100
+MODELS
+
+{
+  echo "# Model zoo on MovieLens 100K, $(date -u +%F)"
+  echo
+  echo "Commit $(git -C "$root" rev-parse --short HEAD); device $device; machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GiB."
+  echo "Command: \`tools/zoo_table.sh $build $device\`. Peers (BENCHMARKS.md, not re-run): I-AutoRec 0.8869;"
+  echo "biased MF 0.9246; popularity HR@10 0.323 / R@20 0.082; item-kNN 0.543 / 0.125; BPR-MF 0.576 / 0.158; EASE 0.603 / 0.144."
+  echo
+  echo "| model | protocol | metric | full ranking | time |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} | tee "$out"
