@@ -2,6 +2,8 @@
 
 #include "engine/batch_fields.h"
 
+#include <algorithm>
+
 namespace sr {
 
 SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h.cols), nnz_(h.nnz()) {
@@ -17,24 +19,27 @@ SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h
   }
 }
 
-void encode_sparse_batch(const HostCsr& h, HostBatch& out) {
+void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which) {
   HostTouchedColumns t = touched_columns(h);
-  out.ints.resize(6);
-  out.ints[0] = h.row_ptr, out.ints[1] = h.col_idx;
-  out.ints[2] = std::move(t.col_ptr), out.ints[3] = std::move(t.row_idx);
-  out.ints[4] = std::move(t.src), out.ints[5] = std::move(t.touched);
-  out.floats.resize(1);
-  out.floats[0] = h.val;
-  out.shape = {h.rows, h.cols};
+  const auto i0 = static_cast<size_t>(6 * which), f0 = static_cast<size_t>(which), s0 = static_cast<size_t>(2 * which);
+  out.ints.resize(std::max(out.ints.size(), i0 + 6));
+  out.floats.resize(std::max(out.floats.size(), f0 + 1));
+  out.shape.resize(std::max(out.shape.size(), s0 + 2));
+  out.ints[i0] = h.row_ptr, out.ints[i0 + 1] = h.col_idx;
+  out.ints[i0 + 2] = std::move(t.col_ptr), out.ints[i0 + 3] = std::move(t.row_idx);
+  out.ints[i0 + 4] = std::move(t.src), out.ints[i0 + 5] = std::move(t.touched);
+  out.floats[f0] = h.val;
+  out.shape[s0] = h.rows, out.shape[s0 + 1] = h.cols;
 }
 
-SparseBatch SparseBatch::view_of(const DeviceBatch& b) {
-  SR_CHECK(b.ints.size() == 6 && b.floats.size() == 1 && b.shape.size() == 2, "not a sparse batch");
+SparseBatch SparseBatch::view_of(const DeviceBatch& b, int which) {
+  const auto i0 = static_cast<size_t>(6 * which), f0 = static_cast<size_t>(which), s0 = static_cast<size_t>(2 * which);
+  SR_CHECK(b.ints.size() >= i0 + 6 && b.floats.size() >= f0 + 1 && b.shape.size() >= s0 + 2, "not a sparse batch ", which);
   SparseBatch s;
-  s.rows_ = b.shape[0], s.cols_ = b.shape[1], s.nnz_ = b.int_sizes[1], s.n_touched_ = b.int_sizes[5];
-  s.row_ptr_ = b.ints[0], s.col_idx_ = b.ints[1], s.col_ptr_ = b.ints[2];
-  s.row_idx_ = b.ints[3], s.src_ = b.ints[4], s.touched_ = b.ints[5];
-  s.val_ = b.float_sizes[0] > 0 ? b.floats[0] : nullptr;
+  s.rows_ = b.shape[s0], s.cols_ = b.shape[s0 + 1], s.nnz_ = b.int_sizes[i0 + 1], s.n_touched_ = b.int_sizes[i0 + 5];
+  s.row_ptr_ = b.ints[i0], s.col_idx_ = b.ints[i0 + 1], s.col_ptr_ = b.ints[i0 + 2];
+  s.row_idx_ = b.ints[i0 + 3], s.src_ = b.ints[i0 + 4], s.touched_ = b.ints[i0 + 5];
+  s.val_ = b.float_sizes[f0] > 0 ? b.floats[f0] : nullptr;
   return s;
 }
 

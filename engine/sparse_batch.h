@@ -15,8 +15,9 @@ class SparseBatch {
  public:
   SparseBatch() = default;
   SparseBatch(Backend& be, const HostCsr& h);
-  // A view of a streamed batch; valid while the stream keeps that batch.
-  static SparseBatch view_of(const DeviceBatch& b);
+  // A view of a streamed batch (its sparse batch number `which`, for batches that carry several);
+  // valid while the stream keeps that batch.
+  static SparseBatch view_of(const DeviceBatch& b, int which = 0);
 
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
@@ -39,7 +40,8 @@ class SparseBatch {
 };
 
 // The batch as stream fields: ints {row_ptr, col_idx, col_ptr, row_idx, src, touched}, floats
-// {values} (empty when all ones), shape {rows, cols}.
-void encode_sparse_batch(const HostCsr& h, HostBatch& out);
+// {values} (empty when all ones), shape {rows, cols}; as sparse batch number `which` of `out`
+// (the fields of batch 0 first, then batch 1's, ...).
+void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which = 0);
 
 }  // namespace sr

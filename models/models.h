@@ -5,4 +5,5 @@
 
 namespace sr {
 BuiltModel build_autorec(ModelOptions& o);
+BuiltModel build_cdae(ModelOptions& o);
 }

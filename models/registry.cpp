@@ -60,6 +60,8 @@ const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> models = {
       {"autorec", "AutoRec (Sedhain et al. 2015): item-based by default (variant=item|user); options hidden, l2",
        build_autorec},
+      {"cdae", "CDAE (Wu et al. 2016), top-N on implicit feedback: options hidden, corruption, negatives, l2, user_node",
+       build_cdae},
   };
   return models;
 }

@@ -41,12 +41,14 @@ struct TrainDefaults {
   float lr = 1e-3f;
   int epochs = 20;
   int64_t batch_rows = 256;
+  int negatives = 0;  // sampled negatives per positive (models trained on a "targets" input)
 };
 
 struct BuiltModel {
   Net net;
   RowsAre rows = RowsAre::users;  // what a row of the input matrix is
   TrainDefaults defaults;
+  bool user_node = false;  // the input has a column per user after the items (CDAE)
 };
 
 struct ModelEntry {

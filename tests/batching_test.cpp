@@ -93,6 +93,48 @@ TEST(TripleBatches, EveryPositiveOncePerEpochWithUnseenNegativesWhateverTheBatch
   EXPECT_EQ(positives, want);
 }
 
+TEST(RowTargetBatches, PositivesAndUnseenNegativesPerRowWhateverTheBatchSize) {
+  const HostCsr m = implicit_matrix(5);
+  auto collect = [&](int64_t batch_rows, uint64_t seed) {
+    RowTargetBatcher b(m, m, 3, batch_rows, seed);
+    b.start_epoch(1);
+    std::map<int32_t, std::vector<std::pair<int32_t, float>>> by_row;  // row -> its target entries
+    HostBatch h;
+    for (int64_t k = 0; b.fill(k, h); ++k) {
+      const auto& rows = h.ints[0];   // input batch: row_ptr
+      const auto& tptr = h.ints[6];   // target batch: row_ptr, col_idx; values in floats[1]
+      const auto& tcol = h.ints[7];
+      EXPECT_EQ(h.shape[2], static_cast<int64_t>(rows.size()) - 1);
+      for (size_t r = 0; r + 1 < tptr.size(); ++r) {
+        std::vector<std::pair<int32_t, float>> e;
+        for (int32_t q = tptr[r]; q < tptr[r + 1]; ++q) e.emplace_back(tcol[q], h.floats[1][q]);
+        // The input row of this batch position: identify it by its columns.
+        std::vector<int32_t> in(h.ints[1].begin() + rows[r], h.ints[1].begin() + rows[r + 1]);
+        int32_t row = -1;
+        for (int32_t u = 0; u < m.rows && row < 0; ++u)
+          if (std::vector<int32_t>(m.col_idx.begin() + m.row_ptr[u], m.col_idx.begin() + m.row_ptr[u + 1]) == in && !by_row.count(u)) row = u;
+        by_row[row] = e;
+      }
+    }
+    return by_row;
+  };
+  const auto a = collect(7, 42), b = collect(1000, 42);
+  EXPECT_EQ(a, b) << "the batch size changed the negatives";
+  EXPECT_NE(a, collect(7, 43));
+  ASSERT_EQ(static_cast<int64_t>(a.size()), m.rows);
+  for (const auto& [u, entries] : a) {
+    int positives = 0, negatives = 0;
+    for (size_t i = 1; i < entries.size(); ++i) EXPECT_LT(entries[i - 1].first, entries[i].first) << "sorted, distinct";
+    for (const auto& [c, v] : entries) {
+      const bool rated = std::binary_search(m.col_idx.begin() + m.row_ptr[u], m.col_idx.begin() + m.row_ptr[u + 1], c);
+      EXPECT_EQ(rated, v == 1.0f) << "row " << u << " column " << c;
+      (v == 1.0f ? positives : negatives)++;
+    }
+    EXPECT_EQ(positives, m.row_ptr[u + 1] - m.row_ptr[u]);
+    EXPECT_EQ(negatives, std::min<int64_t>(3 * positives, m.cols - positives));
+  }
+}
+
 TEST(SessionBatches, LanesWalkEachSessionInOrderAndResetAtItsStart) {
   // Sessions (rows) of 3, 2, 4, 1 (skipped), 2 and 5 clicks; first click times decide the order.
   DatasetArrays a;

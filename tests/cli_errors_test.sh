@@ -42,4 +42,7 @@ printf '1:\n1,1,2005-01-01\n' > "$tmp/clicks.tsv"
 printf 'SessionId\tItemId\tTime\n1\t5\t10.5\n1\t6\t11\n' > "$tmp/clicks.tsv"
 expect_error "holds clicks \(rsc15\); rating prediction needs explicit ratings" train --data "$tmp/clicks.tsv" --model autorec --device cpu
 expect_error "synth: need users > 0" synth --out "$tmp/s.csv" --users 0
+expect_error "learns top-N from implicit feedback: use .sparserec topn." train --data "$tmp/ok.tsv" --model cdae --device cpu
+expect_error "'autorec' is not a top-N model" topn --data "$tmp/ok.tsv" --model autorec --device cpu
+expect_error "unknown model 'nosuch'" topn --data "$tmp/ok.tsv" --model nosuch
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

@@ -5,7 +5,10 @@
 #include <cmath>
 
 #include "engine/data/synth.h"
+#include "engine/eval/model_scorer.h"
 #include "engine/eval/topn_eval.h"
+#include "engine/train/trainer.h"
+#include "models/registry.h"
 #include "models/baselines.h"
 #include "tests/error_expect.h"
 
@@ -90,6 +93,32 @@ TEST(TopN, ItemKnnBeatsPopularityBeatsChanceOnPlantedData) {
   EXPECT_GT(k.hr10, p.hr10) << "item-kNN " << k.hr10 << " vs popularity " << p.hr10;
   EXPECT_GT(k.recall20, p.recall20);
   expect_error([&] { ItemKnnScorer(train, 0); }, {"k >= 1"});
+}
+
+TEST(TopN, CdaeLearnsPlantedTasteWellAbovePopularity) {
+  SynthOptions o;
+  o.users = 600, o.items = 600, o.events = 24000, o.seed = 8;
+  const Dataset d = synthesize(o);
+  const Split s = leave_one_out(d, false);
+  HostCsr train = part_matrix(d, s, Part::train, RowsAre::users);
+  std::fill(train.val.begin(), train.val.end(), 1.0f);
+  const HostCsr targets = part_matrix(d, s, Part::test, RowsAre::users);
+  const auto negatives = sample_negatives(d, 99, 42);
+  ModelOptions opts({{"hidden", "32"}, {"user_node", "0"}}, d.n_users(), d.n_items());
+  BuiltModel m = build_model("cdae", opts);
+  auto be = make_cpu_backend();
+  Exec ex(m.net, *be, 3);
+  TrainConfig cfg;
+  cfg.epochs = 25, cfg.batch_rows = 32, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;
+  BackpropStep step;
+  train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), train, train, m.defaults.negatives, cfg,
+                          step, nullptr);
+  ModelScorer cdae(ex, m.net.input("ratings"), m.net.output(), train);
+  PopularityScorer pop(train);
+  const TopNMetrics c = evaluate_topn(cdae, targets, train, negatives, 99), p = evaluate_topn(pop, targets, train, negatives, 99);
+  EXPECT_GT(c.hr10, p.hr10 + 0.05) << "CDAE " << c.hr10 << " vs popularity " << p.hr10;
+  EXPECT_GT(c.ndcg10, p.ndcg10);
+  std::printf("CDAE HR@10 %.3f NDCG@10 %.3f; popularity %.3f %.3f\n", c.hr10, c.ndcg10, p.hr10, p.ndcg10);
 }
 
 }  // namespace

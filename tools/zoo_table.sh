@@ -27,11 +27,12 @@ MODELS
 
 # Top-N: leave-one-out; HR@10 / NDCG@10 against 99 sampled negatives, R@20 / NDCG@20 full ranking.
 while read -r name model opts; do
-  j=$("$bin" topn --data "$data" --model "$model" $opts 2>/dev/null | last_json)
-  rows+=("| $name | leave-one-out | HR@10 $(echo "$j" | field "f\"{j['hr10']:.3f}, NDCG@10 {j['ndcg10']:.3f}\"") | R@20 $(echo "$j" | field "f\"{j['recall20']:.3f}, NDCG@20 {j['ndcg20']:.3f}, MRR@20 {j['mrr20']:.3f}\"") | $(echo "$j" | field "f\"{j['fit_seconds']:.2f} s\"") |")
+  j=$("$bin" topn --data "$data" --model "$model" ${opts//DEVICE/$device} 2>/dev/null | last_json)
+  rows+=("| $name | leave-one-out | HR@10 $(echo "$j" | field "f\"{j['hr10']:.3f}, NDCG@10 {j['ndcg10']:.3f}\"") | R@20 $(echo "$j" | field "f\"{j['recall20']:.3f}, NDCG@20 {j['ndcg20']:.3f}, MRR@20 {j['mrr20']:.3f}\"") | $(echo "$j" | field "f\"{j['fit_seconds']:.2f} s\" + (f\" ({j['epoch_seconds_median']*1000:.0f} ms/epoch)\" if j['epoch_seconds_median'] else '')") |")
 done <<'MODELS'
 popularity popularity
 item-kNN (cosine, k=100) itemknn k=100
+CDAE (hidden 100, 5 negatives, corruption 0.2, 60 epochs) cdae --device DEVICE
 MODELS
 
 {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_set>
 
 #include "engine/data/rng.h"
 #include "engine/error.h"
@@ -35,6 +36,55 @@ bool RowBatcher::fill(int64_t k, HostBatch& out) const {
   if (k >= batches()) return false;
   const int64_t b = k * batch_rows_, e = std::min(b + batch_rows_, m_.rows);
   encode_sparse_batch(select_rows(m_, std::vector<int32_t>(order_.begin() + b, order_.begin() + e)), out);
+  return true;
+}
+
+RowTargetBatcher::RowTargetBatcher(const HostCsr& input, const HostCsr& positives, int negatives, int64_t batch_rows,
+                                   uint64_t seed)
+    : rows_(input, batch_rows, seed), positives_(positives), negatives_(negatives), seed_(seed),
+      batch_rows_(batch_rows <= 0 || batch_rows >= input.rows ? input.rows : batch_rows) {
+  if (positives.rows != input.rows) throw error("targets have ", positives.rows, " rows, the input ", input.rows);
+  if (negatives < 0) throw error("negatives per positive must be >= 0, got ", negatives);
+}
+
+void RowTargetBatcher::start_epoch(int epoch) {
+  epoch_ = epoch;
+  rows_.start_epoch(epoch);
+}
+
+bool RowTargetBatcher::fill(int64_t k, HostBatch& out) const {
+  if (!rows_.fill(k, out)) return false;
+  const int64_t b = k * batch_rows_, e = std::min<int64_t>(b + batch_rows_, static_cast<int64_t>(rows_.order().size()));
+  HostCsr t;
+  t.rows = e - b, t.cols = positives_.cols;
+  std::vector<std::pair<int32_t, float>> entries;
+  for (int64_t r = b; r < e; ++r) {
+    const int32_t row = rows_.order()[r];
+    const auto pb = positives_.col_idx.begin() + positives_.row_ptr[row], pe = positives_.col_idx.begin() + positives_.row_ptr[row + 1];
+    entries.clear();
+    for (auto it = pb; it != pe; ++it) entries.emplace_back(*it, 1.0f);
+    const int64_t free_cols = t.cols - (pe - pb);
+    const int64_t want = std::min<int64_t>(free_cols, static_cast<int64_t>(negatives_) * (pe - pb));
+    Rng rng(stream_seed(seed_ ^ 0x746172ull, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(row)));
+    std::vector<int32_t> drawn;  // distinct unseen columns
+    if (2 * want >= free_cols) {  // most of them: shuffle the unseen columns and take a prefix
+      for (int32_t j = 0; j < t.cols; ++j)
+        if (!std::binary_search(pb, pe, j)) drawn.push_back(j);
+      rng.shuffle(drawn);
+      drawn.resize(static_cast<size_t>(want));
+    } else {  // few of them: draw until distinct
+      std::unordered_set<int32_t> seen;
+      while (static_cast<int64_t>(drawn.size()) < want) {
+        const auto j = static_cast<int32_t>(rng.below(static_cast<uint64_t>(t.cols)));
+        if (!std::binary_search(pb, pe, j) && seen.insert(j).second) drawn.push_back(j);
+      }
+    }
+    for (int32_t j : drawn) entries.emplace_back(j, 0.0f);
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [c, v] : entries) t.col_idx.push_back(c), t.val.push_back(v);
+    t.row_ptr.push_back(static_cast<int32_t>(t.col_idx.size()));
+  }
+  encode_sparse_batch(t, out, 1);
   return true;
 }
 

@@ -35,6 +35,26 @@ class RowBatcher {
   std::vector<int32_t> order_;
 };
 
+// Rows of an input matrix with, for the same rows, training targets: each row's positives (1) and
+// `negatives` sampled items per positive that the row has no positive for (0), columns sorted.
+// (Autoencoders on implicit feedback: CDAE, Mult-DAE with sampling.) Sparse batch 0 is the input,
+// 1 the targets.
+class RowTargetBatcher {
+ public:
+  RowTargetBatcher(const HostCsr& input, const HostCsr& positives, int negatives, int64_t batch_rows, uint64_t seed);
+  void start_epoch(int epoch);
+  int64_t batches() const { return rows_.batches(); }
+  bool fill(int64_t k, HostBatch& out) const;
+
+ private:
+  RowBatcher rows_;
+  const HostCsr& positives_;
+  int negatives_;
+  uint64_t seed_;
+  int epoch_ = 0;
+  int64_t batch_rows_;
+};
+
 class TripleBatcher {
  public:
   // `train_by_user`: implicit positives, columns sorted within each row (part_matrix gives that).

@@ -75,4 +75,39 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
   }
 }
 
+void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& inputs, const HostCsr& positives,
+                             int negatives, const TrainConfig& config, TrainStep& step,
+                             const std::function<void(const EpochReport&)>& on_epoch) {
+  if (positives.nnz() == 0) throw error("training data has no positives");
+  ex.set_scatter_mode(config.scatter);
+  Optimizer opt(config.optimizer, ex.net().regularizer().l2);
+  RowTargetBatcher batcher(inputs, positives, negatives, config.batch_rows, config.seed);
+  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    double total = 0.0;
+    int64_t batch_index = 0;
+    batcher.start_epoch(epoch);
+    BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); });
+    while (const DeviceBatch* b = stream.next()) {
+      const SparseBatch in = SparseBatch::view_of(*b, 0), target = SparseBatch::view_of(*b, 1);
+      ex.bind(input, &in);
+      ex.bind(targets, &target);
+      const double loss = step.run(ex, opt);
+      if (!std::isfinite(loss))
+        throw error("training diverged: the loss is ", loss, " at epoch ", epoch, ", batch ", batch_index,
+                    " (lower the learning rate or raise l2)");
+      total += loss;
+      ++batch_index;
+    }
+    ex.backend().synchronize();
+    EpochReport r;
+    r.epoch = epoch;
+    r.epochs = config.epochs;
+    r.loss = total;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.nnz_per_second = static_cast<double>(positives.nnz()) / std::max(r.seconds, 1e-9);
+    if (on_epoch) on_epoch(r);
+  }
+}
+
 }  // namespace sr

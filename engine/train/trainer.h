@@ -43,6 +43,13 @@ struct EpochReport {
 void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& config, TrainStep& step,
                 const std::function<void(const EpochReport&)>& on_epoch);
 
+// Trains a net with two sparse inputs per batch: `input` (rows of `inputs`) and `targets` (each
+// row's positives of `positives` as 1 and `negatives` sampled unseen columns per positive as 0),
+// for models that learn implicit feedback with sampled negatives (CDAE, ...).
+void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& inputs, const HostCsr& positives,
+                             int negatives, const TrainConfig& config, TrainStep& step,
+                             const std::function<void(const EpochReport&)>& on_epoch);
+
 // The rows `rows` of `a`, in that order, as a new CSR.
 HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows);
 

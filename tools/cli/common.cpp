@@ -53,6 +53,41 @@ Loaded load_and_split(const DataOptions& d) {
   return l;
 }
 
+void TrainFlags::add_to(CLI::App& app) {
+  app.add_option("--device", device, "auto, cpu, emu (CUDA kernels on the emulator), cuda, cuda:N")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs (default: the model's)");
+  app.add_option("--batch", batch, "rows per batch, 0 for full batch (default: the model's)");
+  app.add_option("--optimizer", optimizer, "sgd, adam, adagrad or rprop (default: the model's)");
+  app.add_option("--lr", lr, "learning rate, or Rprop's initial step (default: the model's)");
+  app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")->capture_default_str();
+  app.add_option("--scatter", scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
+  app.add_option("--progress-every", progress_every, "print every N-th epoch's progress line")->capture_default_str();
+}
+
+void TrainFlags::check() const {
+  Device::parse(device);
+  if (!optimizer.empty()) parse_optimizer(optimizer);
+  if (scatter != "deterministic" && scatter != "atomic")
+    throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
+}
+
+TrainConfig TrainFlags::config(const TrainDefaults& d) const {
+  TrainConfig cfg;
+  cfg.epochs = epochs >= 0 ? epochs : d.epochs;
+  cfg.batch_rows = batch >= 0 ? batch : d.batch_rows;
+  cfg.seed = seed;
+  cfg.optimizer.kind = parse_optimizer(optimizer.empty() ? d.optimizer : optimizer);
+  cfg.optimizer.lr = lr > 0.0f ? lr : d.lr;
+  cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
+  return cfg;
+}
+
+void TrainFlags::print_epoch(const EpochReport& r) const {
+  if (r.epoch % progress_every == 0 || r.epoch == r.epochs)
+    std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.2fM ratings/s\n", r.epoch, r.epochs, r.loss, r.seconds,
+                 r.nnz_per_second / 1e6);
+}
+
 std::unique_ptr<Backend> open_device(const Device& device) {
   auto be = make_backend(device);
   std::fprintf(stderr, "device: %s\n", be->describe().c_str());

@@ -12,6 +12,7 @@
 #include "engine/data/text_import.h"
 #include "engine/model_file.h"
 #include "engine/net/exec.h"
+#include "engine/train/trainer.h"
 #include "models/registry.h"
 
 namespace sr::cli {
@@ -38,6 +39,20 @@ struct Loaded {
   Split split;
 };
 Loaded load_and_split(const DataOptions& d);
+
+// The training flags shared by `train` and `topn`; each overrides the model's default when given.
+struct TrainFlags {
+  std::string device = "auto", optimizer, scatter = "deterministic";
+  int epochs = -1;
+  int64_t batch = -1;
+  float lr = -1.0f;
+  uint64_t seed = 1;
+  int progress_every = 1;
+  void add_to(CLI::App& app);
+  void check() const;  // refuses a bad optimizer or scatter name before any data is read
+  TrainConfig config(const TrainDefaults& d) const;
+  void print_epoch(const EpochReport& r) const;  // the progress line on stderr
+};
 
 // The backend for --device, announced on stderr.
 std::unique_ptr<Backend> open_device(const Device& device);

@@ -1,10 +1,12 @@
 // sparserec topn: the leave-one-out top-N protocol of BENCHMARKS.md for a model or baseline —
 // each user's latest interaction held out, ranked among 99 sampled unseen items (HR@10, NDCG@10)
 // and among all items outside the user's training set (Recall@20, NDCG@20, MRR@20).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "engine/error.h"
+#include "engine/eval/model_scorer.h"
 #include "engine/eval/topn_eval.h"
 #include "models/baselines.h"
 #include "tools/cli/common.h"
@@ -14,14 +16,38 @@ namespace sr::cli {
 namespace {
 struct Args {
   ImportArgs input;
+  TrainFlags flags;
   std::string model;
   std::vector<std::string> options;
   bool validate = false;
   uint64_t negatives_seed = 42;
 };
 
+bool is_baseline(const std::string& m) { return m == "popularity" || m == "itemknn"; }
+
+// The net's input rows: the training items, plus the user's own column for models with a user node.
+HostCsr net_inputs(const HostCsr& train, bool user_node) {
+  if (!user_node) return train;
+  HostCsr m = train;
+  m.cols = train.cols + train.rows;
+  m.col_idx.clear(), m.val.clear(), m.row_ptr = {0};
+  for (int64_t u = 0; u < train.rows; ++u) {
+    for (int32_t k = train.row_ptr[u]; k < train.row_ptr[u + 1]; ++k) m.col_idx.push_back(train.col_idx[k]), m.val.push_back(1.0f);
+    m.col_idx.push_back(static_cast<int32_t>(train.cols + u)), m.val.push_back(1.0f);
+    m.row_ptr.push_back(static_cast<int32_t>(m.col_idx.size()));
+  }
+  return m;
+}
+
 void run_topn(const Args& a) {
   auto kv = parse_key_values(a.options);
+  a.flags.check();
+  if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
+    ModelOptions probe(kv, 1, 1);
+    const BuiltModel m = build_model(a.model, probe);
+    if (m.defaults.negatives <= 0 || m.rows != RowsAre::users)
+      throw error("model '", a.model, "' is not a top-N model on implicit feedback (try `sparserec train`)");
+  }
   const Dataset d = open_dataset(a.input.paths, a.input.options());
   const Split s = leave_one_out(d, a.validate);
   const Part target = a.validate ? Part::valid : Part::test;
@@ -36,6 +62,12 @@ void run_topn(const Args& a) {
 
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Scorer> scorer;
+  // For a net: its backend, model and input rows, kept alive while the scorer uses them.
+  std::unique_ptr<Backend> be;
+  std::unique_ptr<BuiltModel> built;
+  std::unique_ptr<Exec> ex;
+  HostCsr inputs;
+  double median_epoch = 0.0;
   if (a.model == "popularity") {
     scorer = std::make_unique<PopularityScorer>(train);
   } else if (a.model == "itemknn") {
@@ -44,7 +76,25 @@ void run_topn(const Args& a) {
     o.check_all_used("itemknn");
     scorer = std::make_unique<ItemKnnScorer>(train, k);
   } else {
-    throw error("topn: unknown model '", a.model, "' (popularity, itemknn)");
+    ModelOptions o(kv, d.n_users(), d.n_items());
+    built = std::make_unique<BuiltModel>(build_model(a.model, o));
+    be = open_device(Device::parse(a.flags.device));
+    const TrainConfig cfg = a.flags.config(built->defaults);
+    ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
+    inputs = net_inputs(train, built->user_node);
+    std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %d negatives per positive\n",
+                 built->net.summary().c_str(), optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs,
+                 static_cast<long long>(cfg.batch_rows), built->defaults.negatives);
+    std::vector<double> epochs;
+    BackpropStep step;
+    train_rows_with_targets(*ex, built->net.input("ratings"), built->net.input("targets"), inputs, train,
+                            built->defaults.negatives, cfg, step, [&](const EpochReport& r) {
+                              epochs.push_back(r.seconds);
+                              a.flags.print_epoch(r);
+                            });
+    std::sort(epochs.begin(), epochs.end());
+    median_epoch = epochs.empty() ? 0.0 : epochs[epochs.size() / 2];
+    scorer = std::make_unique<ModelScorer>(*ex, built->net.input("ratings"), built->net.output(), inputs);
   }
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const TopNMetrics m = evaluate_topn(*scorer, targets, train, negatives, kNegatives);
@@ -63,6 +113,7 @@ void run_topn(const Args& a) {
   j["mrr20"] = m.mrr20;
   j["users"] = m.users;
   j["fit_seconds"] = fit_s;
+  j["epoch_seconds_median"] = median_epoch;
   print_result(j);
 }
 }  // namespace
@@ -71,8 +122,9 @@ void add_topn_command(CLI::App& app) {
   auto a = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("topn", "leave-one-out top-N evaluation (HR/NDCG@10 vs 99 negatives, full-ranking R/NDCG/MRR@20)");
   a->input.add_to(*sub, true, "a dataset file, or text in any layout");
-  sub->add_option("--model", a->model, "popularity or itemknn")->required();
+  sub->add_option("--model", a->model, "popularity, itemknn, or a top-N model (see `sparserec models`)")->required();
   sub->add_option("options", a->options, "model options as key=value (itemknn: k)");
+  a->flags.add_to(*sub);
   sub->add_flag("--validate", a->validate, "hold out each user's second latest instead and report it (for tuning)");
   sub->add_option("--negatives-seed", a->negatives_seed, "seed of the 99 sampled negatives")->capture_default_str();
   sub->callback([a] { run_topn(*a); });

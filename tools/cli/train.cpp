@@ -14,14 +14,10 @@ namespace {
 
 struct TrainArgs {
   DataOptions data;
-  std::string model, device = "auto", optimizer, save, scatter = "deterministic";
+  TrainFlags flags;
+  std::string model, save;
   std::vector<std::string> options;
-  int epochs = -1;
-  int64_t batch = -1;
-  float lr = -1.0f;
   double validate = 0.0;
-  uint64_t seed = 1;
-  int quiet_every = 1;
 };
 
 void run_train(const TrainArgs& a) {
@@ -30,12 +26,10 @@ void run_train(const TrainArgs& a) {
   const auto model_options = parse_key_values(a.options);
   {
     ModelOptions probe(model_options, 1, 1);
-    build_model(a.model, probe);
+    if (build_model(a.model, probe).defaults.negatives > 0)
+      throw error("model '", a.model, "' learns top-N from implicit feedback: use `sparserec topn`");
   }
-  const Device device = Device::parse(a.device);
-  if (!a.optimizer.empty()) parse_optimizer(a.optimizer);
-  if (a.scatter != "deterministic" && a.scatter != "atomic")
-    throw error("--scatter must be deterministic or atomic, got '", a.scatter, "'");
+  a.flags.check();
   Loaded data = load_and_split(a.data);
   Part heldout = Part::test;
   const char* heldout_name = "test";
@@ -45,17 +39,9 @@ void run_train(const TrainArgs& a) {
   }
   ModelOptions opts(model_options, data.data.n_users(), data.data.n_items());
   BuiltModel built = build_model(a.model, opts);
-  auto be = open_device(device);
-
-  TrainConfig cfg;
-  cfg.epochs = a.epochs >= 0 ? a.epochs : built.defaults.epochs;
-  cfg.batch_rows = a.batch >= 0 ? a.batch : built.defaults.batch_rows;
-  cfg.seed = a.seed;
-  cfg.optimizer.kind = parse_optimizer(a.optimizer.empty() ? built.defaults.optimizer : a.optimizer);
-  cfg.optimizer.lr = a.lr > 0.0f ? a.lr : built.defaults.lr;
-  cfg.scatter = a.scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
-
-  Exec ex(built.net, *be, a.seed);
+  auto be = open_device(Device::parse(a.flags.device));
+  const TrainConfig cfg = a.flags.config(built.defaults);
+  Exec ex(built.net, *be, a.flags.seed);
   const Var input = built.net.input("ratings"), output = built.net.output();
   const HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
   std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", built.net.summary().c_str(),
@@ -66,9 +52,7 @@ void run_train(const TrainArgs& a) {
   BackpropStep step;
   train_rows(ex, input, train_m, cfg, step, [&](const EpochReport& r) {
     epoch_seconds.push_back(r.seconds);
-    if (r.epoch % a.quiet_every == 0 || r.epoch == r.epochs)
-      std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.2fM ratings/s\n", r.epoch, r.epochs, r.loss, r.seconds,
-                   r.nnz_per_second / 1e6);
+    a.flags.print_epoch(r);
   });
   double total = 0.0;
   for (double s : epoch_seconds) total += s;
@@ -110,15 +94,8 @@ void add_train_command(CLI::App& app) {
   a->data.add_to(*sub, true);
   sub->add_option("--model", a->model, "model name (see `sparserec models`)")->required();
   sub->add_option("options", a->options, "model options as key=value");
-  sub->add_option("--device", a->device, "auto, cpu, emu (CUDA kernels on the emulator), cuda, cuda:N")->capture_default_str();
-  sub->add_option("--epochs", a->epochs, "epochs (default: the model's)");
-  sub->add_option("--batch", a->batch, "rows per batch, 0 for full batch (default: the model's)");
-  sub->add_option("--optimizer", a->optimizer, "sgd, adam, adagrad or rprop (default: the model's)");
-  sub->add_option("--lr", a->lr, "learning rate, or Rprop's initial step (default: the model's)");
-  sub->add_option("--seed", a->seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
+  a->flags.add_to(*sub);
   sub->add_option("--validate", a->validate, "hold out this share of training for validation and report it instead of test");
-  sub->add_option("--scatter", a->scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
-  sub->add_option("--progress-every", a->quiet_every, "print every N-th epoch's progress line")->capture_default_str();
   sub->add_option("--save", a->save, "write the trained model to this file");
   sub->callback([a] { run_train(*a); });
 }
