@@ -6,4 +6,5 @@
 namespace sr {
 BuiltModel build_autorec(ModelOptions& o);
 BuiltModel build_cdae(ModelOptions& o);
+BuiltModel build_multdae(ModelOptions& o);
 }

@@ -62,6 +62,7 @@ const std::vector<ModelEntry>& model_registry() {
        build_autorec},
       {"cdae", "CDAE (Wu et al. 2016), top-N on implicit feedback: options hidden, corruption, negatives, l2, user_node",
        build_cdae},
+      {"multdae", "Mult-DAE (Liang et al. 2018), top-N with a full softmax: options hidden, dropout, l2", build_multdae},
   };
   return models;
 }

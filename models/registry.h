@@ -41,7 +41,9 @@ struct TrainDefaults {
   float lr = 1e-3f;
   int epochs = 20;
   int64_t batch_rows = 256;
-  int negatives = 0;  // sampled negatives per positive (models trained on a "targets" input)
+  // Top-N models on implicit feedback: > 0 sampled negatives per positive (trained on a "targets"
+  // input), -1 a full-softmax model (its input is its target); 0 a rating-prediction model.
+  int negatives = 0;
 };
 
 struct BuiltModel {

@@ -20,6 +20,7 @@ struct NetCase {
   const char* name;
   bool dense_stack, dropout, corrupt, bce;
   Act hidden_act, out_act;
+  bool softmax = false;  // a dense logits layer and the multinomial loss instead of a sparse output
 };
 
 const NetCase kCases[] = {
@@ -27,6 +28,7 @@ const NetCase kCases[] = {
     {"dense_stack_tanh_relu", true, false, false, false, Act::tanh, Act::identity},
     {"with_dropout_and_corruption", true, true, true, false, Act::sigmoid, Act::identity},
     {"bce_sigmoid_output", true, false, false, true, Act::relu, Act::sigmoid},
+    {"multinomial_full_softmax", true, false, true, false, Act::tanh, Act::identity, true},
 };
 
 Net build(const NetCase& c, int64_t width) {
@@ -36,6 +38,10 @@ Net build(const NetCase& c, int64_t width) {
   Var h = net.dense(xin, 7, c.hidden_act, "h1");
   if (c.dropout) h = net.dropout(h, 0.25f, "drop");
   if (c.dense_stack) h = net.dense(h, 5, Act::tanh, "h2");
+  if (c.softmax) {
+    net.minimize(multinomial(net.dense(h, width, Act::identity, "logits"), x));
+    return net;
+  }
   Var y = net.sparse_output(h, width, c.out_act, x, "out");
   net.minimize(c.bce ? masked_bce(y, x) : masked_mse(y, x));
   return net;

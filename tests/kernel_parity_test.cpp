@@ -241,6 +241,34 @@ TEST_P(DenseParity, Losses) {
   }
 }
 
+TEST_P(DenseParity, SoftmaxCrossEntropy) {
+  // Sparse targets over dense logits: rows with no target, one, several; weighted and unweighted.
+  // One block per row, each with barriers: the emulator pays per block, so the tall case keeps
+  // 131 of its rows (still many blocks, an odd count).
+  const int64_t rows = std::min<int64_t>(c_.rows, 131), cols = c_.cols, n = rows * cols;
+  const auto z = random_vector(static_cast<size_t>(n), rng_, -6.0f, 6.0f);
+  HostCsr t;
+  t.rows = rows, t.cols = cols;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = r % 3; c < cols; c += 2 + r % 5) t.col_idx.push_back(static_cast<int32_t>(c)), t.val.push_back(0.5f + (c % 3));
+    t.row_ptr.push_back(static_cast<int32_t>(t.col_idx.size()));
+  }
+  for (bool weighted : {true, false}) {
+    std::vector<float> ref_dz(static_cast<size_t>(n)), ref_loss(static_cast<size_t>(rows));
+    const SparseBatch target(*be_, t);
+    const CsrView host_view{t.row_ptr.data(), t.col_idx.data(), weighted ? t.val.data() : nullptr, rows, cols, t.nnz()};
+    SoftmaxXentArgs a{rows, cols, z.data(), host_view, 0.25f, ref_dz.data(), ref_loss.data()};
+    ref::softmax_xent(a);
+    DeviceBuffer<float> dzv(*be_, z), ddz(*be_, static_cast<size_t>(n)), dl(*be_, static_cast<size_t>(rows));
+    ddz.poison();
+    dl.poison();
+    a.z = dzv.get(), a.target = target.view(weighted), a.dz = ddz.get(), a.row_loss = dl.get();
+    be_->softmax_xent(a);
+    EXPECT_TRUE(all_close(ref_dz, ddz.download(), kAtol, kRtol)) << "softmax gradient, weighted " << weighted;
+    EXPECT_TRUE(all_close(ref_loss, dl.download(), 1e-3f, 1e-4f)) << "softmax row losses, weighted " << weighted;
+  }
+}
+
 TEST_P(DenseParity, OptimizerUpdates) {
   const int64_t n = c_.rows * c_.cols;
   std::vector<int32_t> rows;  // every other row, listed in reverse: lazy updates touch only these

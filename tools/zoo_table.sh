@@ -33,6 +33,7 @@ done <<'MODELS'
 popularity popularity
 item-kNN (cosine, k=100) itemknn k=100
 CDAE (hidden 100, 5 negatives, corruption 0.2, 60 epochs) cdae --device DEVICE
+Mult-DAE (hidden 200, dropout 0.5, 100 epochs) multdae --device DEVICE
 MODELS
 
 {

@@ -99,6 +99,20 @@ double Exec::forward(bool training) {
   const LossSpec& l = net_.loss();
   Slot& z = slot(l.scores);
   Slot& t = slot(l.target);
+  if (l.kind == LossKind::softmax_xent) {  // dense logits, a loss per row summed here in order
+    const SparseBatch* target = pattern_for(l.target);
+    if (row_loss_.numel() < z.rows) row_loss_ = Tensor(be_, z.rows, 1);
+    SoftmaxXentArgs a;
+    a.rows = z.rows, a.cols = net_.var(l.scores).width, a.z = z.value.data();
+    a.target = target->view_with(t.values);
+    a.dz = training ? z.grad.data() : nullptr, a.row_loss = row_loss_.data();
+    be_.softmax_xent(a);
+    std::vector<float> rows(static_cast<size_t>(z.rows));
+    if (z.rows) be_.download(rows.data(), row_loss_.data(), rows.size() * sizeof(float));
+    double total = 0.0;
+    for (float r : rows) total += r;
+    return total;
+  }
   LossArgs a;
   a.kind = l.kind, a.n = z.pattern->nnz(), a.z = z.values, a.target = t.values ? t.values : ones(a.n).data();
   a.dz = training ? z.grad.data() : nullptr, a.loss_out = loss_value_.data();
@@ -110,7 +124,9 @@ void Exec::backward() {
   SR_CHECK(training_, "backward() after a forward pass that was not in training mode");
   for (size_t i = 0; i < net_.vars().size(); ++i) {
     const VarInfo& info = net_.vars()[i];
-    if (info.kind == VarKind::dense && !info.is_input && !slots_[i].grad.empty()) slots_[i].grad.fill_zero();
+    // Every dense gradient starts at zero, except the loss's own (dense logits): forward wrote it.
+    const bool loss_scores = net_.has_loss() && static_cast<int>(i) == net_.loss().scores.id;
+    if (info.kind == VarKind::dense && !info.is_input && !slots_[i].grad.empty() && !loss_scores) slots_[i].grad.fill_zero();
   }
   for (auto it = net_.layers().rbegin(); it != net_.layers().rend(); ++it) (*it)->backward(*this);
 }

@@ -76,7 +76,7 @@ class Exec {
   std::vector<Slot> slots_;
   std::map<int, const SparseBatch*> inputs_, queries_;
   Tensor ones_;
-  Tensor loss_value_;
+  Tensor loss_value_, row_loss_;
 };
 
 }  // namespace sr

@@ -10,6 +10,7 @@ namespace sr {
 
 LossSpec masked_mse(Var scores, Var target) { return {LossKind::mse, scores, target}; }
 LossSpec masked_bce(Var scores, Var target) { return {LossKind::bce_logits, scores, target}; }
+LossSpec multinomial(Var logits, Var target) { return {LossKind::softmax_xent, logits, target}; }
 Regularizer l2(float lambda) { return {lambda}; }
 
 Net::Net(std::string name) : name_(std::move(name)) {}
@@ -122,10 +123,19 @@ void Net::minimize(LossSpec loss, Regularizer reg) {
   const VarInfo si = checked(loss.scores, "loss", "scores");
   const VarInfo ti = checked(loss.target, "loss", "target");
   if (has_loss()) fail("loss", "minimize() was already called");
-  if (si.kind != VarKind::sparse || ti.kind != VarKind::sparse)
-    fail("loss", "a masked loss compares two sparse variables; '" + si.name + "' or '" + ti.name + "' is dense");
-  if (si.pattern_input != ti.pattern_input)
-    fail("loss", "scores '" + si.name + "' and target '" + ti.name + "' are not on the same sparse pattern");
+  if (loss.kind == LossKind::softmax_xent) {
+    if (si.kind != VarKind::dense || ti.kind != VarKind::sparse)
+      fail("loss", "the multinomial loss takes dense logits and a sparse target; '" + si.name + "' or '" + ti.name +
+                       "' is not");
+    if (si.width != ti.width)
+      fail("loss", "logits '" + si.name + "' have width " + std::to_string(si.width) + ", target '" + ti.name +
+                       "' width " + std::to_string(ti.width));
+  } else {
+    if (si.kind != VarKind::sparse || ti.kind != VarKind::sparse)
+      fail("loss", "a masked loss compares two sparse variables; '" + si.name + "' or '" + ti.name + "' is dense");
+    if (si.pattern_input != ti.pattern_input)
+      fail("loss", "scores '" + si.name + "' and target '" + ti.name + "' are not on the same sparse pattern");
+  }
   if (!(reg.l2 >= 0.0f)) fail("loss", "l2 must be >= 0, got " + std::to_string(reg.l2));
   loss_ = loss;
   reg_ = reg;

@@ -27,6 +27,9 @@ struct LossSpec {
 LossSpec masked_mse(Var scores, Var target);
 // Logistic loss of sparse logits against the target's values (0 or 1) at the same pairs.
 LossSpec masked_bce(Var scores, Var target);
+// Multinomial log-likelihood: dense logits (a score for every column) against a sparse target's
+// values, through a full softmax per row (Mult-DAE, Mult-VAE).
+LossSpec multinomial(Var logits, Var target);
 
 struct Regularizer {
   float l2 = 0.0f;  // adds l2/2 · ||W||² over every weight matrix (not biases)

@@ -69,6 +69,7 @@ class CpuBackend final : public Backend {
   void axpby(const AxpbyArgs& a) override { ref::axpby(a); }
   void dropout(const DropoutArgs& a) override { ref::dropout(a); }
   void loss(const LossArgs& a) override { ref::loss(a); }
+  void softmax_xent(const SoftmaxXentArgs& a) override { ref::softmax_xent(a); }
   void optimizer_update(const OptArgs& a) override { ref::optimizer_update(a); }
   void topk(const TopKArgs& a) override { ref::topk(a); }
 };

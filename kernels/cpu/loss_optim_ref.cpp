@@ -29,6 +29,30 @@ void loss(const LossArgs& l) {
   if (l.loss_out) l.loss_out[0] = static_cast<float>(l.scale * total);
 }
 
+void softmax_xent(const SoftmaxXentArgs& a) {
+#pragma omp parallel for
+  for (int64_t r = 0; r < a.rows; ++r) {
+    const float* z = a.z + r * a.cols;
+    float m = -INFINITY;
+    for (int64_t j = 0; j < a.cols; ++j) m = std::max(m, z[j]);
+    double sum = 0.0;
+    for (int64_t j = 0; j < a.cols; ++j) sum += std::exp(static_cast<double>(z[j]) - m);
+    const double lse = m + std::log(sum);
+    double total = 0.0, picked = 0.0;
+    for (int32_t k = a.target.row_ptr[r]; k < a.target.row_ptr[r + 1]; ++k) {
+      const double t = a.target.val ? a.target.val[k] : 1.0;
+      total += t;
+      picked += t * z[a.target.col_idx[k]];
+    }
+    if (a.row_loss) a.row_loss[r] = static_cast<float>(a.scale * (total * lse - picked));
+    if (!a.dz) continue;
+    float* dz = a.dz + r * a.cols;
+    for (int64_t j = 0; j < a.cols; ++j) dz[j] = static_cast<float>(a.scale * total * std::exp(z[j] - lse));
+    for (int32_t k = a.target.row_ptr[r]; k < a.target.row_ptr[r + 1]; ++k)
+      dz[a.target.col_idx[k]] -= a.scale * (a.target.val ? a.target.val[k] : 1.0f);
+  }
+}
+
 SR_CPU_HOT void optimizer_update(const OptArgs& o) {
   const float bc1 = 1.0f - std::pow(o.beta1, static_cast<float>(o.step));
   const float bc2 = 1.0f - std::pow(o.beta2, static_cast<float>(o.step));

@@ -21,6 +21,7 @@ void col_sum(const ColSumArgs& a);
 void axpby(const AxpbyArgs& a);
 void dropout(const DropoutArgs& a);
 void loss(const LossArgs& a);
+void softmax_xent(const SoftmaxXentArgs& a);
 void optimizer_update(const OptArgs& a);
 void topk(const TopKArgs& a);
 

@@ -233,6 +233,7 @@ class CudaBackend final : public Backend {
   void axpby(const AxpbyArgs& a) override { SR_KERNEL_NS::axpby(a, stream_); }
   void dropout(const DropoutArgs& a) override { SR_KERNEL_NS::dropout(a, stream_); }
   void loss(const LossArgs& a) override { SR_KERNEL_NS::loss(a, loss_scratch_, stream_); }
+  void softmax_xent(const SoftmaxXentArgs& a) override { SR_KERNEL_NS::softmax_xent(a, stream_); }
   void optimizer_update(const OptArgs& a) override { SR_KERNEL_NS::optimizer_update(a, stream_); }
   void topk(const TopKArgs& a) override { SR_KERNEL_NS::topk(a, stream_); }
 

@@ -23,6 +23,7 @@ void dropout(const DropoutArgs& a, cudaStream_t s);
 // `scratch` holds at least loss_scratch_floats(n) floats of device memory.
 int64_t loss_scratch_floats(int64_t n);
 void loss(const LossArgs& a, float* scratch, cudaStream_t s);
+void softmax_xent(const SoftmaxXentArgs& a, cudaStream_t s);
 void optimizer_update(const OptArgs& a, cudaStream_t s);
 void topk(const TopKArgs& a, cudaStream_t s);
 

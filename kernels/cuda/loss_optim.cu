@@ -55,6 +55,52 @@ __global__ void loss_final_kernel(const float* partial, int n, float scale, floa
   if (threadIdx.x == 0) out[0] = scale * total;
 }
 
+// Block-wide maximum, like block_sum.
+__device__ float block_max(float v) {
+  SR_DYNAMIC_SHARED(float, partial);
+  partial[threadIdx.x] = v;
+  __syncthreads();
+  for (unsigned stride = blockDim.x / 2; stride > 0; stride >>= 1) {
+    if (threadIdx.x < stride) partial[threadIdx.x] = fmaxf(partial[threadIdx.x], partial[threadIdx.x + stride]);
+    __syncthreads();
+  }
+  return partial[0];
+}
+
+// One block per row: the row's maximum, the sum of exponentials, then the dense gradient and,
+// after a barrier, the targets subtracted at their (distinct) columns. Reads of partial[0] by every
+// thread are followed by a barrier before the next reduction writes partial again.
+SR_REGISTER_BUDGET(softmax_xent_kernel, 40);
+__global__ void softmax_xent_kernel(SoftmaxXentArgs a) {
+  const int64_t r = blockIdx.x;
+  const float* z = a.z + r * a.cols;
+  float m = -INFINITY;
+  for (int64_t j = threadIdx.x; j < a.cols; j += blockDim.x) m = fmaxf(m, z[j]);
+  m = block_max(m);
+  __syncthreads();
+  float sum = 0.0f;
+  for (int64_t j = threadIdx.x; j < a.cols; j += blockDim.x) sum += expf(z[j] - m);
+  const float lse = m + logf(block_sum(sum));
+  __syncthreads();
+  const int32_t kb = a.target.row_ptr[r], ke = a.target.row_ptr[r + 1];
+  float total = 0.0f, picked = 0.0f;
+  for (int32_t k = kb + static_cast<int32_t>(threadIdx.x); k < ke; k += static_cast<int32_t>(blockDim.x)) {
+    const float t = a.target.val ? a.target.val[k] : 1.0f;
+    total += t;
+    picked += t * z[a.target.col_idx[k]];
+  }
+  total = block_sum(total);
+  __syncthreads();
+  picked = block_sum(picked);
+  if (a.row_loss && threadIdx.x == 0) a.row_loss[r] = a.scale * (total * lse - picked);
+  if (!a.dz) return;
+  float* dz = a.dz + r * a.cols;
+  for (int64_t j = threadIdx.x; j < a.cols; j += blockDim.x) dz[j] = a.scale * total * expf(z[j] - lse);
+  __syncthreads();
+  for (int32_t k = kb + static_cast<int32_t>(threadIdx.x); k < ke; k += static_cast<int32_t>(blockDim.x))
+    dz[a.target.col_idx[k]] -= a.scale * (a.target.val ? a.target.val[k] : 1.0f);
+}
+
 SR_REGISTER_BUDGET(optimizer_kernel, 48);
 __global__ void optimizer_kernel(OptArgs o, float bc1, float bc2) {
   const int64_t n = o.rows * o.width;
@@ -109,6 +155,15 @@ void loss(const LossArgs& l, float* scratch, cudaStream_t s) {
   if (l.loss_out)
     launch("loss_final_kernel", loss_final_kernel, 1, kLossThreads, smem, s, static_cast<const float*>(scratch),
            static_cast<int>(blocks), l.scale, l.loss_out);
+}
+
+void softmax_xent(const SoftmaxXentArgs& a, cudaStream_t s) {
+  if (a.rows == 0) return;
+  // A power of two (the reductions halve it), from a warp up to kLossThreads: narrow rows waste
+  // no threads (and the emulator, which runs every thread, no time).
+  unsigned threads = 32;
+  while (threads < kLossThreads && threads < static_cast<unsigned>(a.cols)) threads *= 2;
+  launch("softmax_xent_kernel", softmax_xent_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), s, a);
 }
 
 void optimizer_update(const OptArgs& o, cudaStream_t s) {

@@ -45,7 +45,7 @@ void run_topn(const Args& a) {
   if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
     ModelOptions probe(kv, 1, 1);
     const BuiltModel m = build_model(a.model, probe);
-    if (m.defaults.negatives <= 0 || m.rows != RowsAre::users)
+    if (m.defaults.negatives == 0 || m.rows != RowsAre::users)
       throw error("model '", a.model, "' is not a top-N model on implicit feedback (try `sparserec train`)");
   }
   const Dataset d = open_dataset(a.input.paths, a.input.options());
@@ -82,16 +82,21 @@ void run_topn(const Args& a) {
     const TrainConfig cfg = a.flags.config(built->defaults);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
     inputs = net_inputs(train, built->user_node);
-    std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %d negatives per positive\n",
-                 built->net.summary().c_str(), optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs,
-                 static_cast<long long>(cfg.batch_rows), built->defaults.negatives);
+    std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %s\n", built->net.summary().c_str(),
+                 optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
+                 built->defaults.negatives > 0 ? (std::to_string(built->defaults.negatives) + " negatives per positive").c_str()
+                                               : "full softmax");
     std::vector<double> epochs;
     BackpropStep step;
-    train_rows_with_targets(*ex, built->net.input("ratings"), built->net.input("targets"), inputs, train,
-                            built->defaults.negatives, cfg, step, [&](const EpochReport& r) {
-                              epochs.push_back(r.seconds);
-                              a.flags.print_epoch(r);
-                            });
+    auto report = [&](const EpochReport& r) {
+      epochs.push_back(r.seconds);
+      a.flags.print_epoch(r);
+    };
+    if (built->defaults.negatives > 0)
+      train_rows_with_targets(*ex, built->net.input("ratings"), built->net.input("targets"), inputs, train,
+                              built->defaults.negatives, cfg, step, report);
+    else  // the input is its own target
+      train_rows(*ex, built->net.input("ratings"), inputs, cfg, step, report);
     std::sort(epochs.begin(), epochs.end());
     median_epoch = epochs.empty() ? 0.0 : epochs[epochs.size() / 2];
     scorer = std::make_unique<ModelScorer>(*ex, built->net.input("ratings"), built->net.output(), inputs);
