@@ -17,23 +17,23 @@ last_json() { tail -1; }
 field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)"; }
 
 # Rating prediction: 90/10 random split, seed 42; RMSE (time: training wall time).
-while read -r name model opts; do
-  j=$("$bin" train --data "$data" --model "$model" $opts --device "$device" 2>/dev/null | last_json)
+while IFS='|' read -r name args; do
+  j=$("$bin" train --data "$data" $args --device "$device" 2>/dev/null | last_json)
   rows+=("| $name | 90/10 RMSE | $(echo "$j" | field "f\"{j['test_rmse']:.4f}\"") | — | $(echo "$j" | field "f\"{j['train_seconds']:.2f} s ({j['epoch_seconds_median']*1000:.1f} ms/epoch)\"") |")
 done <<'MODELS'
-I-AutoRec autorec
-U-AutoRec autorec variant=user
+I-AutoRec (hidden 500, l2 200, Rprop, 120 epochs)|--model autorec
+U-AutoRec (same settings)|--model autorec variant=user
 MODELS
 
 # Top-N: leave-one-out; HR@10 / NDCG@10 against 99 sampled negatives, R@20 / NDCG@20 full ranking.
-while read -r name model opts; do
-  j=$("$bin" topn --data "$data" --model "$model" ${opts//DEVICE/$device} 2>/dev/null | last_json)
+while IFS='|' read -r name args; do
+  j=$("$bin" topn --data "$data" ${args//DEVICE/$device} 2>/dev/null | last_json)
   rows+=("| $name | leave-one-out | HR@10 $(echo "$j" | field "f\"{j['hr10']:.3f}, NDCG@10 {j['ndcg10']:.3f}\"") | R@20 $(echo "$j" | field "f\"{j['recall20']:.3f}, NDCG@20 {j['ndcg20']:.3f}, MRR@20 {j['mrr20']:.3f}\"") | $(echo "$j" | field "f\"{j['fit_seconds']:.2f} s\" + (f\" ({j['epoch_seconds_median']*1000:.0f} ms/epoch)\" if j['epoch_seconds_median'] else '')") |")
 done <<'MODELS'
-popularity popularity
-item-kNN (cosine, k=100) itemknn k=100
-CDAE (hidden 100, 5 negatives, corruption 0.2, 60 epochs) cdae --device DEVICE
-Mult-DAE (hidden 200, dropout 0.5, 100 epochs) multdae --device DEVICE
+popularity|--model popularity
+item-kNN (cosine, k=100)|--model itemknn k=100
+CDAE (hidden 100, 5 negatives, corruption 0.2, 60 epochs)|--model cdae --device DEVICE
+Mult-DAE (hidden 200, dropout 0.5, 100 epochs)|--model multdae --device DEVICE
 MODELS
 
 {
