@@ -95,55 +95,56 @@ TEST(TopN, ItemKnnBeatsPopularityBeatsChanceOnPlantedData) {
   expect_error([&] { ItemKnnScorer(train, 0); }, {"k >= 1"});
 }
 
+// Leave-one-out on synthetic data with favourite genres: a model must beat popularity clearly.
+struct PlantedTopN {
+  Dataset d;
+  HostCsr train, targets;
+  std::vector<int32_t> negatives;
+  PlantedTopN() {
+    SynthOptions o;
+    o.users = 600, o.items = 600, o.events = 24000, o.seed = 8;
+    d = synthesize(o);
+    const Split s = leave_one_out(d, false);
+    train = part_matrix(d, s, Part::train, RowsAre::users);
+    std::fill(train.val.begin(), train.val.end(), 1.0f);
+    targets = part_matrix(d, s, Part::test, RowsAre::users);
+    negatives = sample_negatives(d, 99, 42);
+  }
+  void expect_well_above_popularity(const char* model, Exec& ex, const BuiltModel& m) {
+    ModelScorer scorer(ex, m.net.input("ratings"), m.net.output(), train);
+    PopularityScorer pop(train);
+    const TopNMetrics c = evaluate_topn(scorer, targets, train, negatives, 99), p = evaluate_topn(pop, targets, train, negatives, 99);
+    std::printf("%s HR@10 %.3f NDCG@10 %.3f; popularity %.3f %.3f\n", model, c.hr10, c.ndcg10, p.hr10, p.ndcg10);
+    EXPECT_GT(c.hr10, p.hr10 + 0.05) << model << " " << c.hr10 << " vs popularity " << p.hr10;
+    EXPECT_GT(c.ndcg10, p.ndcg10);
+  }
+};
+
 TEST(TopN, CdaeLearnsPlantedTasteWellAbovePopularity) {
-  SynthOptions o;
-  o.users = 600, o.items = 600, o.events = 24000, o.seed = 8;
-  const Dataset d = synthesize(o);
-  const Split s = leave_one_out(d, false);
-  HostCsr train = part_matrix(d, s, Part::train, RowsAre::users);
-  std::fill(train.val.begin(), train.val.end(), 1.0f);
-  const HostCsr targets = part_matrix(d, s, Part::test, RowsAre::users);
-  const auto negatives = sample_negatives(d, 99, 42);
-  ModelOptions opts({{"hidden", "32"}, {"user_node", "0"}}, d.n_users(), d.n_items());
+  PlantedTopN t;
+  ModelOptions opts({{"hidden", "32"}, {"user_node", "0"}}, t.d.n_users(), t.d.n_items());
   BuiltModel m = build_model("cdae", opts);
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
   cfg.epochs = 25, cfg.batch_rows = 32, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;
   BackpropStep step;
-  train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), train, train, m.defaults.negatives, cfg,
-                          step, nullptr);
-  ModelScorer cdae(ex, m.net.input("ratings"), m.net.output(), train);
-  PopularityScorer pop(train);
-  const TopNMetrics c = evaluate_topn(cdae, targets, train, negatives, 99), p = evaluate_topn(pop, targets, train, negatives, 99);
-  EXPECT_GT(c.hr10, p.hr10 + 0.05) << "CDAE " << c.hr10 << " vs popularity " << p.hr10;
-  EXPECT_GT(c.ndcg10, p.ndcg10);
-  std::printf("CDAE HR@10 %.3f NDCG@10 %.3f; popularity %.3f %.3f\n", c.hr10, c.ndcg10, p.hr10, p.ndcg10);
+  train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), t.train, t.train, m.defaults.negatives,
+                          cfg, step, nullptr);
+  t.expect_well_above_popularity("CDAE", ex, m);
 }
 
 TEST(TopN, MultDaeLearnsPlantedTasteWellAbovePopularity) {
-  SynthOptions o;
-  o.users = 600, o.items = 600, o.events = 24000, o.seed = 8;
-  const Dataset d = synthesize(o);
-  const Split s = leave_one_out(d, false);
-  HostCsr train = part_matrix(d, s, Part::train, RowsAre::users);
-  std::fill(train.val.begin(), train.val.end(), 1.0f);
-  const HostCsr targets = part_matrix(d, s, Part::test, RowsAre::users);
-  const auto negatives = sample_negatives(d, 99, 42);
-  ModelOptions opts({{"hidden", "64"}}, d.n_users(), d.n_items());
+  PlantedTopN t;
+  ModelOptions opts({{"hidden", "64"}}, t.d.n_users(), t.d.n_items());
   BuiltModel m = build_model("multdae", opts);
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
   cfg.epochs = 30, cfg.batch_rows = 50, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.003f;
   BackpropStep step;
-  train_rows(ex, m.net.input("ratings"), train, cfg, step, nullptr);
-  ModelScorer dae(ex, m.net.input("ratings"), m.net.output(), train);
-  PopularityScorer pop(train);
-  const TopNMetrics c = evaluate_topn(dae, targets, train, negatives, 99), p = evaluate_topn(pop, targets, train, negatives, 99);
-  std::printf("Mult-DAE HR@10 %.3f NDCG@10 %.3f; popularity %.3f %.3f\n", c.hr10, c.ndcg10, p.hr10, p.ndcg10);
-  EXPECT_GT(c.hr10, p.hr10 + 0.05) << "Mult-DAE " << c.hr10 << " vs popularity " << p.hr10;
-  EXPECT_GT(c.ndcg10, p.ndcg10);
+  train_rows(ex, m.net.input("ratings"), t.train, cfg, step, nullptr);
+  t.expect_well_above_popularity("Mult-DAE", ex, m);
 }
 
 }  // namespace

@@ -32,6 +32,42 @@ HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows) {
   return out;
 }
 
+namespace {
+
+// One epoch's bookkeeping, shared by the training loops: each step checked for divergence, the
+// loss summed, and the report at the end.
+class Epoch {
+ public:
+  Epoch(int epoch, int epochs) : epoch_(epoch), epochs_(epochs), t0_(std::chrono::steady_clock::now()) {}
+  void step(TrainStep& step, Exec& ex, Optimizer& opt) {
+    const double loss = step.run(ex, opt);
+    if (!std::isfinite(loss))
+      throw error("training diverged: the loss is ", loss, " at epoch ", epoch_, ", batch ", batches_,
+                  " (lower the learning rate or raise l2)");
+    total_ += loss;
+    ++batches_;
+  }
+  // `work`: the interactions the epoch went through, for the rate in the report.
+  void finish(Exec& ex, int64_t work, const std::function<void(const EpochReport&)>& on_epoch) const {
+    ex.backend().synchronize();
+    EpochReport r;
+    r.epoch = epoch_;
+    r.epochs = epochs_;
+    r.loss = total_;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    r.nnz_per_second = static_cast<double>(work) / std::max(r.seconds, 1e-9);
+    if (on_epoch) on_epoch(r);
+  }
+
+ private:
+  int epoch_, epochs_;
+  std::chrono::steady_clock::time_point t0_;
+  double total_ = 0.0;
+  int64_t batches_ = 0;
+};
+
+}  // namespace
+
 void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& config, TrainStep& step,
                 const std::function<void(const EpochReport&)>& on_epoch) {
   if (data.nnz() == 0) throw error("training data has no ratings");
@@ -42,36 +78,20 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
   SparseBatch whole;
   if (full_batch) whole = SparseBatch(ex.backend(), data);  // resident for the whole run
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    double total = 0.0;
-    int64_t batch_index = 0;
-    auto run_one = [&](const SparseBatch& b) {
-      ex.bind(input, &b);
-      const double loss = step.run(ex, opt);
-      if (!std::isfinite(loss))
-        throw error("training diverged: the loss is ", loss, " at epoch ", epoch, ", batch ", batch_index,
-                    " (lower the learning rate or raise l2)");
-      total += loss;
-      ++batch_index;
-    };
+    Epoch e(epoch, config.epochs);
     if (full_batch) {
-      run_one(whole);
+      ex.bind(input, &whole);
+      e.step(step, ex, opt);
     } else {  // the next batch is built and uploaded while this one trains
       batcher.start_epoch(epoch);
       BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); });
       while (const DeviceBatch* b = stream.next()) {
         const SparseBatch batch = SparseBatch::view_of(*b);
-        run_one(batch);
+        ex.bind(input, &batch);
+        e.step(step, ex, opt);
       }
     }
-    ex.backend().synchronize();
-    EpochReport r;
-    r.epoch = epoch;
-    r.epochs = config.epochs;
-    r.loss = total;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    r.nnz_per_second = static_cast<double>(data.nnz()) / std::max(r.seconds, 1e-9);
-    if (on_epoch) on_epoch(r);
+    e.finish(ex, data.nnz(), on_epoch);
   }
 }
 
@@ -83,30 +103,16 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
   Optimizer opt(config.optimizer, ex.net().regularizer().l2);
   RowTargetBatcher batcher(inputs, positives, negatives, config.batch_rows, config.seed);
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    double total = 0.0;
-    int64_t batch_index = 0;
+    Epoch e(epoch, config.epochs);
     batcher.start_epoch(epoch);
     BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); });
     while (const DeviceBatch* b = stream.next()) {
       const SparseBatch in = SparseBatch::view_of(*b, 0), target = SparseBatch::view_of(*b, 1);
       ex.bind(input, &in);
       ex.bind(targets, &target);
-      const double loss = step.run(ex, opt);
-      if (!std::isfinite(loss))
-        throw error("training diverged: the loss is ", loss, " at epoch ", epoch, ", batch ", batch_index,
-                    " (lower the learning rate or raise l2)");
-      total += loss;
-      ++batch_index;
+      e.step(step, ex, opt);
     }
-    ex.backend().synchronize();
-    EpochReport r;
-    r.epoch = epoch;
-    r.epochs = config.epochs;
-    r.loss = total;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    r.nnz_per_second = static_cast<double>(positives.nnz()) / std::max(r.seconds, 1e-9);
-    if (on_epoch) on_epoch(r);
+    e.finish(ex, positives.nnz(), on_epoch);
   }
 }
 
