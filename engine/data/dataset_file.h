@@ -5,7 +5,7 @@
 //   0     8  magic "SRDATA\r\n" (the CR LF catches text-mode mangling)
 //   8     4  version, 4 section count
 //   16    8  metadata JSON offset, 8 length, 8 checksum
-//   40   48 × count  section table: 16-byte name, offset, bytes, checksum (u64 each)
+//   40   40 × count  section table: 16-byte name, offset, bytes, checksum (u64 each)
 //   then  8  checksum of every header byte before it
 // Sections start on 4 KiB boundaries (so the arrays map page-aligned): row_ptr (i64), item (i32),
 // rating (f32, absent for clicks), time (i64 ms, absent when the input had none), user_ids and
