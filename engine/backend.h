@@ -68,6 +68,7 @@ class Backend {
   virtual void col_sum(const ColSumArgs& a) = 0;
   virtual void axpby(const AxpbyArgs& a) = 0;
   virtual void dropout(const DropoutArgs& a) = 0;
+  virtual void elementwise(const ElementwiseArgs& a) = 0;
   virtual void loss(const LossArgs& a) = 0;
   virtual void softmax_xent(const SoftmaxXentArgs& a) = 0;
   virtual void optimizer_update(const OptArgs& a) = 0;

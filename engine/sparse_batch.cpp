@@ -7,6 +7,7 @@
 namespace sr {
 
 SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h.cols), nnz_(h.nnz()) {
+  h.validate("sparse batch");  // a malformed CSR would make every kernel read out of bounds
   const HostTouchedColumns t = touched_columns(h);
   for (const auto* v : {&h.row_ptr, &h.col_idx, &t.col_ptr, &t.row_idx, &t.src, &t.touched})
     owned_index_.push_back(IndexArray::from_host(be, *v));
@@ -20,6 +21,7 @@ SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h
 }
 
 void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which) {
+  h.validate("sparse batch");
   HostTouchedColumns t = touched_columns(h);
   const auto i0 = static_cast<size_t>(6 * which), f0 = static_cast<size_t>(which), s0 = static_cast<size_t>(2 * which);
   out.ints.resize(std::max(out.ints.size(), i0 + 6));

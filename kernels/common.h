@@ -46,5 +46,11 @@ SR_HD uint64_t splitmix64(uint64_t x) {
 SR_HD float uniform01(uint64_t seed, uint64_t index) {
   return static_cast<float>(splitmix64(seed ^ splitmix64(index)) >> 40) * (1.0f / 16777216.0f);
 }
+// A standard normal number for (seed, index), by Box-Muller from draws 2·index and 2·index + 1.
+SR_HD float normal01(uint64_t seed, uint64_t index) {
+  const float u1 = 1.0f - uniform01(seed, 2 * index);  // in (0, 1]: the log is finite
+  const float u2 = uniform01(seed, 2 * index + 1);
+  return sqrtf(-2.0f * logf(u1)) * cosf(6.283185307179586f * u2);
+}
 
 }  // namespace sr

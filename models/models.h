@@ -7,4 +7,9 @@ namespace sr {
 BuiltModel build_autorec(ModelOptions& o);
 BuiltModel build_cdae(ModelOptions& o);
 BuiltModel build_multdae(ModelOptions& o);
+BuiltModel build_gmf(ModelOptions& o);
+BuiltModel build_mlp(ModelOptions& o);
+BuiltModel build_neumf(ModelOptions& o);
+BuiltModel build_biased_mf(ModelOptions& o);
+BuiltModel build_rbm(ModelOptions& o);
 }

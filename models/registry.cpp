@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "engine/error.h"
+#include "engine/train/cd_step.h"
 #include "models/models.h"
 
 namespace sr {
@@ -63,6 +64,11 @@ const std::vector<ModelEntry>& model_registry() {
       {"cdae", "CDAE (Wu et al. 2016), top-N on implicit feedback: options hidden, corruption, negatives, l2, user_node",
        build_cdae},
       {"multdae", "Mult-DAE (Liang et al. 2018), top-N with a full softmax: options hidden, dropout, l2", build_multdae},
+      {"gmf", "NCF's GMF (He et al. 2017), top-N on (user, item) pairs: options factors, negatives, l2", build_gmf},
+      {"mlp", "NCF's MLP (He et al. 2017), top-N on (user, item) pairs: options factors, negatives, l2", build_mlp},
+      {"neumf", "NCF's NeuMF (He et al. 2017), GMF and MLP fused: options factors, negatives, l2", build_neumf},
+      {"rbm", "RBM-CF (Salakhutdinov et al. 2007), ratings, trained by CD-k: options hidden, levels, cd_k, l2", build_rbm},
+      {"biased_mf", "biased matrix factorization (Koren et al. 2009), ratings: options factors, l2, init", build_biased_mf},
   };
   return models;
 }

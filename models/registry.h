@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <map>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "engine/data/split.h"
 #include "engine/net/net.h"
+#include "engine/train/trainer.h"
 
 namespace sr {
 
@@ -44,6 +46,7 @@ struct TrainDefaults {
   // Top-N models on implicit feedback: > 0 sampled negatives per positive (trained on a "targets"
   // input), -1 a full-softmax model (its input is its target); 0 a rating-prediction model.
   int negatives = 0;
+  float momentum = 0.0f;  // SGD's
 };
 
 struct BuiltModel {
@@ -51,6 +54,14 @@ struct BuiltModel {
   RowsAre rows = RowsAre::users;  // what a row of the input matrix is
   TrainDefaults defaults;
   bool user_node = false;  // the input has a column per user after the items (CDAE)
+  // The net scores (user, item) pairs: inputs "user", "item", "label" (PairInputs), trained by
+  // train_pairs; rows = users. Otherwise its input "ratings" is a row of the matrix.
+  bool pairs = false;
+  // > 0: the input is each rating as this many softmax levels (expand_rating_levels) and the
+  // output a logit per level; predictions are the expected rating (RBM-CF).
+  int rating_levels = 0;
+  // The training step; null means backprop. (RBM-CF trains by contrastive divergence.)
+  std::function<std::unique_ptr<TrainStep>()> make_step;
 };
 
 struct ModelEntry {

@@ -15,6 +15,7 @@
 #include "engine/train/trainer.h"
 #include "models/registry.h"
 #include "tests/error_expect.h"
+#include "tests/planted_ratings.h"
 #include "tests/test_util.h"
 
 namespace sr::test {
@@ -55,27 +56,6 @@ TEST(Registry, UnknownModelAndOptionAreRefused) {
   expect_error([&] { parse_key_values({"hidden"}); }, {"key=value"});
 }
 
-// Ratings with a planted rank-2 structure: AutoRec must beat the global mean by a wide margin.
-Dataset planted(int users, int items, std::mt19937_64& rng) {
-  DatasetArrays a;
-  std::normal_distribution<float> n(0.0f, 1.0f);
-  std::vector<float> uf(users * 2), itf(items * 2);
-  for (auto& v : uf) v = n(rng);
-  for (auto& v : itf) v = n(rng);
-  std::bernoulli_distribution keep(0.3);
-  for (int u = 0; u < users; ++u) a.user_ids.push_back(u);
-  for (int i = 0; i < items; ++i) a.item_ids.push_back(i);
-  for (int u = 0; u < users; ++u) {
-    for (int i = 0; i < items; ++i)
-      if (keep(rng)) {
-        const float s = 3.0f + uf[2 * u] * itf[2 * i] + uf[2 * u + 1] * itf[2 * i + 1];
-        a.item.push_back(i), a.rating.push_back(std::clamp(s, 1.0f, 5.0f));
-      }
-    a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
-  }
-  return Dataset::from_arrays(DatasetInfo{}, std::move(a));
-}
-
 // Users of the events of part p (event -> row).
 std::vector<int32_t> event_users(const Dataset& d) {
   std::vector<int32_t> u(static_cast<size_t>(d.n_events()));
@@ -86,7 +66,7 @@ std::vector<int32_t> event_users(const Dataset& d) {
 
 TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   std::mt19937_64 rng(test_seed());
-  const Dataset r = planted(120, 80, rng);
+  const Dataset r = planted_ratings(120, 80, rng);
   const Split s = random_holdout(r.n_events(), 0.1, 42);
   ModelOptions o({{"hidden", "32"}, {"l2", "1"}}, r.n_users(), r.n_items());
   BuiltModel m = build_model("autorec", o);
@@ -131,7 +111,7 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
 
 TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
   std::mt19937_64 rng(test_seed());
-  const Dataset r = planted(30, 25, rng);
+  const Dataset r = planted_ratings(30, 25, rng);
   const Split s = random_holdout(r.n_events(), 0.2, 42);
   const std::vector<int32_t> user_of = event_users(r);
   auto be = make_cpu_backend();
@@ -189,7 +169,7 @@ TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
 
 TEST(Training, DivergenceStopsWithAClearMessage) {
   std::mt19937_64 rng(test_seed());
-  const Dataset r = planted(40, 30, rng);
+  const Dataset r = planted_ratings(40, 30, rng);
   ModelOptions o({{"hidden", "8"}, {"l2", "0"}}, r.n_users(), r.n_items());
   BuiltModel m = build_model("autorec", o);
   auto be = make_cpu_backend();

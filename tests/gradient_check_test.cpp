@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "engine/data/batchers.h"
 #include "engine/net/exec.h"
 #include "tests/test_util.h"
 
@@ -47,32 +48,9 @@ Net build(const NetCase& c, int64_t width) {
   return net;
 }
 
-using GradientCheck = BackendParity<NetCase, kCases>;
-
-TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
-  Backend* be = be_.get();
-  const NetCase& c = c_;
-  std::mt19937_64& rng = rng_;
-  CsrShape shape{"grad", 6, 11, 0.4};
-  HostCsr data = random_csr(shape, rng);
-  if (c.bce)
-    for (auto& v : data.val) v = v > 0.0f ? 1.0f : 0.0f;  // binary targets
-  Net net = build(c, data.cols);
-  Exec ex(net, *be, 7);
-  // Random parameters, except that the first layer's pre-activations are kept far from 0 (small
-  // weights, biases of ±1 by unit): a ReLU near its kink has no derivative for finite differences
-  // to measure, and both of its branches are still exercised (units always on, units always off).
-  for (Param* p : net.params()) {
-    std::vector<float> v = random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.5f, 0.5f);
-    if (p->name == "h1.weight")
-      for (auto& x : v) x *= 0.1f;
-    if (p->name == "h1.bias")
-      for (size_t j = 0; j < v.size(); ++j) v[j] = j % 2 ? -1.0f : 1.0f;
-    p->w.upload(v);
-  }
-  const SparseBatch batch(*be, data);
-  ex.bind(net.input("x"), &batch);
-
+// Compares every parameter's backward gradient, at entries spread over it, with central
+// differences of the loss of the batch bound in `ex`.
+void expect_gradients_match(Exec& ex, Net& net) {
   ex.rewind_draws();
   ex.forward(true);
   ex.backward();
@@ -101,9 +79,96 @@ TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
   }
 }
 
+using GradientCheck = BackendParity<NetCase, kCases>;
+
+TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
+  Backend* be = be_.get();
+  const NetCase& c = c_;
+  std::mt19937_64& rng = rng_;
+  CsrShape shape{"grad", 6, 11, 0.4};
+  HostCsr data = random_csr(shape, rng);
+  if (c.bce)
+    for (auto& v : data.val) v = v > 0.0f ? 1.0f : 0.0f;  // binary targets
+  Net net = build(c, data.cols);
+  Exec ex(net, *be, 7);
+  // Random parameters, except that the first layer's pre-activations are kept far from 0 (small
+  // weights, biases of ±1 by unit): a ReLU near its kink has no derivative for finite differences
+  // to measure, and both of its branches are still exercised (units always on, units always off).
+  for (Param* p : net.params()) {
+    std::vector<float> v = random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.5f, 0.5f);
+    if (p->name == "h1.weight")
+      for (auto& x : v) x *= 0.1f;
+    if (p->name == "h1.bias")
+      for (size_t j = 0; j < v.size(); ++j) v[j] = j % 2 ? -1.0f : 1.0f;
+    p->w.upload(v);
+  }
+  const SparseBatch batch(*be, data);
+  ex.bind(net.input("x"), &batch);
+
+  expect_gradients_match(ex, net);
+}
+
 std::string name_of(const ::testing::TestParamInfo<CaseParam>& info) { return kCases[std::get<1>(info.param)].name; }
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(GradientCheck, kCases, name_of);
+
+// ---- pair nets: embeddings, concat, multiply, dot and sum, a score per row against a label ----
+
+struct PairCase {
+  const char* name;
+  enum Kind { gmf, mlp, neumf, biased_mf } kind;
+};
+const PairCase kPairCases[] = {
+    {"gmf_embedding_multiply_bce", PairCase::gmf},
+    {"mlp_embedding_concat_dense_bce", PairCase::mlp},
+    {"neumf_both_concatenated", PairCase::neumf},
+    {"biased_mf_dot_sum_mse", PairCase::biased_mf},
+};
+
+Net build_pair(const PairCase& c, int64_t users, int64_t items) {
+  Net net("pairs");
+  Var u = net.sparse_input("user", users), i = net.sparse_input("item", items), label = net.sparse_input("label", 1);
+  if (c.kind == PairCase::biased_mf) {
+    Var p = net.embedding(u, 4, "p", 0.5f), q = net.embedding(i, 4, "q", 0.5f);
+    Var y = net.sum({net.dot(p, q, "pq"), net.embedding(u, 1, "bu", 0.5f), net.embedding(i, 1, "bi", 0.5f)}, "y");
+    net.minimize(masked_mse(y, label));
+    return net;
+  }
+  std::vector<Var> parts;
+  if (c.kind != PairCase::mlp) parts.push_back(net.multiply(net.embedding(u, 3, "gu", 0.5f), net.embedding(i, 3, "gi", 0.5f), "g"));
+  if (c.kind != PairCase::gmf) {
+    Var x = net.concat({net.embedding(u, 3, "mu", 0.5f), net.embedding(i, 2, "mi", 0.5f)}, "m");
+    parts.push_back(net.dense(x, 4, Act::tanh, "m1"));
+  }
+  Var h = parts.size() == 1 ? parts[0] : net.concat(parts, "both");
+  net.minimize(masked_bce(net.dense(h, 1, Act::identity, "out"), label));
+  return net;
+}
+
+using PairGradientCheck = BackendParity<PairCase, kPairCases>;
+
+TEST_P(PairGradientCheck, BackwardMatchesFiniteDifferences) {
+  const int64_t users = 5, items = 6, n = 11;  // more pairs than ids: rows repeat in a batch
+  std::vector<int32_t> u(n), i(n);
+  std::vector<float> label(n);
+  for (int64_t k = 0; k < n; ++k) {
+    u[k] = static_cast<int32_t>(rng_() % users), i[k] = static_cast<int32_t>(rng_() % items);
+    label[k] = c_.kind == PairCase::biased_mf ? static_cast<float>(1 + rng_() % 5) : static_cast<float>(rng_() % 2);
+  }
+  Net net = build_pair(c_, users, items);
+  Exec ex(net, *be_, 3);
+  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  const SparseBatch su(*be_, one_hot_rows(u, users)), si(*be_, one_hot_rows(i, items));
+  const SparseBatch sl(*be_, one_hot_rows(std::vector<int32_t>(n, 0), 1, &label));
+  ex.bind(net.input("user"), &su);
+  ex.bind(net.input("item"), &si);
+  ex.bind(net.input("label"), &sl);
+  expect_gradients_match(ex, net);
+}
+
+std::string pair_name(const ::testing::TestParamInfo<CaseParam>& info) { return kPairCases[std::get<1>(info.param)].name; }
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(PairGradientCheck, kPairCases, pair_name);
 
 }  // namespace
 }  // namespace sr::test

@@ -223,6 +223,38 @@ TEST_P(DenseParity, ElementwiseOps) {
   }
 }
 
+// Every elementwise kind on column blocks of wider matrices (the concat layout), overwriting and
+// accumulating; the random kinds must draw the same numbers on every backend.
+TEST_P(DenseParity, ElementwiseKindsOnStridedBlocks) {
+  const int64_t rows = c_.rows, cols = c_.cols, ld = cols + 3;  // blocks at column 2 of rows ld wide
+  const auto a = random_vector(rows * ld, rng_, -2.0f, 2.0f), b = random_vector(rows * ld, rng_, -2.0f, 2.0f);
+  const auto probs = random_vector(rows * ld, rng_, 0.0f, 1.0f);
+  for (EwKind kind : {EwKind::copy, EwKind::mul, EwKind::bernoulli, EwKind::softmax_rows, EwKind::gauss_sample,
+                      EwKind::gauss_sample_grad, EwKind::kl_logvar_grad, EwKind::kl_terms}) {
+    for (bool accumulate : {false, true}) {
+      if (kind == EwKind::softmax_rows && accumulate) continue;  // defined without accumulation
+      if (kind == EwKind::softmax_rows && cols == 0) continue;
+      const auto& av = kind == EwKind::bernoulli ? probs : a;
+      auto ref = random_vector(rows * ld, rng_);
+      DeviceBuffer<float> da(*be_, av), dbb(*be_, b), dy(*be_, ref);
+      if (!accumulate) dy.poison();  // the block is written; the columns outside it keep NaN in both
+      if (!accumulate) std::fill(ref.begin(), ref.end(), std::numeric_limits<float>::quiet_NaN());
+      ElementwiseArgs e;
+      e.kind = kind, e.rows = rows, e.cols = cols, e.a = av.data() + 2, e.lda = ld, e.b = b.data() + 1, e.ldb = ld;
+      e.y = ref.data() + 2, e.ldy = ld, e.alpha = kind == EwKind::softmax_rows ? 1.0f : 0.75f;
+      e.accumulate = accumulate, e.seed = 77;
+      ref::elementwise(e);
+      e.a = da.get() + 2, e.b = dbb.get() + 1, e.y = dy.get() + 2;
+      be_->elementwise(e);
+      const auto got = dy.download();
+      bool same = got.size() == ref.size();
+      for (size_t i = 0; same && i < ref.size(); ++i)
+        same = (std::isnan(ref[i]) && std::isnan(got[i])) || std::fabs(ref[i] - got[i]) <= kAtol + kRtol * std::fabs(ref[i]);
+      EXPECT_TRUE(same) << "kind " << static_cast<int>(kind) << " accumulate " << accumulate;
+    }
+  }
+}
+
 TEST_P(DenseParity, Losses) {
   const int64_t n = c_.rows * c_.cols;
   const auto z = random_vector(n, rng_, -4.0f, 4.0f), w = random_vector(n, rng_, 0.0f, 2.0f);

@@ -6,6 +6,7 @@
 
 #include "engine/data/synth.h"
 #include "engine/eval/model_scorer.h"
+#include "engine/eval/pair_scorer.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/train/trainer.h"
 #include "models/registry.h"
@@ -112,6 +113,9 @@ struct PlantedTopN {
   }
   void expect_well_above_popularity(const char* model, Exec& ex, const BuiltModel& m) {
     ModelScorer scorer(ex, m.net.input("ratings"), m.net.output(), train);
+    expect_well_above_popularity(model, scorer);
+  }
+  void expect_well_above_popularity(const char* model, Scorer& scorer) {
     PopularityScorer pop(train);
     const TopNMetrics c = evaluate_topn(scorer, targets, train, negatives, 99), p = evaluate_topn(pop, targets, train, negatives, 99);
     std::printf("%s HR@10 %.3f NDCG@10 %.3f; popularity %.3f %.3f\n", model, c.hr10, c.ndcg10, p.hr10, p.ndcg10);
@@ -146,6 +150,26 @@ TEST(TopN, MultDaeLearnsPlantedTasteWellAbovePopularity) {
   train_rows(ex, m.net.input("ratings"), t.train, cfg, step, nullptr);
   t.expect_well_above_popularity("Mult-DAE", ex, m);
 }
+
+// NCF's three models on (user, item) pairs with 4 sampled negatives per positive.
+class NcfLearnsPlantedTaste : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(NcfLearnsPlantedTaste, WellAbovePopularity) {
+  PlantedTopN t;
+  ModelOptions opts({{"factors", "8"}}, t.d.n_users(), t.d.n_items());
+  BuiltModel m = build_model(GetParam(), opts);
+  auto be = make_cpu_backend();
+  Exec ex(m.net, *be, 3);
+  TrainConfig cfg;
+  cfg.epochs = 6, cfg.batch_rows = 256, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.005f;
+  BackpropStep step;
+  const PairInputs in = PairInputs::of(m.net);
+  train_pairs(ex, in, t.train, m.defaults.negatives, false, cfg, step, nullptr);
+  PairScorer scorer(ex, in, t.d.n_items());
+  t.expect_well_above_popularity(GetParam(), scorer);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ncf, NcfLearnsPlantedTaste, ::testing::Values("gmf", "mlp", "neumf"));
 
 }  // namespace
 }  // namespace sr::test

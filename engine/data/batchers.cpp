@@ -88,8 +88,10 @@ bool RowTargetBatcher::fill(int64_t k, HostBatch& out) const {
   return true;
 }
 
-TripleBatcher::TripleBatcher(const HostCsr& m, int negatives, int64_t positives_per_batch, uint64_t seed)
-    : m_(m), negatives_(negatives), per_batch_(positives_per_batch), seed_(seed) {
+TripleBatcher::TripleBatcher(const HostCsr& m, int negatives, int64_t positives_per_batch, uint64_t seed,
+                             bool rating_labels)
+    : m_(m), negatives_(negatives), per_batch_(positives_per_batch), seed_(seed), rating_labels_(rating_labels) {
+  if (rating_labels && m.val.size() != static_cast<size_t>(m.nnz())) throw error("triples: rating labels need rating values");
   if (negatives < 0 || positives_per_batch <= 0) throw error("triples: negatives >= 0 and a positive batch size needed");
   for (int64_t u = 0; u < m.rows; ++u) {
     if (negatives > 0 && m.row_ptr[u + 1] - m.row_ptr[u] >= m.cols)
@@ -126,7 +128,7 @@ bool TripleBatcher::fill(int64_t k, HostBatch& out) const {
   user.clear(), item.clear(), label.clear();
   for (int64_t p = b; p < e; ++p) {
     const int32_t u = pos_user_[p];
-    user.push_back(u), item.push_back(m_.col_idx[pos_entry_[p]]), label.push_back(1.0f);
+    user.push_back(u), item.push_back(m_.col_idx[pos_entry_[p]]), label.push_back(rating_labels_ ? m_.val[pos_entry_[p]] : 1.0f);
     const auto row_b = m_.col_idx.begin() + m_.row_ptr[u], row_e = m_.col_idx.begin() + m_.row_ptr[u + 1];
     Rng rng(stream_seed(seed_ ^ 0x6e6567ull, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(p)));
     for (int n = 0; n < negatives_;) {
@@ -138,6 +140,30 @@ bool TripleBatcher::fill(int64_t k, HostBatch& out) const {
   }
   out.shape = {static_cast<int64_t>(user.size())};
   return true;
+}
+
+bool TripleBatcher::fill_encoded(int64_t k, HostBatch& out) const {
+  HostBatch t;
+  if (!fill(k, t)) return false;
+  encode_pair_batch(t.ints[0], t.ints[1], t.floats[0], m_.rows, m_.cols, out);
+  return true;
+}
+
+HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::vector<float>* values) {
+  HostCsr m;
+  m.rows = static_cast<int64_t>(ids.size()), m.cols = width;
+  m.col_idx = ids;
+  m.row_ptr.resize(ids.size() + 1);
+  std::iota(m.row_ptr.begin(), m.row_ptr.end(), 0);
+  if (values) m.val = *values;
+  return m;
+}
+
+void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
+                       const std::vector<float>& labels, int64_t n_users, int64_t n_items, HostBatch& out) {
+  encode_sparse_batch(one_hot_rows(users, n_users), out, 0);
+  encode_sparse_batch(one_hot_rows(items, n_items), out, 1);
+  encode_sparse_batch(one_hot_rows(std::vector<int32_t>(labels.size(), 0), 1, &labels), out, 2);
 }
 
 SessionBatcher::SessionBatcher(const Dataset& d, const Split& s, Part p, int lanes) : lanes_(lanes) {

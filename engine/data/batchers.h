@@ -57,24 +57,36 @@ class RowTargetBatcher {
 
 class TripleBatcher {
  public:
-  // `train_by_user`: implicit positives, columns sorted within each row (part_matrix gives that).
-  // Each positive comes with `negatives` items the user has not interacted with, uniformly drawn.
-  TripleBatcher(const HostCsr& train_by_user, int negatives, int64_t positives_per_batch, uint64_t seed);
+  // `train_by_user`: positives, columns sorted within each row (part_matrix gives that). Each
+  // positive comes with `negatives` items the user has not interacted with, uniformly drawn. Its
+  // label is 1, or with `rating_labels` its value in the matrix (rating models, no negatives).
+  TripleBatcher(const HostCsr& train_by_user, int negatives, int64_t positives_per_batch, uint64_t seed,
+                bool rating_labels = false);
   void start_epoch(int epoch);
   int64_t batches() const;
-  // ints {user, item}, floats {label: 1 positive, 0 negative}, shape {n}; per positive its own
-  // row then its negatives.
+  // ints {user, item}, floats {label: 1 (or the rating) positive, 0 negative}, shape {n}; per
+  // positive its own row then its negatives.
   bool fill(int64_t k, HostBatch& out) const;
+  // The same triples as three sparse batches for a pair net (encode_pair_batch).
+  bool fill_encoded(int64_t k, HostBatch& out) const;
 
  private:
   const HostCsr& m_;
   int negatives_;
   int64_t per_batch_;
   uint64_t seed_;
+  bool rating_labels_;
   int epoch_ = 0;
   std::vector<int32_t> pos_user_;    // the positives (user, entry), shuffled per epoch
   std::vector<int64_t> pos_entry_;
 };
+
+// Pairs as the inputs of a pair net: sparse batch 0 the users one-hot (n x n_users), 1 the items
+// one-hot (n x n_items), 2 the labels (n x 1, one value per row).
+void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
+                       const std::vector<float>& labels, int64_t n_users, int64_t n_items, HostBatch& out);
+// Row r holds one nonzero at column ids[r] (value values[r], or 1 without values).
+HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::vector<float>* values = nullptr);
 
 class SessionBatcher {
  public:

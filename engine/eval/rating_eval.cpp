@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "engine/data/rating_levels.h"
+#include "engine/error.h"
 #include "engine/train/trainer.h"
 
 namespace sr {
@@ -12,47 +14,57 @@ namespace {
 constexpr int64_t kRowsPerEvalBatch = 4096;  // bounds device memory for the hidden layer at scale
 }
 
-RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
-                               RowsAre rows) {
-  const HostCsr train_m = part_matrix(d, s, Part::train, rows);
-  const HostCsr test_m = part_matrix(d, s, heldout, rows);
+RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& train_m, const HostCsr& heldout_m,
+                             const std::vector<float>& pred) {
+  SR_CHECK(static_cast<int64_t>(pred.size()) == heldout_m.nnz(), pred.size(), " predictions for ", heldout_m.nnz(), " ratings");
   const float mean = static_cast<float>(mean_rating(d, s, Part::train));
   std::vector<bool> col_seen(static_cast<size_t>(train_m.cols), false);
   for (int32_t c : train_m.col_idx) col_seen[c] = true;
-
   RatingMetrics m;
   double se = 0.0, ae = 0.0;
+  for (int64_t row = 0; row < heldout_m.rows; ++row) {
+    const bool row_seen = train_m.row_ptr[row + 1] > train_m.row_ptr[row];
+    for (int32_t k = heldout_m.row_ptr[row]; k < heldout_m.row_ptr[row + 1]; ++k) {
+      float p = pred[k];
+      if (!row_seen || !col_seen[heldout_m.col_idx[k]]) {
+        p = mean;
+        ++m.n_fallback;
+      }
+      p = std::clamp(p, d.info().rating_min, d.info().rating_max);
+      const double e = static_cast<double>(p) - heldout_m.val[k];
+      se += e * e;
+      ae += std::fabs(e);
+      ++m.n;
+    }
+  }
+  m.rmse = m.n ? std::sqrt(se / static_cast<double>(m.n)) : 0.0;
+  m.mae = m.n ? ae / static_cast<double>(m.n) : 0.0;
+  return m;
+}
+
+RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
+                               RowsAre rows, int levels) {
+  const HostCsr train_m = part_matrix(d, s, Part::train, rows);
+  const HostCsr test_m = part_matrix(d, s, heldout, rows);
+  std::vector<float> pred;
+  pred.reserve(static_cast<size_t>(test_m.nnz()));
   for (int64_t start = 0; start < train_m.rows; start += kRowsPerEvalBatch) {
     const int64_t end = std::min(start + kRowsPerEvalBatch, train_m.rows);
     std::vector<int32_t> ids(static_cast<size_t>(end - start));
     std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
     const HostCsr in_h = select_rows(train_m, ids), q_h = select_rows(test_m, ids);
     if (q_h.nnz() == 0) continue;
-    const SparseBatch in(ex.backend(), in_h), q(ex.backend(), q_h);
+    const SparseBatch in(ex.backend(), levels > 0 ? expand_rating_levels(in_h, levels, true) : in_h);
+    const SparseBatch q(ex.backend(), levels > 0 ? expand_rating_levels(q_h, levels, false) : q_h);
     ex.bind(input, &in);
     ex.query(output, &q);
     ex.forward(false);
-    const std::vector<float> pred = ex.sparse_values(output);
+    std::vector<float> p = ex.sparse_values(output);
+    if (levels > 0) p = expected_ratings(p, levels);
     ex.clear_queries();
-    for (int64_t row = 0; row < q_h.rows; ++row) {
-      const bool row_seen = in_h.row_ptr[row + 1] > in_h.row_ptr[row];
-      for (int32_t k = q_h.row_ptr[row]; k < q_h.row_ptr[row + 1]; ++k) {
-        float p = pred[k];
-        if (!row_seen || !col_seen[q_h.col_idx[k]]) {
-          p = mean;
-          ++m.n_fallback;
-        }
-        p = std::clamp(p, d.info().rating_min, d.info().rating_max);
-        const double e = static_cast<double>(p) - q_h.val[k];
-        se += e * e;
-        ae += std::fabs(e);
-        ++m.n;
-      }
-    }
+    pred.insert(pred.end(), p.begin(), p.end());
   }
-  m.rmse = m.n ? std::sqrt(se / static_cast<double>(m.n)) : 0.0;
-  m.mae = m.n ? ae / static_cast<double>(m.n) : 0.0;
-  return m;
+  return rating_metrics(d, s, train_m, test_m, pred);
 }
 
 }  // namespace sr

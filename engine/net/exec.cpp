@@ -14,6 +14,8 @@ std::vector<float> initial_values(const Param& p, uint64_t seed) {
   if (p.init == ParamInit::glorot_uniform) {
     const float limit = std::sqrt(6.0f / static_cast<float>(p.rows + p.cols));
     for (size_t i = 0; i < v.size(); ++i) v[i] = (2.0f * uniform01(seed, i) - 1.0f) * limit;
+  } else if (p.init == ParamInit::normal) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = p.init_std * normal01(seed, i);
   }
   return v;
 }
@@ -82,6 +84,20 @@ Exec::Slot& Exec::prepare(Var v, int64_t rows, const SparseBatch* pattern) {
 
 uint64_t Exec::draw_seed() { return splitmix64(seed_ ^ (0xD1B54A32D192ED03ull * ++draws_)); }
 
+const IndexArray& Exec::arange(int64_t n) {
+  if (arange_.empty() || arange_.numel() < n + 1) {
+    std::vector<int32_t> v(static_cast<size_t>(n + 1));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int32_t>(i);
+    arange_ = IndexArray::from_host(be_, v);
+  }
+  return arange_;
+}
+
+CsrView Exec::diagonal(int64_t n) {
+  const IndexArray& a = arange(n);
+  return CsrView{a.data(), a.data(), nullptr, n, n, n};  // row_ptr 0..n and col_idx 0..n-1 share one array
+}
+
 const Tensor& Exec::ones(int64_t n) {
   if (ones_.empty() || ones_.numel() < n) {
     ones_ = Tensor::from_host(be_, std::vector<float>(static_cast<size_t>(n > 0 ? n : 1), 1.0f));
@@ -114,7 +130,17 @@ double Exec::forward(bool training) {
     return total;
   }
   LossArgs a;
-  a.kind = l.kind, a.n = z.pattern->nnz(), a.z = z.values, a.target = t.values ? t.values : ones(a.n).data();
+  a.kind = l.kind;
+  if (net_.var(l.scores).kind == VarKind::dense) {  // a score per row against a label per row
+    const SparseBatch* labels = pattern_for(l.target);
+    if (labels->nnz() != z.rows)
+      throw error("model '", net_.name(), "': label input '", net_.var(l.target).name, "' has ", labels->nnz(),
+                  " values for ", z.rows, " rows; it needs exactly one per row");
+    a.n = z.rows, a.z = z.value.data();
+  } else {
+    a.n = z.pattern->nnz(), a.z = z.values;
+  }
+  a.target = t.values ? t.values : ones(a.n).data();
   a.dz = training ? z.grad.data() : nullptr, a.loss_out = loss_value_.data();
   be_.loss(a);
   return loss_value_.to_host()[0];

@@ -62,6 +62,8 @@ class Exec {
   // (gradient checks compare losses under one fixed mask).
   void rewind_draws() { draws_ = 0; }
   const Tensor& ones(int64_t n);          // a device vector of n ones (bias gradients via scatter)
+  const IndexArray& arange(int64_t n);    // 0, 1, ..., n on the device
+  CsrView diagonal(int64_t n);            // the n x n identity pattern (row-wise dot products)
   ScatterMode scatter_mode() const { return scatter_mode_; }
   void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }
 
@@ -76,6 +78,7 @@ class Exec {
   std::vector<Slot> slots_;
   std::map<int, const SparseBatch*> inputs_, queries_;
   Tensor ones_;
+  IndexArray arange_;
   Tensor loss_value_, row_loss_;
 };
 

@@ -33,12 +33,13 @@ struct VarInfo {
   bool is_input = false;
 };
 
-enum class ParamInit { zeros, glorot_uniform };
+enum class ParamInit { zeros, glorot_uniform, normal /* N(0, init_std²): embeddings */ };
 
 struct Param {
   std::string name;  // "layer.weight"
   int64_t rows = 0, cols = 0;
   ParamInit init = ParamInit::zeros;
+  float init_std = 0.0f;     // ParamInit::normal
   bool row_sparse = false;   // a step's gradient touches only some rows (sparse input / output)
   bool regularized = false;  // included in L2
   // Device state, created by Exec when the net is placed on a backend.

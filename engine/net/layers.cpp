@@ -16,7 +16,7 @@ void activation_backward(Backend& be, const Tensor& y, Tensor& dy, Act act) {
 SparseDenseLayer::SparseDenseLayer(std::string name, Var x, Var out, Act act, Param* w, Param* b)
     : Layer(std::move(name), {x}, out), act_(act), w_(w), b_(b) {
   add_param(w);
-  add_param(b);
+  if (b) add_param(b);
 }
 
 void SparseDenseLayer::forward(Exec& ex) {
@@ -24,7 +24,7 @@ void SparseDenseLayer::forward(Exec& ex) {
   Exec::Slot& out = ex.prepare(output(), x.pattern->rows(), nullptr);
   GatherArgs g;
   g.a = x.pattern->view_with(x.values);
-  g.w = w_->w.data(), g.width = w_->cols, g.bias = b_->w.data(), g.act = act_, g.y = out.value.data();
+  g.w = w_->w.data(), g.width = w_->cols, g.bias = b_ ? b_->w.data() : nullptr, g.act = act_, g.y = out.value.data();
   ex.backend().gather(g);
 }
 
@@ -39,7 +39,7 @@ void SparseDenseLayer::backward(Exec& ex) {
   be.scatter(s, ex.scatter_mode());
   w_->touched_rows = x.pattern->touched();
   w_->n_touched = x.pattern->n_touched();
-  be.col_sum({out.rows, w_->cols, out.grad.data(), 1.0f, b_->g.data()});
+  if (b_) be.col_sum({out.rows, w_->cols, out.grad.data(), 1.0f, b_->g.data()});
 }
 
 // ---- DenseLayer ------------------------------------------------------------------------------

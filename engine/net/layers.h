@@ -6,7 +6,8 @@
 namespace sr {
 
 // out = act(x·W + b) for a sparse x: gather forward; scatter of the pre-activation gradient into
-// the rows of W that the batch touched; no gradient flows into the (sparse) input.
+// the rows of W that the batch touched; no gradient flows into the (sparse) input. Without b and
+// on one-hot rows this is an embedding lookup.
 class SparseDenseLayer final : public Layer {
  public:
   SparseDenseLayer(std::string name, Var x, Var out, Act act, Param* w, Param* b);

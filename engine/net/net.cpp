@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/net/combine_layers.h"
 #include "engine/net/layers.h"
 
 namespace sr {
@@ -83,6 +84,65 @@ Var Net::dense(Var x, int64_t units, Act act, const std::string& name) {
   return out;
 }
 
+Var Net::embedding(Var ids, int64_t dim, const std::string& name, float init_std) {
+  const std::string n = unique_layer_name(name, "embedding");
+  const VarInfo xi = checked(ids, n, "input");
+  if (xi.kind != VarKind::sparse) fail(n, "an embedding looks up rows by a sparse input; '" + xi.name + "' is dense");
+  if (dim <= 0) fail(n, "needs a positive dimension, got " + std::to_string(dim));
+  if (!(init_std >= 0.0f)) fail(n, "needs an initial standard deviation >= 0, got " + std::to_string(init_std));
+  Param* w = add_param(n + ".weight", xi.width, dim, ParamInit::normal, true);
+  w->init_std = init_std;
+  Var out = add_var(n, VarKind::dense, dim, nullptr);
+  layers_.push_back(std::make_unique<SparseDenseLayer>(n, ids, out, Act::identity, w, nullptr));
+  return out;
+}
+
+void Net::check_dense(const std::string& layer, const std::vector<Var>& xs, bool same_width) const {
+  if (xs.empty()) fail(layer, "needs at least one input");
+  for (Var x : xs) {
+    const VarInfo& xi = checked(x, layer, "input");
+    if (xi.kind != VarKind::dense) fail(layer, "its input '" + xi.name + "' must be dense (embed or add a dense layer first)");
+    if (same_width && xi.width != var(xs[0]).width)
+      fail(layer, "inputs '" + var(xs[0]).name + "' and '" + xi.name + "' have widths " + std::to_string(var(xs[0]).width) +
+                      " and " + std::to_string(xi.width));
+  }
+}
+
+Var Net::concat(const std::vector<Var>& xs, const std::string& name) {
+  const std::string n = unique_layer_name(name, "concat");
+  check_dense(n, xs, false);
+  int64_t width = 0;
+  for (Var x : xs) width += var(x).width;
+  Var out = add_var(n, VarKind::dense, width, nullptr);
+  layers_.push_back(std::make_unique<ConcatLayer>(n, xs, out));
+  return out;
+}
+
+Var Net::multiply(Var a, Var b, const std::string& name) {
+  const std::string n = unique_layer_name(name, "multiply");
+  check_dense(n, {a, b}, true);
+  Var out = add_var(n, VarKind::dense, var(a).width, nullptr);
+  layers_.push_back(std::make_unique<MultiplyLayer>(n, a, b, out));
+  return out;
+}
+
+Var Net::dot(Var a, Var b, const std::string& name) {
+  const std::string n = unique_layer_name(name, "dot");
+  check_dense(n, {a, b}, true);
+  Var out = add_var(n, VarKind::dense, 1, nullptr);
+  layers_.push_back(std::make_unique<DotLayer>(n, a, b, out));
+  return out;
+}
+
+Var Net::sum(const std::vector<Var>& xs, const std::string& name) {
+  const std::string n = unique_layer_name(name, "sum");
+  check_dense(n, xs, true);
+  Param* b = add_param(n + ".bias", 1, var(xs[0]).width, ParamInit::zeros, false);
+  Var out = add_var(n, VarKind::dense, var(xs[0]).width, nullptr);
+  layers_.push_back(std::make_unique<SumLayer>(n, xs, out, b));
+  return out;
+}
+
 Var Net::dropout(Var x, float p, const std::string& name) {
   const std::string n = unique_layer_name(name, "dropout");
   const VarInfo xi = checked(x, n, "input");
@@ -119,6 +179,47 @@ Var Net::sparse_output(Var h, int64_t width, Act act, Var pattern, const std::st
   return out;
 }
 
+Var Net::tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& name) {
+  const std::string n = unique_layer_name(name, "sparse_output");
+  const VarInfo hi = checked(h, n, "input");
+  const VarInfo pi = checked(pattern, n, "pattern");
+  checked(tied_to, n, "tied variable");
+  Layer* source = nullptr;
+  for (const auto& l : layers_)
+    if (l->output().id == tied_to.id) source = l.get();
+  if (!source || !dynamic_cast<SparseDenseLayer*>(source))
+    fail(n, "'" + var(tied_to).name + "' is not made by a dense layer on a sparse input, so there is no weight to share");
+  Param* w = source->params()[0];
+  if (hi.kind != VarKind::dense || pi.kind != VarKind::sparse) fail(n, "needs a dense input and a sparse pattern");
+  if (w->rows != pi.width || w->cols != hi.width)
+    fail(n, "the shared weight '" + w->name + "' is " + std::to_string(w->rows) + " x " + std::to_string(w->cols) +
+                "; pattern width " + std::to_string(pi.width) + " and input width " + std::to_string(hi.width) + " do not fit");
+  w->row_sparse = false;  // two layers touch it: update every row
+  Param* c = add_param(n + ".bias", pi.width, 1, ParamInit::zeros, true);
+  Var out = add_var(n, VarKind::sparse, pi.width, &pattern);
+  layers_.push_back(std::make_unique<SparseOutputLayer>(n, h, pattern, out, Act::identity, w, c, !hi.is_input));
+  return out;
+}
+
+void Net::set_output(Var v) {
+  checked(v, "output", "output");
+  output_ = v;
+}
+
+void Net::set_regularizer(Regularizer reg) {
+  if (!(reg.l2 >= 0.0f)) fail("regularizer", "l2 must be >= 0, got " + std::to_string(reg.l2));
+  reg_ = reg;
+}
+
+Param* Net::param(const std::string& name) const {
+  std::string known;
+  for (const auto& p : params_) {
+    if (p->name == name) return p.get();
+    known += (known.empty() ? "" : ", ") + p->name;
+  }
+  throw error("model '", name_, "' has no parameter '", name, "' (parameters: ", known, ")");
+}
+
 void Net::minimize(LossSpec loss, Regularizer reg) {
   const VarInfo si = checked(loss.scores, "loss", "scores");
   const VarInfo ti = checked(loss.target, "loss", "target");
@@ -130,6 +231,10 @@ void Net::minimize(LossSpec loss, Regularizer reg) {
     if (si.width != ti.width)
       fail("loss", "logits '" + si.name + "' have width " + std::to_string(si.width) + ", target '" + ti.name +
                        "' width " + std::to_string(ti.width));
+  } else if (si.kind == VarKind::dense) {  // one score per row against one label per row
+    if (si.width != 1 || ti.kind != VarKind::sparse || ti.width != 1 || !ti.is_input)
+      fail("loss", "dense scores '" + si.name + "' must have width 1 and the target '" + ti.name +
+                       "' must be a sparse input of width 1 (a label per row)");
   } else {
     if (si.kind != VarKind::sparse || ti.kind != VarKind::sparse)
       fail("loss", "a masked loss compares two sparse variables; '" + si.name + "' or '" + ti.name + "' is dense");

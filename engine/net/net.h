@@ -24,8 +24,11 @@ struct LossSpec {
   Var scores, target;
 };
 // Squared error of sparse scores against the target's values at the same (row, column) pairs.
+// Also: dense scores of width 1 against a label input of width 1 with one value per row (a score
+// per (user, item) pair, NCF and MF).
 LossSpec masked_mse(Var scores, Var target);
-// Logistic loss of sparse logits against the target's values (0 or 1) at the same pairs.
+// Logistic loss of sparse logits against the target's values (0 or 1) at the same pairs (or, as
+// above, one logit per row against a label per row).
 LossSpec masked_bce(Var scores, Var target);
 // Multinomial log-likelihood: dense logits (a score for every column) against a sparse target's
 // values, through a full softmax per row (Mult-DAE, Mult-VAE).
@@ -47,12 +50,30 @@ class Net {
   Var sparse_input(const std::string& name, int64_t width);
   // Fully connected. On a sparse input this is the gather primitive (work ∝ nonzeros).
   Var dense(Var x, int64_t units, Act act, const std::string& name = "");
+  // A row of a table per nonzero, weighted by its value: on one-hot rows (ids), an embedding lookup
+  // (the gather primitive, no bias); only the rows a batch touches are updated.
+  // Initialised from N(0, init_std²) (NCF: 0.01).
+  Var embedding(Var ids, int64_t dim, const std::string& name = "", float init_std = 0.01f);
+  Var concat(const std::vector<Var>& xs, const std::string& name = "");
+  Var multiply(Var a, Var b, const std::string& name = "");  // elementwise, same widths
+  Var dot(Var a, Var b, const std::string& name = "");       // row-wise inner product: width 1
+  Var sum(const std::vector<Var>& xs, const std::string& name = "");  // Σ x_i + a learned bias
   Var dropout(Var x, float p, const std::string& name = "");
   // Denoising: drops each observed input value with probability p (survivors scaled by 1/(1-p)).
   Var corrupt(Var x, float p, const std::string& name = "");
   // Scores ⟨h_row, V_col⟩ + c_col only at the nonzeros of `pattern` (the sampled dot primitive).
   Var sparse_output(Var h, int64_t width, Act act, Var pattern, const std::string& name = "");
+  // A sparse output whose weight is the weight of the dense layer that made `tied_to` from a
+  // sparse input of the same width (an RBM's visible units share W with its hidden units); only
+  // its bias is new. The shared weight is updated on all rows, not lazily.
+  Var tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& name = "");
   void minimize(LossSpec loss, Regularizer reg = {});
+  // For nets trained by their own step, without a loss (RBM): the output predictions read, and
+  // the weight decay the optimizer applies.
+  void set_output(Var v);
+  void set_regularizer(Regularizer reg);
+  // The parameter named `name` ("layer.weight"); throws listing the known ones.
+  Param* param(const std::string& name) const;
 
   // ---- inspection ----
   const std::string& name() const { return name_; }
@@ -64,12 +85,14 @@ class Net {
   const Regularizer& regularizer() const { return reg_; }
   bool has_loss() const { return loss_.scores.valid(); }
   Var input(const std::string& name) const;  // throws naming the known inputs
-  Var output() const { return loss_.scores; }
+  Var output() const { return output_.valid() ? output_ : loss_.scores; }  // what predictions read
   int64_t parameter_count() const;
   std::string summary() const;
 
  private:
   Var add_var(const std::string& layer, VarKind kind, int64_t width, const Var* pattern_from);
+  // Checks that every x is a dense variable and, when `same_width`, that all widths agree.
+  void check_dense(const std::string& layer, const std::vector<Var>& xs, bool same_width) const;
   Param* add_param(const std::string& name, int64_t rows, int64_t cols, ParamInit init, bool row_sparse);
   const VarInfo& checked(Var v, const std::string& layer, const char* role) const;
   std::string unique_layer_name(const std::string& requested, const char* kind);
@@ -81,6 +104,7 @@ class Net {
   std::vector<std::unique_ptr<Param>> params_;
   LossSpec loss_;
   Regularizer reg_;
+  Var output_;
 };
 
 }  // namespace sr

@@ -79,6 +79,7 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
   if (full_batch) whole = SparseBatch(ex.backend(), data);  // resident for the whole run
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     Epoch e(epoch, config.epochs);
+    step.start_epoch(epoch, config.epochs);
     if (full_batch) {
       ex.bind(input, &whole);
       e.step(step, ex, opt);
@@ -104,6 +105,7 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
   RowTargetBatcher batcher(inputs, positives, negatives, config.batch_rows, config.seed);
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     Epoch e(epoch, config.epochs);
+    step.start_epoch(epoch, config.epochs);
     batcher.start_epoch(epoch);
     BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); });
     while (const DeviceBatch* b = stream.next()) {
@@ -113,6 +115,31 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
       e.step(step, ex, opt);
     }
     e.finish(ex, positives.nnz(), on_epoch);
+  }
+}
+
+PairInputs PairInputs::of(const Net& net) { return {net.input("user"), net.input("item"), net.input("label")}; }
+
+void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int negatives, bool rating_labels,
+                 const TrainConfig& config, TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
+  if (by_user.nnz() == 0) throw error("training data has no interactions");
+  ex.set_scatter_mode(config.scatter);
+  Optimizer opt(config.optimizer, ex.net().regularizer().l2);
+  const int64_t per_batch = config.batch_rows > 0 ? config.batch_rows : by_user.nnz();
+  TripleBatcher batcher(by_user, negatives, per_batch, config.seed, rating_labels);
+  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+    Epoch e(epoch, config.epochs);
+    step.start_epoch(epoch, config.epochs);
+    batcher.start_epoch(epoch);
+    BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); });
+    while (const DeviceBatch* b = stream.next()) {
+      const SparseBatch u = SparseBatch::view_of(*b, 0), i = SparseBatch::view_of(*b, 1), l = SparseBatch::view_of(*b, 2);
+      ex.bind(in.user, &u);
+      ex.bind(in.item, &i);
+      ex.bind(in.label, &l);
+      e.step(step, ex, opt);
+    }
+    e.finish(ex, by_user.nnz() * (1 + negatives), on_epoch);
   }
 }
 

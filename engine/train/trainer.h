@@ -17,6 +17,8 @@ class TrainStep {
   virtual ~TrainStep() = default;
   // One update from the batch bound in `ex`; returns the batch's loss.
   virtual double run(Exec& ex, Optimizer& opt) = 0;
+  // Called by the training loops before each epoch (1-based), for steps with a schedule.
+  virtual void start_epoch(int /*epoch*/, int /*epochs*/) {}
 };
 
 class BackpropStep final : public TrainStep {
@@ -49,6 +51,18 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
 void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& inputs, const HostCsr& positives,
                              int negatives, const TrainConfig& config, TrainStep& step,
                              const std::function<void(const EpochReport&)>& on_epoch);
+
+// The inputs of a net that scores (user, item) pairs (NCF, MF): one-hot users and items, and a
+// label per pair (models name them "user", "item", "label").
+struct PairInputs {
+  Var user, item, label;
+  static PairInputs of(const Net& net);
+};
+
+// Trains a pair net on every positive of `by_user` (label 1, or its rating with `rating_labels`)
+// with `negatives` sampled unseen items each (label 0); config.batch_rows positives per batch.
+void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int negatives, bool rating_labels,
+                 const TrainConfig& config, TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch);
 
 // The rows `rows` of `a`, in that order, as a new CSR.
 HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows);

@@ -68,6 +68,7 @@ class CpuBackend final : public Backend {
   void col_sum(const ColSumArgs& a) override { ref::col_sum(a); }
   void axpby(const AxpbyArgs& a) override { ref::axpby(a); }
   void dropout(const DropoutArgs& a) override { ref::dropout(a); }
+  void elementwise(const ElementwiseArgs& a) override { ref::elementwise(a); }
   void loss(const LossArgs& a) override { ref::loss(a); }
   void softmax_xent(const SoftmaxXentArgs& a) override { ref::softmax_xent(a); }
   void optimizer_update(const OptArgs& a) override { ref::optimizer_update(a); }

@@ -54,4 +54,29 @@ void dropout(const DropoutArgs& d) {
     d.y[i] = uniform01(d.seed, d.offset + static_cast<uint64_t>(i)) < d.p ? 0.0f : d.x[i] * keep_scale;
 }
 
+void elementwise(const ElementwiseArgs& e) {
+  if (e.kind == EwKind::softmax_rows) {
+#pragma omp parallel for
+    for (int64_t r = 0; r < e.rows; ++r) {
+      const float* a = e.a + r * e.lda;
+      float* y = e.y + r * e.ldy;
+      float m = a[0];
+      for (int64_t c = 1; c < e.cols; ++c) m = a[c] > m ? a[c] : m;
+      float sum = 0.0f;
+      for (int64_t c = 0; c < e.cols; ++c) sum += expf(a[c] - m);
+      for (int64_t c = 0; c < e.cols; ++c) y[c] = expf(a[c] - m) / sum;
+    }
+    return;
+  }
+#pragma omp parallel for
+  for (int64_t r = 0; r < e.rows; ++r)
+    for (int64_t c = 0; c < e.cols; ++c) {
+      const float f = elementwise_f(e.kind, e.a[r * e.lda + c], e.b ? e.b[r * e.ldb + c] : 0.0f, e.seed,
+                                    static_cast<uint64_t>(r * e.cols + c));
+      float& y = e.y[r * e.ldy + c];
+      y = e.alpha * f + (e.accumulate ? y : 0.0f);
+    }
+}
+
 }  // namespace sr::ref
+

@@ -20,6 +20,7 @@ void act_backward(const ActBackwardArgs& a);
 void col_sum(const ColSumArgs& a);
 void axpby(const AxpbyArgs& a);
 void dropout(const DropoutArgs& a);
+void elementwise(const ElementwiseArgs& a);
 void loss(const LossArgs& a);
 void softmax_xent(const SoftmaxXentArgs& a);
 void optimizer_update(const OptArgs& a);

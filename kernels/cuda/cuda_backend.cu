@@ -232,6 +232,7 @@ class CudaBackend final : public Backend {
   void col_sum(const ColSumArgs& a) override { SR_KERNEL_NS::col_sum(a, stream_); }
   void axpby(const AxpbyArgs& a) override { SR_KERNEL_NS::axpby(a, stream_); }
   void dropout(const DropoutArgs& a) override { SR_KERNEL_NS::dropout(a, stream_); }
+  void elementwise(const ElementwiseArgs& a) override { SR_KERNEL_NS::elementwise(a, stream_); }
   void loss(const LossArgs& a) override { SR_KERNEL_NS::loss(a, loss_scratch_, stream_); }
   void softmax_xent(const SoftmaxXentArgs& a) override { SR_KERNEL_NS::softmax_xent(a, stream_); }
   void optimizer_update(const OptArgs& a) override { SR_KERNEL_NS::optimizer_update(a, stream_); }

@@ -44,6 +44,33 @@ __global__ void dropout_kernel(DropoutArgs d) {
     d.y[i] = uniform01(d.seed, d.offset + static_cast<uint64_t>(i)) < d.p ? 0.0f : d.x[i] * keep_scale;
 }
 
+SR_REGISTER_BUDGET(elementwise_kernel, 40);
+__global__ void elementwise_kernel(ElementwiseArgs e) {
+  const int64_t n = e.rows * e.cols;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t r = i / e.cols, c = i - r * e.cols;
+    const float f = elementwise_f(e.kind, e.a[r * e.lda + c], e.b ? e.b[r * e.ldb + c] : 0.0f, e.seed,
+                                  static_cast<uint64_t>(i));
+    float& y = e.y[r * e.ldy + c];
+    y = e.alpha * f + (e.accumulate ? y : 0.0f);
+  }
+}
+
+// A thread per row: the rows are short (an RBM's rating levels), so a row's reads stay in cache.
+SR_REGISTER_BUDGET(softmax_rows_kernel, 32);
+__global__ void softmax_rows_kernel(ElementwiseArgs e) {
+  const int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r >= e.rows) return;
+  const float* a = e.a + r * e.lda;
+  float* y = e.y + r * e.ldy;
+  float m = a[0];
+  for (int64_t c = 1; c < e.cols; ++c) m = a[c] > m ? a[c] : m;
+  float sum = 0.0f;
+  for (int64_t c = 0; c < e.cols; ++c) sum += expf(a[c] - m);
+  for (int64_t c = 0; c < e.cols; ++c) y[c] = expf(a[c] - m) / sum;
+}
+
 // One thread per column walks the rows in order: neighbouring threads read neighbouring
 // addresses (coalesced) and each sum has the reference's order.
 SR_REGISTER_BUDGET(col_sum_kernel, 32);
@@ -68,6 +95,12 @@ void axpby(const AxpbyArgs& a, cudaStream_t s) {
 }
 void dropout(const DropoutArgs& a, cudaStream_t s) {
   launch("dropout_kernel", dropout_kernel, elementwise_blocks(a.n), kThreads, 0, s, a);
+}
+void elementwise(const ElementwiseArgs& a, cudaStream_t s) {
+  if (a.kind == EwKind::softmax_rows)
+    launch("softmax_rows_kernel", softmax_rows_kernel, blocks_for(a.rows, kThreads), kThreads, 0, s, a);
+  else
+    launch("elementwise_kernel", elementwise_kernel, elementwise_blocks(a.rows * a.cols), kThreads, 0, s, a);
 }
 void col_sum(const ColSumArgs& a, cudaStream_t s) {
   launch("col_sum_kernel", col_sum_kernel, blocks_for(a.cols, kThreads), kThreads, 0, s, a);

@@ -20,6 +20,7 @@ void act_backward(const ActBackwardArgs& a, cudaStream_t s);
 void col_sum(const ColSumArgs& a, cudaStream_t s);
 void axpby(const AxpbyArgs& a, cudaStream_t s);
 void dropout(const DropoutArgs& a, cudaStream_t s);
+void elementwise(const ElementwiseArgs& a, cudaStream_t s);
 // `scratch` holds at least loss_scratch_floats(n) floats of device memory.
 int64_t loss_scratch_floats(int64_t n);
 void loss(const LossArgs& a, float* scratch, cudaStream_t s);

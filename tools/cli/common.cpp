@@ -78,6 +78,7 @@ TrainConfig TrainFlags::config(const TrainDefaults& d) const {
   cfg.seed = seed;
   cfg.optimizer.kind = parse_optimizer(optimizer.empty() ? d.optimizer : optimizer);
   cfg.optimizer.lr = lr > 0.0f ? lr : d.lr;
+  cfg.optimizer.momentum = d.momentum;
   cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
   return cfg;
 }

@@ -1,6 +1,7 @@
 // sparserec evaluate: held-out metrics of a saved model on the split it was trained with.
 #include <cstdio>
 
+#include "engine/eval/pair_scorer.h"
 #include "engine/eval/rating_eval.h"
 #include "tools/cli/common.h"
 
@@ -11,8 +12,10 @@ void run_evaluate(const SavedModelArgs& a) {
   ModelSession s = open_saved_model(a);
   const LoadedModel& m = s.model;
   const Loaded& data = s.data;
-  const RatingMetrics r = evaluate_ratings(*m.exec, m.built->net.input("ratings"), m.built->net.output(), data.data,
-                                           data.split, Part::test, m.built->rows);
+  const RatingMetrics r =
+      m.built->pairs ? evaluate_pair_ratings(*m.exec, PairInputs::of(m.built->net), data.data, data.split, Part::test)
+                     : evaluate_ratings(*m.exec, m.built->net.input("ratings"), m.built->net.output(), data.data,
+                                        data.split, Part::test, m.built->rows, m.built->rating_levels);
   std::fprintf(stderr, "test RMSE %.4f  MAE %.4f  (%lld ratings)\n", r.rmse, r.mae, static_cast<long long>(r.n));
   nlohmann::json j;
   j["command"] = "evaluate";

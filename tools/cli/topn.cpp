@@ -7,6 +7,7 @@
 
 #include "engine/error.h"
 #include "engine/eval/model_scorer.h"
+#include "engine/eval/pair_scorer.h"
 #include "engine/eval/topn_eval.h"
 #include "models/baselines.h"
 #include "tools/cli/common.h"
@@ -92,14 +93,19 @@ void run_topn(const Args& a) {
       epochs.push_back(r.seconds);
       a.flags.print_epoch(r);
     };
-    if (built->defaults.negatives > 0)
+    if (built->pairs)
+      train_pairs(*ex, PairInputs::of(built->net), train, built->defaults.negatives, false, cfg, step, report);
+    else if (built->defaults.negatives > 0)
       train_rows_with_targets(*ex, built->net.input("ratings"), built->net.input("targets"), inputs, train,
                               built->defaults.negatives, cfg, step, report);
     else  // the input is its own target
       train_rows(*ex, built->net.input("ratings"), inputs, cfg, step, report);
     std::sort(epochs.begin(), epochs.end());
     median_epoch = epochs.empty() ? 0.0 : epochs[epochs.size() / 2];
-    scorer = std::make_unique<ModelScorer>(*ex, built->net.input("ratings"), built->net.output(), inputs);
+    if (built->pairs)
+      scorer = std::make_unique<PairScorer>(*ex, PairInputs::of(built->net), d.n_items());
+    else
+      scorer = std::make_unique<ModelScorer>(*ex, built->net.input("ratings"), built->net.output(), inputs);
   }
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const TopNMetrics m = evaluate_topn(*scorer, targets, train, negatives, kNegatives);

@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "engine/error.h"
+#include "engine/data/rating_levels.h"
+#include "engine/eval/pair_scorer.h"
 #include "engine/eval/rating_eval.h"
 #include "engine/train/trainer.h"
 #include "tools/cli/common.h"
@@ -42,25 +44,32 @@ void run_train(const TrainArgs& a) {
   auto be = open_device(Device::parse(a.flags.device));
   const TrainConfig cfg = a.flags.config(built.defaults);
   Exec ex(built.net, *be, a.flags.seed);
-  const Var input = built.net.input("ratings"), output = built.net.output();
-  const HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
+  HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
+  if (built.rating_levels > 0) train_m = expand_rating_levels(train_m, built.rating_levels, true);
   std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", built.net.summary().c_str(),
                built.rows == RowsAre::items ? "rows are items" : "rows are users", optimizer_name(cfg.optimizer.kind),
                cfg.optimizer.lr, cfg.epochs, cfg.batch_rows > 0 ? std::to_string(cfg.batch_rows).c_str() : "full");
 
   std::vector<double> epoch_seconds;
-  BackpropStep step;
-  train_rows(ex, input, train_m, cfg, step, [&](const EpochReport& r) {
+  std::unique_ptr<TrainStep> step = built.make_step ? built.make_step() : std::make_unique<BackpropStep>();
+  auto report = [&](const EpochReport& r) {
     epoch_seconds.push_back(r.seconds);
     a.flags.print_epoch(r);
-  });
+  };
+  if (built.pairs)
+    train_pairs(ex, PairInputs::of(built.net), train_m, 0, true, cfg, *step, report);
+  else
+    train_rows(ex, built.net.input("ratings"), train_m, cfg, *step, report);
   double total = 0.0;
   for (double s : epoch_seconds) total += s;
   std::vector<double> sorted = epoch_seconds;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
 
-  const RatingMetrics m = evaluate_ratings(ex, input, output, data.data, data.split, heldout, built.rows);
+  const RatingMetrics m =
+      built.pairs ? evaluate_pair_ratings(ex, PairInputs::of(built.net), data.data, data.split, heldout)
+                  : evaluate_ratings(ex, built.net.input("ratings"), built.net.output(), data.data, data.split, heldout, built.rows,
+                                     built.rating_levels);
   std::fprintf(stderr, "%s RMSE %.4f  MAE %.4f  (%lld ratings, %lld by fallback to the mean)\n", heldout_name, m.rmse,
                m.mae, static_cast<long long>(m.n), static_cast<long long>(m.n_fallback));
   if (!a.save.empty()) {

@@ -1,0 +1,49 @@
+// Layers that combine dense variables of the same rows (NCF, MF, the VAE's sampling): each is a
+// few elementwise ops (kernels/dense.h EwKind) or the sampled dot primitive on a diagonal pattern.
+#pragma once
+
+#include "engine/net/layer.h"
+
+namespace sr {
+
+// [x_1 | x_2 | ...]: each input copied into its column block; backward adds the blocks back.
+class ConcatLayer final : public Layer {
+ public:
+  ConcatLayer(std::string name, std::vector<Var> xs, Var out) : Layer(std::move(name), std::move(xs), out) {}
+  const char* kind() const override { return "concat"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+};
+
+// a ⊙ b (GMF's interaction); backward da += dy ⊙ b, db += dy ⊙ a.
+class MultiplyLayer final : public Layer {
+ public:
+  MultiplyLayer(std::string name, Var a, Var b, Var out) : Layer(std::move(name), {a, b}, out) {}
+  const char* kind() const override { return "multiply"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+};
+
+// ⟨a_r, b_r⟩ per row (MF's score): the sampled dot primitive on the identity pattern, so that
+// backward is two gathers on the same pattern (da_r += dz_r · b_r, db_r += dz_r · a_r).
+class DotLayer final : public Layer {
+ public:
+  DotLayer(std::string name, Var a, Var b, Var out) : Layer(std::move(name), {a, b}, out) {}
+  const char* kind() const override { return "dot"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+};
+
+// Σ x_i + bias (biases and a global offset: μ + b_u + b_i + ⟨p_u, q_i⟩).
+class SumLayer final : public Layer {
+ public:
+  SumLayer(std::string name, std::vector<Var> xs, Var out, Param* bias);
+  const char* kind() const override { return "sum"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  Param* bias_;
+};
+
+}  // namespace sr

@@ -1,0 +1,105 @@
+#include "engine/train/cd_step.h"
+
+#include <algorithm>
+
+#include "engine/error.h"
+
+namespace sr {
+
+namespace {
+Layer& producer(Net& net, Var v) {
+  for (const auto& l : net.layers())
+    if (l->output().id == v.id) return *l;
+  throw error("model '", net.name(), "': no layer makes variable ", v.id);
+}
+void ew(Backend& be, EwKind kind, int64_t n, const float* a, float* y, float alpha, bool accumulate, uint64_t seed = 0) {
+  ElementwiseArgs e;
+  e.kind = kind, e.rows = n > 0 ? 1 : 0, e.cols = n, e.a = a, e.lda = n, e.y = y, e.ldy = n;
+  e.alpha = alpha, e.accumulate = accumulate, e.seed = seed;
+  be.elementwise(e);
+}
+void ensure(Tensor& t, Backend& be, int64_t rows, int64_t cols) {
+  if (t.empty() || t.rows() != rows || t.cols() != cols) t = Tensor(be, rows, cols);
+}
+}  // namespace
+
+int cd_k_for_epoch(int epoch, int epochs, int k_max) {
+  static const int kByQuarter[] = {1, 3, 5, 9};
+  const int quarter = std::clamp((epoch - 1) * 4 / std::max(epochs, 1), 0, 3);
+  return std::max(1, std::min(k_max, kByQuarter[quarter]));
+}
+
+CdStep::CdStep(RbmVars vars, int k_max) : v_(vars), k_max_(k_max) {
+  if (k_max < 1) throw error("CD-k: k must be at least 1, got ", k_max);
+  if (vars.levels < 2) throw error("CD-k: softmax visible units need at least 2 levels, got ", vars.levels);
+}
+
+void CdStep::start_epoch(int epoch, int epochs) { k_ = cd_k_for_epoch(epoch, epochs, k_max_); }
+
+double CdStep::run(Exec& ex, Optimizer& opt) {
+  Net& net = ex.net();
+  Backend& be = ex.backend();
+  Layer& hidden = producer(net, v_.hidden);
+  Layer& visible = producer(net, v_.visible);
+  Param* w = hidden.params()[0];
+  Param* b = hidden.params()[1];
+  Param* c = visible.params()[1];
+  Exec::Slot& x = ex.slot(v_.input);
+  const SparseBatch* pattern = x.pattern;
+  const float* v_data = x.values;
+  if (!v_data) throw error("CD-k: the RBM's input has no values; it needs the one-hot rating levels");
+  const int64_t rows = pattern->rows(), nnz = pattern->nnz(), units = w->cols;
+  if (nnz % v_.levels != 0) throw error("CD-k: ", nnz, " visible entries are not groups of ", v_.levels, " levels");
+  if (rows == 0) return 0.0;
+
+  // Positive phase: hidden probabilities from the data, then sampled states.
+  hidden.forward(ex);
+  Exec::Slot& h = ex.slot(v_.hidden);
+  ensure(h0_, be, rows, units);
+  h0_.copy_from(h.value);
+  ew(be, EwKind::bernoulli, rows * units, h0_.data(), h.value.data(), 1.0f, false, ex.draw_seed());
+
+  ensure(v_recon_, be, nnz, 1);
+  double recon_error = 0.0;
+  for (int t = 1; t <= k_; ++t) {
+    visible.forward(ex);  // logits c + W·h on the rated items' K columns
+    ElementwiseArgs sm;
+    sm.kind = EwKind::softmax_rows, sm.rows = nnz / v_.levels, sm.cols = v_.levels;
+    sm.a = ex.slot(v_.visible).value.data(), sm.lda = v_.levels, sm.y = v_recon_.data(), sm.ldy = v_.levels;
+    be.elementwise(sm);
+    if (t == 1) {
+      Tensor loss(be, 1, 1);
+      be.loss({LossKind::mse, nnz, v_recon_.data(), v_data, nullptr, 1.0f, nullptr, loss.data()});
+      recon_error = loss.to_host()[0];
+    }
+    x.values = v_recon_.data();  // hidden probabilities from the reconstruction
+    hidden.forward(ex);
+    x.values = v_data;
+    if (t < k_) ew(be, EwKind::bernoulli, rows * units, h.value.data(), h.value.data(), 1.0f, false, ex.draw_seed());
+  }
+
+  // Gradients of the descent direction, averaged over the batch's rows.
+  const float inv = 1.0f / static_cast<float>(rows);
+  ensure(h_scaled_, be, rows, units);
+  ew(be, EwKind::copy, rows * units, h.value.data(), h_scaled_.data(), inv, false);  //  h_k / B
+  ew(be, EwKind::copy, rows * units, h0_.data(), h0_.data(), -inv, false);           // -h_0 / B
+  ScatterArgs s;
+  s.a = pattern->view(false), s.at = pattern->touched_view(), s.width = units, s.dw = w->g.data();
+  s.vals = v_recon_.data(), s.d = h_scaled_.data();
+  be.scatter(s, ex.scatter_mode());
+  s.vals = v_data, s.d = h0_.data();
+  be.scatter(s, ex.scatter_mode());
+  be.col_sum({rows, units, h_scaled_.data(), 1.0f, b->g.data()});
+  be.col_sum({rows, units, h0_.data(), 1.0f, b->g.data()});
+  ensure(dv_, be, nnz, 1);
+  ew(be, EwKind::copy, nnz, v_recon_.data(), dv_.data(), inv, false);
+  ew(be, EwKind::copy, nnz, v_data, dv_.data(), -inv, true);
+  s.vals = dv_.data(), s.d = ex.ones(rows).data(), s.width = 1, s.dw = c->g.data();
+  be.scatter(s, ex.scatter_mode());
+  c->touched_rows = pattern->touched();
+  c->n_touched = pattern->n_touched();
+  opt.step(net.params());
+  return recon_error;
+}
+
+}  // namespace sr
