@@ -7,6 +7,7 @@ namespace sr {
 BuiltModel build_autorec(ModelOptions& o);
 BuiltModel build_cdae(ModelOptions& o);
 BuiltModel build_multdae(ModelOptions& o);
+BuiltModel build_multvae(ModelOptions& o);
 BuiltModel build_gmf(ModelOptions& o);
 BuiltModel build_mlp(ModelOptions& o);
 BuiltModel build_neumf(ModelOptions& o);

@@ -64,6 +64,8 @@ const std::vector<ModelEntry>& model_registry() {
       {"cdae", "CDAE (Wu et al. 2016), top-N on implicit feedback: options hidden, corruption, negatives, l2, user_node",
        build_cdae},
       {"multdae", "Mult-DAE (Liang et al. 2018), top-N with a full softmax: options hidden, dropout, l2", build_multdae},
+      {"multvae", "Mult-VAE (Liang et al. 2018), top-N with a full softmax: options hidden, latent, dropout, beta, anneal_steps, l2",
+       build_multvae},
       {"gmf", "NCF's GMF (He et al. 2017), top-N on (user, item) pairs: options factors, negatives, l2", build_gmf},
       {"mlp", "NCF's MLP (He et al. 2017), top-N on (user, item) pairs: options factors, negatives, l2", build_mlp},
       {"neumf", "NCF's NeuMF (He et al. 2017), GMF and MLP fused: options factors, negatives, l2", build_neumf},

@@ -22,6 +22,7 @@ struct NetCase {
   bool dense_stack, dropout, corrupt, bce;
   Act hidden_act, out_act;
   bool softmax = false;  // a dense logits layer and the multinomial loss instead of a sparse output
+  bool vae = false;      // a Gaussian sample with its KL term before the logits
 };
 
 const NetCase kCases[] = {
@@ -30,6 +31,7 @@ const NetCase kCases[] = {
     {"with_dropout_and_corruption", true, true, true, false, Act::sigmoid, Act::identity},
     {"bce_sigmoid_output", true, false, false, true, Act::relu, Act::sigmoid},
     {"multinomial_full_softmax", true, false, true, false, Act::tanh, Act::identity, true},
+    {"vae_gaussian_sample_with_kl", true, false, false, false, Act::tanh, Act::identity, true, true},
 };
 
 Net build(const NetCase& c, int64_t width) {
@@ -39,6 +41,7 @@ Net build(const NetCase& c, int64_t width) {
   Var h = net.dense(xin, 7, c.hidden_act, "h1");
   if (c.dropout) h = net.dropout(h, 0.25f, "drop");
   if (c.dense_stack) h = net.dense(h, 5, Act::tanh, "h2");
+  if (c.vae) h = net.gaussian_sample(net.dense(h, 6, Act::identity, "posterior"), 0.7f, 0, "z");
   if (c.softmax) {
     net.minimize(multinomial(net.dense(h, width, Act::identity, "logits"), x));
     return net;

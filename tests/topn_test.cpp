@@ -151,17 +151,30 @@ TEST(TopN, MultDaeLearnsPlantedTasteWellAbovePopularity) {
   t.expect_well_above_popularity("Mult-DAE", ex, m);
 }
 
+TEST(TopN, MultVaeLearnsPlantedTasteWellAbovePopularity) {
+  PlantedTopN t;
+  ModelOptions opts({{"hidden", "64"}, {"latent", "16"}, {"anneal_steps", "100"}}, t.d.n_users(), t.d.n_items());
+  BuiltModel m = build_model("multvae", opts);
+  auto be = make_cpu_backend();
+  Exec ex(m.net, *be, 3);
+  TrainConfig cfg;
+  cfg.epochs = 30, cfg.batch_rows = 50, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.003f;
+  BackpropStep step;
+  train_rows(ex, m.net.input("ratings"), t.train, cfg, step, nullptr);
+  t.expect_well_above_popularity("Mult-VAE", ex, m);
+}
+
 // NCF's three models on (user, item) pairs with 4 sampled negatives per positive.
 class NcfLearnsPlantedTaste : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(NcfLearnsPlantedTaste, WellAbovePopularity) {
   PlantedTopN t;
-  ModelOptions opts({{"factors", "8"}}, t.d.n_users(), t.d.n_items());
+  ModelOptions opts({{"factors", "8"}, {"l2", "0.1"}}, t.d.n_users(), t.d.n_items());
   BuiltModel m = build_model(GetParam(), opts);
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
-  cfg.epochs = 6, cfg.batch_rows = 256, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.005f;
+  cfg.epochs = 30, cfg.batch_rows = 128, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.005f;
   BackpropStep step;
   const PairInputs in = PairInputs::of(m.net);
   train_pairs(ex, in, t.train, m.defaults.negatives, false, cfg, step, nullptr);

@@ -110,8 +110,9 @@ double Exec::forward(bool training) {
   for (size_t i = 0; i < net_.vars().size(); ++i)
     if (net_.vars()[i].is_input && !slots_[i].pattern)
       throw error("model '", net_.name(), "': input '", net_.vars()[i].name, "' is not bound");
+  layer_loss_ = 0.0;
   for (const auto& layer : net_.layers()) layer->forward(*this);
-  if (!net_.has_loss() || queries_.count(net_.loss().scores.id)) return 0.0;
+  if (!net_.has_loss() || queries_.count(net_.loss().scores.id)) return layer_loss_;
   const LossSpec& l = net_.loss();
   Slot& z = slot(l.scores);
   Slot& t = slot(l.target);
@@ -127,7 +128,7 @@ double Exec::forward(bool training) {
     if (z.rows) be_.download(rows.data(), row_loss_.data(), rows.size() * sizeof(float));
     double total = 0.0;
     for (float r : rows) total += r;
-    return total;
+    return total + layer_loss_;
   }
   LossArgs a;
   a.kind = l.kind;
@@ -143,7 +144,7 @@ double Exec::forward(bool training) {
   a.target = t.values ? t.values : ones(a.n).data();
   a.dz = training ? z.grad.data() : nullptr, a.loss_out = loss_value_.data();
   be_.loss(a);
-  return loss_value_.to_host()[0];
+  return loss_value_.to_host()[0] + layer_loss_;
 }
 
 void Exec::backward() {

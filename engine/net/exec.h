@@ -62,6 +62,7 @@ class Exec {
   // (gradient checks compare losses under one fixed mask).
   void rewind_draws() { draws_ = 0; }
   const Tensor& ones(int64_t n);          // a device vector of n ones (bias gradients via scatter)
+  void add_loss(double v) { layer_loss_ += v; }  // a layer's own term (a VAE's KL), in this forward
   const IndexArray& arange(int64_t n);    // 0, 1, ..., n on the device
   CsrView diagonal(int64_t n);            // the n x n identity pattern (row-wise dot products)
   ScatterMode scatter_mode() const { return scatter_mode_; }
@@ -80,6 +81,7 @@ class Exec {
   Tensor ones_;
   IndexArray arange_;
   Tensor loss_value_, row_loss_;
+  double layer_loss_ = 0.0;
 };
 
 }  // namespace sr

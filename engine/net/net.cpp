@@ -6,6 +6,7 @@
 #include "engine/error.h"
 #include "engine/net/combine_layers.h"
 #include "engine/net/layers.h"
+#include "engine/net/sample_layer.h"
 
 namespace sr {
 
@@ -140,6 +141,17 @@ Var Net::sum(const std::vector<Var>& xs, const std::string& name) {
   Param* b = add_param(n + ".bias", 1, var(xs[0]).width, ParamInit::zeros, false);
   Var out = add_var(n, VarKind::dense, var(xs[0]).width, nullptr);
   layers_.push_back(std::make_unique<SumLayer>(n, xs, out, b));
+  return out;
+}
+
+Var Net::gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name) {
+  const std::string n = unique_layer_name(name, "gaussian_sample");
+  check_dense(n, {x}, false);
+  const int64_t w = var(x).width;
+  if (w % 2 != 0) fail(n, "its input holds a mean and a log-variance per unit, so its width must be even, got " + std::to_string(w));
+  if (!(beta_max >= 0.0f)) fail(n, "beta must be >= 0, got " + std::to_string(beta_max));
+  Var out = add_var(n, VarKind::dense, w / 2, nullptr);
+  layers_.push_back(std::make_unique<GaussianSampleLayer>(n, x, out, beta_max, anneal_steps));
   return out;
 }
 

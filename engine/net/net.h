@@ -58,6 +58,8 @@ class Net {
   Var multiply(Var a, Var b, const std::string& name = "");  // elementwise, same widths
   Var dot(Var a, Var b, const std::string& name = "");       // row-wise inner product: width 1
   Var sum(const std::vector<Var>& xs, const std::string& name = "");  // Σ x_i + a learned bias
+  // A VAE's sample from x = [μ | log σ²] (width 2L → L), adding β·KL to the loss (sample_layer.h).
+  Var gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name = "");
   Var dropout(Var x, float p, const std::string& name = "");
   // Denoising: drops each observed input value with probability p (survivors scaled by 1/(1-p)).
   Var corrupt(Var x, float p, const std::string& name = "");

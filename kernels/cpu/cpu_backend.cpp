@@ -20,7 +20,7 @@ constexpr size_t kAlignment = 64;  // a cache line; also what SIMD loads like
 // column's sum runs in the CSR's order, so the result is the same for any thread count.
 SR_CPU_HOT void scatter_by_touched_columns(const ScatterArgs& s) {
   const TouchedColumnsView& at = s.at;
-#pragma omp parallel for schedule(dynamic, 8)
+#pragma omp parallel for schedule(dynamic, 8) if (ref::parallel_worth(s.a.nnz * s.width))
   for (int64_t t = 0; t < at.n_touched; ++t) {
     std::vector<float> acc(static_cast<size_t>(s.width), 0.0f);
     for (int32_t e = at.col_ptr[t]; e < at.col_ptr[t + 1]; ++e) {

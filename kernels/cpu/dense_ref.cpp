@@ -5,7 +5,7 @@
 namespace sr::ref {
 
 void gemm(const GemmArgs& g) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(g.m * g.n * g.k))
   for (int64_t i = 0; i < g.m; ++i) {
     for (int64_t j = 0; j < g.n; ++j) {
       float acc = 0.0f;
@@ -21,19 +21,19 @@ void gemm(const GemmArgs& g) {
 }
 
 SR_CPU_HOT void bias_act(const BiasActArgs& b) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(b.rows * b.cols))
   for (int64_t r = 0; r < b.rows; ++r)
     for (int64_t c = 0; c < b.cols; ++c)
       b.y[r * b.cols + c] = act_forward(b.act, b.x[r * b.cols + c] + (b.bias ? b.bias[c] : 0.0f));
 }
 
 SR_CPU_HOT void act_backward(const ActBackwardArgs& a) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(a.n))
   for (int64_t i = 0; i < a.n; ++i) a.dx[i] = a.dy[i] * act_derivative_from_output(a.act, a.y[i]);
 }
 
 SR_CPU_HOT void col_sum(const ColSumArgs& s) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(s.rows * s.cols))
   for (int64_t c = 0; c < s.cols; ++c) {
     float acc = 0.0f;
     for (int64_t r = 0; r < s.rows; ++r) acc += s.x[r * s.cols + c];
@@ -42,21 +42,21 @@ SR_CPU_HOT void col_sum(const ColSumArgs& s) {
 }
 
 SR_CPU_HOT void axpby(const AxpbyArgs& a) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(a.n))
   for (int64_t i = 0; i < a.n; ++i)
     a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);
 }
 
 void dropout(const DropoutArgs& d) {
   const float keep_scale = 1.0f / (1.0f - d.p);
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(d.n))
   for (int64_t i = 0; i < d.n; ++i)
     d.y[i] = uniform01(d.seed, d.offset + static_cast<uint64_t>(i)) < d.p ? 0.0f : d.x[i] * keep_scale;
 }
 
 void elementwise(const ElementwiseArgs& e) {
   if (e.kind == EwKind::softmax_rows) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(e.rows * e.cols))
     for (int64_t r = 0; r < e.rows; ++r) {
       const float* a = e.a + r * e.lda;
       float* y = e.y + r * e.ldy;
@@ -68,7 +68,7 @@ void elementwise(const ElementwiseArgs& e) {
     }
     return;
   }
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(e.rows * e.cols))
   for (int64_t r = 0; r < e.rows; ++r)
     for (int64_t c = 0; c < e.cols; ++c) {
       const float f = elementwise_f(e.kind, e.a[r * e.lda + c], e.b ? e.b[r * e.ldb + c] : 0.0f, e.seed,

@@ -30,7 +30,7 @@ void loss(const LossArgs& l) {
 }
 
 void softmax_xent(const SoftmaxXentArgs& a) {
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(a.rows * a.cols))
   for (int64_t r = 0; r < a.rows; ++r) {
     const float* z = a.z + r * a.cols;
     float m = -INFINITY;
@@ -56,7 +56,7 @@ void softmax_xent(const SoftmaxXentArgs& a) {
 SR_CPU_HOT void optimizer_update(const OptArgs& o) {
   const float bc1 = 1.0f - std::pow(o.beta1, static_cast<float>(o.step));
   const float bc2 = 1.0f - std::pow(o.beta2, static_cast<float>(o.step));
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_worth(o.rows * o.width))
   for (int64_t r = 0; r < o.rows; ++r) {
     const int64_t row = o.row_ids ? o.row_ids[r] : r;
     for (int64_t c = 0; c < o.width; ++c) {

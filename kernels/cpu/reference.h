@@ -11,6 +11,13 @@
 
 namespace sr::ref {
 
+// Whether a loop over `work` elementary operations is worth OpenMP threads. Below this, waking the
+// team costs more than it saves; and many tiny parallel regions (a pair model's step is ~40 ops on
+// a few thousand numbers) leave the team spinning between them, which starves a second process on
+// the same cores (NCF training beside another run was 20x slower).
+constexpr int64_t kParallelMinWork = 1 << 16;
+inline bool parallel_worth(int64_t work) { return work >= kParallelMinWork; }
+
 void gather(const GatherArgs& a);
 void scatter(const ScatterArgs& a);  // loops over the CSR's nonzeros in order
 void sampled_dot(const SampledDotArgs& a);

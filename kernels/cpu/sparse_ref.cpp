@@ -8,7 +8,7 @@ namespace sr::ref {
 
 SR_CPU_HOT void gather(const GatherArgs& g) {
   const CsrView& a = g.a;
-#pragma omp parallel for schedule(dynamic, 16)
+#pragma omp parallel for schedule(dynamic, 16) if (parallel_worth(a.nnz * g.width))
   for (int64_t r = 0; r < a.rows; ++r) {
     std::vector<float> acc(static_cast<size_t>(g.width), 0.0f);
     for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
@@ -41,7 +41,7 @@ void scatter(const ScatterArgs& s) {
 
 SR_CPU_HOT void sampled_dot(const SampledDotArgs& s) {
   const CsrView& p = s.pattern;
-#pragma omp parallel for schedule(dynamic, 16)
+#pragma omp parallel for schedule(dynamic, 16) if (parallel_worth(p.nnz * s.width))
   for (int64_t r = 0; r < p.rows; ++r) {
     const float* h = s.h + r * s.width;
     for (int32_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) {

@@ -1,0 +1,66 @@
+#include "engine/net/sample_layer.h"
+
+#include <algorithm>
+
+#include "engine/net/exec.h"
+
+namespace sr {
+
+namespace {
+void ew(Backend& be, EwKind kind, int64_t rows, int64_t cols, const float* a, int64_t lda, const float* b, int64_t ldb,
+        float* y, int64_t ldy, float alpha, bool accumulate, uint64_t seed = 0) {
+  ElementwiseArgs e;
+  e.kind = kind, e.rows = rows, e.cols = cols, e.a = a, e.lda = lda, e.b = b, e.ldb = ldb, e.y = y, e.ldy = ldy;
+  e.alpha = alpha, e.accumulate = accumulate, e.seed = seed;
+  be.elementwise(e);
+}
+}  // namespace
+
+float GaussianSampleLayer::beta() const {
+  if (anneal_steps_ <= 0) return beta_max_;
+  return beta_max_ * static_cast<float>(std::min<int64_t>(passes_, anneal_steps_)) / static_cast<float>(anneal_steps_);
+}
+
+void GaussianSampleLayer::forward(Exec& ex) {
+  Exec::Slot& x = ex.slot(inputs()[0]);
+  const int64_t rows = x.rows, latent = x.value.cols() / 2, ld = 2 * latent;
+  Exec::Slot& out = ex.prepare(output(), rows, nullptr);
+  Backend& be = ex.backend();
+  const float* mu = x.value.data();
+  const float* logvar = mu ? mu + latent : nullptr;
+  sampled_ = ex.training();
+  if (!sampled_) {
+    ew(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, out.value.data(), latent, 1.0f, false);
+    return;
+  }
+  ++passes_;
+  seed_ = ex.draw_seed();
+  ew(be, EwKind::gauss_sample, rows, latent, mu, ld, logvar, ld, out.value.data(), latent, 1.0f, false, seed_);
+  // The KL term, summed on the host in a fixed order.
+  Tensor terms(be, rows, latent);
+  ew(be, EwKind::kl_terms, rows, latent, mu, ld, logvar, ld, terms.data(), latent, 1.0f, false);
+  double kl = 0.0;
+  for (float t : terms.to_host()) kl += t;
+  ex.add_loss(static_cast<double>(beta()) * kl);
+}
+
+void GaussianSampleLayer::backward(Exec& ex) {
+  if (!sampled_) return;
+  Exec::Slot& x = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.slot(output());
+  const int64_t rows = x.rows, latent = x.value.cols() / 2, ld = 2 * latent;
+  Backend& be = ex.backend();
+  const float* mu = x.value.data();
+  const float* logvar = mu + latent;
+  float* dmu = x.grad.data();
+  float* dlogvar = dmu + latent;
+  const float b = beta();
+  // Through the sample: dμ += dz, dlog σ² += dz · ε · σ / 2 (the same ε from the same seed).
+  ew(be, EwKind::copy, rows, latent, out.grad.data(), latent, nullptr, 0, dmu, ld, 1.0f, true);
+  ew(be, EwKind::gauss_sample_grad, rows, latent, out.grad.data(), latent, logvar, ld, dlogvar, ld, 1.0f, true, seed_);
+  // Through β·KL: dμ += β μ, dlog σ² += β (σ² − 1) / 2.
+  ew(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, dmu, ld, b, true);
+  ew(be, EwKind::kl_logvar_grad, rows, latent, logvar, ld, nullptr, 0, dlogvar, ld, b, true);
+}
+
+}  // namespace sr

@@ -1,0 +1,28 @@
+// The VAE's stochastic layer (Kingma & Welling 2014; Mult-VAE, Liang et al. 2018): the input holds
+// a mean and a log-variance per latent unit, [μ | log σ²]; in training the output is a sample
+// z = μ + ε·σ (ε ~ N(0, 1) drawn from a seed, recomputed in backward) and the layer adds
+// β · KL(N(μ, σ²) ‖ N(0, 1)) to the loss; outside training z = μ. β is annealed linearly from 0 to
+// beta_max over anneal_steps training passes (0: β = beta_max from the start).
+#pragma once
+
+#include "engine/net/layer.h"
+
+namespace sr {
+
+class GaussianSampleLayer final : public Layer {
+ public:
+  GaussianSampleLayer(std::string name, Var x, Var out, float beta_max, int64_t anneal_steps)
+      : Layer(std::move(name), {x}, out), beta_max_(beta_max), anneal_steps_(anneal_steps) {}
+  const char* kind() const override { return "gaussian_sample"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+  float beta() const;  // the weight of the KL term in the current pass
+
+ private:
+  float beta_max_;
+  int64_t anneal_steps_, passes_ = 0;
+  uint64_t seed_ = 0;
+  bool sampled_ = false;
+};
+
+}  // namespace sr
