@@ -23,6 +23,8 @@ while IFS='|' read -r name args; do
 done <<'MODELS'
 I-AutoRec (hidden 500, l2 200, Rprop, 120 epochs)|--model autorec
 U-AutoRec (same settings)|--model autorec variant=user
+biased MF (64 factors, l2 0.15, Adam, 40 epochs)|--model biased_mf
+I-RBM-CF (100 hidden, CD-k 1→9, SGD momentum 0.9, 40 epochs)|--model rbm
 MODELS
 
 # Top-N: leave-one-out; HR@10 / NDCG@10 against 99 sampled negatives, R@20 / NDCG@20 full ranking.
@@ -34,6 +36,10 @@ popularity|--model popularity
 item-kNN (cosine, k=100)|--model itemknn k=100
 CDAE (hidden 100, 5 negatives, corruption 0.2, 60 epochs)|--model cdae --device DEVICE
 Mult-DAE (hidden 200, dropout 0.5, 100 epochs)|--model multdae --device DEVICE
+Mult-VAE (600-200-600, dropout 0.5, β 0.2 annealed over 1000 steps, 100 epochs)|--model multvae --device DEVICE
+GMF (16 factors, 4 negatives, 20 epochs)|--model gmf --device DEVICE
+MLP (16 factors: 64-32-16, 4 negatives, 20 epochs)|--model mlp --device DEVICE
+NeuMF (16 factors, from scratch, 4 negatives, 20 epochs)|--model neumf --device DEVICE
 MODELS
 
 {
@@ -41,7 +47,9 @@ MODELS
   echo
   echo "Commit $(git -C "$root" rev-parse --short HEAD); device $device; machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GiB."
   echo "Command: \`tools/zoo_table.sh $build $device\`. Peers (BENCHMARKS.md, not re-run): I-AutoRec 0.8869;"
-  echo "biased MF 0.9246; popularity HR@10 0.323 / R@20 0.082; item-kNN 0.543 / 0.125; BPR-MF 0.576 / 0.158; EASE 0.603 / 0.144."
+  echo "biased MF 0.9246; popularity HR@10 0.323 / R@20 0.082; item-kNN 0.543 / 0.125; BPR-MF 0.576 / 0.158; EASE 0.603 / 0.144"
+  echo "(NDCG@10 of EASE 0.326; NDCG@20 of BPR-MF 0.054, EASE 0.055). Targets of issue 4: I-AutoRec <= 0.887, biased MF <= 0.920,"
+  echo "RBM <= 0.930, NeuMF above EASE on HR@10 and NDCG@10, Mult-VAE/DAE and CDAE above 0.158 / 0.055 on R@20 / NDCG@20."
   echo
   echo "| model | protocol | metric | full ranking | time |"
   echo "|---|---|---|---|---|"

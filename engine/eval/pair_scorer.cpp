@@ -11,24 +11,31 @@ namespace {
 constexpr size_t kPairsPerChunk = 1 << 18;  // the MLP's activations for this many pairs stay small
 }
 
+namespace {
+// Binds the pairs (users[k], items[k]) and runs the net; its output holds their scores.
+void forward_pairs(Exec& ex, const PairInputs& in, const std::vector<int32_t>& u, const std::vector<int32_t>& i) {
+  const Net& net = ex.net();
+  const std::vector<float> no_labels(u.size(), 0.0f);  // the loss is computed and ignored
+  const SparseBatch su(ex.backend(), one_hot_rows(u, net.var(in.user).width));
+  const SparseBatch si(ex.backend(), one_hot_rows(i, net.var(in.item).width));
+  const SparseBatch sl(ex.backend(), one_hot_rows(std::vector<int32_t>(u.size(), 0), 1, &no_labels));
+  ex.bind(in.user, &su);
+  ex.bind(in.item, &si);
+  ex.bind(in.label, &sl);
+  ex.forward(false);
+}
+}  // namespace
+
 std::vector<float> score_pairs(Exec& ex, const PairInputs& in, const std::vector<int32_t>& users,
                                const std::vector<int32_t>& items) {
   SR_CHECK(users.size() == items.size(), "score_pairs: ", users.size(), " users for ", items.size(), " items");
-  const Net& net = ex.net();
-  const int64_t n_users = net.var(in.user).width, n_items = net.var(in.item).width;
   std::vector<float> out;
   out.reserve(users.size());
   for (size_t b = 0; b < users.size(); b += kPairsPerChunk) {
     const size_t e = std::min(users.size(), b + kPairsPerChunk);
     const std::vector<int32_t> u(users.begin() + b, users.begin() + e), i(items.begin() + b, items.begin() + e);
-    const std::vector<float> no_labels(e - b, 0.0f);  // the loss is computed and ignored
-    const SparseBatch su(ex.backend(), one_hot_rows(u, n_users)), si(ex.backend(), one_hot_rows(i, n_items));
-    const SparseBatch sl(ex.backend(), one_hot_rows(std::vector<int32_t>(e - b, 0), 1, &no_labels));
-    ex.bind(in.user, &su);
-    ex.bind(in.item, &si);
-    ex.bind(in.label, &sl);
-    ex.forward(false);
-    const std::vector<float> s = ex.slot(net.output()).value.to_host();
+    forward_pairs(ex, in, u, i);
+    const std::vector<float> s = ex.slot(ex.net().output()).value.to_host();
     out.insert(out.end(), s.begin(), s.end());
   }
   return out;
@@ -40,6 +47,28 @@ void PairScorer::score(const std::vector<int32_t>& users, std::vector<float>& ou
   for (int32_t user : users)
     for (int32_t item = 0; item < n_items_; ++item) u.push_back(user), i.push_back(item);
   out = score_pairs(ex_, in_, u, i);
+}
+
+std::vector<std::vector<Scored>> recommend_pairs_topk(Exec& ex, const PairInputs& in, const HostCsr& train_by_user,
+                                                      const std::vector<int32_t>& users, int k) {
+  if (k <= 0) throw error("top-K needs k >= 1, got ", k);
+  const int64_t n_items = train_by_user.cols;
+  for (int32_t u : users)
+    if (u < 0 || u >= train_by_user.rows) throw error("user index ", u, " is outside [0, ", train_by_user.rows, ")");
+  const size_t per_chunk = std::max<size_t>(1, kPairsPerChunk / static_cast<size_t>(std::max<int64_t>(n_items, 1)));
+  std::vector<std::vector<Scored>> out;
+  for (size_t b = 0; b < users.size(); b += per_chunk) {
+    const std::vector<int32_t> chunk(users.begin() + b, users.begin() + std::min(users.size(), b + per_chunk));
+    std::vector<int32_t> u, i;
+    for (int32_t user : chunk)
+      for (int32_t item = 0; item < n_items; ++item) u.push_back(user), i.push_back(item);
+    forward_pairs(ex, in, u, i);
+    const Tensor& scores = ex.slot(ex.net().output()).value;  // chunk x items, user-major
+    for (auto& r : select_topk(ex.backend(), scores, static_cast<int64_t>(chunk.size()), n_items, false,
+                               select_rows(train_by_user, chunk), k))
+      out.push_back(std::move(r));
+  }
+  return out;
 }
 
 RatingMetrics evaluate_pair_ratings(Exec& ex, const PairInputs& in, const Dataset& d, const Split& s, Part heldout) {

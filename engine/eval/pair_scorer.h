@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/eval/rating_eval.h"
+#include "engine/eval/recommend.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/train/trainer.h"
 
@@ -22,6 +23,11 @@ class PairScorer final : public Scorer {
   PairInputs in_;
   int64_t n_items_;
 };
+
+// Top-K unseen items for each user (recommend.h's rules), scored on the device a chunk of users at
+// a time; `train_by_user` holds what each user has seen.
+std::vector<std::vector<Scored>> recommend_pairs_topk(Exec& ex, const PairInputs& in, const HostCsr& train_by_user,
+                                                      const std::vector<int32_t>& users, int k);
 
 // RMSE and MAE of a pair net's scores on the events of part `heldout` (rating_eval.h's rules).
 RatingMetrics evaluate_pair_ratings(Exec& ex, const PairInputs& in, const Dataset& d, const Split& s, Part heldout);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "engine/data/rating_levels.h"
 #include "engine/error.h"
 #include "engine/train/trainer.h"
 
@@ -13,9 +14,36 @@ namespace {
 constexpr int64_t kUsersPerChunk = 1024;  // a chunk's score matrix is chunk x items floats on the device
 constexpr int64_t kRowsPerChunk = 4096;   // input rows per forward pass when collecting hidden rows
 
-// The device top-K of a chunk of users, excluding each user's rows of `seen` (users x items).
-std::vector<std::vector<Scored>> select(Backend& be, const Tensor& scores, int64_t n_users, int64_t n_items,
-                                        bool transposed, const HostCsr& seen_rows, int k) {
+// Expected ratings from logits laid out as `groups` x levels (consecutive levels per item): a
+// softmax per group, then a product with the levels 1..K, on the device.
+Tensor expected_ratings_on_device(Backend& be, const Tensor& logits, int levels) {
+  const int64_t groups = logits.numel() / levels;
+  Tensor p(be, groups, levels), e(be, groups, 1);
+  ElementwiseArgs sm;
+  sm.kind = EwKind::softmax_rows, sm.rows = groups, sm.cols = levels, sm.a = logits.data(), sm.lda = levels;
+  sm.y = p.data(), sm.ldy = levels;
+  be.elementwise(sm);
+  std::vector<float> values(static_cast<size_t>(levels));
+  std::iota(values.begin(), values.end(), 1.0f);
+  const Tensor v = Tensor::from_host(be, values);
+  be.gemm({false, false, groups, 1, levels, 1.0f, 0.0f, p.data(), levels, v.data(), 1, e.data(), 1});
+  return e;
+}
+
+// The columns of the output for `ids` (rows of the other orientation), expanded to their levels.
+std::vector<int32_t> level_columns(const std::vector<int32_t>& ids, int levels) {
+  if (levels <= 0) return ids;
+  std::vector<int32_t> cols;
+  cols.reserve(ids.size() * static_cast<size_t>(levels));
+  for (int32_t id : ids)
+    for (int l = 0; l < levels; ++l) cols.push_back(id * levels + l);
+  return cols;
+}
+
+}  // namespace
+
+std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, int64_t n_users, int64_t n_items,
+                                             bool transposed, const HostCsr& seen_rows, int k) {
   const IndexArray ptr = IndexArray::from_host(be, seen_rows.row_ptr);
   const IndexArray cols = IndexArray::from_host(be, seen_rows.col_idx.empty() ? std::vector<int32_t>{0} : seen_rows.col_idx);
   IndexArray index(be, n_users, k);
@@ -33,10 +61,8 @@ std::vector<std::vector<Scored>> select(Backend& be, const Tensor& scores, int64
   return out;
 }
 
-}  // namespace
-
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& train, RowsAre rows,
-                                                const std::vector<int32_t>& users, int k) {
+                                                const std::vector<int32_t>& users, int k, int levels) {
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   const bool by_user = rows == RowsAre::users;
   const int64_t n_users = by_user ? train.rows : train.cols, n_items = by_user ? train.cols : train.rows;
@@ -53,7 +79,8 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
     for (int64_t start = 0; start < train.rows; start += kRowsPerChunk) {
       std::vector<int32_t> ids(static_cast<size_t>(std::min(kRowsPerChunk, train.rows - start)));
       std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
-      const SparseBatch in(be, select_rows(train, ids));
+      const HostCsr rows_h = select_rows(train, ids);
+      const SparseBatch in(be, levels > 0 ? expand_rating_levels(rows_h, levels, true) : rows_h);
       ex.bind(input, &in);
       const Tensor h = ex.output_input(output);
       if (h_all.empty()) h_all = Tensor(be, train.rows, h.cols());
@@ -69,12 +96,17 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
     const HostCsr seen_rows = select_rows(seen, chunk);
     std::vector<std::vector<Scored>> part;
     if (by_user) {
-      const SparseBatch in(be, select_rows(train, chunk));
+      const HostCsr rows_h = select_rows(train, chunk);
+      const SparseBatch in(be, levels > 0 ? expand_rating_levels(rows_h, levels, true) : rows_h);
       ex.bind(input, &in);
-      part = select(be, ex.dense_scores(output), static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
+      Tensor scores = ex.dense_scores(output);  // chunk x items (x levels)
+      if (levels > 0) scores = expected_ratings_on_device(be, scores, levels);
+      part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
     } else {
-      const IndexArray cols = IndexArray::from_host(be, chunk);
-      part = select(be, ex.column_scores(output, h_all, cols), static_cast<int64_t>(chunk.size()), n_items, true, seen_rows, k);
+      const IndexArray cols = IndexArray::from_host(be, level_columns(chunk, levels));
+      Tensor scores = ex.column_scores(output, h_all, cols);  // items x chunk (x levels)
+      if (levels > 0) scores = expected_ratings_on_device(be, scores, levels);
+      part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, true, seen_rows, k);
     }
     for (auto& p : part) out.push_back(std::move(p));
   }

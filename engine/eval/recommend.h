@@ -18,7 +18,15 @@ struct Scored {
 
 // For each user in `users` (dense indices), the k best unseen items, best first; ties go to the
 // lower item index. `train_by_row` is the training matrix in the model's orientation.
+// With `rating_levels` > 0 the output holds a logit per rating level of each item (RBM-CF) and an
+// item's score is its expected rating; `train_by_row` is then the unexpanded training matrix.
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& train_by_row,
-                                                RowsAre rows, const std::vector<int32_t>& users, int k);
+                                                RowsAre rows, const std::vector<int32_t>& users, int k,
+                                                int rating_levels = 0);
+
+// The device top-K of each row of `scores` (n_users x n_items, or its transpose), excluding the
+// items listed in each row of `seen_rows`.
+std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, int64_t n_users, int64_t n_items,
+                                             bool transposed, const HostCsr& seen_rows, int k);
 
 }  // namespace sr

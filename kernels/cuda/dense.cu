@@ -7,7 +7,13 @@ namespace sr::SR_KERNEL_NS {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 4096;  // grid-stride loops cover the rest
+// Grid-stride loops cover what the grid does not. The emulator runs a block's threads as host
+// threads, so there a small grid is much faster (and makes each thread take several strides).
+#if defined(SPARSEREC_EMU)
+constexpr int64_t kMaxBlocks = 16;
+#else
+constexpr int64_t kMaxBlocks = 4096;
+#endif
 
 unsigned elementwise_blocks(int64_t n) {
   const unsigned b = blocks_for(n, kThreads);

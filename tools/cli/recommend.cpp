@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "engine/error.h"
+#include "engine/eval/pair_scorer.h"
 #include "engine/eval/recommend.h"
 #include "tools/cli/common.h"
 
@@ -34,7 +35,9 @@ void run_recommend(const RecommendArgs& a) {
     }
   }
   const HostCsr train = part_matrix(r, data.split, Part::train, m.built->rows);
-  const auto top = recommend_topk(*m.exec, m.built->net.input("ratings"), m.built->net.output(), train, m.built->rows, users, a.k);
+  const auto top = m.built->pairs ? recommend_pairs_topk(*m.exec, PairInputs::of(m.built->net), train, users, a.k)
+                                  : recommend_topk(*m.exec, m.built->net.input("ratings"), m.built->net.output(), train,
+                                                   m.built->rows, users, a.k, m.built->rating_levels);
   std::ofstream file;
   if (!a.out.empty()) {
     file.open(a.out);

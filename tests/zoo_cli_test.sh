@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Every model of the zoo trains from the command line by name, with key=value options, on each
+# device given (cpu, emu: the CUDA kernels on the emulator, cuda): a rating model is trained,
+# saved, evaluated and asked for recommendations; a top-N model runs the leave-one-out protocol.
+# Each must exit 0 and report finite metrics. Usage: zoo_cli_test.sh PATH/TO/sparserec DEVICE...
+set -u
+bin=$1
+shift
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" synth --out "$tmp/r.csv" --users 30 --items 600 --events 300 --seed 3 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
+failures=0
+check() {  # check "what" json-key args...
+  local what=$1 key=$2
+  shift 2
+  if ! "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; then
+    echo "FAIL: $what: sparserec $* exited non-zero:"; tail -3 "$tmp/err"; failures=$((failures + 1)); return
+  fi
+  if ! tail -1 "$tmp/out" | python3 -c "import json,math,sys; v=json.loads(sys.stdin.read())['$key']; sys.exit(0 if math.isfinite(v) else 1)"; then
+    echo "FAIL: $what: no finite $key in: $(tail -1 "$tmp/out")"; failures=$((failures + 1)); return
+  fi
+  echo "ok: $what: $key $(tail -1 "$tmp/out" | python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$key'])")"
+}
+for device in "$@"; do
+  while read -r model options; do
+    check "$model on $device: train" test_rmse train --data "$tmp/r.csv" --model "$model" $options --epochs 1 --device "$device" --save "$tmp/$model.srm"
+    check "$model on $device: evaluate" test_rmse evaluate --model-file "$tmp/$model.srm" --data "$tmp/r.csv" --device "$device"
+    if ! "$bin" recommend --model-file "$tmp/$model.srm" --data "$tmp/r.csv" --device "$device" --users 1 --k 5 >"$tmp/rec" 2>"$tmp/err" ||
+        [ "$(grep -c '^1	' "$tmp/rec")" -ne 5 ]; then
+      echo "FAIL: $model on $device: recommend"; tail -3 "$tmp/err"; failures=$((failures + 1))
+    else
+      echo "ok: $model on $device: recommend (5 items)"
+    fi
+  done <<'MODELS'
+autorec hidden=16
+autorec variant=user hidden=16
+biased_mf factors=8
+rbm hidden=16 cd_k=2
+rbm variant=user hidden=16
+MODELS
+  while read -r model options; do
+    check "$model on $device: topn" hr10 topn --data "$tmp/r.csv" --model "$model" $options --epochs 1 --device "$device"
+  done <<'MODELS'
+cdae hidden=16
+multdae hidden=16
+multvae hidden=16 latent=8
+gmf factors=4
+mlp factors=4
+neumf factors=4 negatives=2
+MODELS
+done
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
