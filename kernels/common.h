@@ -50,7 +50,12 @@ SR_HD float uniform01(uint64_t seed, uint64_t index) {
 SR_HD float normal01(uint64_t seed, uint64_t index) {
   const float u1 = 1.0f - uniform01(seed, 2 * index);  // in (0, 1]: the log is finite
   const float u2 = uniform01(seed, 2 * index + 1);
-  return sqrtf(-2.0f * logf(u1)) * cosf(6.283185307179586f * u2);
+#if defined(__CUDA_ARCH__)
+  const float c = cospif(2.0f * u2);  // no argument reduction: cosf's slow path needs a stack frame
+#else
+  const float c = cosf(6.283185307179586f * u2);
+#endif
+  return sqrtf(-2.0f * logf(u1)) * c;
 }
 
 }  // namespace sr

@@ -68,7 +68,7 @@ const std::vector<ModelEntry>& model_registry() {
        build_multvae},
       {"gmf", "NCF's GMF (He et al. 2017), top-N on (user, item) pairs: options factors, negatives, l2", build_gmf},
       {"mlp", "NCF's MLP (He et al. 2017), top-N on (user, item) pairs: options factors, negatives, l2", build_mlp},
-      {"neumf", "NCF's NeuMF (He et al. 2017), GMF and MLP fused: options factors, negatives, l2", build_neumf},
+      {"neumf", "NCF's NeuMF (He et al. 2017), GMF and MLP fused: options factors, negatives, l2, pretrain (0|1: from trained GMF and MLP)", build_neumf},
       {"rbm", "RBM-CF (Salakhutdinov et al. 2007), ratings, trained by CD-k: options variant (item|user), hidden, levels, cd_k, momentum, l2", build_rbm},
       {"biased_mf", "biased matrix factorization (Koren et al. 2009), ratings: options factors, l2, init", build_biased_mf},
   };

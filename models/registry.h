@@ -62,6 +62,11 @@ struct BuiltModel {
   int rating_levels = 0;
   // The training step; null means backprop. (RBM-CF trains by contrastive divergence.)
   std::function<std::unique_ptr<TrainStep>()> make_step;
+  // Models initialised from other trained models (NeuMF from GMF and MLP): their names, built with
+  // `pretrain_options`, and the function that copies their trained parameters into this net.
+  std::vector<std::string> pretrain_from;
+  std::map<std::string, std::string> pretrain_options;
+  std::function<void(Net&, const std::vector<const Net*>&)> init_from_pretrained;
 };
 
 struct ModelEntry {

@@ -79,10 +79,7 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   BackpropStep step;
   train_rows(ex, m.net.input("ratings"), part_matrix(r, s, Part::train, m.rows), cfg, step, nullptr);
   const RatingMetrics got = evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows);
-  double mean_se = 0.0;
-  const double mean = mean_rating(r, s, Part::train);
-  for (int64_t i : s.events(Part::test)) mean_se += (r.rating(i) - mean) * (r.rating(i) - mean);
-  const double mean_rmse = std::sqrt(mean_se / static_cast<double>(s.count(Part::test)));
+  const double mean_rmse = mean_baseline_rmse(r, s);
   EXPECT_LT(got.rmse, 0.75 * mean_rmse) << "AutoRec " << got.rmse << " vs global mean " << mean_rmse;
 
   const std::string path = temp_file("model.srm", "");

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "engine/data/dataset.h"
+#include "engine/data/split.h"
 
 namespace sr::test {
 
@@ -28,6 +29,14 @@ inline Dataset planted_ratings(int users, int items, std::mt19937_64& rng, bool 
     a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
   }
   return Dataset::from_arrays(DatasetInfo{}, std::move(a));
+}
+
+// The RMSE of predicting the training mean for every test rating: the floor a model must beat.
+inline double mean_baseline_rmse(const Dataset& r, const Split& s) {
+  double se = 0.0;
+  const double mean = mean_rating(r, s, Part::train);
+  for (int64_t i : s.events(Part::test)) se += (r.rating(i) - mean) * (r.rating(i) - mean);
+  return std::sqrt(se / static_cast<double>(s.count(Part::test)));
 }
 
 }  // namespace sr::test

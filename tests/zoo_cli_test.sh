@@ -47,6 +47,7 @@ multvae hidden=16 latent=8
 gmf factors=4
 mlp factors=4
 neumf factors=4 negatives=2
+neumf factors=4 pretrain=1
 MODELS
 done
 echo "$failures failure(s)"

@@ -8,6 +8,7 @@
 #include "engine/eval/pair_scorer.h"
 #include "engine/eval/rating_eval.h"
 #include "engine/train/cd_step.h"
+#include "models/models.h"
 #include "models/registry.h"
 #include "tests/planted_ratings.h"
 #include "tests/test_util.h"
@@ -159,13 +160,6 @@ TEST(RatingLevels, ExpandAndExpectation) {
 
 // ---- learning planted structure ---------------------------------------------------------------
 
-double mean_rmse(const Dataset& r, const Split& s) {
-  double se = 0.0;
-  const double mean = mean_rating(r, s, Part::train);
-  for (int64_t i : s.events(Part::test)) se += (r.rating(i) - mean) * (r.rating(i) - mean);
-  return std::sqrt(se / static_cast<double>(s.count(Part::test)));
-}
-
 TEST(Zoo, BiasedMfLearnsPlantedStructure) {
   std::mt19937_64 rng(test_seed());
   const Dataset r = planted_ratings(120, 80, rng);
@@ -180,7 +174,7 @@ TEST(Zoo, BiasedMfLearnsPlantedStructure) {
   const PairInputs in = PairInputs::of(m.net);
   train_pairs(ex, in, part_matrix(r, s, Part::train, RowsAre::users), 0, true, cfg, step, nullptr);
   const RatingMetrics got = evaluate_pair_ratings(ex, in, r, s, Part::test);
-  const double baseline = mean_rmse(r, s);
+  const double baseline = mean_baseline_rmse(r, s);
   std::printf("biased MF RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
   EXPECT_LT(got.rmse, 0.75 * baseline);
 }
@@ -200,9 +194,28 @@ TEST(Zoo, RbmLearnsPlantedStructure) {
   train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), 5, true), cfg, *step,
              nullptr);
   const RatingMetrics got = evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, 5);
-  const double baseline = mean_rmse(r, s);
+  const double baseline = mean_baseline_rmse(r, s);
   std::printf("RBM RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
   EXPECT_LT(got.rmse, 0.85 * baseline);
+}
+
+// NeuMF started from a GMF and an MLP scores every pair as α·logit_GMF + (1-α)·logit_MLP.
+TEST(Zoo, NeuMfFromGmfAndMlpBlendsTheirLogits) {
+  const int64_t users = 7, items = 9;
+  ModelOptions og({{"factors", "4"}}, users, items), om({{"factors", "4"}}, users, items), on({{"factors", "4"}}, users, items);
+  BuiltModel gmf = build_model("gmf", og), mlp = build_model("mlp", om), neumf = build_model("neumf", on);
+  auto be = make_cpu_backend();
+  Exec eg(gmf.net, *be, 1), em(mlp.net, *be, 2), en(neumf.net, *be, 3);
+  std::mt19937_64 rng(test_seed());
+  for (Net* n : {&gmf.net, &mlp.net})  // trained-looking weights, not the small initial ones
+    for (Param* p : n->params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.7f, 0.7f));
+  init_neumf_from(neumf.net, gmf.net, mlp.net, 0.3f);
+  std::vector<int32_t> u, i;
+  for (int32_t a = 0; a < users; ++a)
+    for (int32_t b = 0; b < items; b += 2) u.push_back(a), i.push_back(b);
+  const auto sg = score_pairs(eg, PairInputs::of(gmf.net), u, i), sm = score_pairs(em, PairInputs::of(mlp.net), u, i);
+  const auto sn = score_pairs(en, PairInputs::of(neumf.net), u, i);
+  for (size_t k = 0; k < sn.size(); ++k) EXPECT_NEAR(sn[k], 0.3f * sg[k] + 0.7f * sm[k], 1e-5f) << "pair " << k;
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 # The one command for the GPU machine (see tools/gpu_prepare.sh for what it carries): builds
 # sparserec for the GPU there, runs the GPU tests (parity and gradient checks on the device), the
 # same parity cases under compute-sanitizer (memcheck, racecheck, synccheck), the primitive
-# microbenchmark beside cuSPARSE/cuBLAS, and I-AutoRec on MovieLens 100K on the GPU; prints a short
-# table last and writes it, with date, GPU and commit, to $OUT (or build-gpu/) as gpu_results.md.
+# microbenchmark beside cuSPARSE/cuBLAS, I-AutoRec and the model-zoo table on MovieLens 100K on the
+# GPU (tools/zoo_table.sh); prints a short table last and writes it, with date, GPU and commit, to
+# $OUT (or build-gpu/) as gpu_results.md.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -59,6 +60,12 @@ if [ -s data/ml-100k/u.data ]; then
   done
 fi
 
+step "the model zoo table on the GPU (issue 4: the same metrics within noise; epoch times beside the CPU's)"
+zoo=""
+if [ -s data/ml-100k/u.data ] && tools/zoo_table.sh "$root/build-gpu" cuda:0 >"$out/zoo_cuda.md" 2>>"$log"; then
+  zoo=$(grep '^|' "$out/zoo_cuda.md")
+fi
+
 {
   echo "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit"
   echo
@@ -71,5 +78,9 @@ fi
   echo '```'
   echo
   printf '%s' "$autorec"
+  echo
+  echo "Model zoo on cuda:0 (compare with tools/results/*-zoo-cpu.md):"
+  echo
+  printf '%s\n' "$zoo"
 } >"$out/gpu_results.md"
 cat "$out/gpu_results.md"

@@ -5,6 +5,7 @@
 
 #include "engine/data/rating_levels.h"
 #include "engine/error.h"
+#include "engine/net/elementwise.h"
 #include "engine/train/trainer.h"
 
 namespace sr {
@@ -19,10 +20,7 @@ constexpr int64_t kRowsPerChunk = 4096;   // input rows per forward pass when co
 Tensor expected_ratings_on_device(Backend& be, const Tensor& logits, int levels) {
   const int64_t groups = logits.numel() / levels;
   Tensor p(be, groups, levels), e(be, groups, 1);
-  ElementwiseArgs sm;
-  sm.kind = EwKind::softmax_rows, sm.rows = groups, sm.cols = levels, sm.a = logits.data(), sm.lda = levels;
-  sm.y = p.data(), sm.ldy = levels;
-  be.elementwise(sm);
+  elementwise(be, EwKind::softmax_rows, groups, levels, logits.data(), levels, nullptr, 0, p.data(), levels);
   std::vector<float> values(static_cast<size_t>(levels));
   std::iota(values.begin(), values.end(), 1.0f);
   const Tensor v = Tensor::from_host(be, values);

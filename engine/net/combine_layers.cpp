@@ -1,19 +1,10 @@
 #include "engine/net/combine_layers.h"
 
+#include "engine/net/elementwise.h"
 #include "engine/net/exec.h"
 
 namespace sr {
 
-namespace {
-// y (+)= alpha · f(a, b) over rows x cols blocks with the given row strides.
-void ew(Backend& be, EwKind kind, int64_t rows, int64_t cols, const float* a, int64_t lda, const float* b, int64_t ldb,
-        float* y, int64_t ldy, bool accumulate) {
-  ElementwiseArgs e;
-  e.kind = kind, e.rows = rows, e.cols = cols, e.a = a, e.lda = lda, e.b = b, e.ldb = ldb, e.y = y, e.ldy = ldy;
-  e.accumulate = accumulate;
-  be.elementwise(e);
-}
-}  // namespace
 
 // ---- ConcatLayer -----------------------------------------------------------------------------
 void ConcatLayer::forward(Exec& ex) {
@@ -24,7 +15,7 @@ void ConcatLayer::forward(Exec& ex) {
     Exec::Slot& s = ex.slot(x);
     SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ", rows);
     const int64_t w = ex.net().var(x).width;
-    ew(ex.backend(), EwKind::copy, rows, w, s.value.data(), w, nullptr, 0, out.value.data() + offset, width, false);
+    elementwise(ex.backend(), EwKind::copy, rows, w, s.value.data(), w, nullptr, 0, out.value.data() + offset, width, 1.0f, false);
     offset += w;
   }
 }
@@ -36,7 +27,7 @@ void ConcatLayer::backward(Exec& ex) {
   for (Var x : inputs()) {
     Exec::Slot& s = ex.slot(x);
     const int64_t w = ex.net().var(x).width;
-    ew(ex.backend(), EwKind::copy, out.rows, w, out.grad.data() + offset, width, nullptr, 0, s.grad.data(), w, true);
+    elementwise(ex.backend(), EwKind::copy, out.rows, w, out.grad.data() + offset, width, nullptr, 0, s.grad.data(), w, 1.0f, true);
     offset += w;
   }
 }
@@ -48,7 +39,7 @@ void MultiplyLayer::forward(Exec& ex) {
   SR_CHECK(a.rows == b.rows, "layer '", name(), "': inputs have ", a.rows, " and ", b.rows, " rows");
   const int64_t w = a.value.cols();
   Exec::Slot& out = ex.prepare(output(), a.rows, nullptr);
-  ew(ex.backend(), EwKind::mul, a.rows, w, a.value.data(), w, b.value.data(), w, out.value.data(), w, false);
+  elementwise(ex.backend(), EwKind::mul, a.rows, w, a.value.data(), w, b.value.data(), w, out.value.data(), w, 1.0f, false);
 }
 
 void MultiplyLayer::backward(Exec& ex) {
@@ -56,8 +47,8 @@ void MultiplyLayer::backward(Exec& ex) {
   Exec::Slot& b = ex.slot(inputs()[1]);
   Exec::Slot& out = ex.slot(output());
   const int64_t w = a.value.cols();
-  ew(ex.backend(), EwKind::mul, a.rows, w, out.grad.data(), w, b.value.data(), w, a.grad.data(), w, true);
-  ew(ex.backend(), EwKind::mul, a.rows, w, out.grad.data(), w, a.value.data(), w, b.grad.data(), w, true);
+  elementwise(ex.backend(), EwKind::mul, a.rows, w, out.grad.data(), w, b.value.data(), w, a.grad.data(), w, 1.0f, true);
+  elementwise(ex.backend(), EwKind::mul, a.rows, w, out.grad.data(), w, a.value.data(), w, b.grad.data(), w, 1.0f, true);
 }
 
 // ---- DotLayer --------------------------------------------------------------------------------
@@ -97,7 +88,7 @@ void SumLayer::forward(Exec& ex) {
   for (Var x : inputs()) {
     Exec::Slot& s = ex.slot(x);
     SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ", rows);
-    ew(ex.backend(), EwKind::copy, rows, w, s.value.data(), w, nullptr, 0, out.value.data(), w, !first);
+    elementwise(ex.backend(), EwKind::copy, rows, w, s.value.data(), w, nullptr, 0, out.value.data(), w, 1.0f, !first);
     first = false;
   }
   ex.backend().bias_act({rows, w, out.value.data(), bias_->w.data(), Act::identity, out.value.data()});
@@ -107,7 +98,7 @@ void SumLayer::backward(Exec& ex) {
   Exec::Slot& out = ex.slot(output());
   const int64_t w = ex.net().var(output()).width;
   for (Var x : inputs())
-    ew(ex.backend(), EwKind::copy, out.rows, w, out.grad.data(), w, nullptr, 0, ex.slot(x).grad.data(), w, true);
+    elementwise(ex.backend(), EwKind::copy, out.rows, w, out.grad.data(), w, nullptr, 0, ex.slot(x).grad.data(), w, 1.0f, true);
   ex.backend().col_sum({out.rows, w, out.grad.data(), 1.0f, bias_->g.data()});
 }
 

@@ -2,19 +2,11 @@
 
 #include <algorithm>
 
+#include "engine/net/elementwise.h"
 #include "engine/net/exec.h"
 
 namespace sr {
 
-namespace {
-void ew(Backend& be, EwKind kind, int64_t rows, int64_t cols, const float* a, int64_t lda, const float* b, int64_t ldb,
-        float* y, int64_t ldy, float alpha, bool accumulate, uint64_t seed = 0) {
-  ElementwiseArgs e;
-  e.kind = kind, e.rows = rows, e.cols = cols, e.a = a, e.lda = lda, e.b = b, e.ldb = ldb, e.y = y, e.ldy = ldy;
-  e.alpha = alpha, e.accumulate = accumulate, e.seed = seed;
-  be.elementwise(e);
-}
-}  // namespace
 
 float GaussianSampleLayer::beta() const {
   if (anneal_steps_ <= 0) return beta_max_;
@@ -30,15 +22,15 @@ void GaussianSampleLayer::forward(Exec& ex) {
   const float* logvar = mu ? mu + latent : nullptr;
   sampled_ = ex.training();
   if (!sampled_) {
-    ew(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, out.value.data(), latent, 1.0f, false);
+    elementwise(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, out.value.data(), latent, 1.0f, false);
     return;
   }
   ++passes_;
   seed_ = ex.draw_seed();
-  ew(be, EwKind::gauss_sample, rows, latent, mu, ld, logvar, ld, out.value.data(), latent, 1.0f, false, seed_);
+  elementwise(be, EwKind::gauss_sample, rows, latent, mu, ld, logvar, ld, out.value.data(), latent, 1.0f, false, seed_);
   // The KL term, summed on the host in a fixed order.
   Tensor terms(be, rows, latent);
-  ew(be, EwKind::kl_terms, rows, latent, mu, ld, logvar, ld, terms.data(), latent, 1.0f, false);
+  elementwise(be, EwKind::kl_terms, rows, latent, mu, ld, logvar, ld, terms.data(), latent, 1.0f, false);
   double kl = 0.0;
   for (float t : terms.to_host()) kl += t;
   ex.add_loss(static_cast<double>(beta()) * kl);
@@ -56,11 +48,11 @@ void GaussianSampleLayer::backward(Exec& ex) {
   float* dlogvar = dmu + latent;
   const float b = beta();
   // Through the sample: dμ += dz, dlog σ² += dz · ε · σ / 2 (the same ε from the same seed).
-  ew(be, EwKind::copy, rows, latent, out.grad.data(), latent, nullptr, 0, dmu, ld, 1.0f, true);
-  ew(be, EwKind::gauss_sample_grad, rows, latent, out.grad.data(), latent, logvar, ld, dlogvar, ld, 1.0f, true, seed_);
+  elementwise(be, EwKind::copy, rows, latent, out.grad.data(), latent, nullptr, 0, dmu, ld, 1.0f, true);
+  elementwise(be, EwKind::gauss_sample_grad, rows, latent, out.grad.data(), latent, logvar, ld, dlogvar, ld, 1.0f, true, seed_);
   // Through β·KL: dμ += β μ, dlog σ² += β (σ² − 1) / 2.
-  ew(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, dmu, ld, b, true);
-  ew(be, EwKind::kl_logvar_grad, rows, latent, logvar, ld, nullptr, 0, dlogvar, ld, b, true);
+  elementwise(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, dmu, ld, b, true);
+  elementwise(be, EwKind::kl_logvar_grad, rows, latent, logvar, ld, nullptr, 0, dlogvar, ld, b, true);
 }
 
 }  // namespace sr

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/error.h"
+#include "engine/net/elementwise.h"
 
 namespace sr {
 
@@ -11,12 +12,6 @@ Layer& producer(Net& net, Var v) {
   for (const auto& l : net.layers())
     if (l->output().id == v.id) return *l;
   throw error("model '", net.name(), "': no layer makes variable ", v.id);
-}
-void ew(Backend& be, EwKind kind, int64_t n, const float* a, float* y, float alpha, bool accumulate, uint64_t seed = 0) {
-  ElementwiseArgs e;
-  e.kind = kind, e.rows = n > 0 ? 1 : 0, e.cols = n, e.a = a, e.lda = n, e.y = y, e.ldy = n;
-  e.alpha = alpha, e.accumulate = accumulate, e.seed = seed;
-  be.elementwise(e);
 }
 void ensure(Tensor& t, Backend& be, int64_t rows, int64_t cols) {
   if (t.empty() || t.rows() != rows || t.cols() != cols) t = Tensor(be, rows, cols);
@@ -57,16 +52,14 @@ double CdStep::run(Exec& ex, Optimizer& opt) {
   Exec::Slot& h = ex.slot(v_.hidden);
   ensure(h0_, be, rows, units);
   h0_.copy_from(h.value);
-  ew(be, EwKind::bernoulli, rows * units, h0_.data(), h.value.data(), 1.0f, false, ex.draw_seed());
+  elementwise(be, EwKind::bernoulli, rows * units, h0_.data(), h.value.data(), 1.0f, false, ex.draw_seed());
 
   ensure(v_recon_, be, nnz, 1);
   double recon_error = 0.0;
   for (int t = 1; t <= k_; ++t) {
     visible.forward(ex);  // logits c + W·h on the rated items' K columns
-    ElementwiseArgs sm;
-    sm.kind = EwKind::softmax_rows, sm.rows = nnz / v_.levels, sm.cols = v_.levels;
-    sm.a = ex.slot(v_.visible).value.data(), sm.lda = v_.levels, sm.y = v_recon_.data(), sm.ldy = v_.levels;
-    be.elementwise(sm);
+    elementwise(be, EwKind::softmax_rows, nnz / v_.levels, v_.levels, ex.slot(v_.visible).value.data(), v_.levels, nullptr,
+                0, v_recon_.data(), v_.levels);
     if (t == 1) {
       Tensor loss(be, 1, 1);
       be.loss({LossKind::mse, nnz, v_recon_.data(), v_data, nullptr, 1.0f, nullptr, loss.data()});
@@ -75,14 +68,14 @@ double CdStep::run(Exec& ex, Optimizer& opt) {
     x.values = v_recon_.data();  // hidden probabilities from the reconstruction
     hidden.forward(ex);
     x.values = v_data;
-    if (t < k_) ew(be, EwKind::bernoulli, rows * units, h.value.data(), h.value.data(), 1.0f, false, ex.draw_seed());
+    if (t < k_) elementwise(be, EwKind::bernoulli, rows * units, h.value.data(), h.value.data(), 1.0f, false, ex.draw_seed());
   }
 
   // Gradients of the descent direction, averaged over the batch's rows.
   const float inv = 1.0f / static_cast<float>(rows);
   ensure(h_scaled_, be, rows, units);
-  ew(be, EwKind::copy, rows * units, h.value.data(), h_scaled_.data(), inv, false);  //  h_k / B
-  ew(be, EwKind::copy, rows * units, h0_.data(), h0_.data(), -inv, false);           // -h_0 / B
+  elementwise(be, EwKind::copy, rows * units, h.value.data(), h_scaled_.data(), inv, false);  //  h_k / B
+  elementwise(be, EwKind::copy, rows * units, h0_.data(), h0_.data(), -inv, false);           // -h_0 / B
   ScatterArgs s;
   s.a = pattern->view(false), s.at = pattern->touched_view(), s.width = units, s.dw = w->g.data();
   s.vals = v_recon_.data(), s.d = h_scaled_.data();
@@ -92,8 +85,8 @@ double CdStep::run(Exec& ex, Optimizer& opt) {
   be.col_sum({rows, units, h_scaled_.data(), 1.0f, b->g.data()});
   be.col_sum({rows, units, h0_.data(), 1.0f, b->g.data()});
   ensure(dv_, be, nnz, 1);
-  ew(be, EwKind::copy, nnz, v_recon_.data(), dv_.data(), inv, false);
-  ew(be, EwKind::copy, nnz, v_data, dv_.data(), -inv, true);
+  elementwise(be, EwKind::copy, nnz, v_recon_.data(), dv_.data(), inv, false);
+  elementwise(be, EwKind::copy, nnz, v_data, dv_.data(), -inv, true);
   s.vals = dv_.data(), s.d = ex.ones(rows).data(), s.width = 1, s.dw = c->g.data();
   be.scatter(s, ex.scatter_mode());
   c->touched_rows = pattern->touched();

@@ -40,6 +40,29 @@ HostCsr net_inputs(const HostCsr& train, bool user_node) {
   return m;
 }
 
+// Trains the pair models `m` starts from (NeuMF: GMF and MLP) with their own defaults (and
+// --epochs when given), then copies them into m's net (already placed on `be`).
+void pretrain(BuiltModel& m, Backend& be, const HostCsr& train, const TrainFlags& flags, int64_t users, int64_t items) {
+  TrainFlags defaults_only = flags;  // --lr, --batch, --optimizer are the final model's; --epochs all
+  defaults_only.lr = -1.0f, defaults_only.batch = -1, defaults_only.optimizer.clear();
+  std::vector<BuiltModel> parts;
+  std::vector<std::unique_ptr<Exec>> execs;
+  parts.reserve(m.pretrain_from.size());
+  for (const std::string& name : m.pretrain_from) {
+    ModelOptions po(m.pretrain_options, users, items);
+    parts.push_back(build_model(name, po));
+    BuiltModel& part = parts.back();
+    execs.push_back(std::make_unique<Exec>(part.net, be, flags.seed));
+    std::fprintf(stderr, "pretraining %s\n", part.net.summary().c_str());
+    BackpropStep step;
+    train_pairs(*execs.back(), PairInputs::of(part.net), train, part.defaults.negatives, false,
+                defaults_only.config(part.defaults), step, [&](const EpochReport& r) { flags.print_epoch(r); });
+  }
+  std::vector<const Net*> nets;
+  for (const auto& part : parts) nets.push_back(&part.net);
+  m.init_from_pretrained(m.net, nets);
+}
+
 void run_topn(const Args& a) {
   auto kv = parse_key_values(a.options);
   a.flags.check();
@@ -82,6 +105,7 @@ void run_topn(const Args& a) {
     be = open_device(Device::parse(a.flags.device));
     const TrainConfig cfg = a.flags.config(built->defaults);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
+    if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items());
     inputs = net_inputs(train, built->user_node);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
