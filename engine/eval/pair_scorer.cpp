@@ -9,9 +9,15 @@ namespace sr {
 
 namespace {
 constexpr size_t kPairsPerChunk = 1 << 18;  // the MLP's activations for this many pairs stay small
+
+// Every (user, item) pair of the users, user-major: their all-items score matrix as pairs.
+void all_items(const std::vector<int32_t>& users, int64_t n_items, std::vector<int32_t>& u, std::vector<int32_t>& i) {
+  u.clear(), i.clear();
+  u.reserve(users.size() * static_cast<size_t>(n_items)), i.reserve(u.capacity());
+  for (int32_t user : users)
+    for (int32_t item = 0; item < n_items; ++item) u.push_back(user), i.push_back(item);
 }
 
-namespace {
 // Binds the pairs (users[k], items[k]) and runs the net; its output holds their scores.
 void forward_pairs(Exec& ex, const PairInputs& in, const std::vector<int32_t>& u, const std::vector<int32_t>& i) {
   const Net& net = ex.net();
@@ -43,9 +49,7 @@ std::vector<float> score_pairs(Exec& ex, const PairInputs& in, const std::vector
 
 void PairScorer::score(const std::vector<int32_t>& users, std::vector<float>& out) {
   std::vector<int32_t> u, i;
-  u.reserve(users.size() * static_cast<size_t>(n_items_)), i.reserve(u.capacity());
-  for (int32_t user : users)
-    for (int32_t item = 0; item < n_items_; ++item) u.push_back(user), i.push_back(item);
+  all_items(users, n_items_, u, i);
   out = score_pairs(ex_, in_, u, i);
 }
 
@@ -60,8 +64,7 @@ std::vector<std::vector<Scored>> recommend_pairs_topk(Exec& ex, const PairInputs
   for (size_t b = 0; b < users.size(); b += per_chunk) {
     const std::vector<int32_t> chunk(users.begin() + b, users.begin() + std::min(users.size(), b + per_chunk));
     std::vector<int32_t> u, i;
-    for (int32_t user : chunk)
-      for (int32_t item = 0; item < n_items; ++item) u.push_back(user), i.push_back(item);
+    all_items(chunk, n_items, u, i);
     forward_pairs(ex, in, u, i);
     const Tensor& scores = ex.slot(ex.net().output()).value;  // chunk x items, user-major
     for (auto& r : select_topk(ex.backend(), scores, static_cast<int64_t>(chunk.size()), n_items, false,

@@ -196,9 +196,7 @@ Var Net::tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& 
   const VarInfo hi = checked(h, n, "input");
   const VarInfo pi = checked(pattern, n, "pattern");
   checked(tied_to, n, "tied variable");
-  Layer* source = nullptr;
-  for (const auto& l : layers_)
-    if (l->output().id == tied_to.id) source = l.get();
+  Layer* source = var(tied_to).is_input ? nullptr : &producer(tied_to);
   if (!source || !dynamic_cast<SparseDenseLayer*>(source))
     fail(n, "'" + var(tied_to).name + "' is not made by a dense layer on a sparse input, so there is no weight to share");
   Param* w = source->params()[0];
@@ -221,6 +219,12 @@ void Net::set_output(Var v) {
 void Net::set_regularizer(Regularizer reg) {
   if (!(reg.l2 >= 0.0f)) fail("regularizer", "l2 must be >= 0, got " + std::to_string(reg.l2));
   reg_ = reg;
+}
+
+Layer& Net::producer(Var v) const {
+  for (const auto& l : layers_)
+    if (l->output().id == v.id) return *l;
+  throw error("model '", name_, "': no layer makes '", var(v).name, "'");
 }
 
 Param* Net::param(const std::string& name) const {

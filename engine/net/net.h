@@ -74,6 +74,8 @@ class Net {
   // the weight decay the optimizer applies.
   void set_output(Var v);
   void set_regularizer(Regularizer reg);
+  // The layer whose output is `v`; throws if an input or no layer makes it.
+  Layer& producer(Var v) const;
   // The parameter named `name` ("layer.weight"); throws listing the known ones.
   Param* param(const std::string& name) const;
 

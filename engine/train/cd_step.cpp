@@ -8,11 +8,6 @@
 namespace sr {
 
 namespace {
-Layer& producer(Net& net, Var v) {
-  for (const auto& l : net.layers())
-    if (l->output().id == v.id) return *l;
-  throw error("model '", net.name(), "': no layer makes variable ", v.id);
-}
 void ensure(Tensor& t, Backend& be, int64_t rows, int64_t cols) {
   if (t.empty() || t.rows() != rows || t.cols() != cols) t = Tensor(be, rows, cols);
 }
@@ -34,8 +29,8 @@ void CdStep::start_epoch(int epoch, int epochs) { k_ = cd_k_for_epoch(epoch, epo
 double CdStep::run(Exec& ex, Optimizer& opt) {
   Net& net = ex.net();
   Backend& be = ex.backend();
-  Layer& hidden = producer(net, v_.hidden);
-  Layer& visible = producer(net, v_.visible);
+  Layer& hidden = net.producer(v_.hidden);
+  Layer& visible = net.producer(v_.visible);
   Param* w = hidden.params()[0];
   Param* b = hidden.params()[1];
   Param* c = visible.params()[1];
@@ -61,9 +56,9 @@ double CdStep::run(Exec& ex, Optimizer& opt) {
     elementwise(be, EwKind::softmax_rows, nnz / v_.levels, v_.levels, ex.slot(v_.visible).value.data(), v_.levels, nullptr,
                 0, v_recon_.data(), v_.levels);
     if (t == 1) {
-      Tensor loss(be, 1, 1);
-      be.loss({LossKind::mse, nnz, v_recon_.data(), v_data, nullptr, 1.0f, nullptr, loss.data()});
-      recon_error = loss.to_host()[0];
+      ensure(loss_, be, 1, 1);
+      be.loss({LossKind::mse, nnz, v_recon_.data(), v_data, nullptr, 1.0f, nullptr, loss_.data()});
+      recon_error = loss_.to_host()[0];
     }
     x.values = v_recon_.data();  // hidden probabilities from the reconstruction
     hidden.forward(ex);

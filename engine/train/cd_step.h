@@ -33,7 +33,7 @@ class CdStep final : public TrainStep {
  private:
   RbmVars v_;
   int k_max_, k_ = 1;
-  Tensor h0_, h_scaled_, v_recon_, dv_;
+  Tensor h0_, h_scaled_, v_recon_, dv_, loss_;  // scratch, kept across steps
 };
 
 // k for an epoch of a run of `epochs` epochs: 1, 3, 5, 9 by quarters, at most k_max.
