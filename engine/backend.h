@@ -14,6 +14,7 @@
 #include "kernels/dense.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
+#include "kernels/recurrent.h"
 #include "kernels/sparse.h"
 #include "kernels/topk.h"
 
@@ -71,6 +72,9 @@ class Backend {
   virtual void elementwise(const ElementwiseArgs& a) = 0;
   virtual void loss(const LossArgs& a) = 0;
   virtual void softmax_xent(const SoftmaxXentArgs& a) = 0;
+  virtual void rank_loss(const RankLossArgs& a) = 0;
+  virtual void gru_forward(const GruForwardArgs& a) = 0;
+  virtual void gru_backward(const GruBackwardArgs& a) = 0;
   virtual void optimizer_update(const OptArgs& a) = 0;
   virtual void topk(const TopKArgs& a) = 0;
 

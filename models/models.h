@@ -15,4 +15,5 @@ BuiltModel build_neumf(ModelOptions& o);
 void init_neumf_from(Net& neumf, const Net& gmf, const Net& mlp, float alpha);
 BuiltModel build_biased_mf(ModelOptions& o);
 BuiltModel build_rbm(ModelOptions& o);
+BuiltModel build_gru4rec(ModelOptions& o);
 }

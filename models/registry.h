@@ -12,6 +12,7 @@
 
 #include "engine/data/split.h"
 #include "engine/net/net.h"
+#include "engine/train/session_trainer.h"
 #include "engine/train/trainer.h"
 
 namespace sr {
@@ -67,6 +68,10 @@ struct BuiltModel {
   std::vector<std::string> pretrain_from;
   std::map<std::string, std::string> pretrain_options;
   std::function<void(Net&, const std::vector<const Net*>&)> init_from_pretrained;
+  // A session model (GRU4Rec, NARM): inputs "item" and "next", trained by train_sessions on click
+  // sessions with defaults.batch_rows lanes; `sampling` for a sampled ranking output.
+  bool sessions = false;
+  SessionSampling sampling;
 };
 
 struct ModelEntry {

@@ -102,9 +102,9 @@ TEST(RowTargetBatches, PositivesAndUnseenNegativesPerRowWhateverTheBatchSize) {
     HostBatch h;
     for (int64_t k = 0; b.fill(k, h); ++k) {
       const auto& rows = h.ints[0];   // input batch: row_ptr
-      const auto& tptr = h.ints[6];   // target batch: row_ptr, col_idx; values in floats[1]
-      const auto& tcol = h.ints[7];
-      EXPECT_EQ(h.shape[2], static_cast<int64_t>(rows.size()) - 1);
+      const auto& tptr = h.ints[kSparseBatchInts];  // target batch: row_ptr, col_idx; values in floats[1]
+      const auto& tcol = h.ints[kSparseBatchInts + 1];
+      EXPECT_EQ(h.shape[kSparseBatchShape], static_cast<int64_t>(rows.size()) - 1);
       for (size_t r = 0; r + 1 < tptr.size(); ++r) {
         std::vector<std::pair<int32_t, float>> e;
         for (int32_t q = tptr[r]; q < tptr[r + 1]; ++q) e.emplace_back(tcol[q], h.floats[1][q]);

@@ -7,6 +7,7 @@
 
 #include "engine/data/batchers.h"
 #include "engine/net/exec.h"
+#include "engine/train/session_trainer.h"
 #include "tests/test_util.h"
 
 namespace sr::test {
@@ -172,6 +173,65 @@ TEST_P(PairGradientCheck, BackwardMatchesFiniteDifferences) {
 std::string pair_name(const ::testing::TestParamInfo<CaseParam>& info) { return kPairCases[std::get<1>(info.param)].name; }
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(PairGradientCheck, kPairCases, pair_name);
+
+// ---- session nets: the GRU layer (one step, carried state, resets) under each output and loss ----
+
+struct SessionCase {
+  const char* name;
+  bool full_softmax;
+  RankLoss loss;
+  bool embedding = false;  // a learned embedding (GEMM into the GRU) instead of one-hot (gather)
+};
+const SessionCase kSessionCases[] = {
+    {"gru_one_hot_full_softmax", true, RankLoss::xent},
+    {"gru_embedding_dropout_full_softmax", true, RankLoss::xent, true},
+    {"gru_sampled_xent", false, RankLoss::xent},
+    {"gru_sampled_bpr_max", false, RankLoss::bpr_max, true},
+    {"gru_sampled_top1_max", false, RankLoss::top1_max},
+    {"gru_sampled_bpr", false, RankLoss::bpr},
+    {"gru_sampled_top1", false, RankLoss::top1},
+};
+
+using SessionGradientCheck = BackendParity<SessionCase, kSessionCases>;
+
+TEST_P(SessionGradientCheck, BackwardMatchesFiniteDifferencesFromACarriedState) {
+  const int64_t items = 9, lanes = 5;
+  Net net("session");
+  Var item = net.sparse_input("item", items), next = net.sparse_input("next", items);
+  Var x = c_.embedding ? net.embedding(item, 3, "emb", 0.5f) : item;
+  Var h = net.gru(x, 4, "gru");
+  if (c_.embedding) h = net.dropout(h, 0.2f, "drop");
+  if (c_.full_softmax)
+    net.minimize(multinomial(net.dense(h, items, Act::identity, "out"), next));
+  else
+    net.minimize(ranking(c_.loss, net.sparse_output(h, items, Act::identity, next, "out"), next, 0.5f));
+  Exec ex(net, *be_, 5);
+  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  auto ids = [&](int64_t n) {
+    std::vector<int32_t> v(static_cast<size_t>(n));
+    for (auto& i : v) i = static_cast<int32_t>(rng_() % items);
+    return v;
+  };
+  // Three steps carry a state (lane 2 starts a new sequence before the third, so it checks a
+  // zero state beside non-zero ones), then the gradient check repeats the third step.
+  std::vector<std::unique_ptr<SparseBatch>> keep;
+  for (int t = 0; t < 3; ++t) {
+    if (t == 2) ex.reset_state({2});
+    const std::vector<int32_t> targets = ids(lanes);
+    keep.push_back(std::make_unique<SparseBatch>(*be_, one_hot_rows(ids(lanes), items)));
+    keep.push_back(std::make_unique<SparseBatch>(
+        *be_, c_.full_softmax ? one_hot_rows(targets, items) : sampled_next(targets, ids(4), items)));
+    ex.bind(item, keep[keep.size() - 2].get());
+    ex.bind(next, keep.back().get());
+    if (t < 2) ex.forward(true);
+  }
+  ex.set_carry_state(false);
+  expect_gradients_match(ex, net);
+}
+
+std::string session_name(const ::testing::TestParamInfo<CaseParam>& info) { return kSessionCases[std::get<1>(info.param)].name; }
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(SessionGradientCheck, kSessionCases, session_name);
 
 }  // namespace
 }  // namespace sr::test

@@ -301,6 +301,59 @@ TEST_P(DenseParity, SoftmaxCrossEntropy) {
   }
 }
 
+TEST_P(DenseParity, RankLosses) {
+  // Rows of 0, 1 and many sampled scores; the positive anywhere in the row, absent in some rows;
+  // repeated scores (a target sampled again as a negative). One block per row: at most 61 rows.
+  const int64_t rows = std::min<int64_t>(c_.rows, 61);
+  std::vector<int32_t> row_ptr{0};
+  std::vector<float> z, t;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t len = r % 7 == 0 ? r % 2 : 1 + (r * 37 + c_.cols) % (c_.cols + 3);
+    const int64_t pos = r % 5 == 4 ? -1 : (r * 13) % std::max<int64_t>(len, 1);
+    for (int64_t k = 0; k < len; ++k) {
+      z.push_back(k % 4 == 3 && !z.empty() ? z.back() : random_vector(1, rng_, -3.0f, 3.0f)[0]);
+      t.push_back(k == pos ? 1.0f : 0.0f);
+    }
+    row_ptr.push_back(static_cast<int32_t>(z.size()));
+  }
+  const size_t n = z.size();
+  for (RankLoss kind : {RankLoss::xent, RankLoss::bpr_max, RankLoss::top1_max, RankLoss::bpr, RankLoss::top1}) {
+    std::vector<float> ref_dz(n), ref_loss(static_cast<size_t>(rows));
+    RankLossArgs a{kind, rows, row_ptr.data(), z.data(), t.data(), 0.5f, 0.75f, ref_dz.data(), ref_loss.data()};
+    ref::rank_loss(a);
+    DeviceBuffer<int32_t> dp(*be_, row_ptr);
+    DeviceBuffer<float> dzv(*be_, z), dt(*be_, t), ddz(*be_, n), dl(*be_, static_cast<size_t>(rows));
+    ddz.poison();
+    dl.poison();
+    a.row_ptr = dp.get(), a.z = dzv.get(), a.target = dt.get(), a.dz = ddz.get(), a.row_loss = dl.get();
+    be_->rank_loss(a);
+    EXPECT_TRUE(all_close(ref_dz, ddz.download(), kAtol, kRtol)) << "rank loss gradient " << static_cast<int>(kind);
+    EXPECT_TRUE(all_close(ref_loss, dl.download(), 1e-4f, 1e-4f)) << "rank loss rows " << static_cast<int>(kind);
+  }
+}
+
+TEST_P(DenseParity, GruCellForwardAndBackward) {
+  const int64_t rows = c_.rows, hidden = c_.cols, n = rows * hidden;
+  const auto gx = random_vector(static_cast<size_t>(3 * n), rng_, -2.0f, 2.0f);
+  const auto gh = random_vector(static_cast<size_t>(3 * n), rng_, -2.0f, 2.0f);
+  const auto hp = random_vector(static_cast<size_t>(n), rng_), dh = random_vector(static_cast<size_t>(n), rng_);
+  const auto dhp0 = random_vector(static_cast<size_t>(n), rng_);
+  std::vector<float> h(n), cache(4 * n), dgx(3 * n), dgh(3 * n), dhp = dhp0;
+  ref::gru_forward({rows, hidden, gx.data(), gh.data(), hp.data(), h.data(), cache.data()});
+  ref::gru_backward({rows, hidden, dh.data(), cache.data(), hp.data(), dgx.data(), dgh.data(), dhp.data()});
+  DeviceBuffer<float> d_gx(*be_, gx), d_gh(*be_, gh), d_hp(*be_, hp), d_dh(*be_, dh), d_dhp(*be_, dhp0);
+  DeviceBuffer<float> d_h(*be_, static_cast<size_t>(n)), d_cache(*be_, static_cast<size_t>(4 * n));
+  DeviceBuffer<float> d_dgx(*be_, static_cast<size_t>(3 * n)), d_dgh(*be_, static_cast<size_t>(3 * n));
+  d_h.poison(), d_cache.poison(), d_dgx.poison(), d_dgh.poison();
+  be_->gru_forward({rows, hidden, d_gx.get(), d_gh.get(), d_hp.get(), d_h.get(), d_cache.get()});
+  EXPECT_TRUE(all_close(h, d_h.download(), kAtol, kRtol)) << "GRU h";
+  EXPECT_TRUE(all_close(cache, d_cache.download(), kAtol, kRtol)) << "GRU gates";
+  be_->gru_backward({rows, hidden, d_dh.get(), d_cache.get(), d_hp.get(), d_dgx.get(), d_dgh.get(), d_dhp.get()});
+  EXPECT_TRUE(all_close(dgx, d_dgx.download(), kAtol, kRtol)) << "GRU dgx";
+  EXPECT_TRUE(all_close(dgh, d_dgh.download(), kAtol, kRtol)) << "GRU dgh";
+  EXPECT_TRUE(all_close(dhp, d_dhp.download(), kAtol, kRtol)) << "GRU dh_prev (accumulated)";
+}
+
 TEST_P(DenseParity, OptimizerUpdates) {
   const int64_t n = c_.rows * c_.cols;
   std::vector<int32_t> rows;  // every other row, listed in reverse: lazy updates touch only these

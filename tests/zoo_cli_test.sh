@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every model of the zoo trains from the command line by name, with key=value options, on each
 # device given (cpu, emu: the CUDA kernels on the emulator, cuda): a rating model is trained,
-# saved, evaluated and asked for recommendations; a top-N model runs the leave-one-out protocol.
+# saved, evaluated and asked for recommendations; a top-N model runs the leave-one-out protocol; a
+# session model (and each session baseline) trains on click sessions and runs the session protocol.
 # Each must exit 0 and report finite metrics. Usage: zoo_cli_test.sh PATH/TO/sparserec DEVICE...
 set -u
 bin=$1
@@ -9,6 +10,10 @@ shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" synth --out "$tmp/r.csv" --users 30 --items 600 --events 300 --seed 3 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
+# Click sessions: sessions 1-160 train, the rest test (RSC15 layout, header kept in both).
+"$bin" synth --clicks --out "$tmp/c.tsv" --users 200 --items 50 --events 1500 --seed 3 >/dev/null 2>&1 || { echo "synth --clicks failed"; exit 1; }
+awk -F'\t' 'NR == 1 || $1 <= 160' "$tmp/c.tsv" >"$tmp/c_train.tsv"
+awk -F'\t' 'NR == 1 || $1 > 160' "$tmp/c.tsv" >"$tmp/c_test.tsv"
 failures=0
 check() {  # check "what" json-key args...
   local what=$1 key=$2
@@ -49,6 +54,16 @@ mlp factors=4
 neumf factors=4 negatives=2
 neumf factors=4 pretrain=1
 MODELS
+  while read -r model options; do
+    check "$model on $device: session" recall20 session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model "$model" $options --epochs 1 --batch 8 --device "$device"
+  done <<'MODELS'
+gru4rec hidden=8
+gru4rec hidden=8 embedding=6 dropout=0.2 loss=bpr-max n_sample=16
+gru4rec hidden=8 loss=top1-max n_sample=0
+MODELS
+done
+for baseline in popularity spop itemknn; do
+  check "$baseline: session" recall20 session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model "$baseline"
 done
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   sr::cli::add_info_command(app);
   sr::cli::add_synth_command(app);
   sr::cli::add_topn_command(app);
+  sr::cli::add_session_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -166,21 +166,9 @@ void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int3
   encode_sparse_batch(one_hot_rows(std::vector<int32_t>(labels.size(), 0), 1, &labels), out, 2);
 }
 
-SessionBatcher::SessionBatcher(const Dataset& d, const Split& s, Part p, int lanes) : lanes_(lanes) {
+SessionBatcher::SessionBatcher(Sessions sessions, int lanes) : s_(std::move(sessions)), lanes_(lanes) {
   if (lanes <= 0) throw error("session batches need at least one lane, got ", lanes);
-  items_.resize(static_cast<size_t>(d.n_users()));
-  std::vector<int64_t> first_time(static_cast<size_t>(d.n_users()), 0);
-  for (int64_t u = 0; u < d.n_users(); ++u) {
-    for (int64_t e = d.row_begin(u); e < d.row_end(u); ++e)
-      if (s.part[e] == static_cast<uint8_t>(p)) {
-        if (items_[u].empty()) first_time[u] = d.time(e);
-        items_[u].push_back(d.items()[e]);
-      }
-    if (items_[u].size() >= 2) order_.push_back(u), n_events_ += static_cast<int64_t>(items_[u].size());
-  }
-  std::stable_sort(order_.begin(), order_.end(), [&](int64_t a, int64_t b) { return first_time[a] < first_time[b]; });
-  if (static_cast<int64_t>(order_.size()) < lanes)
-    throw error("session batches: ", order_.size(), " sessions with two or more clicks for ", lanes, " lanes");
+  if (s_.size() < lanes) throw error("session batches: ", s_.size(), " sessions with two or more clicks for ", lanes, " lanes");
 }
 
 bool SessionBatcher::fill(int64_t k, HostBatch& out) {
@@ -193,16 +181,16 @@ bool SessionBatcher::fill(int64_t k, HostBatch& out) {
   }
   for (int l = 0; l < lanes_; ++l) {
     Lane& lane = lane_[l];
-    const bool fresh = lane.session < 0 || lane.pos + 1 >= static_cast<int64_t>(items_[order_[lane.session]].size());
+    const bool fresh = lane.session < 0 || lane.pos + 1 >= static_cast<int64_t>(s_[lane.session].size());
     if (fresh) {
-      if (next_session_ >= static_cast<int64_t>(order_.size())) return false;  // GRU4Rec ends the epoch here
+      if (next_session_ >= s_.size()) return false;  // GRU4Rec ends the epoch here
       lane.session = next_session_++, lane.pos = 0;
     }
-    const auto& it = items_[order_[lane.session]];
+    const auto it = s_[lane.session];
     out.ints[0][l] = it[lane.pos];
     out.ints[1][l] = it[lane.pos + 1];
     out.ints[2][l] = fresh ? 1 : 0;
-    out.ints[3][l] = static_cast<int32_t>(order_[lane.session]);
+    out.ints[3][l] = static_cast<int32_t>(lane.session);
     ++lane.pos;
   }
   out.shape = {lanes_};

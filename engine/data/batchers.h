@@ -14,6 +14,7 @@
 #include "engine/batch_fields.h"
 #include "engine/csr.h"
 #include "engine/data/dataset.h"
+#include "engine/data/sessions.h"
 #include "engine/data/split.h"
 
 namespace sr {
@@ -90,26 +91,26 @@ HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::
 
 class SessionBatcher {
  public:
-  // Sessions are the rows of `d` (clicks in time order); only events of part `p` count, and
-  // sessions with fewer than two of them are skipped. Sessions enter in the order of their first
-  // click (ties: row order), as in GRU4Rec.
-  SessionBatcher(const Dataset& d, const Split& s, Part p, int lanes);
+  // Sessions side by side in `lanes` lanes, in the order given (sessions_of: by first click).
+  SessionBatcher(Sessions sessions, int lanes);
+  // The sessions of part `p` of d's rows (sessions_of).
+  SessionBatcher(const Dataset& d, const Split& s, Part p, int lanes) : SessionBatcher(sessions_of(d, s, p), lanes) {}
   void start_epoch() { step_ = 0, lane_.clear(); }
-  // ints {input item, target item, reset (1: the lane starts a new session), session row}, shape
-  // {lanes}. The epoch ends at the first step where a finished lane finds no session left
+  // ints {input item, target item, reset (1: the lane starts a new session), session index},
+  // shape {lanes}. The epoch ends at the first step where a finished lane finds no session left
   // (GRU4Rec's rule), so the last sessions' tails are not trained on in that epoch.
   bool fill(int64_t k, HostBatch& out);
-  int64_t sessions() const { return static_cast<int64_t>(order_.size()); }
-  int64_t events() const { return n_events_; }
+  int64_t sessions() const { return s_.size(); }
+  int64_t events() const { return s_.events(); }
+  const Sessions& data() const { return s_; }
 
  private:
   struct Lane {
-    int64_t session = -1, pos = 0;  // index into order_, position in its event list
+    int64_t session = -1, pos = 0;  // session index, position in its clicks
   };
-  std::vector<int64_t> order_;             // session rows in entry order
-  std::vector<std::vector<int32_t>> items_;  // per row: its items of part p
+  Sessions s_;
   int lanes_;
-  int64_t step_ = 0, next_session_ = 0, n_events_ = 0;
+  int64_t step_ = 0, next_session_ = 0;
   std::vector<Lane> lane_;
 };
 

@@ -41,6 +41,37 @@ Exec::~Exec() {
   for (Param* p : net_.params()) p->w = p->g = p->s1 = p->s2 = Tensor();
 }
 
+Tensor& Exec::scratch(const Layer& l, int key, int64_t rows, int64_t cols) {
+  Tensor& t = scratch_[{&l, key}];
+  if (t.empty() || t.rows() != rows || t.cols() != cols) t = Tensor::zeros(be_, rows, cols);
+  return t;
+}
+
+Tensor* Exec::find_scratch(const Layer& l, int key) {
+  auto it = scratch_.find({&l, key});
+  return it == scratch_.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+void Exec::zero_rows(Tensor& t, const int32_t* rows, int64_t n) {
+  if (n == 0) return;
+  for (int64_t i = 0; i < n; ++i)
+    SR_CHECK(rows[i] >= 0 && rows[i] < t.rows(), "row ", rows[i], " out of range for ", t.rows(), " rows");
+  const IndexArray out_rows = IndexArray::from_host(be_, std::vector<int32_t>(rows, rows + n));
+  const IndexArray row_ptr = IndexArray::from_host(be_, std::vector<int32_t>(static_cast<size_t>(n + 1), 0));
+  GatherArgs g;  // Y[out_rows[r], :] = Σ over no nonzeros = 0
+  g.a = CsrView{row_ptr.data(), row_ptr.data(), nullptr, n, 1, 0};
+  g.w = t.data(), g.width = t.cols(), g.out_rows = out_rows.data(), g.y = t.data();
+  be_.gather(g);
+}
+
+void Exec::reset_state(const std::vector<int32_t>& rows) {
+  for (const auto& layer : net_.layers()) layer->reset_state(*this, rows.data(), static_cast<int64_t>(rows.size()));
+}
+
+void Exec::clear_state() {
+  for (auto& [key, t] : scratch_) t = Tensor();
+}
+
 void Exec::bind(Var v, const SparseBatch* batch) {
   const VarInfo& info = net_.var(v);
   if (!info.is_input) throw error("model '", net_.name(), "': '", info.name, "' is not an input");
@@ -116,14 +147,22 @@ double Exec::forward(bool training) {
   const LossSpec& l = net_.loss();
   Slot& z = slot(l.scores);
   Slot& t = slot(l.target);
-  if (l.kind == LossKind::softmax_xent) {  // dense logits, a loss per row summed here in order
+  if (l.kind == LossKind::softmax_xent || l.kind == LossKind::rank) {  // a loss per row, summed here in order
     const SparseBatch* target = pattern_for(l.target);
     if (row_loss_.numel() < z.rows) row_loss_ = Tensor(be_, z.rows, 1);
-    SoftmaxXentArgs a;
-    a.rows = z.rows, a.cols = net_.var(l.scores).width, a.z = z.value.data();
-    a.target = target->view_with(t.values);
-    a.dz = training ? z.grad.data() : nullptr, a.row_loss = row_loss_.data();
-    be_.softmax_xent(a);
+    if (l.kind == LossKind::softmax_xent) {  // dense logits against sparse targets
+      SoftmaxXentArgs a;
+      a.rows = z.rows, a.cols = net_.var(l.scores).width, a.z = z.value.data();
+      a.target = target->view_with(t.values);
+      a.dz = training ? z.grad.data() : nullptr, a.row_loss = row_loss_.data();
+      be_.softmax_xent(a);
+    } else {  // sampled scores ranked per row; the target's values mark the positives
+      SR_CHECK(t.values, "model '", net_.name(), "': the ranking loss needs target values (1 marks the positive)");
+      RankLossArgs a;
+      a.kind = l.rank, a.rows = z.rows, a.row_ptr = target->view(false).row_ptr, a.z = z.values, a.target = t.values;
+      a.bpreg = l.bpreg, a.dz = training ? z.grad.data() : nullptr, a.row_loss = row_loss_.data();
+      be_.rank_loss(a);
+    }
     std::vector<float> rows(static_cast<size_t>(z.rows));
     if (z.rows) be_.download(rows.data(), row_loss_.data(), rows.size() * sizeof(float));
     double total = 0.0;
@@ -166,21 +205,34 @@ std::vector<float> Exec::sparse_values(Var v) {
   return out;
 }
 
-SparseOutputLayer& Exec::forward_to_output(Var v) {
+Layer& Exec::run_until(Var v) {
   training_ = false;
   for (const auto& layer : net_.layers()) {
-    if (layer->output().id == v.id) {
-      auto* out = dynamic_cast<SparseOutputLayer*>(layer.get());
-      if (!out) throw error("model '", net_.name(), "': '", layer->name(), "' is not a sparse output");
-      return *out;
-    }
+    if (layer->output().id == v.id) return *layer;
     if (dynamic_cast<SparseOutputLayer*>(layer.get())) continue;  // other outputs are not needed
     layer->forward(*this);
   }
   throw error("model '", net_.name(), "': no layer produces variable ", v.id);
 }
 
+SparseOutputLayer& Exec::forward_to_output(Var v) {
+  Layer& layer = run_until(v);
+  auto* out = dynamic_cast<SparseOutputLayer*>(&layer);
+  if (!out) throw error("model '", net_.name(), "': '", layer.name(), "' is not a sparse output");
+  return *out;
+}
+
 Tensor Exec::dense_scores(Var v) { return forward_to_output(v).dense_scores(*this); }
+
+Tensor Exec::all_scores(Var v) {
+  Layer& layer = run_until(v);
+  if (auto* out = dynamic_cast<SparseOutputLayer*>(&layer)) return out->dense_scores(*this);
+  layer.forward(*this);
+  const Tensor& y = slot(v).value;
+  Tensor copy(be_, y.rows(), y.cols());
+  copy.copy_from(y);
+  return copy;
+}
 
 Tensor Exec::output_input(Var v) {
   const Var h = forward_to_output(v).inputs()[0];

@@ -41,6 +41,9 @@ class Exec {
   std::vector<float> sparse_values(Var v);
   // All columns of a sparse output for the bound rows (rows x width), for ranking.
   Tensor dense_scores(Var sparse_output);
+  // Every column's score for the bound rows: a sparse output's dense path, or a dense output
+  // (full-softmax logits) computed without its loss — inputs the output does not need stay unbound.
+  Tensor all_scores(Var output);
   // The input of a sparse output (its hidden representation) for the bound rows.
   Tensor output_input(Var sparse_output);
   // Scores of the listed columns of a sparse output for all rows of h_all (see SparseOutputLayer).
@@ -67,15 +70,35 @@ class Exec {
   CsrView diagonal(int64_t n);            // the n x n identity pattern (row-wise dot products)
   ScatterMode scatter_mode() const { return scatter_mode_; }
   void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }
+  // Device memory a layer keeps between passes (a recurrent layer's carried state, what forward
+  // caches for backward), owned here so it never outlives the backend. Key `key` of layer `l`,
+  // rows x cols; allocated zeroed when missing or when the shape changes, else kept as it was.
+  Tensor& scratch(const Layer& l, int key, int64_t rows, int64_t cols);
+  Tensor* find_scratch(const Layer& l, int key);  // null when there is none
+  // Writes zeros into the listed rows (host indices) of t: one gather with empty rows.
+  void zero_rows(Tensor& t, const int32_t* rows, int64_t n);
+
+  // ---- recurrent state ----
+  // Rows (batch lanes) that start a new sequence before the next forward pass (host indices).
+  void reset_state(const std::vector<int32_t>& rows);
+  // Forgets every carried state (a new epoch, or evaluation after training).
+  void clear_state();
+  // Whether a forward pass advances the carried state (default). Gradient checks turn it off to
+  // evaluate one step repeatedly from the same state.
+  bool carry_state() const { return carry_; }
+  void set_carry_state(bool on) { carry_ = on; }
 
  private:
-  SparseOutputLayer& forward_to_output(Var v);  // runs every layer before it; returns it
+  Layer& run_until(Var v);                        // runs every layer before v's producer (inference)
+  SparseOutputLayer& forward_to_output(Var v);  // run_until, for a sparse output
 
   Net& net_;
   Backend& be_;
   uint64_t seed_, draws_ = 0;
   bool training_ = false;
   ScatterMode scatter_mode_ = ScatterMode::deterministic;
+  bool carry_ = true;
+  std::map<std::pair<const Layer*, int>, Tensor> scratch_;
   std::vector<Slot> slots_;
   std::map<int, const SparseBatch*> inputs_, queries_;
   Tensor ones_;

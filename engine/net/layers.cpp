@@ -128,10 +128,24 @@ void SparseOutputLayer::forward(Exec& ex) {
   const SparseBatch* p = ex.pattern_for(output());
   SR_CHECK(p->rows() == h.rows, "layer '", name(), "': pattern has ", p->rows(), " rows, input has ", h.rows);
   Exec::Slot& out = ex.prepare(output(), h.rows, p);
-  SampledDotArgs s;
-  s.pattern = p->view(false), s.h = h.value.data(), s.v = v_->w.data(), s.width = v_->cols;
-  s.c = c_->w.data(), s.act = act_, s.z = out.value.data();
-  ex.backend().sampled_dot(s);
+  Backend& be = ex.backend();
+  if (const int64_t n = p->block_cols()) {  // rows share one list of columns: gather its rows of V, c and a GEMM
+    const int64_t hidden = v_->cols;
+    Tensor& vc = ex.scratch(*this, block_v, n, hidden);
+    Tensor& cc = ex.scratch(*this, block_c, n, 1);
+    GatherArgs g;
+    g.a = p->block_row(), g.w = v_->w.data(), g.width = hidden, g.y = vc.data();
+    be.gather(g);
+    g.w = c_->w.data(), g.width = 1, g.y = cc.data();
+    be.gather(g);
+    be.gemm({false, true, h.rows, n, hidden, 1.0f, 0.0f, h.value.data(), hidden, vc.data(), hidden, out.value.data(), n});
+    be.bias_act({h.rows, n, out.value.data(), cc.data(), act_, out.value.data()});
+  } else {
+    SampledDotArgs s;
+    s.pattern = p->view(false), s.h = h.value.data(), s.v = v_->w.data(), s.width = v_->cols;
+    s.c = c_->w.data(), s.act = act_, s.z = out.value.data();
+    be.sampled_dot(s);
+  }
   out.values = out.value.data();
 }
 
@@ -142,6 +156,23 @@ void SparseOutputLayer::backward(Exec& ex) {
   const SparseBatch* p = out.pattern;
   activation_backward(be, out.value, out.grad, act_);
   const float* dz = out.grad.data();
+  if (const int64_t n = p->block_cols()) {  // dz is rows x n: GEMMs, then the n rows scattered into V and c
+    const int64_t hidden = v_->cols;
+    const Tensor& vc = ex.scratch(*this, block_v, n, hidden);
+    Tensor& dvc = ex.scratch(*this, block_dv, n, hidden);
+    Tensor& dcc = ex.scratch(*this, block_dc, n, 1);
+    if (h_needs_grad_) be.gemm({false, false, h.rows, hidden, n, 1.0f, 1.0f, dz, n, vc.data(), hidden, h.grad.data(), hidden});
+    be.gemm({true, false, n, hidden, h.rows, 1.0f, 0.0f, dz, n, h.value.data(), hidden, dvc.data(), hidden});
+    be.col_sum({h.rows, n, dz, 0.0f, dcc.data()});
+    ScatterArgs s;  // dV[col_l, :] += dvc[l, :]; dc[col_l] += dcc[l]
+    s.a = p->block_row(), s.at = p->block_touched_view(), s.d = dvc.data(), s.width = hidden, s.dw = v_->g.data();
+    be.scatter(s, ex.scatter_mode());
+    s.d = dcc.data(), s.width = 1, s.dw = c_->g.data();
+    be.scatter(s, ex.scatter_mode());
+    v_->touched_rows = c_->touched_rows = p->block_touched_view().touched;
+    v_->n_touched = c_->n_touched = p->block_touched_view().n_touched;
+    return;
+  }
   if (h_needs_grad_) {
     GatherArgs g;  // dh[row, :] += Σ_k dz_k · V[col_k, :]
     g.a = p->view_with(dz), g.w = v_->w.data(), g.width = v_->cols, g.accumulate = true, g.y = h.grad.data();

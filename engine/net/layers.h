@@ -62,7 +62,9 @@ class CorruptLayer final : public Layer {
 };
 
 // z_k = act(⟨h_row, V_col⟩ + c_col) at the pattern's nonzeros: sampled dot forward; backward is a
-// gather for dh, and scatters for dV and dc into the touched rows only.
+// gather for dh, and scatters for dV and dc into the touched rows only. On a block pattern (every
+// row lists the same n columns: GRU4Rec's shared samples) the same scores come from gathering
+// those n rows of V and c and one GEMM, and backward is two GEMMs and a scatter of n rows.
 class SparseOutputLayer final : public Layer {
  public:
   SparseOutputLayer(std::string name, Var h, Var pattern, Var out, Act act, Param* v, Param* c, bool h_needs_grad);
@@ -76,6 +78,7 @@ class SparseOutputLayer final : public Layer {
   Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns);
 
  private:
+  enum Scratch : int { block_v = 0, block_c = 1, block_dv = 2, block_dc = 3 };
   Act act_;
   Param *v_, *c_;
   bool h_needs_grad_;

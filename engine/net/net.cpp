@@ -6,6 +6,7 @@
 #include "engine/error.h"
 #include "engine/net/combine_layers.h"
 #include "engine/net/layers.h"
+#include "engine/net/recurrent_layer.h"
 #include "engine/net/sample_layer.h"
 
 namespace sr {
@@ -13,6 +14,11 @@ namespace sr {
 LossSpec masked_mse(Var scores, Var target) { return {LossKind::mse, scores, target}; }
 LossSpec masked_bce(Var scores, Var target) { return {LossKind::bce_logits, scores, target}; }
 LossSpec multinomial(Var logits, Var target) { return {LossKind::softmax_xent, logits, target}; }
+LossSpec ranking(RankLoss kind, Var scores, Var target, float bpreg) {
+  LossSpec l{LossKind::rank, scores, target};
+  l.rank = kind, l.bpreg = bpreg;
+  return l;
+}
 Regularizer l2(float lambda) { return {lambda}; }
 
 Net::Net(std::string name) : name_(std::move(name)) {}
@@ -82,6 +88,18 @@ Var Net::dense(Var x, int64_t units, Act act, const std::string& name) {
   } else {
     layers_.push_back(std::make_unique<DenseLayer>(n, x, out, act, w, b, !xi.is_input));
   }
+  return out;
+}
+
+Var Net::gru(Var x, int64_t hidden, const std::string& name) {
+  const std::string n = unique_layer_name(name, "gru");
+  checked(x, n, "input");
+  if (hidden <= 0) fail(n, "needs a positive number of units, got " + std::to_string(hidden));
+  const Var gates = dense(x, 3 * hidden, Act::identity, n + "_input");  // x·W + b_x for r, z, n
+  Param* u = add_param(n + ".recurrent", hidden, 3 * hidden, ParamInit::glorot_uniform, false);
+  Param* b = add_param(n + ".bias", 1, 3 * hidden, ParamInit::zeros, false);
+  Var out = add_var(n, VarKind::dense, hidden, nullptr);
+  layers_.push_back(std::make_unique<GruLayer>(n, gates, out, hidden, u, b, true));
   return out;
 }
 
@@ -247,6 +265,11 @@ void Net::minimize(LossSpec loss, Regularizer reg) {
     if (si.width != ti.width)
       fail("loss", "logits '" + si.name + "' have width " + std::to_string(si.width) + ", target '" + ti.name +
                        "' width " + std::to_string(ti.width));
+  } else if (loss.kind == LossKind::rank) {
+    if (si.kind != VarKind::sparse || ti.kind != VarKind::sparse || si.pattern_input != ti.pattern_input)
+      fail("loss", "a ranking loss takes sparse scores and a target on the same pattern; '" + si.name + "' and '" +
+                       ti.name + "' are not");
+    if (!(loss.bpreg >= 0.0f)) fail("loss", "bpreg must be >= 0, got " + std::to_string(loss.bpreg));
   } else if (si.kind == VarKind::dense) {  // one score per row against one label per row
     if (si.width != 1 || ti.kind != VarKind::sparse || ti.width != 1 || !ti.is_input)
       fail("loss", "dense scores '" + si.name + "' must have width 1 and the target '" + ti.name +

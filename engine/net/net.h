@@ -22,6 +22,8 @@ namespace sr {
 struct LossSpec {
   LossKind kind = LossKind::mse;
   Var scores, target;
+  RankLoss rank = RankLoss::xent;  // LossKind::rank
+  float bpreg = 0.0f;
 };
 // Squared error of sparse scores against the target's values at the same (row, column) pairs.
 // Also: dense scores of width 1 against a label input of width 1 with one value per row (a score
@@ -33,6 +35,10 @@ LossSpec masked_bce(Var scores, Var target);
 // Multinomial log-likelihood: dense logits (a score for every column) against a sparse target's
 // values, through a full softmax per row (Mult-DAE, Mult-VAE).
 LossSpec multinomial(Var logits, Var target);
+// A ranking loss per row of sparse scores (kernels/loss.h, RankLoss): the target, on the same
+// pattern, marks each row's positive with a value > 0; the row's other scores are its negatives
+// (GRU4Rec's sampled outputs). bpreg weighs BPR-max's score regularization.
+LossSpec ranking(RankLoss kind, Var scores, Var target, float bpreg = 0.0f);
 
 struct Regularizer {
   float l2 = 0.0f;  // adds l2/2 · ||W||² over every weight matrix (not biases)
@@ -61,6 +67,9 @@ class Net {
   // A VAE's sample from x = [μ | log σ²] (width 2L → L), adding β·KL to the loss (sample_layer.h).
   Var gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name = "");
   Var dropout(Var x, float p, const std::string& name = "");
+  // A GRU of `hidden` units over x (sparse one-hot items: a gather; dense: a GEMM), one step per
+  // forward pass with its state carried across passes (recurrent_layer.h).
+  Var gru(Var x, int64_t hidden, const std::string& name = "");
   // Denoising: drops each observed input value with probability p (survivors scaled by 1/(1-p)).
   Var corrupt(Var x, float p, const std::string& name = "");
   // Scores ⟨h_row, V_col⟩ + c_col only at the nonzeros of `pattern` (the sampled dot primitive).

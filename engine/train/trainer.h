@@ -38,7 +38,8 @@ struct EpochReport {
   int epoch = 0, epochs = 0;
   double loss = 0.0;        // sum of batch losses (the data term of the objective)
   double seconds = 0.0;     // wall time of the epoch's training steps
-  double nnz_per_second = 0.0;
+  double nnz_per_second = 0.0;  // interactions trained on per second
+  const char* unit = "ratings";  // what they are ("events" for click sessions)
 };
 
 // Trains `input` of `ex`'s net on the rows of `data`. `on_epoch` may throw to stop early.

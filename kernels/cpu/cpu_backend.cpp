@@ -71,6 +71,9 @@ class CpuBackend final : public Backend {
   void elementwise(const ElementwiseArgs& a) override { ref::elementwise(a); }
   void loss(const LossArgs& a) override { ref::loss(a); }
   void softmax_xent(const SoftmaxXentArgs& a) override { ref::softmax_xent(a); }
+  void rank_loss(const RankLossArgs& a) override { ref::rank_loss(a); }
+  void gru_forward(const GruForwardArgs& a) override { ref::gru_forward(a); }
+  void gru_backward(const GruBackwardArgs& a) override { ref::gru_backward(a); }
   void optimizer_update(const OptArgs& a) override { ref::optimizer_update(a); }
   void topk(const TopKArgs& a) override { ref::topk(a); }
 };

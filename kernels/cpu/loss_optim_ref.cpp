@@ -53,6 +53,35 @@ void softmax_xent(const SoftmaxXentArgs& a) {
   }
 }
 
+void rank_loss(const RankLossArgs& a) {
+  // Float sums in entry order, like the kernel's per-thread sums: the terms are O(1) and rows short.
+#pragma omp parallel for if (parallel_worth(static_cast<int64_t>(a.rows) * 64))
+  for (int64_t r = 0; r < a.rows; ++r) {
+    const int32_t b = a.row_ptr[r], e = a.row_ptr[r + 1];
+    int32_t p = -1;
+    for (int32_t k = b; k < e && p < 0; ++k)
+      if (a.target[k] > 0.0f) p = k;
+    if (p < 0 || e - b < 2) {
+      if (a.row_loss) a.row_loss[r] = 0.0f;
+      if (a.dz)
+        for (int32_t k = b; k < e; ++k) a.dz[k] = 0.0f;
+      continue;
+    }
+    const float sp = a.z[p], n = static_cast<float>(e - b - 1);
+    float m = a.kind == RankLoss::xent ? sp : -INFINITY;
+    for (int32_t k = b; k < e; ++k)
+      if (k != p) m = std::max(m, a.z[k]);
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int32_t k = b; k < e; ++k)
+      if (k != p) rank_loss_terms(a.kind, a.z[k], sp, m, acc);
+    if (a.row_loss) a.row_loss[r] = a.scale * rank_loss_value(a.kind, acc, sp, m, n, a.bpreg);
+    if (!a.dz) continue;
+    for (int32_t k = b; k < e; ++k)
+      a.dz[k] = a.scale * (k == p ? rank_loss_grad_positive(a.kind, acc, sp, m, n)
+                                  : rank_loss_grad_negative(a.kind, a.z[k], acc, sp, m, n, a.bpreg));
+  }
+}
+
 SR_CPU_HOT void optimizer_update(const OptArgs& o) {
   const float bc1 = 1.0f - std::pow(o.beta1, static_cast<float>(o.step));
   const float bc2 = 1.0f - std::pow(o.beta2, static_cast<float>(o.step));

@@ -6,6 +6,7 @@
 #include "kernels/dense.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
+#include "kernels/recurrent.h"
 #include "kernels/sparse.h"
 #include "kernels/topk.h"
 
@@ -30,6 +31,9 @@ void dropout(const DropoutArgs& a);
 void elementwise(const ElementwiseArgs& a);
 void loss(const LossArgs& a);
 void softmax_xent(const SoftmaxXentArgs& a);
+void rank_loss(const RankLossArgs& a);
+void gru_forward(const GruForwardArgs& a);
+void gru_backward(const GruBackwardArgs& a);
 void optimizer_update(const OptArgs& a);
 void topk(const TopKArgs& a);
 

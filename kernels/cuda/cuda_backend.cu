@@ -235,6 +235,9 @@ class CudaBackend final : public Backend {
   void elementwise(const ElementwiseArgs& a) override { SR_KERNEL_NS::elementwise(a, stream_); }
   void loss(const LossArgs& a) override { SR_KERNEL_NS::loss(a, loss_scratch_, stream_); }
   void softmax_xent(const SoftmaxXentArgs& a) override { SR_KERNEL_NS::softmax_xent(a, stream_); }
+  void rank_loss(const RankLossArgs& a) override { SR_KERNEL_NS::rank_loss(a, stream_); }
+  void gru_forward(const GruForwardArgs& a) override { SR_KERNEL_NS::gru_forward(a, stream_); }
+  void gru_backward(const GruBackwardArgs& a) override { SR_KERNEL_NS::gru_backward(a, stream_); }
   void optimizer_update(const OptArgs& a) override { SR_KERNEL_NS::optimizer_update(a, stream_); }
   void topk(const TopKArgs& a) override { SR_KERNEL_NS::topk(a, stream_); }
 

@@ -7,6 +7,7 @@
 #include "kernels/dense.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
+#include "kernels/recurrent.h"
 #include "kernels/sparse.h"
 #include "kernels/topk.h"
 
@@ -25,6 +26,9 @@ void elementwise(const ElementwiseArgs& a, cudaStream_t s);
 int64_t loss_scratch_floats(int64_t n);
 void loss(const LossArgs& a, float* scratch, cudaStream_t s);
 void softmax_xent(const SoftmaxXentArgs& a, cudaStream_t s);
+void rank_loss(const RankLossArgs& a, cudaStream_t s);
+void gru_forward(const GruForwardArgs& a, cudaStream_t s);
+void gru_backward(const GruBackwardArgs& a, cudaStream_t s);
 void optimizer_update(const OptArgs& a, cudaStream_t s);
 void topk(const TopKArgs& a, cudaStream_t s);
 

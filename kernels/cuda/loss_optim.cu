@@ -101,6 +101,45 @@ __global__ void softmax_xent_kernel(SoftmaxXentArgs a) {
     dz[a.target.col_idx[k]] -= a.scale * (a.target.val ? a.target.val[k] : 1.0f);
 }
 
+// One block per row (kernels/loss.h, RankLossArgs): the positive (the first entry whose target is
+// > 0, found as a block maximum of −offset), the maximum over the scores, four block sums of
+// rank_loss_terms, then every entry's gradient. The arithmetic is the reference's, shared.
+SR_REGISTER_BUDGET(rank_loss_kernel, 48);
+__global__ void rank_loss_kernel(RankLossArgs a) {
+  const int64_t r = blockIdx.x;
+  const int32_t b = a.row_ptr[r], e = a.row_ptr[r + 1];
+  float first = -INFINITY;
+  for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x))
+    if (a.target[k] > 0.0f) first = fmaxf(first, -static_cast<float>(k - b));
+  first = block_max(first);
+  __syncthreads();
+  if (first == -INFINITY || e - b < 2) {  // no positive or no negative: nothing to learn
+    if (a.row_loss && threadIdx.x == 0) a.row_loss[r] = 0.0f;
+    if (a.dz)
+      for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x)) a.dz[k] = 0.0f;
+    return;
+  }
+  const int32_t p = b + static_cast<int32_t>(-first);
+  const float sp = a.z[p], n = static_cast<float>(e - b - 1);
+  float m = a.kind == RankLoss::xent ? sp : -INFINITY;
+  for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x))
+    if (k != p) m = fmaxf(m, a.z[k]);
+  m = block_max(m);
+  __syncthreads();
+  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x))
+    if (k != p) rank_loss_terms(a.kind, a.z[k], sp, m, acc);
+  for (int i = 0; i < 4; ++i) {
+    acc[i] = block_sum(acc[i]);
+    __syncthreads();
+  }
+  if (a.row_loss && threadIdx.x == 0) a.row_loss[r] = a.scale * rank_loss_value(a.kind, acc, sp, m, n, a.bpreg);
+  if (!a.dz) return;
+  for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x))
+    a.dz[k] = a.scale * (k == p ? rank_loss_grad_positive(a.kind, acc, sp, m, n)
+                                : rank_loss_grad_negative(a.kind, a.z[k], acc, sp, m, n, a.bpreg));
+}
+
 SR_REGISTER_BUDGET(optimizer_kernel, 48);
 __global__ void optimizer_kernel(OptArgs o, float bc1, float bc2) {
   const int64_t n = o.rows * o.width;
@@ -164,6 +203,16 @@ void softmax_xent(const SoftmaxXentArgs& a, cudaStream_t s) {
   unsigned threads = 32;
   while (threads < kLossThreads && threads < static_cast<unsigned>(a.cols)) threads *= 2;
   launch("softmax_xent_kernel", softmax_xent_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), s, a);
+}
+
+void rank_loss(const RankLossArgs& a, cudaStream_t s) {
+  if (a.rows == 0) return;
+#if defined(SPARSEREC_EMU)
+  constexpr unsigned threads = 32;  // the emulator runs every thread through every barrier
+#else
+  constexpr unsigned threads = 128;
+#endif
+  launch("rank_loss_kernel", rank_loss_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), s, a);
 }
 
 void optimizer_update(const OptArgs& o, cudaStream_t s) {

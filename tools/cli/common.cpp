@@ -85,8 +85,8 @@ TrainConfig TrainFlags::config(const TrainDefaults& d) const {
 
 void TrainFlags::print_epoch(const EpochReport& r) const {
   if (r.epoch % progress_every == 0 || r.epoch == r.epochs)
-    std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.2fM ratings/s\n", r.epoch, r.epochs, r.loss, r.seconds,
-                 r.nnz_per_second / 1e6);
+    std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s\n", r.epoch, r.epochs, r.loss, r.seconds,
+                 r.nnz_per_second, r.unit);
 }
 
 std::unique_ptr<Backend> open_device(const Device& device) {

@@ -94,5 +94,6 @@ void add_import_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_topn_command(CLI::App& app);
+void add_session_command(CLI::App& app);
 
 }  // namespace sr::cli

@@ -1,0 +1,49 @@
+// The session protocol of BENCHMARKS.md: for every click of a test session after the first, rank
+// every training item given the clicks before it; Recall@K and MRR@K (K = 20) over all those
+// events. Ties count against the target: its rank is 1 + the number of other items scoring ≥ it.
+// Test sessions run side by side in lanes, one click per lane per step, as in training.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/data/sessions.h"
+#include "engine/net/exec.h"
+
+namespace sr {
+
+// Scores every item as the next click of each lane, one step at a time.
+class SessionScorer {
+ public:
+  virtual ~SessionScorer() = default;
+  // Lane l shows click items[l]; starts[l] is 1 when that click begins a session (the lane's
+  // earlier clicks no longer count). Writes lanes x n_items scores, row-major.
+  virtual void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) = 0;
+};
+
+struct SessionMetrics {
+  int k = 20;
+  double recall = 0.0, mrr = 0.0;
+  int64_t events = 0;      // clicks predicted
+  double seconds = 0.0;
+};
+
+// The rank of `target` among `scores` (n entries): 1 + #{j ≠ target : scores[j] ≥ scores[target]}.
+int64_t rank_with_ties_against(const float* scores, int64_t n, int32_t target);
+
+SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, int lanes, int k = 20);
+
+// A session net (inputs "item", "next"; session_trainer.h) as a scorer: each step feeds the lanes'
+// clicks through the net, its recurrent state carried per lane, and scores every item.
+class NetSessionScorer final : public SessionScorer {
+ public:
+  NetSessionScorer(Exec& ex, int64_t n_items);
+  void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) override;
+
+ private:
+  Exec& ex_;
+  Var item_, output_;
+  int64_t n_items_;
+};
+
+}  // namespace sr

@@ -1,0 +1,57 @@
+// Training session models (GRU4Rec) on session-parallel mini-batches: `lanes` sessions side by
+// side (SessionBatcher), one click per lane per step, the GRU's state carried from step to step
+// and cleared in a lane when its next session starts. A session net has two inputs:
+//   "item"  the current click of each lane, one-hot (lanes x items)
+//   "next"  what the step is scored against: with a full-softmax output (multinomial loss) the
+//           next click one-hot; with a sampled output (ranking loss) a lanes x (lanes + n_sample)
+//           pattern — every lane scores the batch's next clicks (in lane order) and the shared
+//           popularity samples — whose value is 1 at the lane's own next click, 0 elsewhere.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "engine/batch_fields.h"
+#include "engine/data/sessions.h"
+#include "engine/train/trainer.h"
+
+namespace sr {
+
+struct SessionInputs {
+  Var item, next;
+  static SessionInputs of(const Net& net);
+};
+
+// Negatives for the sampled output: n_sample items per step, shared by every lane, drawn with
+// probability ∝ popularity^alpha (alpha 0: uniform, 1: popularity) — GRU4Rec's extra samples.
+struct SessionSampling {
+  int n_sample = 2048;
+  float alpha = 0.75f;
+};
+
+class PopularitySampler {
+ public:
+  PopularitySampler(const std::vector<int64_t>& counts, float alpha);
+  // n draws, the j-th from uniform01(seed, j): the same on every machine and thread count.
+  void draw(uint64_t seed, int n, std::vector<int32_t>& out) const;
+
+ private:
+  std::vector<double> cumulative_;
+};
+
+// The "next" input of a sampled output: row r scores `targets` (every lane's next click, in lane
+// order) then `samples`, with value 1 at entry r (its own next click) and 0 elsewhere.
+HostCsr sampled_next(const std::vector<int32_t>& targets, const std::vector<int32_t>& samples, int64_t n_items);
+// One step's inputs from a SessionBatcher batch (`lanes`: ints {input, target, reset, session}):
+// sparse batch 0 the inputs one-hot, 1 the "next" input as above (`samples` null: one-hot next
+// clicks); the shape after the two batches' lists the lanes that start a session.
+void encode_session_batch(const HostBatch& lanes, int64_t n_items, const std::vector<int32_t>* samples, HostBatch& out);
+// The lanes listed after the two sparse batches' shapes of an encoded session batch.
+std::vector<int32_t> session_resets(const std::vector<int64_t>& shape);
+
+// Trains on every session of `train` with config.batch_rows lanes for config.epochs epochs; the
+// report's rate is in events (clicks trained on) per second.
+void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& sampling, const TrainConfig& config,
+                    TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch);
+
+}  // namespace sr

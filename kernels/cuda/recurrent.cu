@@ -1,0 +1,49 @@
+// CUDA kernels of the GRU cell (kernels/recurrent.h): a thread per (row, hidden unit), the gate
+// arithmetic of both GEMMs' outputs fused into one pass each way. Reference:
+// kernels/cpu/recurrent_ref.cpp (the per-unit functions are shared).
+#include "kernels/cuda/kernels.h"
+#include "kernels/cuda/launch.h"
+
+namespace sr::SR_KERNEL_NS {
+namespace {
+
+constexpr int kThreads = 256;
+#if defined(SPARSEREC_EMU)
+constexpr int64_t kMaxBlocks = 16;  // the emulator runs threads as host threads: few blocks
+#else
+constexpr int64_t kMaxBlocks = 4096;
+#endif
+
+unsigned grid_for(int64_t n) {
+  const unsigned b = blocks_for(n, kThreads);
+  return b < kMaxBlocks ? b : static_cast<unsigned>(kMaxBlocks);
+}
+
+SR_REGISTER_BUDGET(gru_forward_kernel, 40);
+__global__ void gru_forward_kernel(GruForwardArgs a) {
+  const int64_t n = a.rows * a.hidden;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    gru_forward_unit(a, i / a.hidden, i % a.hidden);
+}
+
+SR_REGISTER_BUDGET(gru_backward_kernel, 40);
+__global__ void gru_backward_kernel(GruBackwardArgs a) {
+  const int64_t n = a.rows * a.hidden;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    gru_backward_unit(a, i / a.hidden, i % a.hidden);
+}
+
+}  // namespace
+
+void gru_forward(const GruForwardArgs& a, cudaStream_t s) {
+  if (a.rows * a.hidden == 0) return;
+  launch("gru_forward_kernel", gru_forward_kernel, grid_for(a.rows * a.hidden), kThreads, 0, s, a);
+}
+void gru_backward(const GruBackwardArgs& a, cudaStream_t s) {
+  if (a.rows * a.hidden == 0) return;
+  launch("gru_backward_kernel", gru_backward_kernel, grid_for(a.rows * a.hidden), kThreads, 0, s, a);
+}
+
+}  // namespace sr::SR_KERNEL_NS

@@ -1,0 +1,201 @@
+// Session models: click sessions in entry order and over training's item space, the session
+// protocol's ranks and metrics on a hand-checked case, the popularity sampler, the block (shared
+// columns) path of sampled outputs against per-pair dot products, and GRU4Rec learning an order
+// that the last click alone cannot tell (planted routes) under each of its losses.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "engine/data/batchers.h"
+#include "engine/eval/session_eval.h"
+#include "engine/net/exec.h"
+#include "engine/train/session_trainer.h"
+#include "models/registry.h"
+#include "models/session_baselines.h"
+#include "tests/test_util.h"
+
+namespace sr::test {
+namespace {
+
+Dataset clicks(const std::vector<std::vector<int64_t>>& items, const std::vector<int64_t>& first_time, std::vector<int64_t> ids) {
+  DatasetArrays a;
+  std::vector<int64_t> all;
+  for (size_t s = 0; s < items.size(); ++s) {
+    for (size_t k = 0; k < items[s].size(); ++k) all.push_back(items[s][k]), a.time.push_back(first_time[s] + static_cast<int64_t>(k));
+    a.row_ptr.push_back(static_cast<int64_t>(all.size()));
+    a.user_ids.push_back(static_cast<int64_t>(s));
+  }
+  std::sort(ids.begin(), ids.end());
+  a.item_ids = ids;
+  for (int64_t id : all) a.item.push_back(static_cast<int32_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin()));
+  DatasetInfo info;
+  info.feedback = Feedback::clicks;
+  return Dataset::from_arrays(info, std::move(a));
+}
+
+TEST(Sessions, EntryOrderAndTheTrainingItemSpace) {
+  // Training items (ids) 10, 20, 30, 40; the test file knows 20, 30, 50, 60.
+  const Dataset train = clicks({{10, 20, 30}, {40}, {20, 10}}, {50, 10, 20}, {10, 20, 30, 40});
+  const Sessions s = sessions_of(train);
+  ASSERT_EQ(s.size(), 2);  // the one-click session is left out
+  EXPECT_EQ(std::vector<int32_t>(s[0].begin(), s[0].end()), (std::vector<int32_t>{1, 0}));  // first click t20
+  EXPECT_EQ(std::vector<int32_t>(s[1].begin(), s[1].end()), (std::vector<int32_t>{0, 1, 2}));
+  const Dataset test = clicks({{20, 50, 30}, {50, 60}, {60, 20}}, {5, 6, 7}, {20, 30, 50, 60});
+  int64_t dropped = 0;
+  const Sessions t = sessions_in_item_space(test, train, &dropped);
+  EXPECT_EQ(dropped, 4);  // 50, 50, 60, 60
+  ASSERT_EQ(t.size(), 1);  // {20, 30}; the others fall below two clicks
+  EXPECT_EQ(t.n_items, 4);
+  EXPECT_EQ(std::vector<int32_t>(t[0].begin(), t[0].end()), (std::vector<int32_t>{1, 2}));
+}
+
+// Scores: item j scores table[click][j] whatever the lane.
+class NextTableScorer final : public SessionScorer {
+ public:
+  explicit NextTableScorer(std::vector<std::vector<float>> t) : t_(std::move(t)) {}
+  void step(const std::vector<int32_t>& items, const std::vector<int32_t>&, std::vector<float>& scores) override {
+    scores.clear();
+    for (int32_t i : items) scores.insert(scores.end(), t_[i].begin(), t_[i].end());
+  }
+  std::vector<std::vector<float>> t_;
+};
+
+TEST(SessionEval, RanksWithTiesAgainstOnAHandCheckedCase) {
+  const float s[] = {1.0f, 2.0f, 2.0f, 3.0f};
+  EXPECT_EQ(rank_with_ties_against(s, 4, 1), 3);
+  EXPECT_EQ(rank_with_ties_against(s, 4, 3), 1);
+  EXPECT_EQ(rank_with_ties_against(s, 4, 0), 4);
+  // 25 items; after click c the scorer ranks item (c + 1) first, then items by index with ties.
+  std::vector<std::vector<float>> t(25, std::vector<float>(25, 0.0f));
+  for (int c = 0; c < 25; ++c) {
+    for (int j = 0; j < 25; ++j) t[c][j] = static_cast<float>(j) / 100.0f;
+    t[c][(c + 1) % 25] = 10.0f;
+  }
+  Sessions test;
+  test.n_items = 25;
+  test.add({0, 1, 2});   // two events, both rank 1
+  test.add({5, 0});      // target 0 scores lowest: rank 25 (outside the top 20)
+  test.add({7, 3, 24});  // 3: items 4..24 but 8 beat it plus item 8 at 10: rank 1 + 21 = 22; 24: rank 2 (item 4 at 10)
+  for (int lanes : {1, 2, 5}) {
+    NextTableScorer scorer(t);
+    const SessionMetrics m = evaluate_sessions(scorer, test, lanes, 20);
+    EXPECT_EQ(m.events, 5) << lanes << " lanes";
+    EXPECT_NEAR(m.recall, 3.0 / 5.0, 1e-12) << lanes << " lanes";
+    EXPECT_NEAR(m.mrr, (1.0 + 1.0 + 0.5) / 5.0, 1e-12) << lanes << " lanes";
+  }
+}
+
+TEST(SessionSampling, PopularityToTheAlphaAndReproducible) {
+  const std::vector<int64_t> counts = {1, 0, 4, 16};
+  std::vector<int32_t> a, b;
+  for (float alpha : {0.0f, 0.5f, 1.0f}) {
+    const PopularitySampler s(counts, alpha);
+    s.draw(7, 200000, a);
+    s.draw(7, 200000, b);
+    EXPECT_EQ(a, b);
+    std::vector<double> f(4, 0.0);
+    for (int32_t i : a) f[i] += 1.0 / 200000.0;
+    double total = 0.0;
+    for (int64_t c : counts) total += c > 0 ? std::pow(c, alpha) : 0.0;
+    for (size_t i = 0; i < 4; ++i)
+      EXPECT_NEAR(f[i], counts[i] > 0 ? std::pow(counts[i], alpha) / total : 0.0, 0.005) << "alpha " << alpha << " item " << i;
+  }
+  EXPECT_THROW(PopularitySampler({0, 0}, 0.5f), Error);
+}
+
+struct BlockCase {
+  const char* name;
+};
+const BlockCase kBlockCases[] = {{"five_rows_seven_shared_columns"}};
+std::string block_name(const ::testing::TestParamInfo<CaseParam>& info) { return kBlockCases[std::get<1>(info.param)].name; }
+
+using BlockOutput = BackendParity<BlockCase, kBlockCases>;
+
+TEST_P(BlockOutput, SharedColumnsScoreAndLearnAsPerPairDotProducts) {
+  // The same sampled output on a block pattern (every row lists the same 7 columns, one repeated)
+  // and on the same pairs spelled out with one extra entry in the last row, which makes it an
+  // ordinary pattern: scores and gradients of the shared pairs must agree.
+  const int64_t rows = 5, width = 13, hidden = 6;
+  const std::vector<int32_t> cols = {3, 11, 0, 3, 7, 12, 5};
+  HostCsr block, loose;
+  block.rows = loose.rows = rows, block.cols = loose.cols = width;
+  for (int64_t r = 0; r < rows; ++r) {
+    block.col_idx.insert(block.col_idx.end(), cols.begin(), cols.end());
+    loose.col_idx.insert(loose.col_idx.end(), cols.begin(), cols.end());
+    if (r == rows - 1) loose.col_idx.push_back(9);
+    block.row_ptr.push_back(static_cast<int32_t>(block.col_idx.size()));
+    loose.row_ptr.push_back(static_cast<int32_t>(loose.col_idx.size()));
+  }
+  ASSERT_EQ(shared_row_columns(block), 7);
+  ASSERT_EQ(shared_row_columns(loose), 0);
+  block.val = random_vector(block.col_idx.size(), rng_, -1.0f, 1.0f);
+  loose.val = block.val;
+  loose.val.push_back(0.0f);
+  const auto h0 = random_vector(static_cast<size_t>(rows * hidden), rng_);
+  std::map<std::string, std::vector<float>> grads[2];
+  std::vector<float> scores[2];
+  for (int v = 0; v < 2; ++v) {
+    Net net("block");
+    Var x = net.sparse_input("x", width), target = net.sparse_input("target", width);
+    Var h = net.dense(x, hidden, Act::tanh, "h");
+    net.minimize(masked_mse(net.sparse_output(h, width, Act::sigmoid, target, "out"), target));
+    Exec ex(net, *be_, 3);
+    const SparseBatch in(*be_, block), t(*be_, v == 0 ? block : loose);
+    ex.bind(net.input("x"), &in);
+    ex.bind(target, &t);
+    ex.forward(true);
+    ex.backward();
+    scores[v] = ex.sparse_values(net.output());
+    scores[v].resize(block.col_idx.size());  // the shared pairs
+    for (Param* p : net.params()) grads[v][p->name] = p->g.to_host();
+  }
+  EXPECT_TRUE(all_close(scores[0], scores[1], 1e-5f, 1e-4f));
+  // The loose pattern's extra pair (column 9, target 0) adds to column 9's rows only.
+  for (auto& [name, g] : grads[0]) {
+    std::vector<float> other = grads[1][name];
+    if (name == "out.weight")
+      for (int64_t c = 0; c < hidden; ++c) other[9 * hidden + c] = g[9 * hidden + c];
+    if (name == "out.bias") other[9] = g[9];
+    if (name == "h.weight" || name == "h.bias") continue;  // the extra pair's gradient flows into h
+    EXPECT_TRUE(all_close(g, other, 1e-5f, 1e-4f)) << name;
+  }
+}
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(BlockOutput, kBlockCases, block_name);
+
+// Routes through a small catalogue in which every route shares its middle item 0: what follows
+// 0 depends on the click before it, which the last click alone cannot tell.
+Sessions planted_routes(int n_sessions, uint64_t seed) {
+  const std::vector<std::vector<int32_t>> routes = {{1, 0, 2, 3}, {4, 0, 5, 6}, {7, 0, 8, 9}, {10, 0, 11, 12}};
+  Sessions s;
+  s.n_items = 13;
+  for (int i = 0; i < n_sessions; ++i) s.add(routes[splitmix64(seed + static_cast<uint64_t>(i)) % routes.size()]);
+  return s;
+}
+
+TEST(Gru4Rec, LearnsWhatFollowsASharedItemFromTheClickBeforeIt) {
+  const Sessions train = planted_routes(600, 1), test = planted_routes(100, 2);
+  SessionItemKnnScorer knn(train);
+  const SessionMetrics base = evaluate_sessions(knn, test, 8, 1);  // Recall@1: the exact next click
+  // Item-kNN gets the steps after the route's first and third clicks, and guesses after item 0.
+  EXPECT_LT(base.recall, 0.85);
+  auto backend = make_backend("cpu");
+  for (const char* loss : {"xent", "xent-sampled", "bpr-max", "top1-max", "bpr", "top1"}) {
+    std::map<std::string, std::string> kv = {{"hidden", "16"}, {"loss", loss}};
+    if (std::string(loss) != "xent") kv["n_sample"] = "4";  // the full softmax has no samples
+    ModelOptions o(kv, 0, train.n_items);
+    BuiltModel m = build_model("gru4rec", o);
+    Exec ex(m.net, *backend, 11);
+    TrainConfig cfg;
+    cfg.epochs = 8, cfg.batch_rows = 8, cfg.optimizer.kind = OptKind::adagrad, cfg.optimizer.lr = 0.1f;
+    BackpropStep step;
+    train_sessions(ex, train, m.sampling, cfg, step, nullptr);
+    NetSessionScorer scorer(ex, train.n_items);
+    const SessionMetrics g = evaluate_sessions(scorer, test, 8, 1);
+    EXPECT_GT(g.recall, 0.97) << loss << " (item-kNN " << base.recall << ")";
+  }
+}
+
+}  // namespace
+}  // namespace sr::test

@@ -1,0 +1,120 @@
+// sparserec session: the session next-click protocol of BENCHMARKS.md for a session model or
+// baseline — train on one file of click sessions, then for every click of every test session
+// after the first rank all training items (Recall@20, MRR@20). Test clicks on items training
+// never saw are dropped, then test sessions left with fewer than two clicks.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "engine/error.h"
+#include "engine/eval/session_eval.h"
+#include "models/session_baselines.h"
+#include "tools/cli/common.h"
+
+namespace sr::cli {
+
+namespace {
+struct Args {
+  ImportArgs train, test;
+  TrainFlags flags;
+  std::string model;
+  std::vector<std::string> options;
+  int eval_lanes = 256;
+};
+
+bool is_baseline(const std::string& m) { return m == "popularity" || m == "spop" || m == "itemknn"; }
+
+void run_session(const Args& a) {
+  auto kv = parse_key_values(a.options);
+  a.flags.check();
+  if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
+    ModelOptions probe(kv, 1, 1);
+    if (!build_model(a.model, probe).sessions)
+      throw error("model '", a.model, "' is not a session model (session models: gru4rec; baselines: popularity, spop, itemknn)");
+  }
+  const Dataset train_data = open_dataset(a.train.paths, a.train.options());
+  const Dataset test_data = open_dataset(a.test.paths, a.test.options());
+  if (train_data.info().feedback != Feedback::clicks || test_data.info().feedback != Feedback::clicks)
+    throw error("session models need click sessions (layouts rsc15, yoochoose, diginetica), not ratings");
+  const Sessions train = sessions_of(train_data);
+  int64_t dropped = 0;
+  const Sessions test = sessions_in_item_space(test_data, train_data, &dropped);
+  std::fprintf(stderr, "data: %lld training sessions, %lld clicks, %lld items; %lld test sessions, %lld clicks (%lld on unseen items dropped)\n",
+               static_cast<long long>(train.size()), static_cast<long long>(train.events()),
+               static_cast<long long>(train.n_items), static_cast<long long>(test.size()),
+               static_cast<long long>(test.events()), static_cast<long long>(dropped));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<SessionScorer> scorer;
+  std::unique_ptr<Backend> be;  // a net's backend, model and executor, alive while it scores
+  std::unique_ptr<BuiltModel> built;
+  std::unique_ptr<Exec> ex;
+  std::vector<double> epoch_s, rates;
+  if (a.model == "popularity") {
+    scorer = std::make_unique<SessionPopularityScorer>(train);
+  } else if (a.model == "spop") {
+    scorer = std::make_unique<SessionPopScorer>(train);
+  } else if (a.model == "itemknn") {
+    ModelOptions o(kv, 0, train.n_items);
+    const float lambda = static_cast<float>(o.get_double("lambda", 20.0)), alpha = static_cast<float>(o.get_double("alpha", 0.5));
+    o.check_all_used("itemknn");
+    scorer = std::make_unique<SessionItemKnnScorer>(train, lambda, alpha);
+  } else {
+    ModelOptions o(kv, 0, train.n_items);
+    built = std::make_unique<BuiltModel>(build_model(a.model, o));
+    be = open_device(Device::parse(a.flags.device));
+    const TrainConfig cfg = a.flags.config(built->defaults);
+    ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
+    std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, %lld lanes, %s\n", built->net.summary().c_str(),
+                 optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
+                 built->net.loss().kind == LossKind::rank
+                     ? ("sampled output: the batch's targets + " + std::to_string(built->sampling.n_sample) + " samples").c_str()
+                     : "full softmax");
+    BackpropStep step;
+    train_sessions(*ex, train, built->sampling, cfg, step, [&](const EpochReport& r) {
+      epoch_s.push_back(r.seconds), rates.push_back(r.nnz_per_second);
+      a.flags.print_epoch(r);
+    });
+    scorer = std::make_unique<NetSessionScorer>(*ex, train.n_items);
+  }
+  const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const SessionMetrics m = evaluate_sessions(*scorer, test, a.eval_lanes, 20);
+  std::fprintf(stderr, "test: Recall@20 %.4f  MRR@20 %.4f  (%lld events; fit %.2f s, evaluation %.2f s)\n", m.recall, m.mrr,
+               static_cast<long long>(m.events), fit_s, m.seconds);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  nlohmann::json j;
+  j["command"] = "session";
+  j["model"] = a.model;
+  j["options"] = kv;
+  j["recall20"] = m.recall;
+  j["mrr20"] = m.mrr;
+  j["events"] = m.events;
+  j["fit_seconds"] = fit_s;
+  j["eval_seconds"] = m.seconds;
+  j["epoch_seconds_median"] = median(epoch_s);
+  j["train_events_per_second_median"] = median(rates);
+  print_result(j);
+}
+}  // namespace
+
+void add_session_command(CLI::App& app) {
+  auto a = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand("session", "session next-click protocol: train on click sessions, Recall@20 and MRR@20 on test sessions");
+  sub->add_option("--train", a->train.paths, "training click sessions (e.g. rsc15 train_full.tsv), or a dataset file")->required();
+  sub->add_option("--test", a->test.paths, "test click sessions (e.g. rsc15 test.tsv)")->required();
+  sub->add_option("--layout", a->train.layout, "text layout of both files: auto, rsc15, yoochoose, diginetica, ...")->capture_default_str();
+  sub->add_option("--model", a->model, "popularity, spop, itemknn, or a session model (see `sparserec models`)")->required();
+  sub->add_option("options", a->options, "model options as key=value (itemknn: lambda, alpha)");
+  a->flags.add_to(*sub);
+  sub->add_option("--eval-lanes", a->eval_lanes, "test sessions scored side by side")->capture_default_str();
+  sub->callback([a] {
+    Args b = *a;
+    b.test.layout = b.train.layout;
+    run_session(b);
+  });
+}
+
+}  // namespace sr::cli
