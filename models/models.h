@@ -16,4 +16,5 @@ void init_neumf_from(Net& neumf, const Net& gmf, const Net& mlp, float alpha);
 BuiltModel build_biased_mf(ModelOptions& o);
 BuiltModel build_rbm(ModelOptions& o);
 BuiltModel build_gru4rec(ModelOptions& o);
+BuiltModel build_narm(ModelOptions& o);
 }

@@ -71,8 +71,10 @@ const std::vector<ModelEntry>& model_registry() {
       {"neumf", "NCF's NeuMF (He et al. 2017), GMF and MLP fused: options factors, negatives, l2, pretrain (0|1: from trained GMF and MLP)", build_neumf},
       {"rbm", "RBM-CF (Salakhutdinov et al. 2007), ratings, trained by CD-k: options variant (item|user), hidden, levels, cd_k, momentum, l2", build_rbm},
       {"biased_mf", "biased matrix factorization (Koren et al. 2009), ratings: options factors, l2, init", build_biased_mf},
-      {"gru4rec", "GRU4Rec (Hidasi et al. 2016, 2018), next click in sessions: options hidden, embedding, loss "
+      {"gru4rec", "GRU4Rec (Hidasi et al. 2016, 2018), next click in sessions: options hidden, tied (0|1), embedding, loss "
                   "(xent|xent-sampled|bpr-max|top1-max|bpr|top1), n_sample, sample_alpha, bpreg, dropout, l2", build_gru4rec},
+      {"narm", "NARM (Li et al. 2017), next click in sessions, attention over a GRU: options embedding, hidden, max_len, "
+               "dropout_embedding, dropout, output_bias, order (time|shuffled), l2", build_narm},
   };
   return models;
 }

@@ -48,6 +48,7 @@ struct TrainDefaults {
   // input), -1 a full-softmax model (its input is its target); 0 a rating-prediction model.
   int negatives = 0;
   float momentum = 0.0f;  // SGD's
+  float lr_decay = 1.0f;  // the learning rate is multiplied by this after every epoch
 };
 
 struct BuiltModel {
@@ -72,6 +73,10 @@ struct BuiltModel {
   // sessions with defaults.batch_rows lanes; `sampling` for a sampled ranking output.
   bool sessions = false;
   SessionSampling sampling;
+  // > 0: a sequence net (NARM: inputs "clicks", "mask", "next") that reads each session prefix
+  // whole, its last `prefix_steps` clicks, trained by train_prefixes; 0: one click per step.
+  int64_t prefix_steps = 0;
+  bool prefixes_in_time_order = false;  // else shuffled per epoch
 };
 
 struct ModelEntry {

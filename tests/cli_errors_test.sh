@@ -45,4 +45,9 @@ expect_error "synth: need users > 0" synth --out "$tmp/s.csv" --users 0
 expect_error "learns top-N from implicit feedback: use .sparserec topn." train --data "$tmp/ok.tsv" --model cdae --device cpu
 expect_error "'autorec' is not a top-N model" topn --data "$tmp/ok.tsv" --model autorec --device cpu
 expect_error "unknown model 'nosuch'" topn --data "$tmp/ok.tsv" --model nosuch
+# Session models: only through `session`, only on click sessions.
+expect_error "predicts the next click in sessions: use .sparserec session." train --data "$tmp/ok.tsv" --model gru4rec --device cpu
+expect_error "'autorec' is not a session model" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model autorec
+expect_error "session models need click sessions" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec --device cpu
+expect_error "unknown option 'n_sample' for model gru4rec" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec n_sample=5
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

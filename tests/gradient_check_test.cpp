@@ -233,5 +233,46 @@ std::string session_name(const ::testing::TestParamInfo<CaseParam>& info) { retu
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(SessionGradientCheck, kSessionCases, session_name);
 
+// ---- sequence nets: the GRU through time over left-padded prefixes (lengths 1 to T), NARM's
+// attention, last step, concat and the tied decoder ----
+
+struct SequenceCase {
+  const char* name;
+  bool narm;  // attention + tied decoder; otherwise the last state into a dense softmax
+};
+const SequenceCase kSequenceCases[] = {{"gru_through_time_last_state", false}, {"narm_attention_tied_decoder", true}};
+
+using SequenceGradientCheck = BackendParity<SequenceCase, kSequenceCases>;
+
+TEST_P(SequenceGradientCheck, BackwardMatchesFiniteDifferencesOverPaddedPrefixes) {
+  const int64_t items = 7, steps = 4;
+  Net net("sequence");
+  Var clicks = net.sparse_input("clicks", items), mask = net.sparse_input("mask", 1), next = net.sparse_input("next", items);
+  Var e = net.embedding(clicks, 3, "emb", 0.5f);
+  Var states = net.gru_sequence(net.dropout(e, 0.2f, "drop"), 4, mask, steps, "gru");
+  Var last = net.last_step(states, steps, "last");
+  if (c_.narm) {
+    Var c = net.concat({net.attention(states, last, steps, "att"), last}, "ctx");
+    net.minimize(multinomial(net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec"), next));
+  } else {
+    net.minimize(multinomial(net.dense(last, items, Act::identity, "out"), next));
+  }
+  Exec ex(net, *be_, 9);
+  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  // Prefixes of lengths 1, 4 (full), 6 (truncated to its last 4) and 2.
+  std::vector<std::vector<int32_t>> prefixes = {{3}, {1, 2, 3, 4}, {6, 5, 4, 3, 2, 1}, {0, 6}};
+  std::vector<std::span<const int32_t>> spans(prefixes.begin(), prefixes.end());
+  const PrefixInputs in = prefix_inputs(spans, steps, items);
+  const SparseBatch c(*be_, in.clicks), m(*be_, in.mask), t(*be_, one_hot_rows({5, 0, 2, 6}, items));
+  ex.bind(clicks, &c);
+  ex.bind(mask, &m);
+  ex.bind(next, &t);
+  expect_gradients_match(ex, net);
+}
+
+std::string sequence_name(const ::testing::TestParamInfo<CaseParam>& info) { return kSequenceCases[std::get<1>(info.param)].name; }
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(SequenceGradientCheck, kSequenceCases, sequence_name);
+
 }  // namespace
 }  // namespace sr::test

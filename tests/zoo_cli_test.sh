@@ -58,8 +58,9 @@ MODELS
     check "$model on $device: session" recall20 session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model "$model" $options --epochs 1 --batch 8 --device "$device"
   done <<'MODELS'
 gru4rec hidden=8
-gru4rec hidden=8 embedding=6 dropout=0.2 loss=bpr-max n_sample=16
-gru4rec hidden=8 loss=top1-max n_sample=0
+gru4rec hidden=8 tied=0 embedding=6 dropout=0.2 loss=bpr-max n_sample=16
+gru4rec hidden=8 tied=0 loss=top1-max n_sample=0
+narm embedding=6 hidden=8 max_len=5
 MODELS
 done
 for baseline in popularity spop itemknn; do

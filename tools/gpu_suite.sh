@@ -3,7 +3,7 @@
 # sparserec for the GPU there, runs the GPU tests (parity and gradient checks on the device), the
 # same parity cases under compute-sanitizer (memcheck, racecheck, synccheck), the primitive
 # microbenchmark beside cuSPARSE/cuBLAS, I-AutoRec and the model-zoo table on MovieLens 100K on the
-# GPU (tools/zoo_table.sh); prints a short table last and writes it, with date, GPU and commit, to
+# GPU (tools/zoo_table.sh), the session table on RSC15 (tools/session_table.sh); prints a short table last and writes it, with date, GPU and commit, to
 # $OUT (or build-gpu/) as gpu_results.md.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +66,12 @@ if [ -s data/ml-100k/u.data ] && tools/zoo_table.sh "$root/build-gpu" cuda:0 >"$
   zoo=$(grep '^|' "$out/zoo_cuda.md")
 fi
 
+step "the session table on the GPU (issue 9: GRU4Rec, NARM; events/s at batch 32, 80, 256 with 2048 samples)"
+session=""
+if tools/session_table.sh "$root/build-gpu" cuda:0 >"$out/session_cuda.md" 2>>"$log"; then
+  session=$(grep '^|' "$out/session_cuda.md")
+fi
+
 {
   echo "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit"
   echo
@@ -82,5 +88,9 @@ fi
   echo "Model zoo on cuda:0 (compare with tools/results/*-zoo-cpu.md):"
   echo
   printf '%s\n' "$zoo"
+  echo
+  echo "Session models on cuda:0 (compare with tools/results/*-session-cpu.md):"
+  echo
+  printf '%s\n' "$session"
 } >"$out/gpu_results.md"
 cat "$out/gpu_results.md"

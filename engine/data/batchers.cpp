@@ -166,6 +166,55 @@ void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int3
   encode_sparse_batch(one_hot_rows(std::vector<int32_t>(labels.size(), 0), 1, &labels), out, 2);
 }
 
+PrefixInputs prefix_inputs(const std::vector<std::span<const int32_t>>& prefixes, int64_t steps, int64_t n_items) {
+  const int64_t b = static_cast<int64_t>(prefixes.size());
+  PrefixInputs in;
+  in.clicks.rows = in.mask.rows = b * steps, in.clicks.cols = n_items, in.mask.cols = 1;
+  for (int64_t t = 0; t < steps; ++t) {
+    for (const auto& p : prefixes) {
+      const int64_t len = std::min<int64_t>(static_cast<int64_t>(p.size()), steps), pad = steps - len;
+      const bool real = t >= pad;
+      if (real) in.clicks.col_idx.push_back(p[p.size() - static_cast<size_t>(steps - t)]);
+      in.clicks.row_ptr.push_back(static_cast<int32_t>(in.clicks.col_idx.size()));
+      in.mask.col_idx.push_back(0), in.mask.val.push_back(real ? 1.0f : 0.0f);
+      in.mask.row_ptr.push_back(static_cast<int32_t>(in.mask.col_idx.size()));
+    }
+  }
+  return in;
+}
+
+PrefixBatcher::PrefixBatcher(const Sessions& s, int64_t steps, int64_t batch, uint64_t seed, bool in_time_order)
+    : s_(s), steps_(steps), batch_(batch), seed_(seed), in_time_order_(in_time_order) {
+  if (steps <= 0 || batch <= 0) throw error("prefix batches need steps and a batch size > 0, got ", steps, " and ", batch);
+  for (int64_t i = 0; i < s.size(); ++i)
+    for (int64_t e = s.start[i] + 1; e < s.start[i + 1]; ++e) order_.push_back(e);
+}
+
+void PrefixBatcher::start_epoch(int epoch) {
+  std::sort(order_.begin(), order_.end());
+  if (in_time_order_) return;
+  Rng rng(stream_seed(seed_, static_cast<uint64_t>(epoch), 0));
+  rng.shuffle(order_);
+}
+
+bool PrefixBatcher::fill(int64_t k, HostBatch& out) const {
+  const int64_t b = k * batch_, e = std::min(b + batch_, examples());
+  if (b >= e) return false;
+  std::vector<std::span<const int32_t>> prefixes;
+  std::vector<int32_t> targets;
+  for (int64_t i = b; i < e; ++i) {
+    const int64_t click = order_[i];
+    const int64_t session = std::upper_bound(s_.start.begin(), s_.start.end(), click) - s_.start.begin() - 1;
+    prefixes.emplace_back(s_.item.data() + s_.start[session], static_cast<size_t>(click - s_.start[session]));
+    targets.push_back(s_.item[click]);
+  }
+  const PrefixInputs in = prefix_inputs(prefixes, steps_, s_.n_items);
+  encode_sparse_batch(in.clicks, out, 0);
+  encode_sparse_batch(in.mask, out, 1);
+  encode_sparse_batch(one_hot_rows(targets, s_.n_items), out, 2);
+  return true;
+}
+
 SessionBatcher::SessionBatcher(Sessions sessions, int lanes) : s_(std::move(sessions)), lanes_(lanes) {
   if (lanes <= 0) throw error("session batches need at least one lane, got ", lanes);
   if (s_.size() < lanes) throw error("session batches: ", s_.size(), " sessions with two or more clicks for ", lanes, " lanes");

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/batch_fields.h"
@@ -88,6 +89,34 @@ void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int3
                        const std::vector<float>& labels, int64_t n_users, int64_t n_items, HostBatch& out);
 // Row r holds one nonzero at column ids[r] (value values[r], or 1 without values).
 HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::vector<float>* values = nullptr);
+
+// Session prefixes as the inputs of a sequence net (NARM): each prefix, its last `steps` clicks,
+// left-padded, as time-major rows (row t·B + b is step t of prefix b): `clicks` one-hot
+// (B·steps x n_items, empty rows at padding) and `mask` (B·steps x 1, value 1 at a click, 0 at
+// padding).
+struct PrefixInputs {
+  HostCsr clicks, mask;
+};
+PrefixInputs prefix_inputs(const std::vector<std::span<const int32_t>>& prefixes, int64_t steps, int64_t n_items);
+
+// Every click of every session after its first, as a target with the clicks before it as input
+// (NARM's training examples), shuffled per epoch (or, `in_time_order`, session after session in
+// entry order, as GRU4Rec sees them), `batch` at a time: sparse batch 0 the clicks, 1 the mask,
+// 2 the targets one-hot.
+class PrefixBatcher {
+ public:
+  PrefixBatcher(const Sessions& s, int64_t steps, int64_t batch, uint64_t seed, bool in_time_order = false);
+  void start_epoch(int epoch);
+  int64_t examples() const { return static_cast<int64_t>(order_.size()); }
+  bool fill(int64_t k, HostBatch& out) const;
+
+ private:
+  const Sessions& s_;
+  int64_t steps_, batch_;
+  uint64_t seed_;
+  bool in_time_order_;
+  std::vector<int64_t> order_;  // click indices into s_.item whose prefix is the input
+};
 
 class SessionBatcher {
  public:

@@ -74,4 +74,24 @@ void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector
   scores = ex_.all_scores(output_).to_host();
 }
 
+PrefixSessionScorer::PrefixSessionScorer(Exec& ex, int64_t steps, int64_t n_items)
+    : ex_(ex), clicks_(ex.net().input("clicks")), mask_(ex.net().input("mask")), output_(ex.net().output()), steps_(steps),
+      n_items_(n_items) {}
+
+void PrefixSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
+  history_.resize(items.size());
+  std::vector<std::span<const int32_t>> prefixes;
+  for (size_t l = 0; l < items.size(); ++l) {
+    if (starts[l]) history_[l].clear();
+    history_[l].push_back(items[l]);
+    if (static_cast<int64_t>(history_[l].size()) > steps_) history_[l].erase(history_[l].begin());  // only the last steps count
+    prefixes.emplace_back(history_[l]);
+  }
+  const PrefixInputs in = prefix_inputs(prefixes, steps_, n_items_);
+  const SparseBatch c(ex_.backend(), in.clicks), m(ex_.backend(), in.mask);
+  ex_.bind(clicks_, &c);
+  ex_.bind(mask_, &m);
+  scores = ex_.all_scores(output_).to_host();
+}
+
 }  // namespace sr

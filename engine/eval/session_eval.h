@@ -46,4 +46,18 @@ class NetSessionScorer final : public SessionScorer {
   int64_t n_items_;
 };
 
+// A sequence net (inputs "clicks", "mask"; NARM) as a scorer: each step it reads every lane's
+// session so far — its last `steps` clicks — whole, and scores every item.
+class PrefixSessionScorer final : public SessionScorer {
+ public:
+  PrefixSessionScorer(Exec& ex, int64_t steps, int64_t n_items);
+  void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) override;
+
+ private:
+  Exec& ex_;
+  Var clicks_, mask_, output_;
+  int64_t steps_, n_items_;
+  std::vector<std::vector<int32_t>> history_;  // per lane
+};
+
 }  // namespace sr

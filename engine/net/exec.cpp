@@ -14,6 +14,8 @@ std::vector<float> initial_values(const Param& p, uint64_t seed) {
   if (p.init == ParamInit::glorot_uniform) {
     const float limit = std::sqrt(6.0f / static_cast<float>(p.rows + p.cols));
     for (size_t i = 0; i < v.size(); ++i) v[i] = (2.0f * uniform01(seed, i) - 1.0f) * limit;
+  } else if (p.init == ParamInit::uniform) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = (2.0f * uniform01(seed, i) - 1.0f) * p.init_std;
   } else if (p.init == ParamInit::normal) {
     for (size_t i = 0; i < v.size(); ++i) v[i] = p.init_std * normal01(seed, i);
   }

@@ -33,13 +33,18 @@ struct VarInfo {
   bool is_input = false;
 };
 
-enum class ParamInit { zeros, glorot_uniform, normal /* N(0, init_std²): embeddings */ };
+enum class ParamInit {
+  zeros,
+  glorot_uniform,
+  normal,   // N(0, init_std²): embeddings
+  uniform,  // U(−init_std, init_std): recurrent layers, as cuDNN and PyTorch (1/√hidden)
+};
 
 struct Param {
   std::string name;  // "layer.weight"
   int64_t rows = 0, cols = 0;
   ParamInit init = ParamInit::zeros;
-  float init_std = 0.0f;     // ParamInit::normal
+  float init_std = 0.0f;     // ParamInit::normal, ParamInit::uniform
   bool row_sparse = false;   // a step's gradient touches only some rows (sparse input / output)
   bool regularized = false;  // included in L2
   // Device state, created by Exec when the net is placed on a backend.

@@ -222,3 +222,31 @@ Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const Ind
 }
 
 }  // namespace sr
+
+namespace sr {
+
+// ---- TiedOutputLayer ---------------------------------------------------------------------------
+TiedOutputLayer::TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad)
+    : Layer(std::move(name), {x}, out), table_(table), bias_(bias), x_needs_grad_(x_needs_grad) {
+  if (bias) add_param(bias);  // the table is the embedding layer's parameter
+}
+
+void TiedOutputLayer::forward(Exec& ex) {
+  Exec::Slot& x = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.prepare(output(), x.rows, nullptr);
+  const int64_t n = table_->rows, d = table_->cols;
+  ex.backend().gemm({false, true, x.rows, n, d, 1.0f, 0.0f, x.value.data(), d, table_->w.data(), d, out.value.data(), n});
+  if (bias_) ex.backend().bias_act({x.rows, n, out.value.data(), bias_->w.data(), Act::identity, out.value.data()});
+}
+
+void TiedOutputLayer::backward(Exec& ex) {
+  Exec::Slot& x = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.slot(output());
+  const int64_t n = table_->rows, d = table_->cols;
+  Backend& be = ex.backend();
+  if (x_needs_grad_) be.gemm({false, false, x.rows, d, n, 1.0f, 1.0f, out.grad.data(), n, table_->w.data(), d, x.grad.data(), d});
+  be.gemm({true, false, n, d, x.rows, 1.0f, 1.0f, out.grad.data(), n, x.value.data(), d, table_->g.data(), d});
+  if (bias_) be.col_sum({x.rows, n, out.grad.data(), 1.0f, bias_->g.data()});
+}
+
+}  // namespace sr

@@ -84,4 +84,19 @@ class SparseOutputLayer final : public Layer {
   bool h_needs_grad_;
 };
 
+// Logits for every row of a table that an embedding layer looks up: out = x·Wᵀ (+ c, a bias per
+// row of W, when given) (NARM's bilinear decoder scores items by their own embeddings). GEMMs both
+// ways; W's gradient is dense.
+class TiedOutputLayer final : public Layer {
+ public:
+  TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad);
+  const char* kind() const override { return "tied_output"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  Param *table_, *bias_;
+  bool x_needs_grad_;
+};
+
 }  // namespace sr

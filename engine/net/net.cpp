@@ -1,6 +1,7 @@
 // Building a Net: every layer call checks its inputs and names the layer in the error.
 #include "engine/net/net.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "engine/error.h"
@@ -8,6 +9,7 @@
 #include "engine/net/layers.h"
 #include "engine/net/recurrent_layer.h"
 #include "engine/net/sample_layer.h"
+#include "engine/net/sequence_layers.h"
 
 namespace sr {
 
@@ -91,6 +93,15 @@ Var Net::dense(Var x, int64_t units, Act act, const std::string& name) {
   return out;
 }
 
+namespace {
+// A GRU's weights and both biases from U(−1/√H, 1/√H), as cuDNN and PyTorch start them.
+void init_recurrent(const std::vector<Param*>& input, Param* u, Param* b, int64_t hidden) {
+  std::vector<Param*> all = input;
+  all.push_back(u), all.push_back(b);
+  for (Param* p : all) p->init = ParamInit::uniform, p->init_std = 1.0f / std::sqrt(static_cast<float>(hidden));
+}
+}  // namespace
+
 Var Net::gru(Var x, int64_t hidden, const std::string& name) {
   const std::string n = unique_layer_name(name, "gru");
   checked(x, n, "input");
@@ -98,8 +109,68 @@ Var Net::gru(Var x, int64_t hidden, const std::string& name) {
   const Var gates = dense(x, 3 * hidden, Act::identity, n + "_input");  // x·W + b_x for r, z, n
   Param* u = add_param(n + ".recurrent", hidden, 3 * hidden, ParamInit::glorot_uniform, false);
   Param* b = add_param(n + ".bias", 1, 3 * hidden, ParamInit::zeros, false);
+  init_recurrent(producer(gates).params(), u, b, hidden);
   Var out = add_var(n, VarKind::dense, hidden, nullptr);
   layers_.push_back(std::make_unique<GruLayer>(n, gates, out, hidden, u, b, true));
+  return out;
+}
+
+Var Net::gru_sequence(Var x, int64_t hidden, Var mask, int64_t steps, const std::string& name) {
+  const std::string n = unique_layer_name(name, "gru_sequence");
+  checked(x, n, "input");
+  const VarInfo mi = checked(mask, n, "mask");
+  if (hidden <= 0) fail(n, "needs a positive number of units, got " + std::to_string(hidden));
+  if (steps <= 0) fail(n, "needs a positive number of steps, got " + std::to_string(steps));
+  if (mi.kind != VarKind::sparse || !mi.is_input || mi.width != 1)
+    fail(n, "its mask '" + mi.name + "' must be a sparse input of width 1 (a value per row)");
+  const Var gates = dense(x, 3 * hidden, Act::identity, n + "_input");  // one GEMM (or gather) for all steps
+  Param* u = add_param(n + ".recurrent", hidden, 3 * hidden, ParamInit::glorot_uniform, false);
+  Param* b = add_param(n + ".bias", 1, 3 * hidden, ParamInit::zeros, false);
+  init_recurrent(producer(gates).params(), u, b, hidden);
+  Var out = add_var(n, VarKind::dense, hidden, nullptr);
+  layers_.push_back(std::make_unique<GruSequenceLayer>(n, gates, mask, out, hidden, steps, u, b));
+  return out;
+}
+
+Var Net::last_step(Var seq, int64_t steps, const std::string& name) {
+  const std::string n = unique_layer_name(name, "last_step");
+  const VarInfo si = checked(seq, n, "input");
+  check_dense(n, {seq}, false);
+  if (steps <= 0) fail(n, "needs a positive number of steps, got " + std::to_string(steps));
+  Var out = add_var(n, VarKind::dense, si.width, nullptr);
+  layers_.push_back(std::make_unique<LastStepLayer>(n, seq, out, steps));
+  return out;
+}
+
+Var Net::attention(Var seq, Var query, int64_t steps, const std::string& name) {
+  const std::string n = unique_layer_name(name, "attention");
+  const VarInfo si = checked(seq, n, "sequence"), qi = checked(query, n, "query");
+  check_dense(n, {seq, query}, false);
+  if (si.is_input || qi.is_input) fail(n, "its sequence and query must be computed, not inputs");
+  if (steps <= 0) fail(n, "needs a positive number of steps, got " + std::to_string(steps));
+  Param* a1 = add_param(n + ".query", qi.width, si.width, ParamInit::glorot_uniform, false);
+  Param* a2 = add_param(n + ".key", si.width, si.width, ParamInit::glorot_uniform, false);
+  Param* v = add_param(n + ".v", si.width, 1, ParamInit::glorot_uniform, false);
+  Var out = add_var(n, VarKind::dense, si.width, nullptr);
+  layers_.push_back(std::make_unique<AttentionLayer>(n, seq, query, out, steps, a1, a2, v));
+  return out;
+}
+
+Var Net::tied_output(Var x, Var embedded, bool bias, const std::string& name) {
+  const std::string n = unique_layer_name(name, "tied_output");
+  const VarInfo xi = checked(x, n, "input");
+  checked(embedded, n, "embedding");
+  check_dense(n, {x}, false);
+  Layer& source = producer(embedded);
+  if (std::string(source.kind()) != "dense(sparse input)" || source.params().size() != 1)
+    fail(n, "'" + var(embedded).name + "' is not the output of an embedding layer");
+  Param* table = source.params()[0];
+  if (table->cols != xi.width)
+    fail(n, "input '" + xi.name + "' has width " + std::to_string(xi.width) + ", the embedding " + std::to_string(table->cols));
+  table->row_sparse = false;  // the output's gradient reaches every row
+  Param* b = bias ? add_param(n + ".bias", 1, table->rows, ParamInit::zeros, false) : nullptr;
+  Var out = add_var(n, VarKind::dense, table->rows, nullptr);
+  layers_.push_back(std::make_unique<TiedOutputLayer>(n, x, out, table, b, !xi.is_input));
   return out;
 }
 

@@ -67,6 +67,16 @@ class Net {
   // A VAE's sample from x = [μ | log σ²] (width 2L → L), adding β·KL to the loss (sample_layer.h).
   Var gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name = "");
   Var dropout(Var x, float p, const std::string& name = "");
+  // ---- sequences: time-major rows (row t·B + b is step t of sequence b), T = steps, left-padded;
+  // `mask` a sparse input of width 1 with one value per row (1 at a real step, 0 at padding) ----
+  // A GRU over whole sequences, backprop through time; every step's state (recurrent_layer.h).
+  Var gru_sequence(Var x, int64_t hidden, Var mask, int64_t steps, const std::string& name = "");
+  Var last_step(Var seq, int64_t steps, const std::string& name = "");  // each sequence's last row
+  // NARM's attention of `query` (one row per sequence) over the steps of `seq` (sequence_layers.h).
+  Var attention(Var seq, Var query, int64_t steps, const std::string& name = "");
+  // Logits for every row of the table of the embedding layer that made `embedded`: x·Wᵀ, plus a
+  // learned bias per row when `bias`. The table is then updated on all rows, not lazily.
+  Var tied_output(Var x, Var embedded, bool bias, const std::string& name = "");
   // A GRU of `hidden` units over x (sparse one-hot items: a gather; dense: a GEMM), one step per
   // forward pass with its state carried across passes (recurrent_layer.h).
   Var gru(Var x, int64_t hidden, const std::string& name = "");

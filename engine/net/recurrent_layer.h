@@ -27,4 +27,28 @@ class GruLayer final : public Layer {
   bool gates_need_grad_;
 };
 
+// A GRU over whole sequences with backprop through time (NARM's encoder). Rows are time-major —
+// row t·B + b is step t of sequence b, T = `steps` steps — and sequences are left-padded: the
+// mask input (a sparse input of width 1, one value per row: 1 at a real step, 0 at padding) keeps
+// the state at zero until a sequence starts, so every sequence ends at step T − 1 and its padding
+// adds nothing. Output: every step's state (zero at padding). Per step: h_{t−1}·U (GEMM), the
+// fused cell, the mask as a row scaling (the gather primitive on a diagonal pattern); backward
+// runs the steps in reverse, carrying dh through z and through U (a GEMM).
+class GruSequenceLayer final : public Layer {
+ public:
+  GruSequenceLayer(std::string name, Var gates, Var mask, Var out, int64_t hidden, int64_t steps, Param* u, Param* b);
+  const char* kind() const override { return "gru_sequence"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  enum Scratch : int { zero = 0, gh = 1, raw = 2, cache = 3, dh = 4, dh_raw = 5, dgx = 6, dgh = 7 };
+  int64_t hidden_, steps_;
+  Param *u_, *b_;
+};
+
+// Multiplies row r of an n x width matrix by scale[r] (y = diag(scale)·x, or y += ... when
+// accumulating): the gather primitive over the n x n diagonal pattern with `scale` as its values.
+void scale_rows(Exec& ex, const float* scale, const float* x, int64_t n, int64_t width, float* y, bool accumulate);
+
 }  // namespace sr

@@ -28,6 +28,7 @@ class Optimizer {
   // Consumes the gradients (leaves them zero) and advances the step count.
   void step(const std::vector<Param*>& params);
   int64_t steps() const { return steps_; }
+  void set_lr(float lr) { config_.lr = lr; }  // a schedule (TrainConfig::lr_decay)
   const OptimizerConfig& config() const { return config_; }
 
  private:

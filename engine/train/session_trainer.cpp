@@ -60,6 +60,26 @@ std::vector<int32_t> session_resets(const std::vector<int64_t>& shape) {
   return r;
 }
 
+namespace {
+void report_epoch(Exec& ex, int epoch, int epochs, double loss, int64_t events, std::chrono::steady_clock::time_point t0,
+                  const std::function<void(const EpochReport&)>& on_epoch) {
+  ex.backend().synchronize();
+  EpochReport r;
+  r.epoch = epoch, r.epochs = epochs, r.loss = loss;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.nnz_per_second = static_cast<double>(events) / std::max(r.seconds, 1e-9);
+  r.unit = "events";
+  if (on_epoch) on_epoch(r);
+}
+
+double checked_step(TrainStep& step, Exec& ex, Optimizer& opt, int epoch, int64_t k) {
+  const double loss = step.run(ex, opt);
+  if (!std::isfinite(loss))
+    throw error("training diverged: the loss is ", loss, " at epoch ", epoch, ", step ", k, " (lower the learning rate)");
+  return loss;
+}
+}  // namespace
+
 void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& sampling, const TrainConfig& config,
                     TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
   if (train.size() == 0) throw error("training data has no session with two or more clicks");
@@ -74,6 +94,7 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     step.start_epoch(epoch, config.epochs);
+    opt.set_lr(config.lr_at(epoch));
     batcher.start_epoch();
     ex.clear_state();
     int64_t steps = 0;
@@ -92,20 +113,35 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
       ex.reset_state(session_resets(b->shape));
       ex.bind(in.item, &item);
       ex.bind(in.next, &next);
-      const double loss = step.run(ex, opt);
-      if (!std::isfinite(loss))
-        throw error("training diverged: the loss is ", loss, " at epoch ", epoch, ", step ", steps,
-                    " (lower the learning rate)");
-      total += loss;
-      ++steps;
+      total += checked_step(step, ex, opt, epoch, steps++);
     }
-    ex.backend().synchronize();
-    EpochReport r;
-    r.epoch = epoch, r.epochs = config.epochs, r.loss = total;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    r.nnz_per_second = static_cast<double>(steps * lanes) / std::max(r.seconds, 1e-9);
-    r.unit = "events";
-    if (on_epoch) on_epoch(r);
+    report_epoch(ex, epoch, config.epochs, total, steps * lanes, t0, on_epoch);
+  }
+}
+
+void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time_order, const TrainConfig& config,
+                    TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
+  if (train.size() == 0) throw error("training data has no session with two or more clicks");
+  const Var clicks = ex.net().input("clicks"), mask = ex.net().input("mask"), next = ex.net().input("next");
+  ex.set_scatter_mode(config.scatter);
+  Optimizer opt(config.optimizer, ex.net().regularizer().l2);
+  PrefixBatcher batcher(train, steps, config.batch_rows > 0 ? config.batch_rows : 512, config.seed, in_time_order);
+  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    step.start_epoch(epoch, config.epochs);
+    opt.set_lr(config.lr_at(epoch));
+    batcher.start_epoch(epoch);
+    double total = 0.0;
+    int64_t k = 0;
+    BatchStream stream(ex.backend(), [&](int64_t i, HostBatch& h) { return batcher.fill(i, h); });
+    while (const DeviceBatch* b = stream.next()) {
+      const SparseBatch c = SparseBatch::view_of(*b, 0), m = SparseBatch::view_of(*b, 1), n = SparseBatch::view_of(*b, 2);
+      ex.bind(clicks, &c);
+      ex.bind(mask, &m);
+      ex.bind(next, &n);
+      total += checked_step(step, ex, opt, epoch, k++);
+    }
+    report_epoch(ex, epoch, config.epochs, total, batcher.examples(), t0, on_epoch);
   }
 }
 

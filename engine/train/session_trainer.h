@@ -54,4 +54,11 @@ std::vector<int32_t> session_resets(const std::vector<int64_t>& shape);
 void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& sampling, const TrainConfig& config,
                     TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch);
 
+// Trains a sequence net (NARM: inputs "clicks", "mask", "next"; see PrefixBatcher) on every
+// prefix of every session of `train` — its last `steps` clicks — against the click that follows,
+// config.batch_rows prefixes per batch, shuffled per epoch or in time order (PrefixBatcher). The
+// rate is in events per second.
+void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time_order, const TrainConfig& config,
+                    TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch);
+
 }  // namespace sr

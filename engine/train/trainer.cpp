@@ -80,6 +80,7 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     Epoch e(epoch, config.epochs);
     step.start_epoch(epoch, config.epochs);
+    opt.set_lr(config.lr_at(epoch));
     if (full_batch) {
       ex.bind(input, &whole);
       e.step(step, ex, opt);
@@ -106,6 +107,7 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     Epoch e(epoch, config.epochs);
     step.start_epoch(epoch, config.epochs);
+    opt.set_lr(config.lr_at(epoch));
     batcher.start_epoch(epoch);
     BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); });
     while (const DeviceBatch* b = stream.next()) {
@@ -130,6 +132,7 @@ void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int neg
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     Epoch e(epoch, config.epochs);
     step.start_epoch(epoch, config.epochs);
+    opt.set_lr(config.lr_at(epoch));
     batcher.start_epoch(epoch);
     BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); });
     while (const DeviceBatch* b = stream.next()) {

@@ -3,6 +3,7 @@
 // for a number of epochs, reporting progress and stopping with a clear error on divergence.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <memory>
 
@@ -31,7 +32,9 @@ struct TrainConfig {
   int64_t batch_rows = 0;  // 0: the whole matrix is one batch
   uint64_t seed = 42;
   OptimizerConfig optimizer;
+  float lr_decay = 1.0f;  // epoch e trains at optimizer.lr · lr_decay^(e − 1)
   ScatterMode scatter = ScatterMode::deterministic;
+  float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
 };
 
 struct EpochReport {

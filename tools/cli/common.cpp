@@ -59,6 +59,7 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--batch", batch, "rows per batch, 0 for full batch (default: the model's)");
   app.add_option("--optimizer", optimizer, "sgd, adam, adagrad or rprop (default: the model's)");
   app.add_option("--lr", lr, "learning rate, or Rprop's initial step (default: the model's)");
+  app.add_option("--lr-decay", lr_decay, "multiply the learning rate by this after every epoch (default: the model's)");
   app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")->capture_default_str();
   app.add_option("--scatter", scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
   app.add_option("--progress-every", progress_every, "print every N-th epoch's progress line")->capture_default_str();
@@ -78,6 +79,7 @@ TrainConfig TrainFlags::config(const TrainDefaults& d) const {
   cfg.seed = seed;
   cfg.optimizer.kind = parse_optimizer(optimizer.empty() ? d.optimizer : optimizer);
   cfg.optimizer.lr = lr > 0.0f ? lr : d.lr;
+  cfg.lr_decay = lr_decay > 0.0f ? lr_decay : d.lr_decay;
   cfg.optimizer.momentum = d.momentum;
   cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
   return cfg;

@@ -45,7 +45,7 @@ struct TrainFlags {
   std::string device = "auto", optimizer, scatter = "deterministic";
   int epochs = -1;
   int64_t batch = -1;
-  float lr = -1.0f;
+  float lr = -1.0f, lr_decay = -1.0f;
   uint64_t seed = 1;
   int progress_every = 1;
   void add_to(CLI::App& app);

@@ -30,7 +30,7 @@ void run_session(const Args& a) {
   if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
     ModelOptions probe(kv, 1, 1);
     if (!build_model(a.model, probe).sessions)
-      throw error("model '", a.model, "' is not a session model (session models: gru4rec; baselines: popularity, spop, itemknn)");
+      throw error("model '", a.model, "' is not a session model (session models: gru4rec, narm; baselines: popularity, spop, itemknn)");
   }
   const Dataset train_data = open_dataset(a.train.paths, a.train.options());
   const Dataset test_data = open_dataset(a.test.paths, a.test.options());
@@ -65,17 +65,24 @@ void run_session(const Args& a) {
     be = open_device(Device::parse(a.flags.device));
     const TrainConfig cfg = a.flags.config(built->defaults);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
-    std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, %lld lanes, %s\n", built->net.summary().c_str(),
+    std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batches of %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
-                 built->net.loss().kind == LossKind::rank
+                 built->prefix_steps > 0 ? ("prefixes (their last " + std::to_string(built->prefix_steps) + " clicks), full softmax").c_str()
+                 : built->net.loss().kind == LossKind::rank
                      ? ("sampled output: the batch's targets + " + std::to_string(built->sampling.n_sample) + " samples").c_str()
-                     : "full softmax");
+                     : "session-parallel lanes, full softmax");
     BackpropStep step;
-    train_sessions(*ex, train, built->sampling, cfg, step, [&](const EpochReport& r) {
+    auto report = [&](const EpochReport& r) {
       epoch_s.push_back(r.seconds), rates.push_back(r.nnz_per_second);
       a.flags.print_epoch(r);
-    });
-    scorer = std::make_unique<NetSessionScorer>(*ex, train.n_items);
+    };
+    if (built->prefix_steps > 0) {
+      train_prefixes(*ex, train, built->prefix_steps, built->prefixes_in_time_order, cfg, step, report);
+      scorer = std::make_unique<PrefixSessionScorer>(*ex, built->prefix_steps, train.n_items);
+    } else {
+      train_sessions(*ex, train, built->sampling, cfg, step, report);
+      scorer = std::make_unique<NetSessionScorer>(*ex, train.n_items);
+    }
   }
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const SessionMetrics m = evaluate_sessions(*scorer, test, a.eval_lanes, 20);

@@ -28,7 +28,9 @@ void run_train(const TrainArgs& a) {
   const auto model_options = parse_key_values(a.options);
   {
     ModelOptions probe(model_options, 1, 1);
-    if (build_model(a.model, probe).defaults.negatives != 0)
+    const BuiltModel m = build_model(a.model, probe);
+    if (m.sessions) throw error("model '", a.model, "' predicts the next click in sessions: use `sparserec session`");
+    if (m.defaults.negatives != 0)
       throw error("model '", a.model, "' learns top-N from implicit feedback: use `sparserec topn`");
   }
   a.flags.check();

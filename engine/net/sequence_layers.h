@@ -1,0 +1,40 @@
+// Layers over time-major sequences (rows t·B + b, T steps; recurrent_layer.h's GruSequenceLayer
+// makes them): the last step of each sequence, and NARM's attention over all steps.
+#pragma once
+
+#include "engine/net/layer.h"
+
+namespace sr {
+
+// out[b] = seq[(T − 1)·B + b]: each sequence's last state (sequences are left-padded, so it is
+// always a real step). Backward adds the gradient into those rows.
+class LastStepLayer final : public Layer {
+ public:
+  LastStepLayer(std::string name, Var seq, Var out, int64_t steps);
+  const char* kind() const override { return "last_step"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  int64_t steps_;
+};
+
+// NARM's local encoder (Li et al. 2017): α_tb = vᵀ σ(A1·q_b + A2·h_tb), out_b = Σ_t α_tb h_tb,
+// for the states h (seq) and a query per sequence q (its last state). The weights are not
+// normalized, as in NARM; padded steps have h = 0 and add nothing. Forward: two GEMMs, a sigmoid,
+// a GEMM for α, then per step a row scaling (gather on a diagonal pattern) accumulated into out.
+// Backward: per step a sampled dot for ∂α and a row scaling for ∂h, then GEMMs.
+class AttentionLayer final : public Layer {
+ public:
+  AttentionLayer(std::string name, Var seq, Var query, Var out, int64_t steps, Param* a1, Param* a2, Param* v);
+  const char* kind() const override { return "attention"; }
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  enum Scratch : int { pre = 0, q2 = 1, alpha = 2, dalpha = 3, dpre = 4, dq2 = 5 };
+  int64_t steps_;
+  Param *a1_, *a2_, *v_;
+};
+
+}  // namespace sr
