@@ -51,3 +51,8 @@ if(NOT SPARSEREC_KERNELS_ONLY)
   endif()
   include_directories(SYSTEM ${SPARSEREC_XXHASH_INCLUDE})
 endif()
+
+# Open MPI from Debian: the communicator of data-parallel jobs on the CPU (engine/dist).
+if(NOT SPARSEREC_KERNELS_ONLY)
+  find_package(MPI COMPONENTS CXX)
+endif()

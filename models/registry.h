@@ -63,16 +63,16 @@ struct BuiltModel {
   // output a logit per level; predictions are the expected rating (RBM-CF).
   int rating_levels = 0;
   // The training step; null means backprop. (RBM-CF trains by contrastive divergence.)
-  std::function<std::unique_ptr<TrainStep>()> make_step;
+  std::function<std::unique_ptr<TrainStep>()> make_step{};
   // Models initialised from other trained models (NeuMF from GMF and MLP): their names, built with
   // `pretrain_options`, and the function that copies their trained parameters into this net.
-  std::vector<std::string> pretrain_from;
-  std::map<std::string, std::string> pretrain_options;
-  std::function<void(Net&, const std::vector<const Net*>&)> init_from_pretrained;
+  std::vector<std::string> pretrain_from{};
+  std::map<std::string, std::string> pretrain_options{};
+  std::function<void(Net&, const std::vector<const Net*>&)> init_from_pretrained{};
   // A session model (GRU4Rec, NARM): inputs "item" and "next", trained by train_sessions on click
   // sessions with defaults.batch_rows lanes; `sampling` for a sampled ranking output.
   bool sessions = false;
-  SessionSampling sampling;
+  SessionSampling sampling{};
   // > 0: a sequence net (NARM: inputs "clicks", "mask", "next") that reads each session prefix
   // whole, its last `prefix_steps` clicks, trained by train_prefixes; 0: one click per step.
   int64_t prefix_steps = 0;

@@ -2,7 +2,8 @@
 # Builds and runs every test that fits a machine without a GPU (what CI runs), from a fresh
 # Debian 12 machine:
 #  1. the full build (CPU, emulator, and CUDA for sm_90 when a toolkit is present): unit, emu,
-#     static (nvcc resource report) and slow (MovieLens end to end) tests; gpu tests skip visibly;
+#     static (nvcc resource report), mpi (data-parallel over 2 ranks) and slow (MovieLens end to
+#     end) tests; gpu tests skip visibly;
 #  2. the kernels and their tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. the kernels and their tests under ThreadSanitizer;
 #  4. the fuzz targets (every text layout, the binary dataset loader) under ASan + UBSan, for a
@@ -18,7 +19,7 @@ arch=${SPARSEREC_CUDA_ARCHITECTURES:-90}
 echo "== 1/4 full build (CUDA architectures: $arch) =="
 cmake -S . -B build-test -G Ninja -DSPARSEREC_CUDA_ARCHITECTURES="$arch" >/dev/null
 cmake --build build-test -j "$jobs"
-ctest --test-dir build-test -j "$jobs" --output-on-failure -L 'unit|emu|gpu|static|slow'
+ctest --test-dir build-test -j "$jobs" --output-on-failure -L 'unit|emu|gpu|static|mpi|slow'
 if [ -n "$(ctest --test-dir build-test -N -L static | grep 'Test #')" ]; then
   echo "-- kernel resources (nvcc --resource-usage) --"
   ctest --test-dir build-test -L static -V 2>&1 | grep -E '^[0-9]+: (sm_| {7}\w)' | sed 's/^[0-9]*: //'

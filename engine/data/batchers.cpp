@@ -32,6 +32,10 @@ void RowBatcher::start_epoch(int epoch) {
 
 int64_t RowBatcher::batches() const { return batch_rows_ > 0 ? (m_.rows + batch_rows_ - 1) / batch_rows_ : 0; }
 
+int64_t RowBatcher::rows_in(int64_t k) const {
+  return k < batches() ? std::min(batch_rows_, m_.rows - k * batch_rows_) : 0;
+}
+
 bool RowBatcher::fill(int64_t k, HostBatch& out) const {
   if (k >= batches()) return false;
   const int64_t b = k * batch_rows_, e = std::min(b + batch_rows_, m_.rows);
@@ -118,6 +122,11 @@ void TripleBatcher::start_epoch(int epoch) {
 }
 
 int64_t TripleBatcher::batches() const { return (static_cast<int64_t>(pos_user_.size()) + per_batch_ - 1) / per_batch_; }
+
+int64_t TripleBatcher::rows_in(int64_t k) const {
+  if (k >= batches()) return 0;
+  return std::min<int64_t>(per_batch_, static_cast<int64_t>(pos_user_.size()) - k * per_batch_) * (1 + negatives_);
+}
 
 bool TripleBatcher::fill(int64_t k, HostBatch& out) const {
   if (k >= batches()) return false;
@@ -245,6 +254,15 @@ bool SessionBatcher::fill(int64_t k, HostBatch& out) {
   out.shape = {lanes_};
   ++step_;
   return true;
+}
+
+int64_t SessionBatcher::batches() const {
+  SessionBatcher probe(*this);  // replays an epoch from the start on a copy of the lanes
+  probe.start_epoch();
+  HostBatch scratch;
+  int64_t n = 0;
+  while (probe.fill(n, scratch)) ++n;
+  return n;
 }
 
 }  // namespace sr

@@ -8,6 +8,8 @@
 // the same rows, negatives and order.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -26,6 +28,7 @@ class RowBatcher {
   RowBatcher(const HostCsr& m, int64_t batch_rows, uint64_t seed);
   void start_epoch(int epoch);  // reshuffles (epoch 1, 2, ...)
   int64_t batches() const;
+  int64_t rows_in(int64_t k) const;  // rows of batch k
   // Fields of encode_sparse_batch(); false when k is past the epoch.
   bool fill(int64_t k, HostBatch& out) const;
   const std::vector<int32_t>& order() const { return order_; }
@@ -46,6 +49,7 @@ class RowTargetBatcher {
   RowTargetBatcher(const HostCsr& input, const HostCsr& positives, int negatives, int64_t batch_rows, uint64_t seed);
   void start_epoch(int epoch);
   int64_t batches() const { return rows_.batches(); }
+  int64_t rows_in(int64_t k) const { return rows_.rows_in(k); }
   bool fill(int64_t k, HostBatch& out) const;
 
  private:
@@ -66,6 +70,7 @@ class TripleBatcher {
                 bool rating_labels = false);
   void start_epoch(int epoch);
   int64_t batches() const;
+  int64_t rows_in(int64_t k) const;  // pairs in batch k: its positives and their negatives
   // ints {user, item}, floats {label: 1 (or the rating) positive, 0 negative}, shape {n}; per
   // positive its own row then its negatives.
   bool fill(int64_t k, HostBatch& out) const;
@@ -108,6 +113,8 @@ class PrefixBatcher {
   PrefixBatcher(const Sessions& s, int64_t steps, int64_t batch, uint64_t seed, bool in_time_order = false);
   void start_epoch(int epoch);
   int64_t examples() const { return static_cast<int64_t>(order_.size()); }
+  int64_t batches() const { return (examples() + batch_ - 1) / batch_; }
+  int64_t rows_in(int64_t k) const { return k < batches() ? std::min(batch_, examples() - k * batch_) : 0; }
   bool fill(int64_t k, HostBatch& out) const;
 
  private:
@@ -129,6 +136,8 @@ class SessionBatcher {
   // shape {lanes}. The epoch ends at the first step where a finished lane finds no session left
   // (GRU4Rec's rule), so the last sessions' tails are not trained on in that epoch.
   bool fill(int64_t k, HostBatch& out);
+  // How many batches an epoch has (the lanes run dry at the same step every epoch).
+  int64_t batches() const;
   int64_t sessions() const { return s_.size(); }
   int64_t events() const { return s_.events(); }
   const Sessions& data() const { return s_; }

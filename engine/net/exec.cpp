@@ -44,13 +44,13 @@ Exec::~Exec() {
 }
 
 Tensor& Exec::scratch(const Layer& l, int key, int64_t rows, int64_t cols) {
-  Tensor& t = scratch_[{&l, key}];
+  Tensor& t = scratch_[{&l, key, slot_}];
   if (t.empty() || t.rows() != rows || t.cols() != cols) t = Tensor::zeros(be_, rows, cols);
   return t;
 }
 
 Tensor* Exec::find_scratch(const Layer& l, int key) {
-  auto it = scratch_.find({&l, key});
+  auto it = scratch_.find({&l, key, slot_});
   return it == scratch_.end() || it->second.empty() ? nullptr : &it->second;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "engine/net/net.h"
@@ -64,6 +65,13 @@ class Exec {
   // Makes the next passes draw the same dropout/corruption masks as the first pass after this call
   // (gradient checks compare losses under one fixed mask).
   void rewind_draws() { draws_ = 0; }
+  // Optimizer updates made from this Exec's gradients so far (the training loops count them): the
+  // clock of schedules inside the net (a VAE's KL annealing).
+  int64_t updates() const { return updates_; }
+  void count_update() { ++updates_; }
+  // Starts draw stream `stream` (> 0): the masks drawn from here on depend on it and on the seed
+  // only, not on what this Exec drew before (data-parallel shards draw by batch, on any rank).
+  void set_draw_stream(uint64_t stream) { draws_ = stream << 32; }
   const Tensor& ones(int64_t n);          // a device vector of n ones (bias gradients via scatter)
   void add_loss(double v) { layer_loss_ += v; }  // a layer's own term (a VAE's KL), in this forward
   const IndexArray& arange(int64_t n);    // 0, 1, ..., n on the device
@@ -71,8 +79,9 @@ class Exec {
   ScatterMode scatter_mode() const { return scatter_mode_; }
   void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }
   // Device memory a layer keeps between passes (a recurrent layer's carried state, what forward
-  // caches for backward), owned here so it never outlives the backend. Key `key` of layer `l`,
-  // rows x cols; allocated zeroed when missing or when the shape changes, else kept as it was.
+  // caches for backward), owned here so it never outlives the backend. Key `key` of layer `l` in
+  // the current state slot, rows x cols; allocated zeroed when missing or when the shape changes,
+  // else kept as it was.
   Tensor& scratch(const Layer& l, int key, int64_t rows, int64_t cols);
   Tensor* find_scratch(const Layer& l, int key);  // null when there is none
   // Writes zeros into the listed rows (host indices) of t: one gather with empty rows.
@@ -87,6 +96,9 @@ class Exec {
   // evaluate one step repeatedly from the same state.
   bool carry_state() const { return carry_; }
   void set_carry_state(bool on) { carry_ = on; }
+  // Which set of carried state (and scratch) the next passes use: one process training several
+  // data-parallel shards of session-parallel lanes keeps each shard's state apart. Default 0.
+  void set_state_slot(int slot) { slot_ = slot; }
 
  private:
   Layer& run_until(Var v);                        // runs every layer before v's producer (inference)
@@ -95,10 +107,12 @@ class Exec {
   Net& net_;
   Backend& be_;
   uint64_t seed_, draws_ = 0;
+  int64_t updates_ = 0;
   bool training_ = false;
   ScatterMode scatter_mode_ = ScatterMode::deterministic;
   bool carry_ = true;
-  std::map<std::pair<const Layer*, int>, Tensor> scratch_;
+  int slot_ = 0;
+  std::map<std::tuple<const Layer*, int, int>, Tensor> scratch_;  // (layer, key, state slot)
   std::vector<Slot> slots_;
   std::map<int, const SparseBatch*> inputs_, queries_;
   Tensor ones_;

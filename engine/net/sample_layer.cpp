@@ -7,10 +7,9 @@
 
 namespace sr {
 
-
 float GaussianSampleLayer::beta() const {
   if (anneal_steps_ <= 0) return beta_max_;
-  return beta_max_ * static_cast<float>(std::min<int64_t>(passes_, anneal_steps_)) / static_cast<float>(anneal_steps_);
+  return beta_max_ * static_cast<float>(std::min<int64_t>(step_, anneal_steps_)) / static_cast<float>(anneal_steps_);
 }
 
 void GaussianSampleLayer::forward(Exec& ex) {
@@ -25,7 +24,7 @@ void GaussianSampleLayer::forward(Exec& ex) {
     elementwise(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, out.value.data(), latent, 1.0f, false);
     return;
   }
-  ++passes_;
+  step_ = ex.updates() + 1;  // by updates, not passes: data-parallel shards share an update
   seed_ = ex.draw_seed();
   elementwise(be, EwKind::gauss_sample, rows, latent, mu, ld, logvar, ld, out.value.data(), latent, 1.0f, false, seed_);
   // The KL term, summed on the host in a fixed order.

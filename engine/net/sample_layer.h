@@ -2,7 +2,7 @@
 // a mean and a log-variance per latent unit, [μ | log σ²]; in training the output is a sample
 // z = μ + ε·σ (ε ~ N(0, 1) drawn from a seed, recomputed in backward) and the layer adds
 // β · KL(N(μ, σ²) ‖ N(0, 1)) to the loss; outside training z = μ. β is annealed linearly from 0 to
-// beta_max over anneal_steps training passes (0: β = beta_max from the start).
+// beta_max over anneal_steps optimizer updates (Exec::updates(); 0: β = beta_max from the start).
 #pragma once
 
 #include "engine/net/layer.h"
@@ -16,11 +16,11 @@ class GaussianSampleLayer final : public Layer {
   const char* kind() const override { return "gaussian_sample"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
-  float beta() const;  // the weight of the KL term in the current pass
+  float beta() const;  // the weight of the KL term in the last training pass
 
  private:
   float beta_max_;
-  int64_t anneal_steps_, passes_ = 0;
+  int64_t anneal_steps_, step_ = 0;  // step_: the update the last training pass was for (1-based)
   uint64_t seed_ = 0;
   bool sampled_ = false;
 };

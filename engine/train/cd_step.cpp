@@ -26,7 +26,7 @@ CdStep::CdStep(RbmVars vars, int k_max) : v_(vars), k_max_(k_max) {
 
 void CdStep::start_epoch(int epoch, int epochs) { k_ = cd_k_for_epoch(epoch, epochs, k_max_); }
 
-double CdStep::run(Exec& ex, Optimizer& opt) {
+double CdStep::gradients(Exec& ex, int64_t global_rows) {
   Net& net = ex.net();
   Backend& be = ex.backend();
   Layer& hidden = net.producer(v_.hidden);
@@ -66,8 +66,8 @@ double CdStep::run(Exec& ex, Optimizer& opt) {
     if (t < k_) elementwise(be, EwKind::bernoulli, rows * units, h.value.data(), h.value.data(), 1.0f, false, ex.draw_seed());
   }
 
-  // Gradients of the descent direction, averaged over the batch's rows.
-  const float inv = 1.0f / static_cast<float>(rows);
+  // Gradients of the descent direction, averaged over the (global) batch's rows.
+  const float inv = 1.0f / static_cast<float>(global_rows > 0 ? global_rows : rows);
   ensure(h_scaled_, be, rows, units);
   elementwise(be, EwKind::copy, rows * units, h.value.data(), h_scaled_.data(), inv, false);  //  h_k / B
   elementwise(be, EwKind::copy, rows * units, h0_.data(), h0_.data(), -inv, false);           // -h_0 / B
@@ -86,7 +86,6 @@ double CdStep::run(Exec& ex, Optimizer& opt) {
   be.scatter(s, ex.scatter_mode());
   c->touched_rows = pattern->touched();
   c->n_touched = pattern->n_touched();
-  opt.step(net.params());
   return recon_error;
 }
 

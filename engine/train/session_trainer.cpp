@@ -8,6 +8,7 @@
 #include "engine/data/batchers.h"
 #include "engine/error.h"
 #include "engine/sparse_batch.h"
+#include "engine/train/epoch_loop.h"
 
 namespace sr {
 
@@ -60,26 +61,6 @@ std::vector<int32_t> session_resets(const std::vector<int64_t>& shape) {
   return r;
 }
 
-namespace {
-void report_epoch(Exec& ex, int epoch, int epochs, double loss, int64_t events, std::chrono::steady_clock::time_point t0,
-                  const std::function<void(const EpochReport&)>& on_epoch) {
-  ex.backend().synchronize();
-  EpochReport r;
-  r.epoch = epoch, r.epochs = epochs, r.loss = loss;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.nnz_per_second = static_cast<double>(events) / std::max(r.seconds, 1e-9);
-  r.unit = "events";
-  if (on_epoch) on_epoch(r);
-}
-
-double checked_step(TrainStep& step, Exec& ex, Optimizer& opt, int epoch, int64_t k) {
-  const double loss = step.run(ex, opt);
-  if (!std::isfinite(loss))
-    throw error("training diverged: the loss is ", loss, " at epoch ", epoch, ", step ", k, " (lower the learning rate)");
-  return loss;
-}
-}  // namespace
-
 void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& sampling, const TrainConfig& config,
                     TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
   if (train.size() == 0) throw error("training data has no session with two or more clicks");
@@ -87,35 +68,46 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
   const bool sampled = ex.net().loss().kind == LossKind::rank;
   if (sampled && sampling.n_sample < 0) throw error("n_sample must be >= 0, got ", sampling.n_sample);
   ex.set_scatter_mode(config.scatter);
+  config.parallel.check();
   Optimizer opt(config.optimizer, ex.net().regularizer().l2);
-  const int lanes = static_cast<int>(config.batch_rows > 0 ? config.batch_rows : 32);
-  SessionBatcher batcher(train, lanes);
+  // Data-parallel, the global batch's lanes are split among the shards, each shard keeping its
+  // lanes' state (Exec state slots); the negatives drawn for a global step are shared by all.
+  const int64_t shards = config.parallel.shards, lanes = config.batch_rows > 0 ? config.batch_rows : 32;
+  SessionBatcher batcher(train, static_cast<int>(lanes * shards));
+  const int64_t global_steps = batcher.batches();
   const PopularitySampler sampler(item_counts(train), sampling.alpha);
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
+    Epoch e(epoch, config.epochs);
     step.start_epoch(epoch, config.epochs);
     opt.set_lr(config.lr_at(epoch));
     batcher.start_epoch();
     ex.clear_state();
-    int64_t steps = 0;
-    double total = 0.0;
-    HostBatch raw;
+    HostBatch global, shard;
+    int64_t made = -1;  // the global step in `global`
     std::vector<int32_t> samples;
-    BatchStream stream(ex.backend(), [&](int64_t k, HostBatch& h) {
-      if (!batcher.fill(k, raw)) return false;
-      if (sampled) sampler.draw(splitmix64(config.seed ^ splitmix64(static_cast<uint64_t>(epoch) << 32 | static_cast<uint64_t>(k))),
-                                sampling.n_sample, samples);
-      encode_session_batch(raw, train.n_items, sampled ? &samples : nullptr, h);
+    SparseBatch item, next;
+    auto fill = [&](int64_t k, HostBatch& h) {  // batch k: shard k % shards of global step k / shards
+      const int64_t g = k / shards, s = k % shards;
+      if (g != made) {
+        if (!batcher.fill(g, global)) return false;
+        made = g;
+        if (sampled) sampler.draw(splitmix64(config.seed ^ splitmix64(static_cast<uint64_t>(epoch) << 32 | static_cast<uint64_t>(g))),
+                                  sampling.n_sample, samples);
+      }
+      shard.ints.resize(global.ints.size());
+      for (size_t f = 0; f < global.ints.size(); ++f)
+        shard.ints[f].assign(global.ints[f].begin() + s * lanes, global.ints[f].begin() + (s + 1) * lanes);
+      shard.shape = {lanes};
+      encode_session_batch(shard, train.n_items, sampled ? &samples : nullptr, h);
       return true;
-    });
-    while (const DeviceBatch* b = stream.next()) {
-      const SparseBatch item = SparseBatch::view_of(*b, 0), next = SparseBatch::view_of(*b, 1);
-      ex.reset_state(session_resets(b->shape));
-      ex.bind(in.item, &item);
-      ex.bind(in.next, &next);
-      total += checked_step(step, ex, opt, epoch, steps++);
-    }
-    report_epoch(ex, epoch, config.epochs, total, steps * lanes, t0, on_epoch);
+    };
+    auto bind = [&](const DeviceBatch& b) {
+      item = SparseBatch::view_of(b, 0), next = SparseBatch::view_of(b, 1);
+      ex.reset_state(session_resets(b.shape));
+      ex.bind(in.item, &item), ex.bind(in.next, &next);
+    };
+    run_epoch(ex, step, opt, config, {global_steps * shards, fill, bind, [&](int64_t) { return lanes; }}, e);
+    e.finish(ex, global_steps * lanes * shards, "events", on_epoch);
   }
 }
 
@@ -124,24 +116,24 @@ void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time
   if (train.size() == 0) throw error("training data has no session with two or more clicks");
   const Var clicks = ex.net().input("clicks"), mask = ex.net().input("mask"), next = ex.net().input("next");
   ex.set_scatter_mode(config.scatter);
+  config.parallel.check();
   Optimizer opt(config.optimizer, ex.net().regularizer().l2);
   PrefixBatcher batcher(train, steps, config.batch_rows > 0 ? config.batch_rows : 512, config.seed, in_time_order);
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
+    Epoch e(epoch, config.epochs);
     step.start_epoch(epoch, config.epochs);
     opt.set_lr(config.lr_at(epoch));
     batcher.start_epoch(epoch);
-    double total = 0.0;
-    int64_t k = 0;
-    BatchStream stream(ex.backend(), [&](int64_t i, HostBatch& h) { return batcher.fill(i, h); });
-    while (const DeviceBatch* b = stream.next()) {
-      const SparseBatch c = SparseBatch::view_of(*b, 0), m = SparseBatch::view_of(*b, 1), n = SparseBatch::view_of(*b, 2);
-      ex.bind(clicks, &c);
-      ex.bind(mask, &m);
-      ex.bind(next, &n);
-      total += checked_step(step, ex, opt, epoch, k++);
-    }
-    report_epoch(ex, epoch, config.epochs, total, batcher.examples(), t0, on_epoch);
+    SparseBatch c, m, n;
+    run_epoch(ex, step, opt, config,
+              {batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
+               [&](const DeviceBatch& b) {
+                 c = SparseBatch::view_of(b, 0), m = SparseBatch::view_of(b, 1), n = SparseBatch::view_of(b, 2);
+                 ex.bind(clicks, &c), ex.bind(mask, &m), ex.bind(next, &n);
+               },
+               [&](int64_t k) { return batcher.rows_in(k); }},
+              e);
+    e.finish(ex, batcher.examples(), "events", on_epoch);
   }
 }
 

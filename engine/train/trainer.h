@@ -9,6 +9,7 @@
 
 #include "engine/csr.h"
 #include "engine/net/exec.h"
+#include "engine/train/data_parallel.h"
 #include "engine/train/optimizer.h"
 
 namespace sr {
@@ -16,24 +17,31 @@ namespace sr {
 class TrainStep {
  public:
   virtual ~TrainStep() = default;
-  // One update from the batch bound in `ex`; returns the batch's loss.
-  virtual double run(Exec& ex, Optimizer& opt) = 0;
+  // The gradients of the batch bound in `ex`, added into the parameters' gradients; returns the
+  // batch's loss (non-finite: nothing was added). `global_rows` is the row count of the whole
+  // global batch when this batch is one shard of it (data-parallel), else 0: steps that average
+  // over rows (CD-k) divide by it, so that shards add up to the global batch's gradient.
+  virtual double gradients(Exec& ex, int64_t global_rows) = 0;
+  // One update from the bound batch: its gradients, then the optimizer step (skipped when the
+  // loss is not finite, for the caller to report). Returns the batch's loss.
+  double run(Exec& ex, Optimizer& opt);
   // Called by the training loops before each epoch (1-based), for steps with a schedule.
   virtual void start_epoch(int /*epoch*/, int /*epochs*/) {}
 };
 
 class BackpropStep final : public TrainStep {
  public:
-  double run(Exec& ex, Optimizer& opt) override;
+  double gradients(Exec& ex, int64_t global_rows) override;
 };
 
 struct TrainConfig {
   int epochs = 10;
-  int64_t batch_rows = 0;  // 0: the whole matrix is one batch
+  int64_t batch_rows = 0;  // 0: the whole matrix is one batch; data-parallel: rows of one shard
   uint64_t seed = 42;
   OptimizerConfig optimizer;
   float lr_decay = 1.0f;  // epoch e trains at optimizer.lr · lr_decay^(e − 1)
   ScatterMode scatter = ScatterMode::deterministic;
+  DataParallel parallel;  // one process and one shard unless set
   float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
 };
 

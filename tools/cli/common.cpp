@@ -63,6 +63,9 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")->capture_default_str();
   app.add_option("--scatter", scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
   app.add_option("--progress-every", progress_every, "print every N-th epoch's progress line")->capture_default_str();
+  app.add_option("--shards", shards,
+                 "data-parallel: local batches per global step (default: the ranks of the mpirun job, else 1); "
+                 "one process with --shards N trains as N ranks do");
 }
 
 void TrainFlags::check() const {
@@ -70,10 +73,14 @@ void TrainFlags::check() const {
   if (!optimizer.empty()) parse_optimizer(optimizer);
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
+  if (shards < 0) throw error("--shards must be positive, got ", shards);
 }
 
-TrainConfig TrainFlags::config(const TrainDefaults& d) const {
+TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm) const {
   TrainConfig cfg;
+  cfg.parallel.comm = comm;
+  cfg.parallel.shards = shards > 0 ? shards : (comm ? comm->size() : 1);
+  cfg.parallel.check();
   cfg.epochs = epochs >= 0 ? epochs : d.epochs;
   cfg.batch_rows = batch >= 0 ? batch : d.batch_rows;
   cfg.seed = seed;
@@ -82,6 +89,12 @@ TrainConfig TrainFlags::config(const TrainDefaults& d) const {
   cfg.lr_decay = lr_decay > 0.0f ? lr_decay : d.lr_decay;
   cfg.optimizer.momentum = d.momentum;
   cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
+  if (cfg.parallel.shards > 1) {  // --batch is the global batch; each shard trains its part
+    if (cfg.batch_rows <= 0 || cfg.batch_rows % cfg.parallel.shards != 0)
+      throw error("data-parallel over ", cfg.parallel.shards, " shards: --batch (the global batch, now ",
+                  cfg.batch_rows, ") must be a positive multiple of it");
+    cfg.batch_rows /= cfg.parallel.shards;
+  }
   return cfg;
 }
 
@@ -89,6 +102,16 @@ void TrainFlags::print_epoch(const EpochReport& r) const {
   if (r.epoch % progress_every == 0 || r.epoch == r.epochs)
     std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s\n", r.epoch, r.epochs, r.loss, r.seconds,
                  r.nnz_per_second, r.unit);
+}
+
+void run_job(const std::function<void(Communicator& comm)>& body) {
+  std::unique_ptr<Communicator> comm = open_communicator();
+  try {
+    body(*comm);
+  } catch (const std::exception& e) {
+    if (comm->size() > 1) comm->abort(e.what());  // every rank stops; the message names this one
+    throw;
+  }
 }
 
 std::unique_ptr<Backend> open_device(const Device& device) {

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "engine/backend.h"
+#include "engine/dist/communicator.h"
 #include "engine/data/split.h"
 #include "engine/data/text_import.h"
 #include "engine/model_file.h"
@@ -48,11 +50,20 @@ struct TrainFlags {
   float lr = -1.0f, lr_decay = -1.0f;
   uint64_t seed = 1;
   int progress_every = 1;
+  int shards = 0;  // 0: one per rank of the job
   void add_to(CLI::App& app);
   void check() const;  // refuses a bad optimizer or scatter name before any data is read
-  TrainConfig config(const TrainDefaults& d) const;
+  // The run's configuration; data-parallel over `comm`'s ranks (or --shards in one process), where
+  // --batch is the global batch and batch_rows the rows of each shard.
+  TrainConfig config(const TrainDefaults& d, Communicator* comm = nullptr) const;
   void print_epoch(const EpochReport& r) const;  // the progress line on stderr
 };
+
+// Runs a training command as this process's part of its job (DESIGN.md §4): under mpirun every
+// process is one rank of a data-parallel run, else the only one. An error on any rank stops every
+// rank, each exiting non-zero with the failing rank's cause, so that none waits for the others.
+// Rank 0 (leader) prints the results and writes files.
+void run_job(const std::function<void(Communicator& comm)>& body);
 
 // The backend for --device, announced on stderr.
 std::unique_ptr<Backend> open_device(const Device& device);

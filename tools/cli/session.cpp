@@ -17,16 +17,17 @@ namespace {
 struct Args {
   ImportArgs train, test;
   TrainFlags flags;
-  std::string model;
+  std::string model, save;
   std::vector<std::string> options;
   int eval_lanes = 256;
 };
 
 bool is_baseline(const std::string& m) { return m == "popularity" || m == "spop" || m == "itemknn"; }
 
-void run_session(const Args& a) {
+void run_session(const Args& a, Communicator& comm) {
   auto kv = parse_key_values(a.options);
   a.flags.check();
+  if (!a.save.empty() && is_baseline(a.model)) throw error("--save: a baseline (", a.model, ") has no trained weights to save");
   if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
     ModelOptions probe(kv, 1, 1);
     if (!build_model(a.model, probe).sessions)
@@ -63,7 +64,7 @@ void run_session(const Args& a) {
     ModelOptions o(kv, 0, train.n_items);
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
     be = open_device(Device::parse(a.flags.device));
-    const TrainConfig cfg = a.flags.config(built->defaults);
+    const TrainConfig cfg = a.flags.config(built->defaults, &comm);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batches of %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
@@ -74,7 +75,7 @@ void run_session(const Args& a) {
     BackpropStep step;
     auto report = [&](const EpochReport& r) {
       epoch_s.push_back(r.seconds), rates.push_back(r.nnz_per_second);
-      a.flags.print_epoch(r);
+      if (comm.rank() == 0) a.flags.print_epoch(r);
     };
     if (built->prefix_steps > 0) {
       train_prefixes(*ex, train, built->prefix_steps, built->prefixes_in_time_order, cfg, step, report);
@@ -82,6 +83,11 @@ void run_session(const Args& a) {
     } else {
       train_sessions(*ex, train, built->sampling, cfg, step, report);
       scorer = std::make_unique<NetSessionScorer>(*ex, train.n_items);
+    }
+    if (comm.rank() != 0) return;  // the leader evaluates and writes
+    if (!a.save.empty()) {
+      save_model(a.save, ModelMeta{a.model, o.values(), a.train.paths[0], 0, train.n_items, train.events(), 0.0, 0}, built->net);
+      std::fprintf(stderr, "saved %s\n", a.save.c_str());
     }
   }
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -117,10 +123,11 @@ void add_session_command(CLI::App& app) {
   sub->add_option("options", a->options, "model options as key=value (itemknn: lambda, alpha)");
   a->flags.add_to(*sub);
   sub->add_option("--eval-lanes", a->eval_lanes, "test sessions scored side by side")->capture_default_str();
+  sub->add_option("--save", a->save, "write the trained model's weights to this file");
   sub->callback([a] {
     Args b = *a;
     b.test.layout = b.train.layout;
-    run_session(b);
+    run_job([&](Communicator& comm) { run_session(b, comm); });
   });
 }
 

@@ -18,7 +18,7 @@ namespace {
 struct Args {
   ImportArgs input;
   TrainFlags flags;
-  std::string model;
+  std::string model, save;
   std::vector<std::string> options;
   bool validate = false;
   uint64_t negatives_seed = 42;
@@ -42,7 +42,8 @@ HostCsr net_inputs(const HostCsr& train, bool user_node) {
 
 // Trains the pair models `m` starts from (NeuMF: GMF and MLP) with their own defaults (and
 // --epochs when given), then copies them into m's net (already placed on `be`).
-void pretrain(BuiltModel& m, Backend& be, const HostCsr& train, const TrainFlags& flags, int64_t users, int64_t items) {
+void pretrain(BuiltModel& m, Backend& be, const HostCsr& train, const TrainFlags& flags, int64_t users, int64_t items,
+              Communicator& comm) {
   TrainFlags defaults_only = flags;  // --lr, --batch, --optimizer are the final model's; --epochs all
   defaults_only.lr = -1.0f, defaults_only.batch = -1, defaults_only.optimizer.clear();
   std::vector<BuiltModel> parts;
@@ -56,16 +57,20 @@ void pretrain(BuiltModel& m, Backend& be, const HostCsr& train, const TrainFlags
     std::fprintf(stderr, "pretraining %s\n", part.net.summary().c_str());
     BackpropStep step;
     train_pairs(*execs.back(), PairInputs::of(part.net), train, part.defaults.negatives, false,
-                defaults_only.config(part.defaults), step, [&](const EpochReport& r) { flags.print_epoch(r); });
+                defaults_only.config(part.defaults, &comm), step, [&](const EpochReport& r) {
+                  if (comm.rank() == 0) flags.print_epoch(r);
+                });
   }
   std::vector<const Net*> nets;
   for (const auto& part : parts) nets.push_back(&part.net);
   m.init_from_pretrained(m.net, nets);
 }
 
-void run_topn(const Args& a) {
+void run_topn(const Args& a, Communicator& comm) {
   auto kv = parse_key_values(a.options);
   a.flags.check();
+  if (!a.save.empty() && is_baseline(a.model)) throw error("--save: a baseline (", a.model, ") has no trained weights to save");
+  if (!a.save.empty() && a.validate) throw error("--save with --validate: a model tuned on a sub-split is not saved");
   if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
     ModelOptions probe(kv, 1, 1);
     const BuiltModel m = build_model(a.model, probe);
@@ -103,9 +108,9 @@ void run_topn(const Args& a) {
     ModelOptions o(kv, d.n_users(), d.n_items());
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
     be = open_device(Device::parse(a.flags.device));
-    const TrainConfig cfg = a.flags.config(built->defaults);
+    const TrainConfig cfg = a.flags.config(built->defaults, &comm);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
-    if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items());
+    if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items(), comm);
     inputs = net_inputs(train, built->user_node);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
@@ -115,7 +120,7 @@ void run_topn(const Args& a) {
     BackpropStep step;
     auto report = [&](const EpochReport& r) {
       epochs.push_back(r.seconds);
-      a.flags.print_epoch(r);
+      if (comm.rank() == 0) a.flags.print_epoch(r);
     };
     if (built->pairs)
       train_pairs(*ex, PairInputs::of(built->net), train, built->defaults.negatives, false, cfg, step, report);
@@ -126,6 +131,12 @@ void run_topn(const Args& a) {
       train_rows(*ex, built->net.input("ratings"), inputs, cfg, step, report);
     std::sort(epochs.begin(), epochs.end());
     median_epoch = epochs.empty() ? 0.0 : epochs[epochs.size() / 2];
+    if (comm.rank() != 0) return;  // the leader evaluates and writes
+    if (!a.save.empty()) {
+      save_model(a.save, ModelMeta{a.model, o.values(), a.input.paths[0], d.n_users(), d.n_items(), d.n_events(), 0.0, 0},
+                 built->net);
+      std::fprintf(stderr, "saved %s\n", a.save.c_str());
+    }
     if (built->pairs)
       scorer = std::make_unique<PairScorer>(*ex, PairInputs::of(built->net), d.n_items());
     else
@@ -162,7 +173,8 @@ void add_topn_command(CLI::App& app) {
   a->flags.add_to(*sub);
   sub->add_flag("--validate", a->validate, "hold out each user's second latest instead and report it (for tuning)");
   sub->add_option("--negatives-seed", a->negatives_seed, "seed of the 99 sampled negatives")->capture_default_str();
-  sub->callback([a] { run_topn(*a); });
+  sub->add_option("--save", a->save, "write the trained model's weights to this file");
+  sub->callback([a] { run_job([&](Communicator& comm) { run_topn(*a, comm); }); });
 }
 
 }  // namespace sr::cli

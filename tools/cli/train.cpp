@@ -22,7 +22,7 @@ struct TrainArgs {
   double validate = 0.0;
 };
 
-void run_train(const TrainArgs& a) {
+void run_train(const TrainArgs& a, Communicator& comm) {
   // Everything that can be refused without the data is checked first, so that a typo costs no
   // data loading and its error is the only line printed.
   const auto model_options = parse_key_values(a.options);
@@ -44,7 +44,7 @@ void run_train(const TrainArgs& a) {
   ModelOptions opts(model_options, data.data.n_users(), data.data.n_items());
   BuiltModel built = build_model(a.model, opts);
   auto be = open_device(Device::parse(a.flags.device));
-  const TrainConfig cfg = a.flags.config(built.defaults);
+  const TrainConfig cfg = a.flags.config(built.defaults, &comm);
   Exec ex(built.net, *be, a.flags.seed);
   HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
   if (built.rating_levels > 0) train_m = expand_rating_levels(train_m, built.rating_levels, true);
@@ -56,12 +56,13 @@ void run_train(const TrainArgs& a) {
   std::unique_ptr<TrainStep> step = built.make_step ? built.make_step() : std::make_unique<BackpropStep>();
   auto report = [&](const EpochReport& r) {
     epoch_seconds.push_back(r.seconds);
-    a.flags.print_epoch(r);
+    if (comm.rank() == 0) a.flags.print_epoch(r);
   };
   if (built.pairs)
     train_pairs(ex, PairInputs::of(built.net), train_m, 0, true, cfg, *step, report);
   else
     train_rows(ex, built.net.input("ratings"), train_m, cfg, *step, report);
+  if (comm.rank() != 0) return;  // the leader evaluates and writes
   double total = 0.0;
   for (double s : epoch_seconds) total += s;
   std::vector<double> sorted = epoch_seconds;
@@ -108,7 +109,7 @@ void add_train_command(CLI::App& app) {
   a->flags.add_to(*sub);
   sub->add_option("--validate", a->validate, "hold out this share of training for validation and report it instead of test");
   sub->add_option("--save", a->save, "write the trained model to this file");
-  sub->callback([a] { run_train(*a); });
+  sub->callback([a] { run_job([&](Communicator& comm) { run_train(*a, comm); }); });
 }
 
 }  // namespace sr::cli

@@ -1,0 +1,48 @@
+// How the processes of a data-parallel job talk (DESIGN.md §4): one process per device, launched
+// by mpirun. The engine sees only this interface; three implementations:
+//   local  one process (every collective is the identity), the default;
+//   mpi    Open MPI over host memory, for CPU runs and CI (engine/dist/mpi_communicator.cpp);
+//   nccl   device memory on GPUs, bootstrapped over MPI (planned; see issue 5).
+// Buffers are host memory. Collectives are blocking and every rank must call them in the same
+// order. Sums are taken in rank order, ((x_0 + x_1) + x_2) + ..., so every rank gets the same bits
+// and a job's result does not depend on how the transport schedules the reduction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sr {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // The rank's index among the ranks of its node (which GPU it takes).
+  virtual int local_rank() const = 0;
+  virtual std::string describe() const = 0;  // e.g. "mpi rank 1 of 2 (node-a)"
+
+  // data[i] = Σ over ranks in rank order, on every rank.
+  virtual void all_reduce_sum(float* data, int64_t count) = 0;
+  virtual void all_reduce_sum(double* data, int64_t count) = 0;
+  // out (size() * count) = every rank's `in`, in rank order, on every rank.
+  virtual void all_gather(const float* in, int64_t count, float* out) = 0;
+  virtual void broadcast(void* data, int64_t bytes, int root) = 0;
+  virtual void barrier() = 0;
+  // Stops every rank of the job: prints "rank r of n: why" on stderr and exits non-zero. Used when
+  // this rank cannot go on, so that no peer waits forever in a collective.
+  [[noreturn]] virtual void abort(const std::string& why) = 0;
+};
+
+// One process: rank 0 of 1.
+std::unique_ptr<Communicator> make_local_communicator();
+
+// The communicator of this process: MPI when it was launched by mpirun (Open MPI's environment),
+// else local. Throws when launched by mpirun in a build without MPI.
+std::unique_ptr<Communicator> open_communicator();
+
+// Whether this build has the MPI communicator.
+bool have_mpi();
+
+}  // namespace sr

@@ -1,0 +1,81 @@
+#include "engine/train/epoch_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/data/batch_stream.h"
+#include "engine/error.h"
+
+namespace sr {
+
+void Epoch::add(double loss) {
+  if (!std::isfinite(loss))
+    throw error("training diverged: the loss is ", loss, " at epoch ", epoch_, ", step ", steps_,
+                " (lower the learning rate or raise l2)");
+  total_ += loss;
+  ++steps_;
+}
+
+void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) const {
+  ex.backend().synchronize();
+  EpochReport r;
+  r.epoch = epoch_;
+  r.epochs = epochs_;
+  r.loss = total_;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  r.nnz_per_second = static_cast<double>(work) / std::max(r.seconds, 1e-9);
+  r.unit = unit;
+  if (on_epoch) on_epoch(r);
+}
+
+void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch) {
+  const DataParallel& dp = config.parallel;
+  if (!dp.active()) {
+    BatchStream stream(ex.backend(), feed.fill);
+    while (const DeviceBatch* b = stream.next()) {
+      feed.bind(*b);
+      epoch.add(step.run(ex, opt));
+    }
+    return;
+  }
+  dp.check();
+  const int64_t shards = dp.shards, first = dp.first_shard(), own = dp.own_shards();
+  const int64_t steps = (feed.batches + shards - 1) / shards;
+  // The j-th batch this process trains is shard first + j % own of global step j / own.
+  auto local = [&](int64_t j) { return (j / own) * shards + first + j % own; };
+  BatchStream stream(ex.backend(), [&](int64_t j, HostBatch& h) {
+    const int64_t k = local(j);
+    return k < feed.batches && feed.fill(k, h);
+  });
+  GradientExchange exchange(ex.net().params(), dp.comm);
+  for (int64_t g = 0; g < steps; ++g) {
+    int64_t global_rows = 0;
+    for (int64_t s = 0; s < shards; ++s)
+      if (g * shards + s < feed.batches) global_rows += feed.rows_of(g * shards + s);
+    exchange.begin_step();
+    double loss = 0.0;
+    for (int64_t s = first; s < first + own; ++s) {
+      const int64_t k = g * shards + s;
+      if (k >= feed.batches) {  // the epoch's last global step may be short of shards
+        exchange.add_empty_shard();
+        continue;
+      }
+      const DeviceBatch* b = stream.next();
+      SR_CHECK(b, "data-parallel: local batch ", k, " of ", feed.batches, " was not made");
+      ex.set_state_slot(static_cast<int>(s));  // a shard's recurrent state is its own
+      feed.bind(*b);
+      ex.set_draw_stream(static_cast<uint64_t>(k) + 1);  // dropout masks by batch, not by process
+      const double l = step.gradients(ex, global_rows);
+      loss += std::isfinite(l) ? l : std::numeric_limits<double>::quiet_NaN();
+      exchange.add_shard();
+    }
+    ex.set_state_slot(0);
+    exchange.finish(loss);  // the same loss on every rank, so all stop together on divergence
+    epoch.add(loss);
+    opt.step(ex.net().params());
+    ex.count_update();
+  }
+}
+
+}  // namespace sr
