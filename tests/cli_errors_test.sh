@@ -50,4 +50,9 @@ expect_error "predicts the next click in sessions: use .sparserec session." trai
 expect_error "'autorec' is not a session model" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model autorec
 expect_error "session models need click sessions" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec --device cpu
 expect_error "unknown option 'n_sample' for model gru4rec" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec n_sample=5
+expect_error "a baseline \(spop\) has no trained weights to save" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model spop --save "$tmp/x.srm"
+# Data-parallel: the global batch must split evenly into the shards, and a full batch cannot.
+expect_error "over 3 shards: --batch \(the global batch, now 16\) must be a positive multiple of it" train --data "$tmp/ok.tsv" --model autorec --device cpu --batch 16 --shards 3
+expect_error "--batch \(the global batch, now 0\)" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards 2
+expect_error "--shards must be positive, got -1" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards -1
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

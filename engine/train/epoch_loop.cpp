@@ -31,6 +31,12 @@ void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function
 
 void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch) {
   const DataParallel& dp = config.parallel;
+  if (feed.bind_resident) {
+    if (dp.active()) throw error("data-parallel training splits batches: give a batch size (the whole matrix is one batch)");
+    feed.bind_resident();
+    epoch.add(step.run(ex, opt));
+    return;
+  }
   if (!dp.active()) {
     BatchStream stream(ex.backend(), feed.fill);
     while (const DeviceBatch* b = stream.next()) {
@@ -75,6 +81,20 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
     epoch.add(loss);
     opt.step(ex.net().params());
     ex.count_update();
+  }
+}
+
+void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const std::function<EpochFeed(int)>& start_epoch,
+                  int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) {
+  ex.set_scatter_mode(config.scatter);
+  config.parallel.check();
+  Optimizer opt(config.optimizer, ex.net().regularizer().l2);
+  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+    Epoch e(epoch, config.epochs);
+    step.start_epoch(epoch, config.epochs);
+    opt.set_lr(config.lr_at(epoch));
+    run_epoch(ex, step, opt, config, start_epoch(epoch), e);
+    e.finish(ex, work, unit, on_epoch);
   }
 }
 

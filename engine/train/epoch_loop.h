@@ -35,9 +35,18 @@ struct EpochFeed {
   std::function<bool(int64_t, HostBatch&)> fill;  // batch k on the host (on the loader thread)
   std::function<void(const DeviceBatch&)> bind;   // its sparse inputs bound to the net
   std::function<int64_t(int64_t)> rows_of;        // rows of batch k
+  // Instead of the above: the epoch is one batch already on the device, bound by this.
+  std::function<void()> bind_resident;
 };
 
 // Trains every batch of `feed` by `step` (config.parallel: shards of global steps, DESIGN.md §4).
 void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch);
+
+// The loop of every trainer: for each of config's epochs, the step's schedule and the learning
+// rate, then `start_epoch(epoch)` (the batchers' new order) and the feed it returns trained by
+// run_epoch, then the report, `work` `unit`s an epoch. The feed's functions may refer to state
+// the caller keeps; they are called only during that epoch.
+void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const std::function<EpochFeed(int)>& start_epoch,
+                  int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch);
 
 }  // namespace sr

@@ -67,74 +67,61 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
   const SessionInputs in = SessionInputs::of(ex.net());
   const bool sampled = ex.net().loss().kind == LossKind::rank;
   if (sampled && sampling.n_sample < 0) throw error("n_sample must be >= 0, got ", sampling.n_sample);
-  ex.set_scatter_mode(config.scatter);
-  config.parallel.check();
-  Optimizer opt(config.optimizer, ex.net().regularizer().l2);
   // Data-parallel, the global batch's lanes are split among the shards, each shard keeping its
   // lanes' state (Exec state slots); the negatives drawn for a global step are shared by all.
   const int64_t shards = config.parallel.shards, lanes = config.batch_rows > 0 ? config.batch_rows : 32;
   SessionBatcher batcher(train, static_cast<int>(lanes * shards));
   const int64_t global_steps = batcher.batches();
   const PopularitySampler sampler(item_counts(train), sampling.alpha);
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    Epoch e(epoch, config.epochs);
-    step.start_epoch(epoch, config.epochs);
-    opt.set_lr(config.lr_at(epoch));
+  HostBatch global, shard;
+  int64_t made = -1;  // the global step in `global`
+  int epoch_now = 0;
+  std::vector<int32_t> samples;
+  SparseBatch item, next;
+  auto fill = [&](int64_t k, HostBatch& h) {  // batch k: shard k % shards of global step k / shards
+    const int64_t g = k / shards, s = k % shards;
+    if (g != made) {
+      if (!batcher.fill(g, global)) return false;
+      made = g;
+      if (sampled)
+        sampler.draw(splitmix64(config.seed ^ splitmix64(static_cast<uint64_t>(epoch_now) << 32 | static_cast<uint64_t>(g))),
+                     sampling.n_sample, samples);
+    }
+    shard.ints.resize(global.ints.size());
+    for (size_t f = 0; f < global.ints.size(); ++f)
+      shard.ints[f].assign(global.ints[f].begin() + s * lanes, global.ints[f].begin() + (s + 1) * lanes);
+    shard.shape = {lanes};
+    encode_session_batch(shard, train.n_items, sampled ? &samples : nullptr, h);
+    return true;
+  };
+  auto bind = [&](const DeviceBatch& b) {
+    item = SparseBatch::view_of(b, 0), next = SparseBatch::view_of(b, 1);
+    ex.reset_state(session_resets(b.shape));
+    ex.bind(in.item, &item), ex.bind(in.next, &next);
+  };
+  train_epochs(ex, step, config, [&](int epoch) {
     batcher.start_epoch();
     ex.clear_state();
-    HostBatch global, shard;
-    int64_t made = -1;  // the global step in `global`
-    std::vector<int32_t> samples;
-    SparseBatch item, next;
-    auto fill = [&](int64_t k, HostBatch& h) {  // batch k: shard k % shards of global step k / shards
-      const int64_t g = k / shards, s = k % shards;
-      if (g != made) {
-        if (!batcher.fill(g, global)) return false;
-        made = g;
-        if (sampled) sampler.draw(splitmix64(config.seed ^ splitmix64(static_cast<uint64_t>(epoch) << 32 | static_cast<uint64_t>(g))),
-                                  sampling.n_sample, samples);
-      }
-      shard.ints.resize(global.ints.size());
-      for (size_t f = 0; f < global.ints.size(); ++f)
-        shard.ints[f].assign(global.ints[f].begin() + s * lanes, global.ints[f].begin() + (s + 1) * lanes);
-      shard.shape = {lanes};
-      encode_session_batch(shard, train.n_items, sampled ? &samples : nullptr, h);
-      return true;
-    };
-    auto bind = [&](const DeviceBatch& b) {
-      item = SparseBatch::view_of(b, 0), next = SparseBatch::view_of(b, 1);
-      ex.reset_state(session_resets(b.shape));
-      ex.bind(in.item, &item), ex.bind(in.next, &next);
-    };
-    run_epoch(ex, step, opt, config, {global_steps * shards, fill, bind, [&](int64_t) { return lanes; }}, e);
-    e.finish(ex, global_steps * lanes * shards, "events", on_epoch);
-  }
+    made = -1, epoch_now = epoch;
+    return EpochFeed{global_steps * shards, fill, bind, [&](int64_t) { return lanes; }, nullptr};
+  }, global_steps * lanes * shards, "events", on_epoch);
 }
 
 void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time_order, const TrainConfig& config,
                     TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
   if (train.size() == 0) throw error("training data has no session with two or more clicks");
   const Var clicks = ex.net().input("clicks"), mask = ex.net().input("mask"), next = ex.net().input("next");
-  ex.set_scatter_mode(config.scatter);
-  config.parallel.check();
-  Optimizer opt(config.optimizer, ex.net().regularizer().l2);
   PrefixBatcher batcher(train, steps, config.batch_rows > 0 ? config.batch_rows : 512, config.seed, in_time_order);
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    Epoch e(epoch, config.epochs);
-    step.start_epoch(epoch, config.epochs);
-    opt.set_lr(config.lr_at(epoch));
+  SparseBatch c, m, n;
+  train_epochs(ex, step, config, [&](int epoch) {
     batcher.start_epoch(epoch);
-    SparseBatch c, m, n;
-    run_epoch(ex, step, opt, config,
-              {batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
-               [&](const DeviceBatch& b) {
-                 c = SparseBatch::view_of(b, 0), m = SparseBatch::view_of(b, 1), n = SparseBatch::view_of(b, 2);
-                 ex.bind(clicks, &c), ex.bind(mask, &m), ex.bind(next, &n);
-               },
-               [&](int64_t k) { return batcher.rows_in(k); }},
-              e);
-    e.finish(ex, batcher.examples(), "events", on_epoch);
-  }
+    return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
+                     [&](const DeviceBatch& b) {
+                       c = SparseBatch::view_of(b, 0), m = SparseBatch::view_of(b, 1), n = SparseBatch::view_of(b, 2);
+                       ex.bind(clicks, &c), ex.bind(mask, &m), ex.bind(next, &n);
+                     },
+                     [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
+  }, batcher.examples(), "events", on_epoch);
 }
 
 }  // namespace sr

@@ -7,18 +7,7 @@ namespace sr::SR_KERNEL_NS {
 namespace {
 
 constexpr int kThreads = 256;
-// Grid-stride loops cover what the grid does not. The emulator runs a block's threads as host
-// threads, so there a small grid is much faster (and makes each thread take several strides).
-#if defined(SPARSEREC_EMU)
-constexpr int64_t kMaxBlocks = 16;
-#else
-constexpr int64_t kMaxBlocks = 4096;
-#endif
-
-unsigned elementwise_blocks(int64_t n) {
-  const unsigned b = blocks_for(n, kThreads);
-  return b < kMaxBlocks ? b : static_cast<unsigned>(kMaxBlocks);
-}
+unsigned elementwise_blocks(int64_t n) { return grid_stride_blocks(n, kThreads); }
 
 SR_REGISTER_BUDGET(bias_act_kernel, 32);
 __global__ void bias_act_kernel(BiasActArgs a) {

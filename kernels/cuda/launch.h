@@ -34,4 +34,17 @@ inline unsigned blocks_for(int64_t n, int64_t per_block) {
   return static_cast<unsigned>(b < 2147483647 ? b : 2147483647);
 }
 
+// The grid of a grid-stride loop over n items, `threads` a block: enough blocks to cover n, at
+// most 4096 (the loop covers the rest). The emulator runs a block's threads as host threads, so
+// there a small grid is much faster (and makes each thread take several strides).
+inline unsigned grid_stride_blocks(int64_t n, int64_t threads) {
+#if defined(SPARSEREC_EMU)
+  constexpr unsigned kMaxBlocks = 16;
+#else
+  constexpr unsigned kMaxBlocks = 4096;
+#endif
+  const unsigned b = blocks_for(n, threads);
+  return b < kMaxBlocks ? b : kMaxBlocks;
+}
+
 }  // namespace sr::SR_KERNEL_NS

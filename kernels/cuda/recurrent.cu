@@ -8,16 +8,7 @@ namespace sr::SR_KERNEL_NS {
 namespace {
 
 constexpr int kThreads = 256;
-#if defined(SPARSEREC_EMU)
-constexpr int64_t kMaxBlocks = 16;  // the emulator runs threads as host threads: few blocks
-#else
-constexpr int64_t kMaxBlocks = 4096;
-#endif
-
-unsigned grid_for(int64_t n) {
-  const unsigned b = blocks_for(n, kThreads);
-  return b < kMaxBlocks ? b : static_cast<unsigned>(kMaxBlocks);
-}
+unsigned grid_for(int64_t n) { return grid_stride_blocks(n, kThreads); }
 
 SR_REGISTER_BUDGET(gru_forward_kernel, 40);
 __global__ void gru_forward_kernel(GruForwardArgs a) {

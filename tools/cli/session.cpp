@@ -30,8 +30,10 @@ void run_session(const Args& a, Communicator& comm) {
   if (!a.save.empty() && is_baseline(a.model)) throw error("--save: a baseline (", a.model, ") has no trained weights to save");
   if (!is_baseline(a.model)) {  // refuse an unknown model or option before reading data
     ModelOptions probe(kv, 1, 1);
-    if (!build_model(a.model, probe).sessions)
+    const BuiltModel m = build_model(a.model, probe);
+    if (!m.sessions)
       throw error("model '", a.model, "' is not a session model (session models: gru4rec, narm; baselines: popularity, spop, itemknn)");
+    a.flags.config(m.defaults, &comm);  // refuses a batch the shards cannot split
   }
   const Dataset train_data = open_dataset(a.train.paths, a.train.options());
   const Dataset test_data = open_dataset(a.test.paths, a.test.options());

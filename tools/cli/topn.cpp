@@ -76,6 +76,7 @@ void run_topn(const Args& a, Communicator& comm) {
     const BuiltModel m = build_model(a.model, probe);
     if (m.defaults.negatives == 0 || m.rows != RowsAre::users)
       throw error("model '", a.model, "' is not a top-N model on implicit feedback (try `sparserec train`)");
+    a.flags.config(m.defaults, &comm);  // refuses a batch the shards cannot split
   }
   const Dataset d = open_dataset(a.input.paths, a.input.options());
   const Split s = leave_one_out(d, a.validate);

@@ -26,14 +26,15 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   // Everything that can be refused without the data is checked first, so that a typo costs no
   // data loading and its error is the only line printed.
   const auto model_options = parse_key_values(a.options);
+  a.flags.check();
   {
     ModelOptions probe(model_options, 1, 1);
     const BuiltModel m = build_model(a.model, probe);
     if (m.sessions) throw error("model '", a.model, "' predicts the next click in sessions: use `sparserec session`");
     if (m.defaults.negatives != 0)
       throw error("model '", a.model, "' learns top-N from implicit feedback: use `sparserec topn`");
+    a.flags.config(m.defaults, &comm);  // refuses a batch the shards cannot split
   }
-  a.flags.check();
   Loaded data = load_and_split(a.data);
   Part heldout = Part::test;
   const char* heldout_name = "test";
