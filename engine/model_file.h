@@ -1,7 +1,7 @@
 // A trained model on disk: what built it (model name, options, data shape and split) and every
 // parameter with a checksum. Written to a temporary name, fsynced, then renamed, so a crash never
 // leaves a half-written file under the real name; a truncated or altered file is refused on load.
-// (Optimizer and RNG state for exact resume come with the checkpoint work of the trainer.)
+// (Training checkpoints, with optimizer state and the data position: engine/train/checkpoint.h.)
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 #   1. `mpirun -np 2` with global batch 2b (each rank b rows) writes the same model file, byte for
 #      byte, as one process training the same global batches as 2 shards (--shards 2). The model
 #      must also differ from the same run one epoch shorter, so that the equality is not vacuous.
+#      A data-parallel run resumed from its checkpoint goes on exactly as if never stopped.
 #   2. One rank failing — an error on rank 1 (a file it cannot read), or rank 1 killed by signal 9
 #      mid-training — makes mpirun exit non-zero within 30 s, naming the rank and the cause.
 # Usage: data_parallel_test.sh PATH/TO/sparserec
@@ -54,6 +55,19 @@ same narm session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embeddin
 # GRU4Rec: each rank takes half of the session-parallel lanes (and keeps their GRU state).
 same gru4rec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=8
 same gru4rec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=8 tied=0 embedding=6 loss=bpr-max n_sample=16
+
+# A data-parallel run stopped after one epoch and resumed from rank 0's checkpoint for a second:
+# the same model as the 2 epochs in one go.
+args=(topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batch 16 --checkpoint-dir "$tmp/ck")
+if ! $mpirun "$bin" "${args[@]}" --epochs 1 >/dev/null 2>"$tmp/err" ||
+   ! $mpirun "$bin" "${args[@]}" --epochs 2 --resume --save "$tmp/resumed.srm" >/dev/null 2>"$tmp/err"; then
+  fail "mpirun with checkpoints:"; tail -3 "$tmp/err"
+elif ! "$bin" topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batch 16 --epochs 2 --shards 2 --save "$tmp/whole.srm" >/dev/null 2>&1 ||
+     ! cmp -s "$tmp/resumed.srm" "$tmp/whole.srm"; then
+  fail "mpirun -np 2, stopped after an epoch and resumed: differs from the run in one go"
+else
+  echo "ok: mpirun -np 2 stopped after an epoch and resumed = the run in one go, bit for bit"
+fi
 
 for model in $("$bin" models | cut -f1); do
   if [[ " ${tested[*]} " == *" $model "* ]]; then continue; fi

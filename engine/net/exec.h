@@ -69,9 +69,13 @@ class Exec {
   // clock of schedules inside the net (a VAE's KL annealing).
   int64_t updates() const { return updates_; }
   void count_update() { ++updates_; }
+  void set_updates(int64_t n) { updates_ = n; }  // a checkpoint's
   // Starts draw stream `stream` (> 0): the masks drawn from here on depend on it and on the seed
   // only, not on what this Exec drew before (data-parallel shards draw by batch, on any rank).
   void set_draw_stream(uint64_t stream) { draws_ = stream << 32; }
+  // The draw counter, for checkpoints: restoring it makes the next masks those of the saved run.
+  uint64_t draw_count() const { return draws_; }
+  void set_draw_count(uint64_t n) { draws_ = n; }
   const Tensor& ones(int64_t n);          // a device vector of n ones (bias gradients via scatter)
   void add_loss(double v) { layer_loss_ += v; }  // a layer's own term (a VAE's KL), in this forward
   const IndexArray& arange(int64_t n);    // 0, 1, ..., n on the device

@@ -29,7 +29,11 @@ void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function
   if (on_epoch) on_epoch(r);
 }
 
-void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch) {
+namespace {
+
+// One epoch from global step `first` on; after_step(n) when n global steps of it are done.
+void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch,
+               int64_t first_step, const std::function<void(int64_t)>& after_step) {
   const DataParallel& dp = config.parallel;
   if (feed.bind_resident) {
     if (dp.active()) throw error("data-parallel training splits batches: give a batch size (the whole matrix is one batch)");
@@ -38,24 +42,25 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
     return;
   }
   if (!dp.active()) {
-    BatchStream stream(ex.backend(), feed.fill);
-    while (const DeviceBatch* b = stream.next()) {
+    BatchStream stream(ex.backend(), [&](int64_t j, HostBatch& h) { return feed.fill(first_step + j, h); });
+    for (int64_t k = first_step; const DeviceBatch* b = stream.next(); ++k) {
       feed.bind(*b);
       epoch.add(step.run(ex, opt));
+      after_step(k + 1);
     }
     return;
   }
   dp.check();
   const int64_t shards = dp.shards, first = dp.first_shard(), own = dp.own_shards();
   const int64_t steps = (feed.batches + shards - 1) / shards;
-  // The j-th batch this process trains is shard first + j % own of global step j / own.
-  auto local = [&](int64_t j) { return (j / own) * shards + first + j % own; };
+  // The j-th batch this process trains is shard first + j % own of global step first_step + j / own.
+  auto local = [&](int64_t j) { return (first_step + j / own) * shards + first + j % own; };
   BatchStream stream(ex.backend(), [&](int64_t j, HostBatch& h) {
     const int64_t k = local(j);
     return k < feed.batches && feed.fill(k, h);
   });
   GradientExchange exchange(ex.net().params(), dp.comm);
-  for (int64_t g = 0; g < steps; ++g) {
+  for (int64_t g = first_step; g < steps; ++g) {
     int64_t global_rows = 0;
     for (int64_t s = 0; s < shards; ++s)
       if (g * shards + s < feed.batches) global_rows += feed.rows_of(g * shards + s);
@@ -81,20 +86,35 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
     epoch.add(loss);
     opt.step(ex.net().params());
     ex.count_update();
+    after_step(g + 1);
   }
 }
+
+}  // namespace
 
 void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const std::function<EpochFeed(int)>& start_epoch,
                   int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) {
   ex.set_scatter_mode(config.scatter);
   config.parallel.check();
   Optimizer opt(config.optimizer, ex.net().regularizer().l2);
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    Epoch e(epoch, config.epochs);
+  const Checkpointing& ck = config.checkpoint;
+  TrainPosition at;
+  if (ck.resume) {
+    const std::string path = newest_checkpoint(ck.dir);
+    if (!path.empty()) at = load_checkpoint(path, ck.run, ex, opt);
+  }
+  for (int epoch = at.epoch; epoch <= config.epochs; ++epoch) {
+    const int64_t first = epoch == at.epoch ? at.step : 0;
+    Epoch e(epoch, config.epochs, first, epoch == at.epoch ? at.epoch_loss : 0.0);
     step.start_epoch(epoch, config.epochs);
     opt.set_lr(config.lr_at(epoch));
-    run_epoch(ex, step, opt, config, start_epoch(epoch), e);
+    const EpochFeed feed = start_epoch(epoch);
+    run_epoch(ex, step, opt, config, feed, e, first, [&](int64_t done) {
+      if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch)
+        save_checkpoint(ck, {epoch, done, e.total()}, ex, opt);
+    });
     e.finish(ex, work, unit, on_epoch);
+    save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
   }
 }
 

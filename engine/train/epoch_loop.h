@@ -15,9 +15,12 @@ namespace sr {
 // One epoch's bookkeeping: the losses summed and checked, and the report at the end.
 class Epoch {
  public:
-  Epoch(int epoch, int epochs) : epoch_(epoch), epochs_(epochs), t0_(std::chrono::steady_clock::now()) {}
+  // A resumed epoch starts at step `steps` with their summed loss.
+  Epoch(int epoch, int epochs, int64_t steps = 0, double loss = 0.0)
+      : epoch_(epoch), epochs_(epochs), t0_(std::chrono::steady_clock::now()), total_(loss), steps_(steps) {}
   // A step's loss; a non-finite one stops training with the epoch and step that diverged.
   void add(double loss);
+  double total() const { return total_; }
   // `work`: the interactions (`unit`) the epoch went through, for the rate in the report.
   void finish(Exec& ex, int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) const;
 
@@ -37,15 +40,17 @@ struct EpochFeed {
   std::function<int64_t(int64_t)> rows_of;        // rows of batch k
   // Instead of the above: the epoch is one batch already on the device, bound by this.
   std::function<void()> bind_resident;
+  // False when the net carries state from batch to batch (session-parallel lanes): checkpoints
+  // are then taken at epoch ends only, where that state starts afresh.
+  bool checkpoint_within_epoch = true;
 };
 
-// Trains every batch of `feed` by `step` (config.parallel: shards of global steps, DESIGN.md §4).
-void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch);
-
 // The loop of every trainer: for each of config's epochs, the step's schedule and the learning
-// rate, then `start_epoch(epoch)` (the batchers' new order) and the feed it returns trained by
-// run_epoch, then the report, `work` `unit`s an epoch. The feed's functions may refer to state
-// the caller keeps; they are called only during that epoch.
+// rate, then `start_epoch(epoch)` (the batchers' new order) and every batch of the feed it
+// returns, a step each (data-parallel: `shards` batches a global step, DESIGN.md §4), then the
+// report, `work` `unit`s an epoch. Checkpoints (config.checkpoint) every `every` global steps and
+// at each epoch's end; with `resume`, it starts where the newest checkpoint left off. The feed's
+// functions may refer to state the caller keeps; they are called only during that epoch.
 void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const std::function<EpochFeed(int)>& start_epoch,
                   int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch);
 

@@ -28,6 +28,11 @@ class Optimizer {
   // Consumes the gradients (leaves them zero) and advances the step count.
   void step(const std::vector<Param*>& params);
   int64_t steps() const { return steps_; }
+  void set_steps(int64_t n) { steps_ = n; }  // a checkpoint's
+  // Creates the parameters' optimizer state (s1, s2) where missing (checkpoints save and load it).
+  void prepare(const std::vector<Param*>& params) {
+    for (Param* p : params) ensure_state(*p);
+  }
   void set_lr(float lr) { config_.lr = lr; }  // a schedule (TrainConfig::lr_decay)
   const OptimizerConfig& config() const { return config_; }
 

@@ -103,7 +103,7 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
     batcher.start_epoch();
     ex.clear_state();
     made = -1, epoch_now = epoch;
-    return EpochFeed{global_steps * shards, fill, bind, [&](int64_t) { return lanes; }, nullptr};
+    return EpochFeed{global_steps * shards, fill, bind, [&](int64_t) { return lanes; }, nullptr, false};
   }, global_steps * lanes * shards, "events", on_epoch);
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/csr.h"
 #include "engine/net/exec.h"
+#include "engine/train/checkpoint.h"
 #include "engine/train/data_parallel.h"
 #include "engine/train/optimizer.h"
 
@@ -42,6 +43,7 @@ struct TrainConfig {
   float lr_decay = 1.0f;  // epoch e trains at optimizer.lr · lr_decay^(e − 1)
   ScatterMode scatter = ScatterMode::deterministic;
   DataParallel parallel;  // one process and one shard unless set
+  Checkpointing checkpoint;  // none unless set
   float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
 };
 

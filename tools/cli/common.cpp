@@ -66,6 +66,9 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--shards", shards,
                  "data-parallel: local batches per global step (default: the ranks of the mpirun job, else 1); "
                  "one process with --shards N trains as N ranks do");
+  app.add_option("--checkpoint-dir", checkpoint_dir, "write training checkpoints here (at every epoch's end, and see --checkpoint-every)");
+  app.add_option("--checkpoint-every", checkpoint_every, "also checkpoint every N (global) steps within an epoch");
+  app.add_flag("--resume", resume, "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
 }
 
 void TrainFlags::check() const {
@@ -74,9 +77,12 @@ void TrainFlags::check() const {
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
   if (shards < 0) throw error("--shards must be positive, got ", shards);
+  if (checkpoint_every < 0) throw error("--checkpoint-every must be >= 0, got ", checkpoint_every);
+  if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
+    throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
 }
 
-TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm) const {
+TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm, const std::string& run) const {
   TrainConfig cfg;
   cfg.parallel.comm = comm;
   cfg.parallel.shards = shards > 0 ? shards : (comm ? comm->size() : 1);
@@ -95,6 +101,15 @@ TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm) const
                   cfg.batch_rows, ") must be a positive multiple of it");
     cfg.batch_rows /= cfg.parallel.shards;
   }
+  cfg.checkpoint.dir = checkpoint_dir;
+  cfg.checkpoint.every = checkpoint_every;
+  cfg.checkpoint.resume = resume;
+  cfg.checkpoint.writer = !comm || comm->rank() == 0;
+  nlohmann::json id;  // everything that changes the run's steps (--epochs only says where it ends)
+  id["run"] = run, id["seed"] = seed, id["batch"] = cfg.batch_rows, id["shards"] = cfg.parallel.shards;
+  id["optimizer"] = optimizer_name(cfg.optimizer.kind), id["lr"] = cfg.optimizer.lr, id["lr_decay"] = cfg.lr_decay;
+  id["scatter"] = scatter;
+  cfg.checkpoint.run = id.dump();
   return cfg;
 }
 
@@ -102,6 +117,22 @@ void TrainFlags::print_epoch(const EpochReport& r) const {
   if (r.epoch % progress_every == 0 || r.epoch == r.epochs)
     std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s\n", r.epoch, r.epochs, r.loss, r.seconds,
                  r.nnz_per_second, r.unit);
+}
+
+void announce_resume(const TrainConfig& cfg) {
+  if (!cfg.checkpoint.resume || !cfg.checkpoint.writer) return;
+  const std::string path = newest_checkpoint(cfg.checkpoint.dir);
+  if (path.empty())
+    std::fprintf(stderr, "resume: no checkpoint in '%s' yet: training from the start\n", cfg.checkpoint.dir.c_str());
+  else
+    std::fprintf(stderr, "resume: from %s\n", path.c_str());
+}
+
+std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,
+                   const std::vector<std::string>& data) {
+  nlohmann::json j;
+  j["command"] = command, j["model"] = model, j["options"] = options, j["data"] = data;
+  return j.dump();
 }
 
 void run_job(const std::function<void(Communicator& comm)>& body) {

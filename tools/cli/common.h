@@ -51,13 +51,25 @@ struct TrainFlags {
   uint64_t seed = 1;
   int progress_every = 1;
   int shards = 0;  // 0: one per rank of the job
+  std::string checkpoint_dir;
+  int64_t checkpoint_every = 0;
+  bool resume = false;
   void add_to(CLI::App& app);
   void check() const;  // refuses a bad optimizer or scatter name before any data is read
   // The run's configuration; data-parallel over `comm`'s ranks (or --shards in one process), where
   // --batch is the global batch and batch_rows the rows of each shard.
-  TrainConfig config(const TrainDefaults& d, Communicator* comm = nullptr) const;
+  // `run` says what is trained (command, model, options, data); with the flags that shape the
+  // run it identifies the run in checkpoints, so that --resume never continues another one.
+  TrainConfig config(const TrainDefaults& d, Communicator* comm = nullptr, const std::string& run = "") const;
   void print_epoch(const EpochReport& r) const;  // the progress line on stderr
 };
+
+// With --resume, says on stderr (rank 0) which checkpoint the run goes on from, or that there is none.
+void announce_resume(const TrainConfig& cfg);
+
+// What a training command trains, for TrainFlags::config's `run`.
+std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,
+                   const std::vector<std::string>& data);
 
 // Runs a training command as this process's part of its job (DESIGN.md §4): under mpirun every
 // process is one rank of a data-parallel run, else the only one. An error on any rank stops every

@@ -66,7 +66,8 @@ void run_session(const Args& a, Communicator& comm) {
     ModelOptions o(kv, 0, train.n_items);
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
     be = open_device(Device::parse(a.flags.device));
-    const TrainConfig cfg = a.flags.config(built->defaults, &comm);
+    const TrainConfig cfg = a.flags.config(built->defaults, &comm, run_id("session", a.model, o.values(), a.train.paths));
+    announce_resume(cfg);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batches of %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),

@@ -46,6 +46,8 @@ void pretrain(BuiltModel& m, Backend& be, const HostCsr& train, const TrainFlags
               Communicator& comm) {
   TrainFlags defaults_only = flags;  // --lr, --batch, --optimizer are the final model's; --epochs all
   defaults_only.lr = -1.0f, defaults_only.batch = -1, defaults_only.optimizer.clear();
+  // Pretraining is not checkpointed: on --resume it runs again (the same, bit for bit).
+  defaults_only.checkpoint_dir.clear(), defaults_only.checkpoint_every = 0, defaults_only.resume = false;
   std::vector<BuiltModel> parts;
   std::vector<std::unique_ptr<Exec>> execs;
   parts.reserve(m.pretrain_from.size());
@@ -109,7 +111,8 @@ void run_topn(const Args& a, Communicator& comm) {
     ModelOptions o(kv, d.n_users(), d.n_items());
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
     be = open_device(Device::parse(a.flags.device));
-    const TrainConfig cfg = a.flags.config(built->defaults, &comm);
+    const TrainConfig cfg = a.flags.config(built->defaults, &comm, run_id("topn", a.model, o.values(), a.input.paths));
+    announce_resume(cfg);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
     if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items(), comm);
     inputs = net_inputs(train, built->user_node);

@@ -45,7 +45,8 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   ModelOptions opts(model_options, data.data.n_users(), data.data.n_items());
   BuiltModel built = build_model(a.model, opts);
   auto be = open_device(Device::parse(a.flags.device));
-  const TrainConfig cfg = a.flags.config(built.defaults, &comm);
+  const TrainConfig cfg = a.flags.config(built.defaults, &comm, run_id("train", a.model, opts.values(), a.data.input.paths));
+  announce_resume(cfg);
   Exec ex(built.net, *be, a.flags.seed);
   HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
   if (built.rating_levels > 0) train_m = expand_rating_levels(train_m, built.rating_levels, true);

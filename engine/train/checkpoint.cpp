@@ -1,0 +1,112 @@
+#include "engine/train/checkpoint.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/io/tensor_file.h"
+
+namespace sr {
+
+namespace {
+const char kMagic[] = "SPARSEREC-CHECKPOINT v1\n";
+constexpr const char* kWhat = "checkpoint";
+constexpr const char* kPrefix = "checkpoint-e";
+constexpr const char* kSuffix = ".srck";
+
+// Zero-padded, so that names sort as (epoch, step) do.
+std::string file_name(const TrainPosition& at) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s%06d-s%012lld%s", kPrefix, at.epoch, static_cast<long long>(at.step), kSuffix);
+  return buf;
+}
+
+std::vector<std::string> checkpoint_files(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    // Only finished files: a temporary one (".tmp.<pid>" after the suffix) was never renamed.
+    if (n.rfind(kPrefix, 0) == 0 && n.size() > 5 && n.compare(n.size() - 5, 5, kSuffix) == 0) names.push_back(n);
+  }
+  if (ec) throw error("cannot list checkpoint directory '", dir, "': ", ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+void save_checkpoint(const Checkpointing& c, const TrainPosition& at, Exec& ex, Optimizer& opt) {
+  if (c.dir.empty() || !c.writer) return;
+  std::error_code ec;
+  std::filesystem::create_directories(c.dir, ec);
+  if (ec) throw error("cannot create checkpoint directory '", c.dir, "': ", ec.message());
+  const auto params = ex.net().params();
+  opt.prepare(params);
+  nlohmann::json j;
+  j["run"] = c.run;
+  j["model"] = ex.net().name();
+  j["epoch"] = at.epoch;
+  j["step"] = at.step;
+  j["epoch_loss"] = at.epoch_loss;
+  j["optimizer_steps"] = opt.steps();
+  j["updates"] = ex.updates();
+  j["draws"] = ex.draw_count();
+  TensorFileWriter out((std::filesystem::path(c.dir) / file_name(at)).string(), kMagic, j.dump(), 3 * params.size());
+  for (const Param* p : params) {
+    out.put(p->name, p->rows, p->cols, p->w.to_host().data());
+    out.put(p->name + "#s1", p->rows, p->cols, p->s1.to_host().data());
+    out.put(p->name + "#s2", p->rows, p->cols, p->s2.to_host().data());
+  }
+  out.commit();
+  const auto names = checkpoint_files(c.dir);
+  for (size_t i = 0; i + static_cast<size_t>(std::max(c.keep, 1)) < names.size(); ++i)
+    std::filesystem::remove(std::filesystem::path(c.dir) / names[i], ec);  // best effort: an old file left is harmless
+}
+
+std::string newest_checkpoint(const std::string& dir) {
+  if (!std::filesystem::exists(dir)) return "";
+  const auto names = checkpoint_files(dir);
+  return names.empty() ? "" : (std::filesystem::path(dir) / names.back()).string();
+}
+
+TrainPosition load_checkpoint(const std::string& path, const std::string& run, Exec& ex, Optimizer& opt) {
+  TensorFileReader r(path, kMagic, kWhat);
+  TrainPosition at;
+  int64_t steps = 0, updates = 0;
+  uint64_t draws = 0;
+  try {
+    const auto j = nlohmann::json::parse(r.header());
+    if (j.at("run").get<std::string>() != run)
+      throw error("checkpoint '", path, "' belongs to another run (it: ", j.at("run").get<std::string>(), "; this one: ", run, ")");
+    if (j.at("model").get<std::string>() != ex.net().name())
+      throw error("checkpoint '", path, "' is of model '", j.at("model").get<std::string>(), "', not '", ex.net().name(), "'");
+    at.epoch = j.at("epoch"), at.step = j.at("step"), at.epoch_loss = j.at("epoch_loss");
+    steps = j.at("optimizer_steps"), updates = j.at("updates"), draws = j.at("draws");
+  } catch (const nlohmann::json::exception& e) {
+    throw error("checkpoint '", path, "': bad header: ", e.what());
+  }
+  const auto params = ex.net().params();
+  if (r.count() != 3 * params.size())
+    throw error("checkpoint '", path, "' holds ", r.count(), " tensors, model '", ex.net().name(), "' needs ", 3 * params.size());
+  // Everything is read and verified before anything is changed: a bad file leaves the run as it was.
+  std::vector<std::vector<float>> values;
+  for (const Param* p : params)
+    for (const char* part : {"", "#s1", "#s2"}) values.push_back(r.get(p->name + part, p->rows, p->cols));
+  r.finish();
+  opt.prepare(params);
+  size_t i = 0;
+  for (Param* p : params) {
+    p->w.upload(values[i++]);
+    p->s1.upload(values[i++]);
+    p->s2.upload(values[i++]);
+  }
+  opt.set_steps(steps);
+  ex.set_updates(updates);
+  ex.set_draw_count(draws);
+  return at;
+}
+
+}  // namespace sr
