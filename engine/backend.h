@@ -44,6 +44,9 @@ class Backend {
   virtual void download(void* host_dst, const void* device_src, size_t bytes) = 0;
   virtual void copy(void* device_dst, const void* device_src, size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // The device's compute stream as an opaque handle (a cudaStream_t), for a transport that runs on
+  // it (the NCCL communicator); null on host backends.
+  virtual void* native_stream() { return nullptr; }
 
   // Streaming batches to the device (DESIGN.md §2): pinned host memory, uploads on a copy lane
   // beside the compute lane, and markers that order the two. A marker stands for everything issued

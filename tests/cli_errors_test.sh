@@ -54,5 +54,6 @@ expect_error "a baseline \(spop\) has no trained weights to save" session --trai
 # Data-parallel: the global batch must split evenly into the shards, and a full batch cannot.
 expect_error "over 3 shards: --batch \(the global batch, now 16\) must be a positive multiple of it" train --data "$tmp/ok.tsv" --model autorec --device cpu --batch 16 --shards 3
 expect_error "--batch \(the global batch, now 0\)" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards 2
+expect_error "--comm must be auto, host or nccl, got 'gloo'" train --data "$tmp/ok.tsv" --model autorec --device cpu --comm gloo
 expect_error "--shards must be positive, got -1" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards -1
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

@@ -3,7 +3,9 @@
 # sparserec for the GPU there, runs the GPU tests (parity and gradient checks on the device), the
 # same parity cases under compute-sanitizer (memcheck, racecheck, synccheck), the primitive
 # microbenchmark beside cuSPARSE/cuBLAS, I-AutoRec and the model-zoo table on MovieLens 100K on the
-# GPU (tools/zoo_table.sh), the session table on RSC15 (tools/session_table.sh); prints a short table last and writes it, with date, GPU and commit, to
+# GPU (tools/zoo_table.sh), the session table on RSC15 (tools/session_table.sh), a one-rank NCCL
+# data-parallel job against the host exchange; prints a short table last and writes it, with
+# date, GPU and commit, to
 # $OUT (or build-gpu/) as gpu_results.md.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,12 +74,22 @@ if tools/session_table.sh "$root/build-gpu" cuda:0 >"$out/session_cuda.md" 2>>"$
   session=$(grep '^|' "$out/session_cuda.md")
 fi
 
+step "data-parallel on one GPU over NCCL (issue 5): 2 shards on one rank, NCCL vs the host path"
+nccl=""
+build-gpu/tools/sparserec synth --out "$out/dp.csv" --users 200 --items 500 --events 8000 --seed 3 >>"$log" 2>&1
+for comm in nccl host; do
+  build-gpu/tools/sparserec topn --data "$out/dp.csv" --model multvae hidden=32 latent=8 --batch 64 --shards 2 --epochs 3 \
+    --device cuda:0 --comm $comm --save "$out/dp_$comm.srm" >>"$log" 2>&1 || nccl+="$comm run FAILED; "
+done
+[ -z "$nccl" ] && nccl=$(python3 tools/compare_models.py "$out/dp_nccl.srm" "$out/dp_host.srm" 2>&1)
+
 {
   echo "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit"
   echo
   echo "- GPU tests: ${gpu_tests:-none ran}"
   echo "- CPU/emulator tests on that machine: ${cpu_tests:-none ran}"
   for s in "${sanitizer[@]}"; do echo "- compute-sanitizer $s"; done
+  echo "- one-rank NCCL data-parallel job (multvae, 2 shards) against the host exchange: $nccl"
   echo
   echo '```'
   cat "$out/bench.txt"

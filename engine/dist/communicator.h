@@ -2,10 +2,14 @@
 // by mpirun. The engine sees only this interface; three implementations:
 //   local  one process (every collective is the identity), the default;
 //   mpi    Open MPI over host memory, for CPU runs and CI (engine/dist/mpi_communicator.cpp);
-//   nccl   device memory on GPUs, bootstrapped over MPI (planned; see issue 5).
-// Buffers are host memory. Collectives are blocking and every rank must call them in the same
-// order. Sums are taken in rank order, ((x_0 + x_1) + x_2) + ..., so every rank gets the same bits
-// and a job's result does not depend on how the transport schedules the reduction.
+//   nccl   NCCL on device memory, one GPU a rank, its unique id broadcast over the host
+//          communicator (engine/dist/nccl_communicator.cpp, in builds with CUDA and NCCL).
+// Buffers are host memory, except the float buffers of a communicator with device_memory(), which
+// are device memory of the backend it was made for. Collectives are blocking (on the device: the
+// result is in place when the call returns) and every rank must call them in the same order. The
+// host communicators sum in rank order, ((x_0 + x_1) + x_2) + ..., so every rank gets the same
+// bits and the result does not depend on how the transport schedules the reduction; NCCL's sums are
+// equal on every rank but their order is NCCL's (results match the host's within float rounding).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +26,8 @@ class Communicator {
   // The rank's index among the ranks of its node (which GPU it takes).
   virtual int local_rank() const = 0;
   virtual std::string describe() const = 0;  // e.g. "mpi rank 1 of 2 (node-a)"
+  // Whether the float buffers of all_reduce_sum and all_gather are device memory.
+  virtual bool device_memory() const { return false; }
 
   // data[i] = Σ over ranks in rank order, on every rank.
   virtual void all_reduce_sum(float* data, int64_t count) = 0;
@@ -44,5 +50,13 @@ std::unique_ptr<Communicator> open_communicator();
 
 // Whether this build has the MPI communicator.
 bool have_mpi();
+
+class Backend;
+// NCCL over the GPUs of the job: one communicator per rank on `be` (a CUDA backend), bootstrapped
+// by `host` (whose rank and size it takes, and which it uses for host-side collectives; it must
+// outlive the result, as must `be`). Throws in a build without NCCL, or on a backend that is not
+// CUDA.
+std::unique_ptr<Communicator> make_nccl_communicator(Communicator& host, Backend& be);
+bool have_nccl();
 
 }  // namespace sr

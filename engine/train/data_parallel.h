@@ -11,6 +11,7 @@
 
 #include "engine/dist/communicator.h"
 #include "engine/net/layer.h"
+#include "engine/tensor.h"
 
 namespace sr {
 
@@ -28,11 +29,11 @@ struct DataParallel {
   void check() const;
 };
 
-// Adds up the shards' gradients of one global step: each shard's gradients are taken off the
-// device into a host buffer (one bucket for all parameters), added into this process's sum in
-// shard order, summed over ranks in rank order, and put back as the gradients the optimizer
-// consumes. Row-sparse parameters are then updated in every row (the shards touched different
-// rows).
+// Adds up the shards' gradients of one global step: each shard's gradients go into one bucket for
+// all parameters — a host buffer, or with a device communicator (NCCL) a device buffer — added into
+// this process's sum in shard order, summed over ranks, and put back as the gradients the
+// optimizer consumes. Row-sparse parameters are then updated in every row (the shards touched
+// different rows).
 class GradientExchange {
  public:
   GradientExchange(const std::vector<Param*>& params, Communicator* comm);
@@ -50,7 +51,9 @@ class GradientExchange {
  private:
   std::vector<Param*> params_;
   Communicator* comm_;
-  std::vector<float> shard_, sum_;
+  bool on_device_;
+  std::vector<float> shard_, sum_;  // host buckets
+  Tensor bucket_;                   // the device bucket
   bool first_ = true;
   double wait_seconds_ = 0.0;
 };

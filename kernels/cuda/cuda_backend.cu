@@ -146,6 +146,7 @@ class CudaBackend final : public Backend {
 #endif
   }
 
+  void* native_stream() override { return stream_; }
   Device device() const override {
 #if defined(SPARSEREC_EMU)
     return {DeviceKind::emu, 0};

@@ -66,6 +66,9 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--shards", shards,
                  "data-parallel: local batches per global step (default: the ranks of the mpirun job, else 1); "
                  "one process with --shards N trains as N ranks do");
+  app.add_option("--comm", comm,
+                 "data-parallel gradient exchange: auto (NCCL between GPUs, else MPI on the host), host, nccl")
+      ->capture_default_str();
   app.add_option("--checkpoint-dir", checkpoint_dir, "write training checkpoints here (at every epoch's end, and see --checkpoint-every)");
   app.add_option("--checkpoint-every", checkpoint_every, "also checkpoint every N (global) steps within an epoch");
   app.add_flag("--resume", resume, "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
@@ -77,6 +80,7 @@ void TrainFlags::check() const {
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
   if (shards < 0) throw error("--shards must be positive, got ", shards);
+  if (comm != "auto" && comm != "host" && comm != "nccl") throw error("--comm must be auto, host or nccl, got '", comm, "'");
   if (checkpoint_every < 0) throw error("--checkpoint-every must be >= 0, got ", checkpoint_every);
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
@@ -117,6 +121,22 @@ void TrainFlags::print_epoch(const EpochReport& r) const {
   if (r.epoch % progress_every == 0 || r.epoch == r.epochs)
     std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s\n", r.epoch, r.epochs, r.loss, r.seconds,
                  r.nnz_per_second, r.unit);
+}
+
+std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm) {
+  Device d = Device::parse(device);
+  if (d.kind == DeviceKind::cuda && device.find(':') == std::string::npos) d.index = comm.local_rank();
+  return open_device(d);
+}
+
+std::unique_ptr<Communicator> gradient_communicator(const std::string& choice, Communicator& host, Backend& be) {
+  const bool gpu = be.device().kind == DeviceKind::cuda;
+  if (choice == "nccl" || (choice == "auto" && gpu && host.size() > 1 && have_nccl())) {
+    auto c = make_nccl_communicator(host, be);
+    std::fprintf(stderr, "gradients: %s\n", c->describe().c_str());
+    return c;
+  }
+  return nullptr;
 }
 
 void announce_resume(const TrainConfig& cfg) {

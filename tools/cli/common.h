@@ -51,6 +51,7 @@ struct TrainFlags {
   uint64_t seed = 1;
   int progress_every = 1;
   int shards = 0;  // 0: one per rank of the job
+  std::string comm = "auto";  // how data-parallel gradients travel: auto, host, nccl
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0;
   bool resume = false;
@@ -63,6 +64,15 @@ struct TrainFlags {
   TrainConfig config(const TrainDefaults& d, Communicator* comm = nullptr, const std::string& run = "") const;
   void print_epoch(const EpochReport& r) const;  // the progress line on stderr
 };
+
+// The backend for --device as rank `comm.rank()` of the job: "cuda" (or "auto" finding a GPU)
+// means the GPU of the rank's index on its node. Announced on stderr.
+std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm);
+
+// The communicator data-parallel gradients go through on `be` (--comm): NCCL on a CUDA device of
+// a multi-rank job (auto) or when asked (nccl), else null (use the host communicator). Keep it
+// alive, and destroyed before `be`, while training.
+std::unique_ptr<Communicator> gradient_communicator(const std::string& choice, Communicator& host, Backend& be);
 
 // With --resume, says on stderr (rank 0) which checkpoint the run goes on from, or that there is none.
 void announce_resume(const TrainConfig& cfg);

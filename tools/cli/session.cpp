@@ -65,8 +65,11 @@ void run_session(const Args& a, Communicator& comm) {
   } else {
     ModelOptions o(kv, 0, train.n_items);
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
-    be = open_device(Device::parse(a.flags.device));
-    const TrainConfig cfg = a.flags.config(built->defaults, &comm, run_id("session", a.model, o.values(), a.train.paths));
+    be = open_rank_device(a.flags.device, comm);
+    const std::unique_ptr<Communicator> gradients = gradient_communicator(a.flags.comm, comm, *be);
+    Communicator& dp = gradients ? *gradients : comm;  // what the gradients go through
+    const TrainConfig cfg = a.flags.config(built->defaults, &dp,
+                                             run_id("session", a.model, o.values(), a.train.paths));
     announce_resume(cfg);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batches of %lld, %s\n", built->net.summary().c_str(),

@@ -110,11 +110,14 @@ void run_topn(const Args& a, Communicator& comm) {
   } else {
     ModelOptions o(kv, d.n_users(), d.n_items());
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
-    be = open_device(Device::parse(a.flags.device));
-    const TrainConfig cfg = a.flags.config(built->defaults, &comm, run_id("topn", a.model, o.values(), a.input.paths));
+    be = open_rank_device(a.flags.device, comm);
+    const std::unique_ptr<Communicator> gradients = gradient_communicator(a.flags.comm, comm, *be);
+    Communicator& dp = gradients ? *gradients : comm;  // what the gradients go through
+    const TrainConfig cfg = a.flags.config(built->defaults, &dp,
+                                             run_id("topn", a.model, o.values(), a.input.paths));
     announce_resume(cfg);
     ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
-    if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items(), comm);
+    if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items(), dp);
     inputs = net_inputs(train, built->user_node);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),

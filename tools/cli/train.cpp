@@ -44,8 +44,11 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   }
   ModelOptions opts(model_options, data.data.n_users(), data.data.n_items());
   BuiltModel built = build_model(a.model, opts);
-  auto be = open_device(Device::parse(a.flags.device));
-  const TrainConfig cfg = a.flags.config(built.defaults, &comm, run_id("train", a.model, opts.values(), a.data.input.paths));
+  auto be = open_rank_device(a.flags.device, comm);
+  const std::unique_ptr<Communicator> gradients = gradient_communicator(a.flags.comm, comm, *be);
+  Communicator& dp = gradients ? *gradients : comm;  // what the gradients go through
+  const TrainConfig cfg = a.flags.config(built.defaults, &dp,
+                                           run_id("train", a.model, opts.values(), a.data.input.paths));
   announce_resume(cfg);
   Exec ex(built.net, *be, a.flags.seed);
   HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
