@@ -1,10 +1,8 @@
 #include "engine/train/session_trainer.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
-#include "engine/data/batch_stream.h"
 #include "engine/data/batchers.h"
 #include "engine/error.h"
 #include "engine/sparse_batch.h"

@@ -1,9 +1,6 @@
 #include "engine/train/trainer.h"
 
-#include <chrono>
 #include <cmath>
-#include <limits>
-#include <numeric>
 
 #include "engine/data/batchers.h"
 #include "engine/error.h"
