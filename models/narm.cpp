@@ -28,7 +28,7 @@ BuiltModel build_narm(ModelOptions& o) {
   const float dropout = static_cast<float>(o.get_double("dropout", 0.5));
   Net net("narm");
   Var clicks = net.sparse_input("clicks", items), mask = net.sparse_input("mask", 1);
-  Var e = net.embedding(clicks, embedding, "embedding", 0.1f);
+  Var e = net.embedding(clicks, embedding, "embedding", static_cast<float>(o.get_double("init_std", 0.1)));
   Var x = dropout_embedding > 0.0f ? net.dropout(e, dropout_embedding, "embedding_dropout") : e;
   Var states = net.gru_sequence(x, hidden, mask, steps, "gru");
   Var global = net.last_step(states, steps, "global");

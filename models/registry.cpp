@@ -74,7 +74,7 @@ const std::vector<ModelEntry>& model_registry() {
       {"gru4rec", "GRU4Rec (Hidasi et al. 2016, 2018), next click in sessions: options hidden, tied (0|1), embedding, loss "
                   "(xent|xent-sampled|bpr-max|top1-max|bpr|top1), n_sample, sample_alpha, bpreg, dropout, l2", build_gru4rec},
       {"narm", "NARM (Li et al. 2017), next click in sessions, attention over a GRU: options embedding, hidden, max_len, "
-               "dropout_embedding, dropout, output_bias, order (time|shuffled), l2", build_narm},
+               "dropout_embedding, dropout, output_bias, order (time|shuffled), init_std (of the embedding), l2", build_narm},
   };
   return models;
 }

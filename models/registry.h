@@ -49,6 +49,7 @@ struct TrainDefaults {
   int negatives = 0;
   float momentum = 0.0f;  // SGD's
   float lr_decay = 1.0f;  // the learning rate is multiplied by this after every epoch
+  float average = 0.0f;   // > 0: train on, and end with, a moving average of the weights (OptimizerConfig)
 };
 
 struct BuiltModel {

@@ -54,6 +54,55 @@ TEST(StreamedTraining, EqualsTheSynchronousLoop) {
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_EQ(pa[i]->w.to_host(), pb[i]->w.to_host()) << pa[i]->name;
 }
 
+// With weight averaging, training ends on the moving average of the weights after every step,
+// avg = d·avg + (1 − d)·w from the initial weights, and the training loop takes the same steps.
+TEST(WeightAveraging, TrainingEndsOnTheMovingAverageOfEveryStep) {
+  SynthOptions so;
+  so.users = 40, so.items = 30, so.events = 500, so.seed = 12;
+  const Dataset d = synthesize(so);
+  const HostCsr m = part_matrix(d, random_holdout(d.n_events(), 0.1, 1), Part::train, RowsAre::items);
+  auto be = make_cpu_backend();
+  ModelOptions o({{"hidden", "6"}}, d.n_users(), d.n_items());
+  BuiltModel a = build_model("autorec", o), b = build_model("autorec", o);
+  Exec ea(a.net, *be, 5), eb(b.net, *be, 5);
+  TrainConfig cfg;
+  cfg.epochs = 2, cfg.batch_rows = 8, cfg.seed = 9;
+  cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.02f, cfg.optimizer.average = 0.8f;
+  BackpropStep step;
+  train_rows(ea, a.net.input("ratings"), m, cfg, step, nullptr);
+
+  // The same steps by hand, the average kept on the host in doubles.
+  const auto pb = b.net.params();
+  std::vector<std::vector<double>> avg;
+  for (const Param* p : pb) {
+    const auto w = p->w.to_host();
+    avg.emplace_back(w.begin(), w.end());
+  }
+  Optimizer opt(cfg.optimizer, b.net.regularizer().l2);
+  RowBatcher rows(m, cfg.batch_rows, cfg.seed);
+  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    rows.start_epoch(epoch);
+    for (int64_t k = 0; k < rows.batches(); ++k) {
+      const int64_t first = k * cfg.batch_rows, last = std::min(first + cfg.batch_rows, m.rows);
+      const SparseBatch batch(*be, select_rows(m, std::vector<int32_t>(rows.order().begin() + first, rows.order().begin() + last)));
+      eb.bind(b.net.input("ratings"), &batch);
+      step.run(eb, opt);
+      for (size_t i = 0; i < pb.size(); ++i) {
+        const auto w = pb[i]->w.to_host();
+        for (size_t j = 0; j < w.size(); ++j) avg[i][j] = 0.8 * avg[i][j] + 0.2 * w[j];
+      }
+    }
+  }
+  const auto last = pb[0]->w.to_host();
+  opt.use_average(pb);
+  const auto pa = a.net.params();
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_EQ(pa[i]->w.to_host(), pb[i]->w.to_host()) << pa[i]->name;
+    EXPECT_TRUE(all_close(std::vector<float>(avg[i].begin(), avg[i].end()), pa[i]->w.to_host(), 1e-6f, 1e-5f)) << pa[i]->name;
+  }
+  EXPECT_FALSE(all_close(last, pa[0]->w.to_host(), 1e-4f, 0.0f)) << "the average is not just the last weights";
+}
+
 // ---------------------------------------------------------------- the builders
 
 HostCsr implicit_matrix(uint64_t seed) {

@@ -56,4 +56,6 @@ expect_error "over 3 shards: --batch \(the global batch, now 16\) must be a posi
 expect_error "--batch \(the global batch, now 0\)" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards 2
 expect_error "--comm must be auto, host or nccl, got 'gloo'" train --data "$tmp/ok.tsv" --model autorec --device cpu --comm gloo
 expect_error "--shards must be positive, got -1" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards -1
+expect_error "--profile-steps must be >= 0, got -2" train --data "$tmp/ok.tsv" --model autorec --device cpu --profile-steps -2
+expect_error "--profile-steps times batches.*give --batch" train --data "$tmp/ok.tsv" --model autorec --device cpu --profile-steps 3
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

@@ -4,6 +4,7 @@
 #      byte, as one process training the same global batches as 2 shards (--shards 2). The model
 #      must also differ from the same run one epoch shorter, so that the equality is not vacuous.
 #      A data-parallel run resumed from its checkpoint goes on exactly as if never stopped.
+#      The exchange sends the touched rows of embedding tables, fewer bytes than whole tables.
 #   2. One rank failing — an error on rank 1 (a file it cannot read), or rank 1 killed by signal 9
 #      mid-training — makes mpirun exit non-zero within 30 s, naming the rank and the cause.
 # Usage: data_parallel_test.sh PATH/TO/sparserec
@@ -67,6 +68,27 @@ elif ! "$bin" topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batc
   fail "mpirun -np 2, stopped after an epoch and resumed: differs from the run in one go"
 else
   echo "ok: mpirun -np 2 stopped after an epoch and resumed = the run in one go, bit for bit"
+fi
+
+# The exchange sends only the embedding rows a step touched (GMF: users and items of 16 pairs):
+# the profile reports fewer bytes than an all-reduce of whole tables, and the same gradient bytes
+# under mpirun as in one process training both shards.
+args=(topn --data "$tmp/r.csv" --model gmf factors=4 --batch 16 --profile-steps 4)
+one=$("$bin" "${args[@]}" --shards 2 2>"$tmp/err" | tail -1)
+two=$($mpirun "$bin" "${args[@]}" 2>>"$tmp/err" | tail -1)
+if ! verdict=$(python3 - "$one" "$two" <<'PY'
+import json, sys
+one, two = (json.loads(a) for a in sys.argv[1:3])
+assert one["command"] == two["command"] == "profile" and two["ranks"] == 2, (one, two)
+assert one["reduce_bytes"] == two["reduce_bytes"], f"gradient bytes a step: one process {one['reduce_bytes']}, mpirun {two['reduce_bytes']}"
+assert 0 < two["reduce_bytes"] < two["dense_bytes"] / 2, f"touched rows {two['reduce_bytes']} B vs dense {two['dense_bytes']} B"
+assert two["gather_bytes"] > 0 and two["wait_seconds"] > 0, two
+print(f"{two['reduce_bytes'] + two['gather_bytes']:.0f} B a step a rank instead of {two['dense_bytes']:.0f} B, waited {two['wait_seconds'] * 1e3:.2f} ms a step")
+PY
+); then
+  fail "touched-row exchange: $verdict"; tail -3 "$tmp/err"
+else
+  echo "ok: touched-row exchange: $verdict"
 fi
 
 for model in $("$bin" models | cut -f1); do

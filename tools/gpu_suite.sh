@@ -3,8 +3,9 @@
 # sparserec for the GPU there, runs the GPU tests (parity and gradient checks on the device), the
 # same parity cases under compute-sanitizer (memcheck, racecheck, synccheck), the primitive
 # microbenchmark beside cuSPARSE/cuBLAS, I-AutoRec and the model-zoo table on MovieLens 100K on the
-# GPU (tools/zoo_table.sh), the session table on RSC15 (tools/session_table.sh), a one-rank NCCL
-# data-parallel job against the host exchange; prints a short table last and writes it, with
+# GPU (tools/zoo_table.sh), the session table on RSC15 (tools/session_table.sh), one-rank NCCL
+# data-parallel jobs against the host exchange, and (time allowing) the scaling estimate from
+# measured GPU steps (tools/scaling_estimate.py); prints a short table last and writes it, with
 # date, GPU and commit, to
 # $OUT (or build-gpu/) as gpu_results.md.
 set -uo pipefail
@@ -77,11 +78,26 @@ fi
 step "data-parallel on one GPU over NCCL (issue 5): 2 shards on one rank, NCCL vs the host path"
 nccl=""
 build-gpu/tools/sparserec synth --out "$out/dp.csv" --users 200 --items 500 --events 8000 --seed 3 >>"$log" 2>&1
-for comm in nccl host; do
-  build-gpu/tools/sparserec topn --data "$out/dp.csv" --model multvae hidden=32 latent=8 --batch 64 --shards 2 --epochs 3 \
-    --device cuda:0 --comm $comm --save "$out/dp_$comm.srm" >>"$log" 2>&1 || nccl+="$comm run FAILED; "
+# Mult-VAE: dense gradients; GMF: embedding rows packed by the touched-row exchange.
+for model in "multvae hidden=32 latent=8" "gmf factors=8"; do
+  name=${model%% *}
+  for comm in nccl host; do
+    build-gpu/tools/sparserec topn --data "$out/dp.csv" --model $model --batch 64 --shards 2 --epochs 3 \
+      --device cuda:0 --comm $comm --save "$out/dp_${name}_$comm.srm" >>"$log" 2>&1 || nccl+="$name $comm run FAILED; "
+  done
+  [ -f "$out/dp_${name}_nccl.srm" ] && [ -f "$out/dp_${name}_host.srm" ] &&
+    nccl+="$name: $(python3 tools/compare_models.py "$out/dp_${name}_nccl.srm" "$out/dp_${name}_host.srm" 2>&1); "
 done
-[ -z "$nccl" ] && nccl=$(python3 tools/compare_models.py "$out/dp_nccl.srm" "$out/dp_host.srm" 2>&1)
+
+step "scaling estimate from measured GPU steps (issue 5), while the call's time lasts"
+scaling="not run (no time left in this call)"
+left=$((560 - SECONDS))
+if [ "$left" -gt 150 ] && timeout "$left" python3 tools/scaling_estimate.py --bin build-gpu/tools/sparserec --device cuda:0 \
+    --workdir "$root/build-gpu/scaling" --measure 1,8 --out "$out/scaling_cuda.md" >>"$log" 2>&1; then
+  scaling="see scaling_cuda.md"
+elif [ "$left" -gt 150 ]; then
+  scaling="FAILED or cut short (see gpu_suite.log)"
+fi
 
 {
   echo "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit"
@@ -89,7 +105,8 @@ done
   echo "- GPU tests: ${gpu_tests:-none ran}"
   echo "- CPU/emulator tests on that machine: ${cpu_tests:-none ran}"
   for s in "${sanitizer[@]}"; do echo "- compute-sanitizer $s"; done
-  echo "- one-rank NCCL data-parallel job (multvae, 2 shards) against the host exchange: $nccl"
+  echo "- one-rank NCCL data-parallel jobs (2 shards) against the host exchange: $nccl"
+  echo "- scaling estimate: $scaling"
   echo
   echo '```'
   cat "$out/bench.txt"

@@ -34,6 +34,8 @@ class Communicator {
   virtual void all_reduce_sum(double* data, int64_t count) = 0;
   // out (size() * count) = every rank's `in`, in rank order, on every rank.
   virtual void all_gather(const float* in, int64_t count, float* out) = 0;
+  // The same for host integers (row ids, counts), whatever the communicator's float memory.
+  virtual void all_gather_host(const int32_t* in, int64_t count, int32_t* out) = 0;
   virtual void broadcast(void* data, int64_t bytes, int root) = 0;
   virtual void barrier() = 0;
   // Stops every rank of the job: prints "rank r of n: why" on stderr and exits non-zero. Used when

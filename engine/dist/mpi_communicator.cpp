@@ -60,21 +60,8 @@ class MpiCommunicator final : public Communicator {
   void all_reduce_sum(float* data, int64_t count) override { reduce_in_rank_order(data, count, MPI_FLOAT); }
   void all_reduce_sum(double* data, int64_t count) override { reduce_in_rank_order(data, count, MPI_DOUBLE); }
 
-  void all_gather(const float* in, int64_t count, float* out) override {
-    if (count <= kChunk) {
-      check(MPI_Allgather(in, static_cast<int>(count), MPI_FLOAT, out, static_cast<int>(count), MPI_FLOAT, MPI_COMM_WORLD),
-            "MPI_Allgather");
-      return;
-    }
-    std::vector<float> part;
-    for (int64_t at = 0; at < count; at += kChunk) {  // rank r's chunk lands at r * count + at
-      const int n = static_cast<int>(std::min(kChunk, count - at));
-      part.resize(static_cast<size_t>(n) * static_cast<size_t>(size_));
-      check(MPI_Allgather(in + at, n, MPI_FLOAT, part.data(), n, MPI_FLOAT, MPI_COMM_WORLD), "MPI_Allgather");
-      for (int r = 0; r < size_; ++r)
-        std::copy_n(part.data() + static_cast<size_t>(r) * n, n, out + r * count + at);
-    }
-  }
+  void all_gather(const float* in, int64_t count, float* out) override { gather(in, count, out, MPI_FLOAT); }
+  void all_gather_host(const int32_t* in, int64_t count, int32_t* out) override { gather(in, count, out, MPI_INT32_T); }
 
   void broadcast(void* data, int64_t bytes, int root) override {
     auto* p = static_cast<char*>(data);
@@ -92,21 +79,47 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
-  // Gathers every rank's values and adds them up in rank order: MPI_Allreduce may associate the
-  // sum differently by message size and rank count, and bit-identical training needs one order.
+  template <typename T>
+  void gather(const T* in, int64_t count, T* out, MPI_Datatype type) {
+    if (count <= kChunk) {
+      check(MPI_Allgather(in, static_cast<int>(count), type, out, static_cast<int>(count), type, MPI_COMM_WORLD),
+            "MPI_Allgather");
+      return;
+    }
+    std::vector<T> part;
+    for (int64_t at = 0; at < count; at += kChunk) {  // rank r's chunk lands at r * count + at
+      const int n = static_cast<int>(std::min(kChunk, count - at));
+      part.resize(static_cast<size_t>(n) * static_cast<size_t>(size_));
+      check(MPI_Allgather(in + at, n, type, part.data(), n, type, MPI_COMM_WORLD), "MPI_Allgather");
+      for (int r = 0; r < size_; ++r)
+        std::copy_n(part.data() + static_cast<size_t>(r) * n, n, out + r * count + at);
+    }
+  }
+
+  // Adds up every rank's values in rank order, ((x_0 + x_1) + x_2) + ..., whatever the message
+  // sizes: MPI_Allreduce may associate the sum differently by size and rank count, and
+  // bit-identical training needs one order. A reduce-scatter by all-to-all (rank r receives
+  // everyone's r-th block and sums it in rank order) and an all-gather of the summed blocks: each
+  // rank sends and receives 2 (N-1)/N of the buffer, as a ring all-reduce does.
   template <typename T>
   void reduce_in_rank_order(T* data, int64_t count, MPI_Datatype type) {
     if (size_ == 1 || count == 0) return;
-    std::vector<T> all;
-    for (int64_t at = 0; at < count; at += kChunk) {
-      const int n = static_cast<int>(std::min(kChunk, count - at));
-      all.resize(static_cast<size_t>(n) * static_cast<size_t>(size_));
-      check(MPI_Allgather(data + at, n, type, all.data(), n, type, MPI_COMM_WORLD), "MPI_Allgather (sum)");
-      for (int i = 0; i < n; ++i) {
-        T s = all[static_cast<size_t>(i)];
-        for (int r = 1; r < size_; ++r) s += all[static_cast<size_t>(r) * n + i];
-        data[at + i] = s;
-      }
+    const auto ranks = static_cast<size_t>(size_);
+    std::vector<T> send, recv, mine;
+    for (int64_t at = 0; at < count; at += kChunk * size_) {  // rounds whose blocks fit MPI's int counts
+      const int64_t n = std::min(kChunk * size_, count - at), block = (n + size_ - 1) / size_;
+      const auto b = static_cast<size_t>(block);
+      send.assign(b * ranks, T{});
+      std::copy_n(data + at, n, send.data());
+      recv.resize(b * ranks);
+      check(MPI_Alltoall(send.data(), static_cast<int>(block), type, recv.data(), static_cast<int>(block), type,
+                         MPI_COMM_WORLD), "MPI_Alltoall (sum)");
+      mine.assign(recv.begin(), recv.begin() + static_cast<std::ptrdiff_t>(b));
+      for (size_t r = 1; r < ranks; ++r)
+        for (size_t i = 0; i < b; ++i) mine[i] += recv[r * b + i];
+      check(MPI_Allgather(mine.data(), static_cast<int>(block), type, send.data(), static_cast<int>(block), type,
+                          MPI_COMM_WORLD), "MPI_Allgather (sum)");
+      std::copy_n(send.data(), n, data + at);
     }
   }
 

@@ -58,6 +58,7 @@ class NcclCommunicator final : public Communicator {
     nccl_check(ncclAllGather(in, out, static_cast<size_t>(count), ncclFloat32, comm_, stream_), "ncclAllGather");
     cuda_check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize after ncclAllGather");
   }
+  void all_gather_host(const int32_t* in, int64_t count, int32_t* out) override { host_->all_gather_host(in, count, out); }
   void broadcast(void* data, int64_t bytes, int root) override { host_->broadcast(data, bytes, root); }
   void barrier() override { host_->barrier(); }
   [[noreturn]] void abort(const std::string& why) override {

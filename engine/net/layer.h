@@ -47,8 +47,9 @@ struct Param {
   float init_std = 0.0f;     // ParamInit::normal, ParamInit::uniform
   bool row_sparse = false;   // a step's gradient touches only some rows (sparse input / output)
   bool regularized = false;  // included in L2
-  // Device state, created by Exec when the net is placed on a backend.
-  Tensor w, g, s1, s2;
+  // Device state, created by Exec when the net is placed on a backend; s1, s2 (and avg, the
+  // weights' moving average when the optimizer keeps one) by the optimizer.
+  Tensor w, g, s1, s2, avg;
   // Rows touched by the last backward (row_sparse params); null means all rows.
   const int32_t* touched_rows = nullptr;
   int64_t n_touched = 0;

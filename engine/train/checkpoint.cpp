@@ -54,11 +54,14 @@ void save_checkpoint(const Checkpointing& c, const TrainPosition& at, Exec& ex, 
   j["optimizer_steps"] = opt.steps();
   j["updates"] = ex.updates();
   j["draws"] = ex.draw_count();
-  TensorFileWriter out((std::filesystem::path(c.dir) / file_name(at)).string(), kMagic, j.dump(), 3 * params.size());
+  const bool averaging = opt.config().average > 0.0f;
+  TensorFileWriter out((std::filesystem::path(c.dir) / file_name(at)).string(), kMagic, j.dump(),
+                       (averaging ? 4 : 3) * params.size());
   for (const Param* p : params) {
     out.put(p->name, p->rows, p->cols, p->w.to_host().data());
     out.put(p->name + "#s1", p->rows, p->cols, p->s1.to_host().data());
     out.put(p->name + "#s2", p->rows, p->cols, p->s2.to_host().data());
+    if (averaging) out.put(p->name + "#avg", p->rows, p->cols, p->avg.to_host().data());
   }
   out.commit();
   const auto names = checkpoint_files(c.dir);
@@ -89,12 +92,16 @@ TrainPosition load_checkpoint(const std::string& path, const std::string& run, E
     throw error("checkpoint '", path, "': bad header: ", e.what());
   }
   const auto params = ex.net().params();
-  if (r.count() != 3 * params.size())
-    throw error("checkpoint '", path, "' holds ", r.count(), " tensors, model '", ex.net().name(), "' needs ", 3 * params.size());
+  const bool averaging = opt.config().average > 0.0f;
+  const size_t per_param = averaging ? 4 : 3;
+  if (r.count() != per_param * params.size())
+    throw error("checkpoint '", path, "' holds ", r.count(), " tensors, model '", ex.net().name(), "' needs ",
+                per_param * params.size());
   // Everything is read and verified before anything is changed: a bad file leaves the run as it was.
   std::vector<std::vector<float>> values;
   for (const Param* p : params)
-    for (const char* part : {"", "#s1", "#s2"}) values.push_back(r.get(p->name + part, p->rows, p->cols));
+    for (const char* part : {"", "#s1", "#s2", "#avg"})
+      if (averaging || std::string(part) != "#avg") values.push_back(r.get(p->name + part, p->rows, p->cols));
   r.finish();
   opt.prepare(params);
   size_t i = 0;
@@ -102,6 +109,7 @@ TrainPosition load_checkpoint(const std::string& path, const std::string& run, E
     p->w.upload(values[i++]);
     p->s1.upload(values[i++]);
     p->s2.upload(values[i++]);
+    if (averaging) p->avg.upload(values[i++]);
   }
   opt.set_steps(steps);
   ex.set_updates(updates);

@@ -26,22 +26,26 @@ void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   r.nnz_per_second = static_cast<double>(work) / std::max(r.seconds, 1e-9);
   r.unit = unit;
+  r.step_times = times_;
   if (on_epoch) on_epoch(r);
 }
 
 namespace {
 
-// One epoch from global step `first` on; after_step(n) when n global steps of it are done.
+// One epoch from global step `first` on; after_step(n) when n global steps of it are done. Stops
+// early when more() says so before a global step.
 void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch,
-               int64_t first_step, const std::function<void(int64_t)>& after_step) {
+               int64_t first_step, const std::function<void(int64_t)>& after_step, const std::function<bool()>& more) {
   const DataParallel& dp = config.parallel;
+  const bool profiling = config.profile_steps > 0;
   if (feed.bind_resident) {
-    if (dp.active()) throw error("data-parallel training splits batches: give a batch size (the whole matrix is one batch)");
+    if (dp.active() || profiling)
+      throw error("data-parallel training splits batches: give a batch size (the whole matrix is one batch)");
     feed.bind_resident();
     epoch.add(step.run(ex, opt));
     return;
   }
-  if (!dp.active()) {
+  if (!dp.active() && !profiling) {
     BatchStream stream(ex.backend(), [&](int64_t j, HostBatch& h) { return feed.fill(first_step + j, h); });
     for (int64_t k = first_step; const DeviceBatch* b = stream.next(); ++k) {
       feed.bind(*b);
@@ -60,7 +64,10 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
     return k < feed.batches && feed.fill(k, h);
   });
   GradientExchange exchange(ex.net().params(), dp.comm);
-  for (int64_t g = first_step; g < steps; ++g) {
+  StepTimes& times = epoch.times();
+  using clock = std::chrono::steady_clock;
+  auto since = [](clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); };
+  for (int64_t g = first_step; g < steps && more(); ++g) {
     int64_t global_rows = 0;
     for (int64_t s = 0; s < shards; ++s)
       if (g * shards + s < feed.batches) global_rows += feed.rows_of(g * shards + s);
@@ -74,17 +81,25 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
       }
       const DeviceBatch* b = stream.next();
       SR_CHECK(b, "data-parallel: local batch ", k, " of ", feed.batches, " was not made");
+      const auto t0 = clock::now();
       ex.set_state_slot(static_cast<int>(s));  // a shard's recurrent state is its own
       feed.bind(*b);
       ex.set_draw_stream(static_cast<uint64_t>(k) + 1);  // dropout masks by batch, not by process
-      const double l = step.gradients(ex, global_rows);
+      const double l = step.gradients(ex, global_rows);  // the loss's download waits for the backward
       loss += std::isfinite(l) ? l : std::numeric_limits<double>::quiet_NaN();
       exchange.add_shard();
+      times.shard_seconds += since(t0);
+      ++times.shards;
     }
     ex.set_state_slot(0);
     exchange.finish(loss);  // the same loss on every rank, so all stop together on divergence
     epoch.add(loss);
+    const auto t1 = clock::now();
     opt.step(ex.net().params());
+    if (profiling) ex.backend().synchronize();  // time the update itself, not just its launch
+    times.update_seconds += since(t1);
+    ++times.steps;
+    times.exchange = exchange.stats();
     ex.count_update();
     after_step(g + 1);
   }
@@ -103,19 +118,32 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const st
     const std::string path = newest_checkpoint(ck.dir);
     if (!path.empty()) at = load_checkpoint(path, ck.run, ex, opt);
   }
-  for (int epoch = at.epoch; epoch <= config.epochs; ++epoch) {
+  // Profiling: one warm-up global step, whose figures are then dropped, and profile_steps more.
+  int64_t steps_done = 0;
+  const int64_t step_limit = config.profile_steps > 0 ? config.profile_steps + 1 : -1;
+  auto more = [&] { return step_limit < 0 || steps_done < step_limit; };
+  StepTimes warm_up;
+  for (int epoch = at.epoch; epoch <= config.epochs && more(); ++epoch) {
     const int64_t first = epoch == at.epoch ? at.step : 0;
     Epoch e(epoch, config.epochs, first, epoch == at.epoch ? at.epoch_loss : 0.0);
     step.start_epoch(epoch, config.epochs);
     opt.set_lr(config.lr_at(epoch));
     const EpochFeed feed = start_epoch(epoch);
     run_epoch(ex, step, opt, config, feed, e, first, [&](int64_t done) {
-      if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch)
+      if (++steps_done == 1 && step_limit > 0) warm_up = e.times();
+      if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch && step_limit < 0)
         save_checkpoint(ck, {epoch, done, e.total()}, ex, opt);
-    });
+    }, more);
+    if (step_limit > 0) {  // a measurement: drop the warm-up step's figures, and stop
+      e.times() -= warm_up;
+      warm_up = StepTimes{};
+      e.finish(ex, work, unit, on_epoch);
+      continue;
+    }
     e.finish(ex, work, unit, on_epoch);
     save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
   }
+  if (step_limit < 0) opt.use_average(ex.net().params());  // training ends on the averaged weights
 }
 
 }  // namespace sr

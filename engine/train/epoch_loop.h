@@ -21,6 +21,7 @@ class Epoch {
   // A step's loss; a non-finite one stops training with the epoch and step that diverged.
   void add(double loss);
   double total() const { return total_; }
+  StepTimes& times() { return times_; }  // filled by the data-parallel loop
   // `work`: the interactions (`unit`) the epoch went through, for the rate in the report.
   void finish(Exec& ex, int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) const;
 
@@ -29,6 +30,7 @@ class Epoch {
   std::chrono::steady_clock::time_point t0_;
   double total_ = 0.0;
   int64_t steps_ = 0;
+  StepTimes times_;
 };
 
 // The local batches of one epoch, as a training loop makes them. Batch k must depend on the

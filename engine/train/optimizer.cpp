@@ -22,6 +22,10 @@ const char* optimizer_name(OptKind k) {
 }
 
 void Optimizer::ensure_state(Param& p) {
+  if (config_.average > 0.0f && p.avg.empty()) {  // the average starts at the weights
+    p.avg = Tensor(p.w.backend(), p.rows, p.cols);
+    p.avg.copy_from(p.w);
+  }
   if (!p.s1.empty()) return;
   Backend& be = p.w.backend();
   p.s1 = Tensor::zeros(be, p.rows, p.cols);
@@ -47,6 +51,16 @@ void Optimizer::step(const std::vector<Param*>& params) {
     p->w.backend().optimizer_update(a);
     p->touched_rows = nullptr;
     p->n_touched = 0;
+    if (config_.average > 0.0f)  // every row: an untouched row's average still moves toward it
+      p->w.backend().axpby({p->rows * p->cols, 1.0f - config_.average, p->w.data(), config_.average, p->avg.data()});
+  }
+}
+
+void Optimizer::use_average(const std::vector<Param*>& params) {
+  if (config_.average <= 0.0f) return;
+  for (Param* p : params) {
+    ensure_state(*p);
+    p->w.copy_from(p->avg);
   }
 }
 

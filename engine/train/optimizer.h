@@ -16,6 +16,9 @@ struct OptimizerConfig {
   float momentum = 0.0f;
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
   bool lazy = true;  // row-sparse parameters: update touched rows only (their decay too)
+  // > 0: also keep an exponential moving average of the weights (Polyak averaging) with this decay
+  // a step, avg = d·avg + (1 − d)·w, which training ends on (Optimizer::use_average).
+  float average = 0.0f;
 };
 
 // "sgd", "adam", "adagrad", "rprop"; throws naming the known ones.
@@ -29,7 +32,10 @@ class Optimizer {
   void step(const std::vector<Param*>& params);
   int64_t steps() const { return steps_; }
   void set_steps(int64_t n) { steps_ = n; }  // a checkpoint's
-  // Creates the parameters' optimizer state (s1, s2) where missing (checkpoints save and load it).
+  // Replaces the weights by their moving average (when averaging; the end of training).
+  void use_average(const std::vector<Param*>& params);
+  // Creates the parameters' optimizer state (s1, s2, and avg when averaging) where missing
+  // (checkpoints save and load it).
   void prepare(const std::vector<Param*>& params) {
     for (Param* p : params) ensure_state(*p);
   }

@@ -44,7 +44,31 @@ struct TrainConfig {
   ScatterMode scatter = ScatterMode::deterministic;
   DataParallel parallel;  // one process and one shard unless set
   Checkpointing checkpoint;  // none unless set
+  // > 0: a measurement, not a training run: one untimed warm-up global step, then this many timed
+  // ones through the data-parallel path (even with one shard), then training stops; the report's
+  // `steps` figures cover the timed steps (tools/scaling_estimate.py reads them).
+  int64_t profile_steps = 0;
   float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
+};
+
+// Where the global steps of an epoch went, on the data-parallel path.
+struct StepTimes {
+  int64_t steps = 0;            // global steps
+  int64_t shards = 0;           // shard gradients computed by this process
+  double shard_seconds = 0.0;   // computing them (forward and backward), summed
+  double update_seconds = 0.0;  // optimizer steps, summed
+  ExchangeStats exchange;       // the gradient exchange (bytes per rank, waiting)
+
+  StepTimes& operator+=(const StepTimes& o) { return add(o, 1); }
+  StepTimes& operator-=(const StepTimes& o) { return add(o, -1); }
+
+ private:
+  StepTimes& add(const StepTimes& o, int sign) {
+    steps += sign * o.steps, shards += sign * o.shards;
+    shard_seconds += sign * o.shard_seconds, update_seconds += sign * o.update_seconds;
+    if (sign > 0) exchange += o.exchange; else exchange -= o.exchange;
+    return *this;
+  }
 };
 
 struct EpochReport {
@@ -53,6 +77,7 @@ struct EpochReport {
   double seconds = 0.0;     // wall time of the epoch's training steps
   double nnz_per_second = 0.0;  // interactions trained on per second
   const char* unit = "ratings";  // what they are ("events" for click sessions)
+  StepTimes step_times;          // data-parallel (or profiled) epochs only
 };
 
 // Trains `input` of `ex`'s net on the rows of `data`. `on_epoch` may throw to stop early.

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -60,6 +61,8 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--optimizer", optimizer, "sgd, adam, adagrad or rprop (default: the model's)");
   app.add_option("--lr", lr, "learning rate, or Rprop's initial step (default: the model's)");
   app.add_option("--lr-decay", lr_decay, "multiply the learning rate by this after every epoch (default: the model's)");
+  app.add_option("--average-weights", average,
+                 "end on an exponential moving average of the weights with this decay a step, 0 for none (default: the model's)");
   app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")->capture_default_str();
   app.add_option("--scatter", scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
   app.add_option("--progress-every", progress_every, "print every N-th epoch's progress line")->capture_default_str();
@@ -72,16 +75,22 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--checkpoint-dir", checkpoint_dir, "write training checkpoints here (at every epoch's end, and see --checkpoint-every)");
   app.add_option("--checkpoint-every", checkpoint_every, "also checkpoint every N (global) steps within an epoch");
   app.add_flag("--resume", resume, "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
+  app.add_option("--profile-steps", profile_steps,
+                 "measure instead of training: one warm-up and N timed global steps through the data-parallel path, "
+                 "then print seconds and bytes exchanged per step (no evaluation, no files)");
 }
 
 void TrainFlags::check() const {
   Device::parse(device);
   if (!optimizer.empty()) parse_optimizer(optimizer);
+  if (average != -1.0f && !(average >= 0.0f && average < 1.0f))
+    throw error("--average-weights must be in [0, 1), got ", average);
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
   if (shards < 0) throw error("--shards must be positive, got ", shards);
   if (comm != "auto" && comm != "host" && comm != "nccl") throw error("--comm must be auto, host or nccl, got '", comm, "'");
   if (checkpoint_every < 0) throw error("--checkpoint-every must be >= 0, got ", checkpoint_every);
+  if (profile_steps < 0) throw error("--profile-steps must be >= 0, got ", profile_steps);
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
 }
@@ -97,6 +106,7 @@ TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm, const
   cfg.optimizer.kind = parse_optimizer(optimizer.empty() ? d.optimizer : optimizer);
   cfg.optimizer.lr = lr > 0.0f ? lr : d.lr;
   cfg.lr_decay = lr_decay > 0.0f ? lr_decay : d.lr_decay;
+  cfg.optimizer.average = average >= 0.0f ? average : d.average;
   cfg.optimizer.momentum = d.momentum;
   cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
   if (cfg.parallel.shards > 1) {  // --batch is the global batch; each shard trains its part
@@ -105,23 +115,66 @@ TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm, const
                   cfg.batch_rows, ") must be a positive multiple of it");
     cfg.batch_rows /= cfg.parallel.shards;
   }
+  if (profile_steps > 0 && cfg.batch_rows <= 0)
+    throw error("--profile-steps times batches, and this model trains on the whole matrix as one: give --batch");
   cfg.checkpoint.dir = checkpoint_dir;
   cfg.checkpoint.every = checkpoint_every;
   cfg.checkpoint.resume = resume;
   cfg.checkpoint.writer = !comm || comm->rank() == 0;
+  cfg.profile_steps = profile_steps;
   nlohmann::json id;  // everything that changes the run's steps (--epochs only says where it ends)
   id["run"] = run, id["seed"] = seed, id["batch"] = cfg.batch_rows, id["shards"] = cfg.parallel.shards;
   id["optimizer"] = optimizer_name(cfg.optimizer.kind), id["lr"] = cfg.optimizer.lr, id["lr_decay"] = cfg.lr_decay;
+  if (cfg.optimizer.average > 0.0f) id["average"] = cfg.optimizer.average;  // older checkpoints stay valid
   id["scatter"] = scatter;
   cfg.checkpoint.run = id.dump();
   return cfg;
 }
 
 void TrainFlags::print_epoch(const EpochReport& r) const {
-  if (r.epoch % progress_every == 0 || r.epoch == r.epochs)
-    std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s\n", r.epoch, r.epochs, r.loss, r.seconds,
-                 r.nnz_per_second, r.unit);
+  if (r.epoch % progress_every != 0 && r.epoch != r.epochs) return;
+  std::string exchange;
+  if (const ExchangeStats& x = r.step_times.exchange; x.steps > 0) {
+    const double n = static_cast<double>(x.steps);
+    char text[160];
+    std::snprintf(text, sizeof text, "  | exchange %.3g MB/step a rank (dense %.3g MB), waited %.3f s", 
+                  static_cast<double>(x.reduce_bytes + x.gather_bytes) / n / 1e6, static_cast<double>(x.dense_bytes) / n / 1e6,
+                  x.wait_seconds);
+    exchange = text;
+  }
+  std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s%s\n", r.epoch, r.epochs, r.loss, r.seconds,
+               r.nnz_per_second, r.unit, exchange.c_str());
 }
+
+void StepProfile::add(const EpochReport& r) { sum_ += r.step_times; }
+
+nlohmann::json StepProfile::result(const std::string& command, const std::string& model, const nlohmann::json& options,
+                                   const TrainConfig& cfg, const Net& net, const Backend& be) const {
+  if (sum_.steps == 0) throw error("--profile-steps: no step was timed (the data has too few batches for a warm-up and a timed step)");
+  const double steps = static_cast<double>(sum_.steps);
+  int64_t weights = 0;
+  for (const Param* p : net.params()) weights += p->rows * p->cols;
+  nlohmann::json j;
+  j["command"] = "profile";
+  j["of"] = command;
+  j["model"] = model;
+  j["options"] = options;
+  j["device"] = be.describe();
+  j["shards"] = cfg.parallel.shards;
+  j["ranks"] = cfg.parallel.ranks();
+  j["shard_rows"] = cfg.batch_rows;
+  j["steps"] = sum_.steps;
+  j["weights"] = weights;
+  j["shard_seconds"] = sum_.shard_seconds / static_cast<double>(std::max<int64_t>(sum_.shards, 1));  // one shard's gradient
+  j["update_seconds"] = sum_.update_seconds / steps;
+  j["reduce_bytes"] = static_cast<double>(sum_.exchange.reduce_bytes) / steps;  // per rank and step
+  j["gather_bytes"] = static_cast<double>(sum_.exchange.gather_bytes) / steps;
+  j["dense_bytes"] = static_cast<double>(sum_.exchange.dense_bytes) / steps;
+  j["wait_seconds"] = sum_.exchange.wait_seconds / steps;
+  return j;
+}
+
+namespace {
 
 std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm) {
   Device d = Device::parse(device);
@@ -146,6 +199,28 @@ void announce_resume(const TrainConfig& cfg) {
     std::fprintf(stderr, "resume: no checkpoint in '%s' yet: training from the start\n", cfg.checkpoint.dir.c_str());
   else
     std::fprintf(stderr, "resume: from %s\n", path.c_str());
+}
+
+}  // namespace
+
+RankTraining::RankTraining(const TrainFlags& flags, const TrainDefaults& defaults, Communicator& comm, const std::string& run)
+    : flags_(&flags), comm_(&comm), backend_(open_rank_device(flags.device, comm)),
+      nccl_(gradient_communicator(flags.comm, comm, *backend_)), config_(flags.config(defaults, &gradients(), run)) {
+  announce_resume(config_);
+}
+
+std::function<void(const EpochReport&)> RankTraining::reporter(std::function<void(const EpochReport&)> also) {
+  return [this, also](const EpochReport& r) {
+    profile_.add(r);
+    if (comm_->rank() == 0) flags_->print_epoch(r);
+    if (also) also(r);
+  };
+}
+
+bool RankTraining::profiled(const std::string& command, const std::string& model, const nlohmann::json& options, const Net& net) {
+  if (config_.profile_steps <= 0) return false;
+  if (comm_->rank() == 0) print_result(profile_.result(command, model, options, config_, net, *backend_));
+  return true;
 }
 
 std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,

@@ -47,7 +47,7 @@ struct TrainFlags {
   std::string device = "auto", optimizer, scatter = "deterministic";
   int epochs = -1;
   int64_t batch = -1;
-  float lr = -1.0f, lr_decay = -1.0f;
+  float lr = -1.0f, lr_decay = -1.0f, average = -1.0f;
   uint64_t seed = 1;
   int progress_every = 1;
   int shards = 0;  // 0: one per rank of the job
@@ -55,6 +55,7 @@ struct TrainFlags {
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0;
   bool resume = false;
+  int64_t profile_steps = 0;  // > 0: measure this many global steps instead of training (StepProfile)
   void add_to(CLI::App& app);
   void check() const;  // refuses a bad optimizer or scatter name before any data is read
   // The run's configuration; data-parallel over `comm`'s ranks (or --shards in one process), where
@@ -65,17 +66,45 @@ struct TrainFlags {
   void print_epoch(const EpochReport& r) const;  // the progress line on stderr
 };
 
-// The backend for --device as rank `comm.rank()` of the job: "cuda" (or "auto" finding a GPU)
-// means the GPU of the rank's index on its node. Announced on stderr.
-std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm);
+// --profile-steps: the timed steps' figures summed over the epoch reports, printed as the run's
+// JSON result in place of an evaluation (tools/scaling_estimate.py reads it).
+class StepProfile {
+ public:
+  void add(const EpochReport& r);
+  // {"command": "profile", ...}: seconds and bytes per global step, per rank.
+  nlohmann::json result(const std::string& command, const std::string& model, const nlohmann::json& options,
+                        const TrainConfig& cfg, const Net& net, const Backend& be) const;
 
-// The communicator data-parallel gradients go through on `be` (--comm): NCCL on a CUDA device of
-// a multi-rank job (auto) or when asked (nccl), else null (use the host communicator). Keep it
-// alive, and destroyed before `be`, while training.
-std::unique_ptr<Communicator> gradient_communicator(const std::string& choice, Communicator& host, Backend& be);
+ private:
+  StepTimes sum_;
+};
 
-// With --resume, says on stderr (rank 0) which checkpoint the run goes on from, or that there is none.
-void announce_resume(const TrainConfig& cfg);
+// What every training command sets up for its rank of the job, in this order: the rank's device
+// ("cuda", or "auto" finding a GPU, means the GPU of the rank's index on its node), the
+// communicator its gradients go through (--comm: NCCL between the GPUs of a multi-rank job, or when
+// asked; else the host communicator), and the run's configuration (announcing, with --resume, the
+// checkpoint it goes on from). Keep it alive while the model trains and scores.
+class RankTraining {
+ public:
+  // `run`: what is trained, for TrainFlags::config.
+  RankTraining(const TrainFlags& flags, const TrainDefaults& defaults, Communicator& comm, const std::string& run);
+  Backend& backend() { return *backend_; }
+  Communicator& gradients() { return nccl_ ? *nccl_ : *comm_; }  // what the gradients go through
+  const TrainConfig& config() const { return config_; }
+  // The epochs' callback: sums the profile; rank 0 prints the progress line; `also` sees each report.
+  std::function<void(const EpochReport&)> reporter(std::function<void(const EpochReport&)> also = {});
+  // With --profile-steps: rank 0 prints the profile as the run's result, and the command ends
+  // there (true). Else false.
+  bool profiled(const std::string& command, const std::string& model, const nlohmann::json& options, const Net& net);
+
+ private:
+  const TrainFlags* flags_;
+  Communicator* comm_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Communicator> nccl_;  // destroyed before backend_
+  TrainConfig config_;
+  StepProfile profile_;
+};
 
 // What a training command trains, for TrainFlags::config's `run`.
 std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,

@@ -49,7 +49,7 @@ void run_session(const Args& a, Communicator& comm) {
 
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<SessionScorer> scorer;
-  std::unique_ptr<Backend> be;  // a net's backend, model and executor, alive while it scores
+  std::unique_ptr<RankTraining> rt;  // a net's backend, model and executor, alive while it scores
   std::unique_ptr<BuiltModel> built;
   std::unique_ptr<Exec> ex;
   std::vector<double> epoch_s, rates;
@@ -65,13 +65,9 @@ void run_session(const Args& a, Communicator& comm) {
   } else {
     ModelOptions o(kv, 0, train.n_items);
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
-    be = open_rank_device(a.flags.device, comm);
-    const std::unique_ptr<Communicator> gradients = gradient_communicator(a.flags.comm, comm, *be);
-    Communicator& dp = gradients ? *gradients : comm;  // what the gradients go through
-    const TrainConfig cfg = a.flags.config(built->defaults, &dp,
-                                             run_id("session", a.model, o.values(), a.train.paths));
-    announce_resume(cfg);
-    ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
+    rt = std::make_unique<RankTraining>(a.flags, built->defaults, comm, run_id("session", a.model, o.values(), a.train.paths));
+    const TrainConfig& cfg = rt->config();
+    ex = std::make_unique<Exec>(built->net, rt->backend(), a.flags.seed);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batches of %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
                  built->prefix_steps > 0 ? ("prefixes (their last " + std::to_string(built->prefix_steps) + " clicks), full softmax").c_str()
@@ -79,10 +75,7 @@ void run_session(const Args& a, Communicator& comm) {
                      ? ("sampled output: the batch's targets + " + std::to_string(built->sampling.n_sample) + " samples").c_str()
                      : "session-parallel lanes, full softmax");
     BackpropStep step;
-    auto report = [&](const EpochReport& r) {
-      epoch_s.push_back(r.seconds), rates.push_back(r.nnz_per_second);
-      if (comm.rank() == 0) a.flags.print_epoch(r);
-    };
+    auto report = rt->reporter([&](const EpochReport& r) { epoch_s.push_back(r.seconds), rates.push_back(r.nnz_per_second); });
     if (built->prefix_steps > 0) {
       train_prefixes(*ex, train, built->prefix_steps, built->prefixes_in_time_order, cfg, step, report);
       scorer = std::make_unique<PrefixSessionScorer>(*ex, built->prefix_steps, train.n_items);
@@ -90,6 +83,7 @@ void run_session(const Args& a, Communicator& comm) {
       train_sessions(*ex, train, built->sampling, cfg, step, report);
       scorer = std::make_unique<NetSessionScorer>(*ex, train.n_items);
     }
+    if (rt->profiled("session", a.model, kv, built->net)) return;
     if (comm.rank() != 0) return;  // the leader evaluates and writes
     if (!a.save.empty()) {
       save_model(a.save, ModelMeta{a.model, o.values(), a.train.paths[0], 0, train.n_items, train.events(), 0.0, 0}, built->net);

@@ -95,7 +95,7 @@ void run_topn(const Args& a, Communicator& comm) {
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Scorer> scorer;
   // For a net: its backend, model and input rows, kept alive while the scorer uses them.
-  std::unique_ptr<Backend> be;
+  std::unique_ptr<RankTraining> rt;
   std::unique_ptr<BuiltModel> built;
   std::unique_ptr<Exec> ex;
   HostCsr inputs;
@@ -110,14 +110,11 @@ void run_topn(const Args& a, Communicator& comm) {
   } else {
     ModelOptions o(kv, d.n_users(), d.n_items());
     built = std::make_unique<BuiltModel>(build_model(a.model, o));
-    be = open_rank_device(a.flags.device, comm);
-    const std::unique_ptr<Communicator> gradients = gradient_communicator(a.flags.comm, comm, *be);
-    Communicator& dp = gradients ? *gradients : comm;  // what the gradients go through
-    const TrainConfig cfg = a.flags.config(built->defaults, &dp,
-                                             run_id("topn", a.model, o.values(), a.input.paths));
-    announce_resume(cfg);
-    ex = std::make_unique<Exec>(built->net, *be, a.flags.seed);
-    if (!built->pretrain_from.empty()) pretrain(*built, *be, train, a.flags, d.n_users(), d.n_items(), dp);
+    rt = std::make_unique<RankTraining>(a.flags, built->defaults, comm, run_id("topn", a.model, o.values(), a.input.paths));
+    const TrainConfig& cfg = rt->config();
+    ex = std::make_unique<Exec>(built->net, rt->backend(), a.flags.seed);
+    if (!built->pretrain_from.empty() && cfg.profile_steps == 0)  // a profile times the final model's steps
+      pretrain(*built, rt->backend(), train, a.flags, d.n_users(), d.n_items(), rt->gradients());
     inputs = net_inputs(train, built->user_node);
     std::fprintf(stderr, "model: %s; optimizer %s lr %g, %d epochs, batch %lld, %s\n", built->net.summary().c_str(),
                  optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs, static_cast<long long>(cfg.batch_rows),
@@ -125,10 +122,7 @@ void run_topn(const Args& a, Communicator& comm) {
                                                : "full softmax");
     std::vector<double> epochs;
     BackpropStep step;
-    auto report = [&](const EpochReport& r) {
-      epochs.push_back(r.seconds);
-      if (comm.rank() == 0) a.flags.print_epoch(r);
-    };
+    auto report = rt->reporter([&](const EpochReport& r) { epochs.push_back(r.seconds); });
     if (built->pairs)
       train_pairs(*ex, PairInputs::of(built->net), train, built->defaults.negatives, false, cfg, step, report);
     else if (built->defaults.negatives > 0)
@@ -136,6 +130,7 @@ void run_topn(const Args& a, Communicator& comm) {
                               built->defaults.negatives, cfg, step, report);
     else  // the input is its own target
       train_rows(*ex, built->net.input("ratings"), inputs, cfg, step, report);
+    if (rt->profiled("topn", a.model, kv, built->net)) return;
     std::sort(epochs.begin(), epochs.end());
     median_epoch = epochs.empty() ? 0.0 : epochs[epochs.size() / 2];
     if (comm.rank() != 0) return;  // the leader evaluates and writes

@@ -44,12 +44,9 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   }
   ModelOptions opts(model_options, data.data.n_users(), data.data.n_items());
   BuiltModel built = build_model(a.model, opts);
-  auto be = open_rank_device(a.flags.device, comm);
-  const std::unique_ptr<Communicator> gradients = gradient_communicator(a.flags.comm, comm, *be);
-  Communicator& dp = gradients ? *gradients : comm;  // what the gradients go through
-  const TrainConfig cfg = a.flags.config(built.defaults, &dp,
-                                           run_id("train", a.model, opts.values(), a.data.input.paths));
-  announce_resume(cfg);
+  RankTraining rt(a.flags, built.defaults, comm, run_id("train", a.model, opts.values(), a.data.input.paths));
+  const TrainConfig& cfg = rt.config();
+  Backend* be = &rt.backend();
   Exec ex(built.net, *be, a.flags.seed);
   HostCsr train_m = part_matrix(data.data, data.split, Part::train, built.rows);
   if (built.rating_levels > 0) train_m = expand_rating_levels(train_m, built.rating_levels, true);
@@ -59,14 +56,12 @@ void run_train(const TrainArgs& a, Communicator& comm) {
 
   std::vector<double> epoch_seconds;
   std::unique_ptr<TrainStep> step = built.make_step ? built.make_step() : std::make_unique<BackpropStep>();
-  auto report = [&](const EpochReport& r) {
-    epoch_seconds.push_back(r.seconds);
-    if (comm.rank() == 0) a.flags.print_epoch(r);
-  };
+  auto report = rt.reporter([&](const EpochReport& r) { epoch_seconds.push_back(r.seconds); });
   if (built.pairs)
     train_pairs(ex, PairInputs::of(built.net), train_m, 0, true, cfg, *step, report);
   else
     train_rows(ex, built.net.input("ratings"), train_m, cfg, *step, report);
+  if (rt.profiled("train", a.model, opts.values(), built.net)) return;
   if (comm.rank() != 0) return;  // the leader evaluates and writes
   double total = 0.0;
   for (double s : epoch_seconds) total += s;
