@@ -212,6 +212,7 @@ TEST(SessionBatches, LanesWalkEachSessionInOrderAndResetAtItsStart) {
   const std::vector<std::vector<int32_t>> want = {
       {4, 5, 1, 11, 12, 1}, {6, 7, 1, 1, 2, 1}, {7, 8, 0, 2, 3, 0}, {8, 9, 0, 13, 14, 1}};
   EXPECT_EQ(steps, want);  // step 5: lane 0 finished row 2 and no session is left: the epoch ends
+  EXPECT_EQ(sb.batches(), 4) << "the count of an epoch's batches, made without the batches";
   EXPECT_THROW(SessionBatcher(d, train, Part::train, 6), Error);
 }
 

@@ -92,7 +92,7 @@ done
 step "scaling estimate from measured GPU steps (issue 5), while the call's time lasts"
 scaling="not run (no time left in this call)"
 left=$((560 - SECONDS))
-if [ "$left" -gt 150 ] && timeout "$left" python3 tools/scaling_estimate.py --bin build-gpu/tools/sparserec --device cuda:0 \
+if [ "$left" -gt 150 ] && timeout "$left" python3 tools/scaling_estimate.py --bin build-gpu/tools/sparserec --device cuda:0 --comm nccl \
     --workdir "$root/build-gpu/scaling" --measure 1,8 --out "$out/scaling_cuda.md" >>"$log" 2>&1; then
   scaling="see scaling_cuda.md"
 elif [ "$left" -gt 150 ]; then

@@ -11,7 +11,8 @@ measured with one process training N shards (bit for bit what N ranks do) for se
 
 Modelled (stated in the output, each a flag):
   * weak scaling: each GPU keeps the model's batch; the global batch is N times it;
-  * one GPU's step = shard gradient + optimizer update (measured); N GPUs add the exchange, which
+  * one GPU's step = shard gradient + optimizer update (measured); N GPUs add copying the gradients
+    into the exchange's bucket (measured) and the exchange, which
     the trainer runs after the backward pass (no overlap with compute), and update the union of
     the rows all shards touched (measured with N shards);
   * all-reduce as NCCL's ring within a node, hierarchical across nodes (reduce-scatter over NVLink,
@@ -24,7 +25,7 @@ Modelled (stated in the output, each a flag):
 
 Usage: tools/scaling_estimate.py [--bin build/tools/sparserec] [--device cuda] [--workdir DIR]
        [--ratings FILE] [--clicks FILE] [--models a,b] [--measure 1,8,64] [--gpus 1,2,4,8,16,64,256]
-       [--gpus-per-node 8] [--nvlink-gbs 360] [--network-gbit 400] [--reuse] [--out FILE]
+       [--comm auto|host|nccl] [--gpus-per-node 8] [--nvlink-gbs 360] [--network-gbit 400] [--reuse] [--out FILE]
 A cluster of CPU machines is one rank a node: --gpus-per-node 1 and the network's rate.
 """
 import argparse
@@ -78,7 +79,7 @@ def make_data(a):
 
 def profile(a, model, shards, shard_rows):
     """The measured profile of `model` with `shards` shards, from the cache in --workdir when there."""
-    key = f"{a.device}|{model}|{shards}|{shard_rows}|{a.steps}|{a.ratings}|{a.clicks}"
+    key = f"{a.device}|{a.comm}|{model}|{shards}|{shard_rows}|{a.steps}|{a.ratings}|{a.clicks}"
     cache_path = os.path.join(a.workdir, "profiles.json")
     cache = json.load(open(cache_path)) if os.path.exists(cache_path) else {}
     if key in cache and a.reuse:
@@ -95,8 +96,8 @@ def profile(a, model, shards, shard_rows):
 def measure(a, model, shards, shard_rows):
     command, kind = COMMANDS[model]
     data = ["--data", a.ratings] if kind == "ratings" else ["--train", a.clicks, "--test", a.clicks]
-    cmd = [a.bin, command, *data, "--model", model, "--device", a.device, "--profile-steps", str(a.steps),
-           "--shards", str(shards)]
+    cmd = [a.bin, command, *data, "--model", model, "--device", a.device, "--comm", a.comm,
+           "--profile-steps", str(a.steps), "--shards", str(shards)]
     if shard_rows:
         cmd += ["--batch", str(shard_rows * shards)]
     try:
@@ -144,6 +145,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default="build/tools/sparserec")
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--comm", default="auto", help="the profiles' exchange: on a GPU, nccl keeps the bucket on the device "
+                    "as a multi-GPU job does (host copies every gradient to the host)")
     ap.add_argument("--workdir", default="/tmp/sparserec-scaling")
     ap.add_argument("--ratings", help="ratings at the scale to plan for (default: synthetic, Netflix's shape)")
     ap.add_argument("--clicks", help="click sessions (default: synthetic, over Netflix's 17,770 items)")
@@ -195,9 +198,10 @@ def main():
         cells = []
         for n in gpus:
             r, g, update = at_scale(measured, n)
+            bucket = base["bucket_seconds"] if n > 1 else 0.0  # one GPU alone has no bucket to fill
             if n == 1:
                 update = base["update_seconds"]
-            t = base["shard_seconds"] + update + allreduce_seconds(r, n, a.gpus_per_node, nvlink, net, lat_nv, lat_net) + \
+            t = base["shard_seconds"] + bucket + update + allreduce_seconds(r, n, a.gpus_per_node, nvlink, net, lat_nv, lat_net) + \
                 allgather_seconds(g, n, a.gpus_per_node, nvlink, net, lat_nv, lat_net)
             cells.append(f"{fmt_time(t)} / {t1 / t:.0%}")
         top = max(measured)
@@ -206,7 +210,8 @@ def main():
                     + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr)
         details.append(f"- {model}: " + "; ".join(
-            f"{n} shards: shard {fmt_time(measured[n]['shard_seconds'])}, update {fmt_time(measured[n]['update_seconds'])}, "
+            f"{n} shards: shard {fmt_time(measured[n]['shard_seconds'])}, bucket {fmt_time(measured[n]['bucket_seconds'])}, "
+            f"update {fmt_time(measured[n]['update_seconds'])}, "
             f"{fmt_mb(measured[n]['reduce_bytes'])} MB + {measured[n]['gather_bytes'] / 1e3:.3g} kB ids"
             for n in sorted(measured)))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -218,7 +223,8 @@ def main():
         f"100,480,507 ratings; sessions over the same 17,770 items).",
         "",
         "Assumptions: weak scaling (each GPU keeps the model's batch; models that train full-batch by default take "
-        f"{FULL_BATCH_STANDIN} rows a GPU); a step on N GPUs = the measured shard gradient + the update (of the rows "
+        f"{FULL_BATCH_STANDIN} rows a GPU); a step on N GPUs = the measured shard gradient + copying it into the "
+        "exchange's bucket + the update (of the rows "
         "all N shards touched, measured) + the exchange, not overlapped with compute; ring all-reduce within a node (NCCL; the MPI path moves the same bytes), hierarchical across nodes; "
         f"{a.gpus_per_node} GPUs a node; NVLink bus bandwidth {a.nvlink_gbs:g} GB/s, {a.nvlink_latency_us:g} us a ring step; "
         f"network {a.network_gbit:g} Gbit/s a GPU at {a.network_efficiency:.0%}, {a.network_latency_us:g} us a ring step. "

@@ -239,11 +239,8 @@ bool SessionBatcher::fill(int64_t k, HostBatch& out) {
   }
   for (int l = 0; l < lanes_; ++l) {
     Lane& lane = lane_[l];
-    const bool fresh = lane.session < 0 || lane.pos + 1 >= static_cast<int64_t>(s_[lane.session].size());
-    if (fresh) {
-      if (next_session_ >= s_.size()) return false;  // GRU4Rec ends the epoch here
-      lane.session = next_session_++, lane.pos = 0;
-    }
+    bool fresh = false;
+    if (!advance(lane, next_session_, fresh)) return false;  // GRU4Rec ends the epoch here
     const auto it = s_[lane.session];
     out.ints[0][l] = it[lane.pos];
     out.ints[1][l] = it[lane.pos + 1];
@@ -256,13 +253,24 @@ bool SessionBatcher::fill(int64_t k, HostBatch& out) {
   return true;
 }
 
-int64_t SessionBatcher::batches() const {
-  SessionBatcher probe(*this);  // replays an epoch from the start on a copy of the lanes
-  probe.start_epoch();
-  HostBatch scratch;
-  int64_t n = 0;
-  while (probe.fill(n, scratch)) ++n;
-  return n;
+bool SessionBatcher::advance(Lane& lane, int64_t& next, bool& fresh) const {
+  fresh = lane.session < 0 || lane.pos + 1 >= static_cast<int64_t>(s_[lane.session].size());
+  if (!fresh) return true;
+  if (next >= s_.size()) return false;
+  lane.session = next++, lane.pos = 0;
+  return true;
+}
+
+int64_t SessionBatcher::batches() const {  // replays an epoch's lanes, clicks unread
+  std::vector<Lane> lanes(static_cast<size_t>(lanes_));
+  int64_t next = 0;
+  for (int64_t n = 0;; ++n) {
+    for (Lane& lane : lanes) {
+      bool fresh = false;
+      if (!advance(lane, next, fresh)) return n;
+      ++lane.pos;
+    }
+  }
 }
 
 }  // namespace sr

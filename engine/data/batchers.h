@@ -146,6 +146,10 @@ class SessionBatcher {
   struct Lane {
     int64_t session = -1, pos = 0;  // session index, position in its clicks
   };
+  // Gives `lane` its next click, taking session `next` (and counting it) when the lane's session
+  // has no click pair left; false when no session is left, which ends the epoch. `fresh`: the lane
+  // starts a session with this click.
+  bool advance(Lane& lane, int64_t& next, bool& fresh) const;
   Sessions s_;
   int lanes_;
   int64_t step_ = 0, next_session_ = 0;

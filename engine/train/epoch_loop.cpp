@@ -87,17 +87,20 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
       ex.set_draw_stream(static_cast<uint64_t>(k) + 1);  // dropout masks by batch, not by process
       const double l = step.gradients(ex, global_rows);  // the loss's download waits for the backward
       loss += std::isfinite(l) ? l : std::numeric_limits<double>::quiet_NaN();
-      exchange.add_shard();
       times.shard_seconds += since(t0);
+      const auto t1 = clock::now();
+      exchange.add_shard();
+      if (profiling) ex.backend().synchronize();
+      times.bucket_seconds += since(t1);
       ++times.shards;
     }
     ex.set_state_slot(0);
     exchange.finish(loss);  // the same loss on every rank, so all stop together on divergence
     epoch.add(loss);
-    const auto t1 = clock::now();
+    const auto t2 = clock::now();
     opt.step(ex.net().params());
     if (profiling) ex.backend().synchronize();  // time the update itself, not just its launch
-    times.update_seconds += since(t1);
+    times.update_seconds += since(t2);
     ++times.steps;
     times.exchange = exchange.stats();
     ex.count_update();

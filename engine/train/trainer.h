@@ -56,6 +56,7 @@ struct StepTimes {
   int64_t steps = 0;            // global steps
   int64_t shards = 0;           // shard gradients computed by this process
   double shard_seconds = 0.0;   // computing them (forward and backward), summed
+  double bucket_seconds = 0.0;  // adding them into the exchange's bucket, summed
   double update_seconds = 0.0;  // optimizer steps, summed
   ExchangeStats exchange;       // the gradient exchange (bytes per rank, waiting)
 
@@ -65,7 +66,8 @@ struct StepTimes {
  private:
   StepTimes& add(const StepTimes& o, int sign) {
     steps += sign * o.steps, shards += sign * o.shards;
-    shard_seconds += sign * o.shard_seconds, update_seconds += sign * o.update_seconds;
+    shard_seconds += sign * o.shard_seconds, bucket_seconds += sign * o.bucket_seconds;
+    update_seconds += sign * o.update_seconds;
     if (sign > 0) exchange += o.exchange; else exchange -= o.exchange;
     return *this;
   }

@@ -165,7 +165,9 @@ nlohmann::json StepProfile::result(const std::string& command, const std::string
   j["shard_rows"] = cfg.batch_rows;
   j["steps"] = sum_.steps;
   j["weights"] = weights;
-  j["shard_seconds"] = sum_.shard_seconds / static_cast<double>(std::max<int64_t>(sum_.shards, 1));  // one shard's gradient
+  const double shards = static_cast<double>(std::max<int64_t>(sum_.shards, 1));
+  j["shard_seconds"] = sum_.shard_seconds / shards;    // one shard's gradient
+  j["bucket_seconds"] = sum_.bucket_seconds / shards;  // adding it into the exchange's bucket
   j["update_seconds"] = sum_.update_seconds / steps;
   j["reduce_bytes"] = static_cast<double>(sum_.exchange.reduce_bytes) / steps;  // per rank and step
   j["gather_bytes"] = static_cast<double>(sum_.exchange.gather_bytes) / steps;
