@@ -2,6 +2,7 @@
 // each model family by their defining properties. (The stream itself: batch_stream_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -16,6 +17,24 @@
 
 namespace sr::test {
 namespace {
+
+// The training loop written out: cfg's epochs of rows in RowBatcher's order, a step a batch,
+// after_step() after each.
+void train_by_hand(Exec& ex, Var input, const HostCsr& m, const TrainConfig& cfg, TrainStep& step, Optimizer& opt,
+                   const std::function<void()>& after_step = {}) {
+  ex.set_scatter_mode(cfg.scatter);
+  RowBatcher rows(m, cfg.batch_rows, cfg.seed);
+  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    rows.start_epoch(epoch);
+    for (int64_t k = 0; k < rows.batches(); ++k) {
+      const int64_t first = k * cfg.batch_rows, last = std::min(first + cfg.batch_rows, m.rows);
+      const SparseBatch batch(ex.backend(), select_rows(m, std::vector<int32_t>(rows.order().begin() + first, rows.order().begin() + last)));
+      ex.bind(input, &batch);
+      step.run(ex, opt);
+      if (after_step) after_step();
+    }
+  }
+}
 
 // Streamed mini-batch training is the synchronous loop over the same batches, bit for bit.
 TEST(StreamedTraining, EqualsTheSynchronousLoop) {
@@ -37,18 +56,8 @@ TEST(StreamedTraining, EqualsTheSynchronousLoop) {
   BackpropStep step;
   train_rows(ea, a.net.input("ratings"), m, cfg, step, nullptr);
 
-  eb.set_scatter_mode(cfg.scatter);
   Optimizer opt(cfg.optimizer, b.net.regularizer().l2);
-  RowBatcher rows(m, cfg.batch_rows, cfg.seed);
-  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
-    rows.start_epoch(epoch);
-    for (int64_t k = 0; k < rows.batches(); ++k) {
-      const int64_t first = k * cfg.batch_rows, last = std::min(first + cfg.batch_rows, m.rows);
-      const SparseBatch batch(*be, select_rows(m, std::vector<int32_t>(rows.order().begin() + first, rows.order().begin() + last)));
-      eb.bind(b.net.input("ratings"), &batch);
-      step.run(eb, opt);
-    }
-  }
+  train_by_hand(eb, b.net.input("ratings"), m, cfg, step, opt);
   const auto pa = a.net.params(), pb = b.net.params();
   ASSERT_EQ(pa.size(), pb.size());
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_EQ(pa[i]->w.to_host(), pb[i]->w.to_host()) << pa[i]->name;
@@ -79,20 +88,12 @@ TEST(WeightAveraging, TrainingEndsOnTheMovingAverageOfEveryStep) {
     avg.emplace_back(w.begin(), w.end());
   }
   Optimizer opt(cfg.optimizer, b.net.regularizer().l2);
-  RowBatcher rows(m, cfg.batch_rows, cfg.seed);
-  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
-    rows.start_epoch(epoch);
-    for (int64_t k = 0; k < rows.batches(); ++k) {
-      const int64_t first = k * cfg.batch_rows, last = std::min(first + cfg.batch_rows, m.rows);
-      const SparseBatch batch(*be, select_rows(m, std::vector<int32_t>(rows.order().begin() + first, rows.order().begin() + last)));
-      eb.bind(b.net.input("ratings"), &batch);
-      step.run(eb, opt);
-      for (size_t i = 0; i < pb.size(); ++i) {
-        const auto w = pb[i]->w.to_host();
-        for (size_t j = 0; j < w.size(); ++j) avg[i][j] = 0.8 * avg[i][j] + 0.2 * w[j];
-      }
+  train_by_hand(eb, b.net.input("ratings"), m, cfg, step, opt, [&] {
+    for (size_t i = 0; i < pb.size(); ++i) {
+      const auto w = pb[i]->w.to_host();
+      for (size_t j = 0; j < w.size(); ++j) avg[i][j] = 0.8 * avg[i][j] + 0.2 * w[j];
     }
-  }
+  });
   const auto last = pb[0]->w.to_host();
   opt.use_average(pb);
   const auto pa = a.net.params();
