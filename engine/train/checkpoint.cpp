@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <string>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -36,6 +38,15 @@ std::vector<std::string> checkpoint_files(const std::string& dir) {
   std::sort(names.begin(), names.end());
   return names;
 }
+
+// What a checkpoint holds of each parameter, in order: its weights, the optimizer's state, and the
+// weights' moving average when the optimizer keeps one.
+std::vector<std::pair<std::string, Tensor Param::*>> saved_parts(const Optimizer& opt) {
+  std::vector<std::pair<std::string, Tensor Param::*>> parts = {{"", &Param::w}, {"#s1", &Param::s1}, {"#s2", &Param::s2}};
+  if (opt.config().average > 0.0f) parts.emplace_back("#avg", &Param::avg);
+  return parts;
+}
+
 }  // namespace
 
 void save_checkpoint(const Checkpointing& c, const TrainPosition& at, Exec& ex, Optimizer& opt) {
@@ -54,15 +65,11 @@ void save_checkpoint(const Checkpointing& c, const TrainPosition& at, Exec& ex, 
   j["optimizer_steps"] = opt.steps();
   j["updates"] = ex.updates();
   j["draws"] = ex.draw_count();
-  const bool averaging = opt.config().average > 0.0f;
+  const auto parts = saved_parts(opt);
   TensorFileWriter out((std::filesystem::path(c.dir) / file_name(at)).string(), kMagic, j.dump(),
-                       (averaging ? 4 : 3) * params.size());
-  for (const Param* p : params) {
-    out.put(p->name, p->rows, p->cols, p->w.to_host().data());
-    out.put(p->name + "#s1", p->rows, p->cols, p->s1.to_host().data());
-    out.put(p->name + "#s2", p->rows, p->cols, p->s2.to_host().data());
-    if (averaging) out.put(p->name + "#avg", p->rows, p->cols, p->avg.to_host().data());
-  }
+                       parts.size() * params.size());
+  for (const Param* p : params)
+    for (const auto& [suffix, tensor] : parts) out.put(p->name + suffix, p->rows, p->cols, (p->*tensor).to_host().data());
   out.commit();
   const auto names = checkpoint_files(c.dir);
   for (size_t i = 0; i + static_cast<size_t>(std::max(c.keep, 1)) < names.size(); ++i)
@@ -92,25 +99,19 @@ TrainPosition load_checkpoint(const std::string& path, const std::string& run, E
     throw error("checkpoint '", path, "': bad header: ", e.what());
   }
   const auto params = ex.net().params();
-  const bool averaging = opt.config().average > 0.0f;
-  const size_t per_param = averaging ? 4 : 3;
-  if (r.count() != per_param * params.size())
+  const auto parts = saved_parts(opt);
+  if (r.count() != parts.size() * params.size())
     throw error("checkpoint '", path, "' holds ", r.count(), " tensors, model '", ex.net().name(), "' needs ",
-                per_param * params.size());
+                parts.size() * params.size());
   // Everything is read and verified before anything is changed: a bad file leaves the run as it was.
   std::vector<std::vector<float>> values;
   for (const Param* p : params)
-    for (const char* part : {"", "#s1", "#s2", "#avg"})
-      if (averaging || std::string(part) != "#avg") values.push_back(r.get(p->name + part, p->rows, p->cols));
+    for (const auto& [suffix, tensor] : parts) values.push_back(r.get(p->name + suffix, p->rows, p->cols));
   r.finish();
   opt.prepare(params);
   size_t i = 0;
-  for (Param* p : params) {
-    p->w.upload(values[i++]);
-    p->s1.upload(values[i++]);
-    p->s2.upload(values[i++]);
-    if (averaging) p->avg.upload(values[i++]);
-  }
+  for (Param* p : params)
+    for (const auto& [suffix, tensor] : parts) (p->*tensor).upload(values[i++]);
   opt.set_steps(steps);
   ex.set_updates(updates);
   ex.set_draw_count(draws);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "engine/data/batch_stream.h"
 #include "engine/error.h"
@@ -137,14 +138,9 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const st
       if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch && step_limit < 0)
         save_checkpoint(ck, {epoch, done, e.total()}, ex, opt);
     }, more);
-    if (step_limit > 0) {  // a measurement: drop the warm-up step's figures, and stop
-      e.times() -= warm_up;
-      warm_up = StepTimes{};
-      e.finish(ex, work, unit, on_epoch);
-      continue;
-    }
+    if (step_limit > 0) e.times() -= std::exchange(warm_up, StepTimes{});  // a measurement: no warm-up, no checkpoint
     e.finish(ex, work, unit, on_epoch);
-    save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
+    if (step_limit < 0) save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
   }
   if (step_limit < 0) opt.use_average(ex.net().params());  // training ends on the averaged weights
 }
