@@ -19,13 +19,15 @@ int64_t shared_row_columns(const HostCsr& h) {
 
 namespace {
 // The stream fields of h (see encode_sparse_batch), validated.
-std::vector<std::vector<int32_t>> index_fields(const HostCsr& h, int64_t& block_cols) {
+std::vector<std::vector<int32_t>> index_fields(const HostCsr& h, int64_t& block_cols, bool block_transpose) {
   h.validate("sparse batch");  // a malformed CSR would make every kernel read out of bounds
-  HostTouchedColumns t = touched_columns(h);
   std::vector<std::vector<int32_t>> f(kSparseBatchInts);
   f[0] = h.row_ptr, f[1] = h.col_idx;
-  f[2] = std::move(t.col_ptr), f[3] = std::move(t.row_idx), f[4] = std::move(t.src), f[5] = std::move(t.touched);
   block_cols = shared_row_columns(h);
+  if (block_cols == 0 || block_transpose) {
+    HostTouchedColumns t = touched_columns(h);
+    f[2] = std::move(t.col_ptr), f[3] = std::move(t.row_idx), f[4] = std::move(t.src), f[5] = std::move(t.touched);
+  }  // else: a sampled output's block goes without it (see encode_sparse_batch)
   if (block_cols > 0) {
     HostCsr row;
     row.rows = block_cols, row.cols = h.cols;
@@ -46,11 +48,13 @@ void SparseBatch::set_arrays(const std::vector<const int32_t*>& a, const std::ve
   if (block_cols_ > 0) {
     block_row_ptr_ = a[6], block_col_ptr_ = a[7], block_row_idx_ = a[8], block_src_ = a[9], block_touched_ = a[10];
     n_block_touched_ = sizes[10];
+    if (!col_ptr_ || sizes[2] == 0)  // encoded without the whole pattern's transpose: the same touched columns
+      touched_ = block_touched_, n_touched_ = n_block_touched_;
   }
 }
 
 SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h.cols), nnz_(h.nnz()) {
-  const auto fields = index_fields(h, block_cols_);
+  const auto fields = index_fields(h, block_cols_, true);
   std::vector<const int32_t*> ptrs;
   std::vector<int64_t> sizes;
   for (const auto& v : fields) {
@@ -64,9 +68,9 @@ SparseBatch::SparseBatch(Backend& be, const HostCsr& h) : rows_(h.rows), cols_(h
   }
 }
 
-void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which) {
+void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which, bool block_transpose) {
   int64_t block_cols = 0;
-  auto fields = index_fields(h, block_cols);
+  auto fields = index_fields(h, block_cols, block_transpose);
   const auto i0 = static_cast<size_t>(kSparseBatchInts * which), f0 = static_cast<size_t>(which),
              s0 = static_cast<size_t>(kSparseBatchShape * which);
   out.ints.resize(std::max(out.ints.size(), i0 + kSparseBatchInts));
@@ -92,6 +96,10 @@ SparseBatch SparseBatch::view_of(const DeviceBatch& b, int which) {
 
 CsrView SparseBatch::view(bool with_values) const { return view_with(with_values ? val_ : nullptr); }
 CsrView SparseBatch::view_with(const float* values) const { return {row_ptr_, col_idx_, values, rows_, cols_, nnz_}; }
-TouchedColumnsView SparseBatch::touched_view() const { return {col_ptr_, row_idx_, src_, touched_, n_touched_}; }
+TouchedColumnsView SparseBatch::touched_view() const {
+  SR_CHECK(block_cols_ == 0 || touched_ != block_touched_,
+           "this block batch was encoded as an output, without its transpose: scatter through block_row() and block_touched_view()");
+  return {col_ptr_, row_idx_, src_, touched_, n_touched_};
+}
 
 }  // namespace sr

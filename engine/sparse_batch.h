@@ -55,7 +55,12 @@ class SparseBatch {
 // {values} (empty when all ones), shape {rows, cols, block_cols}; as sparse batch number `which`
 // of `out` (the fields of batch 0 first, then batch 1's, ...).
 constexpr int kSparseBatchInts = 11, kSparseBatchShape = 3;
-void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which = 0);
+// block_transpose false: a block (a sampled output pattern) goes without the whole pattern's
+// transpose (col_ptr ... touched empty), which only a scatter over every entry needs — a block's
+// gradients go through its shared row instead. That transpose has rows x block_cols entries,
+// sorted on the host and uploaded every step: at batch 256 with 2048 samples it was most of a
+// GRU4Rec step on a GPU. touched_view() then refuses; touched() is the shared row's.
+void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which = 0, bool block_transpose = true);
 // The number of columns every row of h shares when h is a block (see SparseBatch), else 0.
 int64_t shared_row_columns(const HostCsr& h);
 

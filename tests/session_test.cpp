@@ -10,6 +10,7 @@
 #include "engine/data/batchers.h"
 #include "engine/eval/session_eval.h"
 #include "engine/net/exec.h"
+#include "engine/sparse_batch.h"
 #include "engine/train/session_trainer.h"
 #include "models/registry.h"
 #include "models/session_baselines.h"
@@ -187,6 +188,23 @@ double gru4rec_recall_at_1(const Sessions& train, const Sessions& test, const st
   train_sessions(ex, train, m.sampling, cfg, step, nullptr);
   NetSessionScorer scorer(ex, train.n_items);
   return evaluate_sessions(scorer, test, 8, 1).recall;
+}
+
+// The sampled output's pattern is a block, encoded without the transpose of its rows x (batch +
+// n_sample) entries (the host cost that bounded GRU4Rec's steps on a GPU); the item input keeps
+// its own, and the block's shared row and touched items are there.
+TEST(SessionBatch, SampledOutputGoesWithoutTheWholePatternsTranspose) {
+  HostBatch lanes, out;
+  lanes.ints = {{3, 1, 4}, {1, 5, 9}, {0, 1, 0}};
+  const std::vector<int32_t> samples = {2, 6, 5, 3};
+  encode_session_batch(lanes, 10, &samples, out);
+  const auto field = [&](int batch, int f) { return out.ints[static_cast<size_t>(kSparseBatchInts * batch + f)]; };
+  EXPECT_EQ(out.shape[kSparseBatchShape + 2], 7) << "every lane scores the batch's 3 targets and 4 samples";
+  EXPECT_EQ(field(1, 1).size(), 21u);
+  for (int f = 2; f <= 5; ++f) EXPECT_TRUE(field(1, f).empty()) << "field " << f;
+  EXPECT_EQ(field(1, 10), (std::vector<int32_t>{1, 2, 3, 5, 6, 9}));  // the shared row's distinct items
+  EXPECT_EQ(field(0, 5), (std::vector<int32_t>{1, 3, 4}));            // the input's touched items
+  EXPECT_EQ(out.shape.size(), static_cast<size_t>(2 * kSparseBatchShape + 1)) << "lane 1 starts a session";
 }
 
 TEST(Gru4Rec, LearnsWhatFollowsASharedItemFromTheClickBeforeIt) {

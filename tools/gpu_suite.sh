@@ -1,125 +1,146 @@
 #!/usr/bin/env bash
-# The one command for the GPU machine (see tools/gpu_prepare.sh for what it carries): builds
-# sparserec for the GPU there, runs the GPU tests (parity and gradient checks on the device), the
-# same parity cases under compute-sanitizer (memcheck, racecheck, synccheck), the primitive
-# microbenchmark beside cuSPARSE/cuBLAS, I-AutoRec and the model-zoo table on MovieLens 100K on the
-# GPU (tools/zoo_table.sh), the session table on RSC15 (tools/session_table.sh), one-rank NCCL
-# data-parallel jobs against the host exchange, and (time allowing) the scaling estimate from
-# measured GPU steps (tools/scaling_estimate.py); prints a short table last and writes it, with
-# date, GPU and commit, to
-# $OUT (or build-gpu/) as gpu_results.md.
+# The one command for the GPU machine (see tools/gpu_prepare.sh for what it carries). Stages, run in
+# the order given (all of them by default):
+#   build      configure and build sparserec for sm_90 in build-gpu/ (incremental when it exists)
+#   gpu_tests  ctest -L gpu: parity and gradient checks on the device
+#   sanitizer  the Gpu parity cases under compute-sanitizer memcheck, racecheck, synccheck
+#   bench      the primitive microbenchmark beside cuSPARSE/cuBLAS and the bandwidth floor
+#   session    the session table on RSC15 (tools/session_table.sh): GRU4Rec, NARM, events/s at
+#              batch 32, 80, 256 with 2048 samples (issue 9)
+#   zoo        I-AutoRec and the model-zoo table on MovieLens 100K (tools/zoo_table.sh; issue 4)
+#   nccl       one-rank NCCL data-parallel jobs (2 shards) against the host exchange (issue 5)
+#   scaling    the scaling estimate from measured GPU steps (tools/scaling_estimate.py; issue 5)
+# Each stage has a time limit and the whole call a deadline (SUITE_SECONDS, default 570 s, under the
+# device tool's 600 s), so a slow stage costs its own result, not the others'. Each finished stage
+# appends its lines to $OUT/gpu_results.md (with date, GPU and commit at the top) and refreshes
+# $OUT/gpu_logs.tgz; $OUT/gpu_suite.log has everything in order. Three files: the device tool
+# returns at most eight.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-out=${OUT:-$root/build-gpu}
-mkdir -p "$out"
+out=${OUT:-$root/build-gpu/out}
+work=$root/build-gpu/suite  # logs and scratch files; tarred into $out after each stage
+mkdir -p "$out" "$work"
 export PATH="$PATH:/usr/local/cuda/bin"
+deadline=${SUITE_SECONDS:-570}
 log="$out/gpu_suite.log"
-: >"$log"
-step() { echo "== $*" | tee -a "$log"; }
+results="$out/gpu_results.md"
+bin=build-gpu/tools/sparserec
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(build gpu_tests sanitizer bench session zoo nccl scaling)
+
+say() { echo "== $*" | tee -a "$log"; }
+result() { printf '%s\n' "$@" >>"$results"; }
+# limit MAX: the seconds a stage may take, capped by what is left before the deadline.
+limit() { local left=$((deadline - SECONDS - 5)); echo $(($1 < left ? $1 : left)); }
+
 gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-step "GPU: ${gpu:-none found}; commit $commit; $(date -u +%Y-%m-%dT%H:%MZ)"
+[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit+=" (with uncommitted changes)"
+say "GPU: ${gpu:-none found}; commit $commit; $(date -u +%Y-%m-%dT%H:%MZ); stages: ${stages[*]}"
+[ -f "$results" ] || result "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit" ""
 
-gtest_opt=() cxx_flags=""
-[ -d .deps/googletest ] && gtest_opt=(-DSPARSEREC_GTEST_SOURCE="$root/.deps/googletest")
-[ -d .deps/include ] && cxx_flags="-I$root/.deps/include"
-step "configure and build (sm_90)"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSPARSEREC_CUDA_ARCHITECTURES=90 \
-  -DCMAKE_CXX_FLAGS="$cxx_flags" "${gtest_opt[@]}" >>"$log" 2>&1 &&
-  cmake --build build-gpu -j "$(nproc)" >>"$log" 2>&1
-build_rc=$?
-[ $build_rc -eq 0 ] || { tail -40 "$log"; echo "build failed"; exit 1; }
-
-step "GPU tests (ctest -L gpu)"
-ctest --test-dir build-gpu -L gpu -j 4 --output-on-failure >"$out/ctest_gpu.log" 2>&1
-gpu_tests=$(grep -E "tests passed" "$out/ctest_gpu.log" | tail -1)
-step "CPU and emulator tests (ctest -L 'unit|emu')"
-ctest --test-dir build-gpu -L 'unit|emu' -j 8 >"$out/ctest_cpu.log" 2>&1
-cpu_tests=$(grep -E "tests passed" "$out/ctest_cpu.log" | tail -1)
-
-sanitizer=()
-for tool in memcheck racecheck synccheck; do
-  step "compute-sanitizer --tool $tool on the Gpu parity cases"
-  if compute-sanitizer --tool "$tool" --error-exitcode 9 build-gpu/tests/kernel_parity_test --gtest_filter='Gpu/*' \
-      --gtest_brief=1 >"$out/sanitizer_$tool.log" 2>&1; then
-    sanitizer+=("$tool: clean")
-  else
-    sanitizer+=("$tool: ERRORS (see sanitizer_$tool.log)")
+stage_build() {
+  local opts=(-DCMAKE_BUILD_TYPE=Release -DSPARSEREC_CUDA_ARCHITECTURES=90)
+  [ -d .deps/googletest ] && opts+=(-DSPARSEREC_GTEST_SOURCE="$root/.deps/googletest")
+  [ -d .deps/include ] && opts+=(-DCMAKE_CXX_FLAGS="-I$root/.deps/include")
+  # NCCL: the toolkit's, else the one PyTorch's image installs as the nvidia-nccl wheel.
+  if [ ! -f /usr/local/cuda/include/nccl.h ]; then
+    local nccl
+    nccl=$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null)
+    if [ -n "$nccl" ] && [ -f "$nccl/include/nccl.h" ]; then
+      local lib
+      lib=$(ls "$nccl"/lib/libnccl.so* 2>/dev/null | head -1)
+      opts+=(-DSPARSEREC_NCCL_INCLUDE="$nccl/include" -DSPARSEREC_NCCL_LIBRARY="$lib")
+      say "NCCL from the nvidia-nccl wheel: $lib"
+    fi
   fi
-  grep -E "ERROR SUMMARY" "$out/sanitizer_$tool.log" | tail -1 | tee -a "$log"
-done
+  timeout "$(limit 400)" cmake -S . -B build-gpu -G Ninja "${opts[@]}" >>"$log" 2>&1 &&
+    timeout "$(limit 400)" cmake --build build-gpu -j "$(nproc)" >>"$log" 2>&1
+  local rc=$?
+  grep -E "NCCL|MPI|BLAS|GoogleTest" "$log" | grep -v "^==" | sort -u | tail -5 >>"$results"
+  if [ $rc -ne 0 ]; then
+    result "- build FAILED (rc $rc); last lines:" '```' "$(tail -30 "$log")" '```'
+    return 1
+  fi
+  result "- build: ok ($SECONDS s into the call)"
+}
 
-step "microbenchmark"
-build-gpu/tools/bench_primitives --no-cpu --reps 20 >"$out/bench.txt" 2>&1
-cat "$out/bench.txt" >>"$log"
+stage_gpu_tests() {
+  timeout "$(limit 200)" ctest --test-dir build-gpu -L gpu -j 4 --output-on-failure >"$work/ctest_gpu.log" 2>&1
+  result "- GPU tests (ctest -L gpu): $(grep -E 'tests passed|tests failed' "$work/ctest_gpu.log" | tail -1)"
+  grep -E "^\s+[0-9]+ - .*(Failed|Timeout|Not Run)" "$work/ctest_gpu.log" | head -20 >>"$results"
+  grep -c "Skipped" "$work/ctest_gpu.log" | sed 's/^/  skipped lines: /' >>"$results"
+}
 
-step "I-AutoRec on MovieLens 100K, GPU vs CPU"
-autorec=""
-if [ -s data/ml-100k/u.data ]; then
-  for dev in cuda:0 cpu; do
-    line=$(build-gpu/tools/sparserec train --data data/ml-100k/u.data --model autorec --device $dev --progress-every 40 2>>"$log" | tail -1)
-    autorec+=$(python3 -c "import json,sys; j=json.loads(sys.argv[1]); print(f\"| I-AutoRec {sys.argv[2]} | RMSE {j['test_rmse']:.4f} | epoch {j['epoch_seconds_median']*1000:.2f} ms |\")" "$line" "$dev")$'\n'
+stage_sanitizer() {
+  for tool in memcheck racecheck synccheck; do
+    local t
+    t=$(limit 150)
+    [ "$t" -gt 30 ] || { result "- compute-sanitizer $tool: not run (no time left)"; continue; }
+    if timeout "$t" compute-sanitizer --tool "$tool" --error-exitcode 9 build-gpu/tests/kernel_parity_test \
+        --gtest_filter='Gpu/*' --gtest_brief=1 >"$work/sanitizer_$tool.log" 2>&1; then
+      result "- compute-sanitizer $tool on the Gpu parity cases: clean ($(grep -E 'ERROR SUMMARY' "$work/sanitizer_$tool.log" | tail -1))"
+    else
+      result "- compute-sanitizer $tool: FAILED or timed out: $(grep -E 'ERROR SUMMARY|PASSED|FAILED' "$work/sanitizer_$tool.log" | tail -2 | tr '\n' ' ')"
+    fi
   done
-fi
+}
 
-step "the model zoo table on the GPU (issue 4: the same metrics within noise; epoch times beside the CPU's)"
-zoo=""
-if [ -s data/ml-100k/u.data ] && tools/zoo_table.sh "$root/build-gpu" cuda:0 >"$out/zoo_cuda.md" 2>>"$log"; then
-  zoo=$(grep '^|' "$out/zoo_cuda.md")
-fi
+stage_bench() {
+  timeout "$(limit 150)" build-gpu/tools/bench_primitives --no-cpu --reps 20 >"$work/bench.txt" 2>&1
+  result "- primitive microbenchmark (rc $?):" '```' "$(cat "$work/bench.txt")" '```'
+}
 
-step "the session table on the GPU (issue 9: GRU4Rec, NARM; events/s at batch 32, 80, 256 with 2048 samples)"
-session=""
-if tools/session_table.sh "$root/build-gpu" cuda:0 >"$out/session_cuda.md" 2>>"$log"; then
-  session=$(grep '^|' "$out/session_cuda.md")
-fi
+stage_session() {
+  timeout "$(limit 300)" tools/session_table.sh "$root/build-gpu" cuda:0 >"$work/session_cuda.md" 2>>"$log"
+  result "- session table (rc $?):" "" "$(cat "$work/session_cuda.md")" ""
+}
 
-step "data-parallel on one GPU over NCCL (issue 5): 2 shards on one rank, NCCL vs the host path"
-nccl=""
-build-gpu/tools/sparserec synth --out "$out/dp.csv" --users 200 --items 500 --events 8000 --seed 3 >>"$log" 2>&1
-# Mult-VAE: dense gradients; GMF: embedding rows packed by the touched-row exchange.
-for model in "multvae hidden=32 latent=8" "gmf factors=8"; do
-  name=${model%% *}
-  for comm in nccl host; do
-    build-gpu/tools/sparserec topn --data "$out/dp.csv" --model $model --batch 64 --shards 2 --epochs 3 \
-      --device cuda:0 --comm $comm --save "$out/dp_${name}_$comm.srm" >>"$log" 2>&1 || nccl+="$name $comm run FAILED; "
+stage_zoo() {
+  local j
+  j=$(timeout "$(limit 60)" $bin train --data data/ml-100k/u.data --model autorec --device cuda:0 --progress-every 40 2>>"$log" | tail -1)
+  result "- I-AutoRec on cuda:0: $j"
+  timeout "$(limit 300)" tools/zoo_table.sh "$root/build-gpu" cuda:0 >"$work/zoo_cuda.md" 2>>"$log"
+  result "- model zoo (rc $?):" "" "$(cat "$work/zoo_cuda.md")" ""
+}
+
+stage_nccl() {
+  local line=""
+  $bin synth --out "$work/dp.csv" --users 200 --items 500 --events 8000 --seed 3 >>"$log" 2>&1
+  # Mult-VAE: dense gradients; GMF: embedding rows packed by the touched-row exchange.
+  for model in "multvae hidden=32 latent=8" "gmf factors=8"; do
+    local name=${model%% *}
+    for comm in nccl host; do
+      timeout "$(limit 60)" $bin topn --data "$work/dp.csv" --model $model --batch 64 --shards 2 --epochs 3 \
+        --device cuda:0 --comm $comm --save "$work/dp_${name}_$comm.srm" >>"$log" 2>&1 || line+="$name $comm run FAILED; "
+    done
+    [ -f "$work/dp_${name}_nccl.srm" ] && [ -f "$work/dp_${name}_host.srm" ] &&
+      line+="$name: $(python3 tools/compare_models.py "$work/dp_${name}_nccl.srm" "$work/dp_${name}_host.srm" 2>&1); "
   done
-  [ -f "$out/dp_${name}_nccl.srm" ] && [ -f "$out/dp_${name}_host.srm" ] &&
-    nccl+="$name: $(python3 tools/compare_models.py "$out/dp_${name}_nccl.srm" "$out/dp_${name}_host.srm" 2>&1); "
+  result "- one-rank NCCL data-parallel jobs (2 shards) against the host exchange: $line"
+}
+
+stage_scaling() {
+  local t
+  t=$(limit 600)
+  [ "$t" -gt 120 ] || { result "- scaling estimate: not run (no time left)"; return; }
+  PYTHONUNBUFFERED=1 timeout "$t" python3 tools/scaling_estimate.py --bin $bin --device cuda:0 --comm nccl \
+    --workdir "$root/build-gpu/scaling" --reuse --measure 1,8 --out "$work/scaling_cuda.md" >>"$log" 2>&1
+  result "- scaling estimate (rc $?; profiles cached in build-gpu/scaling, rerun resumes):" "" \
+    "$(cat "$work/scaling_cuda.md" 2>/dev/null)" ""
+}
+
+for s in "${stages[@]}"; do
+  if [ $((deadline - SECONDS)) -lt 30 ]; then
+    result "- $s: not run (deadline)"
+    continue
+  fi
+  say "stage $s ($SECONDS s in)"
+  if ! "stage_$s"; then
+    [ "$s" = build ] && { tar czf "$out/gpu_logs.tgz" -C build-gpu suite 2>/dev/null; cat "$results"; exit 1; }
+  fi
+  tar czf "$out/gpu_logs.tgz" -C build-gpu suite 2>/dev/null
 done
-
-step "scaling estimate from measured GPU steps (issue 5), while the call's time lasts"
-scaling="not run (no time left in this call)"
-left=$((560 - SECONDS))
-if [ "$left" -gt 150 ] && timeout "$left" python3 tools/scaling_estimate.py --bin build-gpu/tools/sparserec --device cuda:0 --comm nccl \
-    --workdir "$root/build-gpu/scaling" --measure 1,8 --out "$out/scaling_cuda.md" >>"$log" 2>&1; then
-  scaling="see scaling_cuda.md"
-elif [ "$left" -gt 150 ]; then
-  scaling="FAILED or cut short (see gpu_suite.log)"
-fi
-
-{
-  echo "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit"
-  echo
-  echo "- GPU tests: ${gpu_tests:-none ran}"
-  echo "- CPU/emulator tests on that machine: ${cpu_tests:-none ran}"
-  for s in "${sanitizer[@]}"; do echo "- compute-sanitizer $s"; done
-  echo "- one-rank NCCL data-parallel jobs (2 shards) against the host exchange: $nccl"
-  echo "- scaling estimate: $scaling"
-  echo
-  echo '```'
-  cat "$out/bench.txt"
-  echo '```'
-  echo
-  printf '%s' "$autorec"
-  echo
-  echo "Model zoo on cuda:0 (compare with tools/results/*-zoo-cpu.md):"
-  echo
-  printf '%s\n' "$zoo"
-  echo
-  echo "Session models on cuda:0 (compare with tools/results/*-session-cpu.md):"
-  echo
-  printf '%s\n' "$session"
-} >"$out/gpu_results.md"
-cat "$out/gpu_results.md"
+say "done at $SECONDS s"
+cat "$results"

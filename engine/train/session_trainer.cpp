@@ -47,7 +47,10 @@ HostCsr sampled_next(const std::vector<int32_t>& targets, const std::vector<int3
 void encode_session_batch(const HostBatch& lanes, int64_t n_items, const std::vector<int32_t>* samples, HostBatch& out) {
   const std::vector<int32_t>& reset = lanes.ints[2];
   encode_sparse_batch(one_hot_rows(lanes.ints[0], n_items), out, 0);
-  encode_sparse_batch(samples ? sampled_next(lanes.ints[1], *samples, n_items) : one_hot_rows(lanes.ints[1], n_items), out, 1);
+  if (samples)  // the sampled output's pattern: a block, scored and learned through its shared row
+    encode_sparse_batch(sampled_next(lanes.ints[1], *samples, n_items), out, 1, false);
+  else
+    encode_sparse_batch(one_hot_rows(lanes.ints[1], n_items), out, 1);
   out.shape.resize(2 * kSparseBatchShape);
   for (size_t l = 0; l < reset.size(); ++l)
     if (reset[l]) out.shape.push_back(static_cast<int64_t>(l));
