@@ -33,6 +33,10 @@ const SparseCase kSparseCases[] = {
     {{"wide", 9, 200, 0.1}, 1000},
     {{"width1", 50, 500, 0.02}, 1},
     {{"no_empty_rows", 70, 64, 0.2, false, false, false}, 32},
+    // Few long rows (gather, sampled dot) and few touched columns with long lists (deterministic
+    // scatter): the block-a-row kernels, with a width over one pass.
+    {{"few_long_rows", 4, 600, 0.3}, 150},
+    {{"few_columns", 200, 8, 0.7}, 40},
 };
 
 

@@ -80,7 +80,7 @@ stage_sanitizer() {
     [ "$t" -gt 30 ] || { result "- compute-sanitizer $tool: not run (no time left)"; continue; }
     if timeout "$t" compute-sanitizer --tool "$tool" --error-exitcode 9 build-gpu/tests/kernel_parity_test \
         --gtest_filter='Gpu/*' --gtest_brief=1 >"$work/sanitizer_$tool.log" 2>&1; then
-      result "- compute-sanitizer $tool on the Gpu parity cases: clean ($(grep -E 'ERROR SUMMARY' "$work/sanitizer_$tool.log" | tail -1))"
+      result "- compute-sanitizer $tool on the Gpu parity cases: clean ($(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|PASSED' "$work/sanitizer_$tool.log" | tail -2 | tr '\n' ' '))"
     else
       result "- compute-sanitizer $tool: FAILED or timed out: $(grep -E 'ERROR SUMMARY|PASSED|FAILED' "$work/sanitizer_$tool.log" | tail -2 | tr '\n' ' ')"
     fi
