@@ -35,8 +35,10 @@ result() { printf '%s\n' "$@" >>"$results"; }
 limit() { local left=$((deadline - SECONDS - 5)); echo $(($1 < left ? $1 : left)); }
 
 gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit+=" (with uncommitted changes)"
+# The device tool copies the working tree, but its .git was seen to lag (it named the session's
+# first commit on every call): pass SR_COMMIT=$(git rev-parse --short HEAD) in the command.
+commit=${SR_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+[ -z "${SR_COMMIT:-}" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit+=" (with uncommitted changes)"
 say "GPU: ${gpu:-none found}; commit $commit; $(date -u +%Y-%m-%dT%H:%MZ); stages: ${stages[*]}"
 [ -f "$results" ] || result "# GPU suite $(date -u +%Y-%m-%d), ${gpu:-no GPU}, commit $commit" ""
 
