@@ -10,6 +10,9 @@
 #   zoo        I-AutoRec and the model-zoo table on MovieLens 100K (tools/zoo_table.sh; issue 4)
 #   nccl       one-rank NCCL data-parallel jobs (2 shards) against the host exchange (issue 5)
 #   scaling    the scaling estimate from measured GPU steps (tools/scaling_estimate.py; issue 5)
+#   kernels    where a training step's GPU time goes: ncu's kernel durations over a few hundred
+#              launches of GRU4Rec (BPR-max, batch 32 and 256), I-RBM-CF and biased MF, summed by
+#              kernel (tools/ncu_summary.py); set them beside the step's wall time
 # Each stage has a time limit and the whole call a deadline (SUITE_SECONDS, default 570 s, under the
 # device tool's 600 s), so a slow stage costs its own result, not the others'. Each finished stage
 # appends its lines to $OUT/gpu_results.md (with date, GPU and commit at the top) and refreshes
@@ -131,6 +134,24 @@ stage_scaling() {
     --workdir "$root/build-gpu/scaling" --reuse --measure 1,8 --out "$work/scaling_cuda.md" >>"$log" 2>&1
   result "- scaling estimate (rc $?; profiles cached in build-gpu/scaling, rerun resumes):" "" \
     "$(cat "$work/scaling_cuda.md" 2>/dev/null)" ""
+}
+
+stage_kernels() {
+  local rsc=data/rsc15-100k ml=data/ml-100k/u.data
+  while IFS='|' read -r name cmd; do
+    local t
+    t=$(limit 120)
+    [ "$t" -gt 20 ] || { result "- kernels $name: not run (no time left)"; continue; }
+    # Launches 300 to 900: past start-up and the first steps; --profile-steps ends the run early.
+    timeout "$t" ncu --csv --print-units base --clock-control none --metrics gpu__time_duration.sum \
+      --launch-skip 300 --launch-count 600 $bin $cmd --device cuda:0 >"$work/ncu_$name.csv" 2>>"$log"
+    result "- kernels, $name (\`$cmd\`, ncu rc $?):" "" "$(python3 tools/ncu_summary.py "$work/ncu_$name.csv" 2>&1)" ""
+  done <<EOF_RUNS
+gru4rec_bprmax_b32|session --train $rsc/train_full.tsv --test $rsc/test.tsv --model gru4rec loss=bpr-max --batch 32 --profile-steps 200
+gru4rec_bprmax_b256|session --train $rsc/train_full.tsv --test $rsc/test.tsv --model gru4rec loss=bpr-max --batch 256 --profile-steps 100
+rbm|train --data $ml --model rbm --profile-steps 30
+biased_mf|train --data $ml --model biased_mf --profile-steps 100
+EOF_RUNS
 }
 
 for s in "${stages[@]}"; do
