@@ -48,8 +48,8 @@ void SparseBatch::set_arrays(const std::vector<const int32_t*>& a, const std::ve
   if (block_cols_ > 0) {
     block_row_ptr_ = a[6], block_col_ptr_ = a[7], block_row_idx_ = a[8], block_src_ = a[9], block_touched_ = a[10];
     n_block_touched_ = sizes[10];
-    if (!col_ptr_ || sizes[2] == 0)  // encoded without the whole pattern's transpose: the same touched columns
-      touched_ = block_touched_, n_touched_ = n_block_touched_;
+    transposed_ = sizes[2] > 0;  // a transpose's col_ptr has cols + 1 entries
+    if (!transposed_) touched_ = block_touched_, n_touched_ = n_block_touched_;  // the same touched columns
   }
 }
 
@@ -97,7 +97,7 @@ SparseBatch SparseBatch::view_of(const DeviceBatch& b, int which) {
 CsrView SparseBatch::view(bool with_values) const { return view_with(with_values ? val_ : nullptr); }
 CsrView SparseBatch::view_with(const float* values) const { return {row_ptr_, col_idx_, values, rows_, cols_, nnz_}; }
 TouchedColumnsView SparseBatch::touched_view() const {
-  SR_CHECK(block_cols_ == 0 || touched_ != block_touched_,
+  SR_CHECK(transposed_,
            "this block batch was encoded as an output, without its transpose: scatter through block_row() and block_touched_view()");
   return {col_ptr_, row_idx_, src_, touched_, n_touched_};
 }

@@ -41,6 +41,7 @@ class SparseBatch {
  private:
   void set_arrays(const std::vector<const int32_t*>& ints, const std::vector<int64_t>& sizes);
   int64_t rows_ = 0, cols_ = 0, nnz_ = 0, n_touched_ = 0, block_cols_ = 0, n_block_touched_ = 0;
+  bool transposed_ = true;  // false: a block encoded without the whole pattern's transpose
   const int32_t *row_ptr_ = nullptr, *col_idx_ = nullptr, *col_ptr_ = nullptr, *row_idx_ = nullptr, *src_ = nullptr,
                 *touched_ = nullptr;
   const int32_t *block_row_ptr_ = nullptr, *block_col_ptr_ = nullptr, *block_row_idx_ = nullptr, *block_src_ = nullptr,

@@ -132,8 +132,6 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   }
 }
 
-// Sampled dot: one warp per pattern row; for each listed column the lanes take partial dot
-// products over the width and reduce them with a butterfly of shuffles (fixed order: deterministic).
 // Score z[k] of pattern entry k (row `row`): the lanes take partial products over the width and
 // reduce them with a butterfly of shuffles (fixed order: deterministic).
 __device__ inline void sampled_dot_entry(const SampledDotArgs& s, const float* h, int32_t k, int lane) {
