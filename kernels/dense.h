@@ -79,6 +79,7 @@ enum class EwKind : int {
   gauss_sample_grad = 5,  // f = a · ε · exp(b / 2) / 2: a = d sample, b = log-variance (the same ε)
   kl_logvar_grad = 6,     // f = (exp(a) - 1) / 2: ∂KL/∂logvar of KL(N(μ, e^a) ‖ N(0, 1))
   kl_terms = 7,           // f = -(1 + b - a² - exp(b)) / 2: the KL terms, a = μ, b = log-variance
+  inv_sqrt = 8,           // f = 1 / sqrt(max(a, 1e-12)): inverse norms from squared norms (cosine scores)
 };
 
 struct ElementwiseArgs {
@@ -104,6 +105,7 @@ SR_HD float elementwise_f(EwKind k, float a, float b, uint64_t seed, uint64_t in
     case EwKind::gauss_sample_grad: return a * normal01(seed, index) * 0.5f * expf(0.5f * b);
     case EwKind::kl_logvar_grad: return 0.5f * (expf(a) - 1.0f);
     case EwKind::kl_terms: return -0.5f * (1.0f + b - a * a - expf(b));
+    case EwKind::inv_sqrt: return 1.0f / sqrtf(fmaxf(a, 1e-12f));
     default: return a;
   }
 }

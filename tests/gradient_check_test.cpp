@@ -238,9 +238,12 @@ SR_INSTANTIATE_ON_ALL_BACKENDS(SessionGradientCheck, kSessionCases, session_name
 
 struct SequenceCase {
   const char* name;
-  bool narm;  // attention + tied decoder; otherwise the last state into a dense softmax
+  bool narm;           // attention + tied decoder; otherwise the last state into a dense softmax
+  float cosine_scale;  // the tied decoder's (0: plain dot products)
 };
-const SequenceCase kSequenceCases[] = {{"gru_through_time_last_state", false}, {"narm_attention_tied_decoder", true}};
+const SequenceCase kSequenceCases[] = {{"gru_through_time_last_state", false, 0.0f},
+                                       {"narm_attention_tied_decoder", true, 0.0f},
+                                       {"narm_cosine_decoder", true, 3.0f}};
 
 using SequenceGradientCheck = BackendParity<SequenceCase, kSequenceCases>;
 
@@ -253,7 +256,7 @@ TEST_P(SequenceGradientCheck, BackwardMatchesFiniteDifferencesOverPaddedPrefixes
   Var last = net.last_step(states, steps, "last");
   if (c_.narm) {
     Var c = net.concat({net.attention(states, last, steps, "att"), last}, "ctx");
-    net.minimize(multinomial(net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec"), next));
+    net.minimize(multinomial(net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec", c_.cosine_scale), next));
   } else {
     net.minimize(multinomial(net.dense(last, items, Act::identity, "out"), next));
   }

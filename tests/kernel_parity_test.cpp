@@ -234,7 +234,7 @@ TEST_P(DenseParity, ElementwiseKindsOnStridedBlocks) {
   const auto a = random_vector(rows * ld, rng_, -2.0f, 2.0f), b = random_vector(rows * ld, rng_, -2.0f, 2.0f);
   const auto probs = random_vector(rows * ld, rng_, 0.0f, 1.0f);
   for (EwKind kind : {EwKind::copy, EwKind::mul, EwKind::bernoulli, EwKind::softmax_rows, EwKind::gauss_sample,
-                      EwKind::gauss_sample_grad, EwKind::kl_logvar_grad, EwKind::kl_terms}) {
+                      EwKind::gauss_sample_grad, EwKind::kl_logvar_grad, EwKind::kl_terms, EwKind::inv_sqrt}) {
     for (bool accumulate : {false, true}) {
       if (kind == EwKind::softmax_rows && accumulate) continue;  // defined without accumulation
       if (kind == EwKind::softmax_rows && cols == 0) continue;

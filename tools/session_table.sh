@@ -26,7 +26,8 @@ item-kNN (co-occurrence with the last click, λ 20, α 0.5)|--model itemknn
 GRU4Rec cross-entropy (full softmax, GRU 100, tied embedding, dropout 0.5, Adagrad 0.05, batch 32, 10 epochs)|--model gru4rec --device DEVICE
 GRU4Rec BPR-max (batch's targets + 2048 samples, otherwise the same)|--model gru4rec loss=bpr-max --device DEVICE
 GRU4Rec cross-entropy, untied one-hot input, no dropout (the peer's setting)|--model gru4rec tied=0 dropout=0 --device DEVICE
-NARM (embedding 50, GRU 100, attention, tied decoder, Adam 0.005 decayed 0.85 an epoch, batch 512, 20 epochs)|--model narm --device DEVICE
+NARM (embedding 50, GRU 100, attention, tied cosine decoder ×10, dropout 0.2, Adam 0.003 decayed 0.85 an epoch, batch 128, 20 epochs)|--model narm --device DEVICE
+NARM with the paper's dot-product decoder (dropout 0.5, Adam 0.005, batch 512, otherwise the same)|--model narm cosine_scale=0 dropout=0.5 --lr 0.005 --batch 512 --device DEVICE
 MODELS
 speed=()
 for batch in 32 80 256; do

@@ -1,6 +1,9 @@
 #include "engine/net/layers.h"
 
+#include <algorithm>
+
 #include "engine/net/exec.h"
+#include "engine/net/row_norm.h"
 
 namespace sr {
 
@@ -226,27 +229,58 @@ Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const Ind
 namespace sr {
 
 // ---- TiedOutputLayer ---------------------------------------------------------------------------
-TiedOutputLayer::TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad)
-    : Layer(std::move(name), {x}, out), table_(table), bias_(bias), x_needs_grad_(x_needs_grad) {
+TiedOutputLayer::TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad,
+                                 float cosine_scale)
+    : Layer(std::move(name), {x}, out), table_(table), bias_(bias), x_needs_grad_(x_needs_grad),
+      cosine_scale_(cosine_scale) {
   if (bias) add_param(bias);  // the table is the embedding layer's parameter
 }
 
 void TiedOutputLayer::forward(Exec& ex) {
   Exec::Slot& x = ex.slot(inputs()[0]);
   Exec::Slot& out = ex.prepare(output(), x.rows, nullptr);
-  const int64_t n = table_->rows, d = table_->cols;
-  ex.backend().gemm({false, true, x.rows, n, d, 1.0f, 0.0f, x.value.data(), d, table_->w.data(), d, out.value.data(), n});
-  if (bias_) ex.backend().bias_act({x.rows, n, out.value.data(), bias_->w.data(), Act::identity, out.value.data()});
+  const int64_t n = table_->rows, d = table_->cols, b = x.rows;
+  const float* xs = x.value.data();
+  const float* ws = table_->w.data();
+  float scale = 1.0f;
+  if (cosine_scale_ > 0.0f) {
+    Tensor& xu = ex.scratch(*this, x_unit, b, d);
+    Tensor& wu = ex.scratch(*this, w_unit, n, d);
+    normalize_rows(ex, xs, b, d, xu.data(), ex.scratch(*this, x_inv, b, 1).data());
+    normalize_rows(ex, ws, n, d, wu.data(), ex.scratch(*this, w_inv, n, 1).data());
+    xs = xu.data(), ws = wu.data(), scale = cosine_scale_;
+  }
+  ex.backend().gemm({false, true, b, n, d, scale, 0.0f, xs, d, ws, d, out.value.data(), n});
+  if (bias_) ex.backend().bias_act({b, n, out.value.data(), bias_->w.data(), Act::identity, out.value.data()});
 }
 
 void TiedOutputLayer::backward(Exec& ex) {
   Exec::Slot& x = ex.slot(inputs()[0]);
   Exec::Slot& out = ex.slot(output());
-  const int64_t n = table_->rows, d = table_->cols;
+  const int64_t n = table_->rows, d = table_->cols, b = x.rows;
   Backend& be = ex.backend();
-  if (x_needs_grad_) be.gemm({false, false, x.rows, d, n, 1.0f, 1.0f, out.grad.data(), n, table_->w.data(), d, x.grad.data(), d});
-  be.gemm({true, false, n, d, x.rows, 1.0f, 1.0f, out.grad.data(), n, x.value.data(), d, table_->g.data(), d});
-  if (bias_) be.col_sum({x.rows, n, out.grad.data(), 1.0f, bias_->g.data()});
+  if (bias_) be.col_sum({b, n, out.grad.data(), 1.0f, bias_->g.data()});
+  if (cosine_scale_ <= 0.0f) {
+    if (x_needs_grad_) be.gemm({false, false, b, d, n, 1.0f, 1.0f, out.grad.data(), n, table_->w.data(), d, x.grad.data(), d});
+    be.gemm({true, false, n, d, b, 1.0f, 1.0f, out.grad.data(), n, x.value.data(), d, table_->g.data(), d});
+    return;
+  }
+  // Through the cosine: the gradients of the unit rows, then back through each normalization.
+  const float s = cosine_scale_;
+  const Tensor& xu = ex.scratch(*this, x_unit, b, d);
+  const Tensor& wu = ex.scratch(*this, w_unit, n, d);
+  const int64_t m = std::max(b, n);
+  Tensor& du = ex.scratch(*this, d_unit, m, d);
+  Tensor& dd = ex.scratch(*this, dots, m, 1);
+  Tensor& tmp = ex.scratch(*this, work, m, d);
+  if (x_needs_grad_) {
+    be.gemm({false, false, b, d, n, s, 0.0f, out.grad.data(), n, wu.data(), d, du.data(), d});
+    normalize_rows_backward(ex, xu.data(), ex.scratch(*this, x_inv, b, 1).data(), du.data(), b, d, dd.data(), tmp.data(),
+                            x.grad.data(), true);
+  }
+  be.gemm({true, false, n, d, b, s, 0.0f, out.grad.data(), n, xu.data(), d, du.data(), d});
+  normalize_rows_backward(ex, wu.data(), ex.scratch(*this, w_inv, n, 1).data(), du.data(), n, d, dd.data(), tmp.data(),
+                          table_->g.data(), true);
 }
 
 }  // namespace sr

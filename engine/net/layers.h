@@ -86,17 +86,21 @@ class SparseOutputLayer final : public Layer {
 
 // Logits for every row of a table that an embedding layer looks up: out = x·Wᵀ (+ c, a bias per
 // row of W, when given) (NARM's bilinear decoder scores items by their own embeddings). GEMMs both
-// ways; W's gradient is dense.
+// ways; W's gradient is dense. With a cosine scale s > 0 the rows of x and of W are first scaled
+// to unit length and out = s · x̂·Ŵᵀ (+ c): a score's range is fixed, so an item cannot win on the
+// norm its popularity gave its embedding (NISER).
 class TiedOutputLayer final : public Layer {
  public:
-  TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad);
+  TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad, float cosine_scale);
   const char* kind() const override { return "tied_output"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
  private:
+  enum Scratch : int { x_unit = 0, x_inv = 1, w_unit = 2, w_inv = 3, d_unit = 4, dots = 5, work = 6 };
   Param *table_, *bias_;
   bool x_needs_grad_;
+  float cosine_scale_;
 };
 
 }  // namespace sr

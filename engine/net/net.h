@@ -75,8 +75,9 @@ class Net {
   // NARM's attention of `query` (one row per sequence) over the steps of `seq` (sequence_layers.h).
   Var attention(Var seq, Var query, int64_t steps, const std::string& name = "");
   // Logits for every row of the table of the embedding layer that made `embedded`: x·Wᵀ, plus a
-  // learned bias per row when `bias`. The table is then updated on all rows, not lazily.
-  Var tied_output(Var x, Var embedded, bool bias, const std::string& name = "");
+  // learned bias per row when `bias`. The table is then updated on all rows, not lazily. A
+  // cosine_scale s > 0 scores s · cos(x, W_i) instead (rows scaled to unit length first).
+  Var tied_output(Var x, Var embedded, bool bias, const std::string& name = "", float cosine_scale = 0.0f);
   // A GRU of `hidden` units over x (sparse one-hot items: a gather; dense: a GEMM), one step per
   // forward pass with its state carried across passes (recurrent_layer.h).
   Var gru(Var x, int64_t hidden, const std::string& name = "");
