@@ -276,11 +276,11 @@ void TiedOutputLayer::backward(Exec& ex) {
   if (x_needs_grad_) {
     be.gemm({false, false, b, d, n, s, 0.0f, out.grad.data(), n, wu.data(), d, du.data(), d});
     normalize_rows_backward(ex, xu.data(), ex.scratch(*this, x_inv, b, 1).data(), du.data(), b, d, dd.data(), tmp.data(),
-                            x.grad.data(), true);
+                            x.grad.data());
   }
   be.gemm({true, false, n, d, b, s, 0.0f, out.grad.data(), n, xu.data(), d, du.data(), d});
   normalize_rows_backward(ex, wu.data(), ex.scratch(*this, w_inv, n, 1).data(), du.data(), n, d, dd.data(), tmp.data(),
-                          table_->g.data(), true);
+                          table_->g.data());
 }
 
 }  // namespace sr

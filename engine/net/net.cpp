@@ -158,6 +158,8 @@ Var Net::attention(Var seq, Var query, int64_t steps, const std::string& name) {
 
 Var Net::tied_output(Var x, Var embedded, bool bias, const std::string& name, float cosine_scale) {
   const std::string n = unique_layer_name(name, "tied_output");
+  if (!(cosine_scale >= 0.0f))  // before any parameter is added: a refused layer leaves the net as it was
+    fail(n, "needs a cosine scale of 0 (plain dot products) or more, got " + std::to_string(cosine_scale));
   const VarInfo xi = checked(x, n, "input");
   checked(embedded, n, "embedding");
   check_dense(n, {x}, false);
@@ -170,7 +172,6 @@ Var Net::tied_output(Var x, Var embedded, bool bias, const std::string& name, fl
   table->row_sparse = false;  // the output's gradient reaches every row
   Param* b = bias ? add_param(n + ".bias", 1, table->rows, ParamInit::zeros, false) : nullptr;
   Var out = add_var(n, VarKind::dense, table->rows, nullptr);
-  if (!(cosine_scale >= 0.0f)) fail(n, "needs a cosine scale of 0 (plain dot products) or more, got " + std::to_string(cosine_scale));
   layers_.push_back(std::make_unique<TiedOutputLayer>(n, x, out, table, b, !xi.is_input, cosine_scale));
   return out;
 }

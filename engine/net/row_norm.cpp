@@ -22,12 +22,12 @@ void normalize_rows(Exec& ex, const float* x, int64_t n, int64_t d, float* y, fl
 }
 
 void normalize_rows_backward(Exec& ex, const float* y, const float* inv_norm, const float* dy, int64_t n, int64_t d,
-                             float* dots, float* tmp, float* dx, bool accumulate) {
+                             float* dots, float* tmp, float* dx) {
   if (n == 0) return;
   row_dots(ex, y, dy, n, d, dots);
   scale_rows(ex, dots, y, n, d, tmp, false);            // tmp = y_r ⟨y_r, dy_r⟩
   ex.backend().axpby({n * d, 1.0f, dy, -1.0f, tmp});    // tmp = dy − tmp
-  scale_rows(ex, inv_norm, tmp, n, d, dx, accumulate);  // / ‖x_r‖
+  scale_rows(ex, inv_norm, tmp, n, d, dx, true);        // dx += tmp / ‖x_r‖
 }
 
 }  // namespace sr

@@ -12,9 +12,9 @@ namespace sr {
 // y_r = x_r / ‖x_r‖ for n contiguous rows of width d; inv_norm (n) keeps 1 / ‖x_r‖ for backward.
 void normalize_rows(Exec& ex, const float* x, int64_t n, int64_t d, float* y, float* inv_norm);
 
-// dx_r (+)= (dy_r − y_r ⟨y_r, dy_r⟩) / ‖x_r‖, from normalize_rows' y and inv_norm. dots (n) and
+// dx_r += (dy_r − y_r ⟨y_r, dy_r⟩) / ‖x_r‖, from normalize_rows' y and inv_norm. dots (n) and
 // tmp (n x d) are work space.
 void normalize_rows_backward(Exec& ex, const float* y, const float* inv_norm, const float* dy, int64_t n, int64_t d,
-                             float* dots, float* tmp, float* dx, bool accumulate);
+                             float* dots, float* tmp, float* dx);
 
 }  // namespace sr
