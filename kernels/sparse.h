@@ -41,6 +41,8 @@ struct GatherArgs {
   float* y = nullptr;
 };
 
+// deterministic: no float atomics, each row summed in the CSR's order (bit-reproducible);
+// atomic: a faster path where the GPU has one. The reference is always deterministic.
 enum class ScatterMode : int { deterministic = 0, atomic = 1 };
 
 // scatter (SpMMᵀ):  dW[j, :] += Σ_{k : col_k = j} vals_k · D[row_k, :], only for touched rows j.
@@ -52,6 +54,7 @@ struct ScatterArgs {
   const float* d = nullptr;  // a.rows x width
   int64_t width = 0;
   float* dw = nullptr;  // a.cols x width
+  ScatterMode mode = ScatterMode::deterministic;
 };
 
 // sampled dot (SDDMM):  z_k = act(⟨H[row_k, :], V[col_k, :]⟩ + c[col_k]) for the listed pairs only.

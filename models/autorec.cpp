@@ -6,21 +6,32 @@
 
 namespace sr {
 
-BuiltModel build_autorec(ModelOptions& o) {
-  const bool item_based = o.get_string("variant", "item", {"item", "user"}) == "item";
+namespace {
+BuiltModel build_autorec(const ModelOptions& o) {
+  const bool item_based = o.choice("variant") == "item";
   const int64_t width = item_based ? o.n_users() : o.n_items();
   Net net("autorec");
   Var x = net.sparse_input("ratings", width);
-  Var h = net.dense(x, o.get_int("hidden", 500), Act::sigmoid, "hidden");
+  Var h = net.dense(x, o.integer("hidden"), Act::sigmoid, "hidden");
   Var y = net.sparse_output(h, width, Act::identity, x, "output");
-  // l2 = 200 was chosen on a validation split of ML-100K training data (10 % of it; see README).
-  net.minimize(masked_mse(y, x), l2(static_cast<float>(o.get_double("l2", 200.0))));
+  net.minimize(masked_mse(y, x), l2(static_cast<float>(o.real("l2"))));
   TrainDefaults d;
   d.optimizer = "rprop";
   d.lr = 0.01f;  // Rprop's initial step size
   d.epochs = 120;
   d.batch_rows = 0;  // full batch
-  return {std::move(net), item_based ? RowsAre::items : RowsAre::users, d};
+  BuiltModel m{Task::ratings, std::move(net), item_based ? RowsAre::items : RowsAre::users, d};
+  return m;
+}
+}  // namespace
+
+ModelEntry autorec_model() {
+  return {"autorec", Task::ratings, "AutoRec (Sedhain et al. 2015): an autoencoder over a row of the rating matrix",
+          {choice("variant", "item", {"item", "user"}, "rows are items (I-AutoRec, the paper's best) or users"),
+           integer("hidden", 500, 1, "units of the sigmoid hidden layer"),
+           // 200 was chosen on a validation split of ML-100K training data (10 % of it; see README).
+           real("l2", 200.0, 0.0, kInf, "weight decay: adds l2/2 · ||W||² over the weight matrices")},
+          build_autorec};
 }
 
 }  // namespace sr

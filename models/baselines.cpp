@@ -1,9 +1,10 @@
 #include "models/baselines.h"
+#include "models/models.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -51,6 +52,31 @@ void ItemKnnScorer::score(const std::vector<int32_t>& users, std::vector<float>&
     for (int32_t k = train_.row_ptr[users[u]]; k < train_.row_ptr[users[u] + 1]; ++k)
       for (const auto& [j, sim] : neighbours_[train_.col_idx[k]]) s[j] += sim;
   }
+}
+
+
+ModelEntry popularity_model() {
+  return {"popularity", Task::topn, "baseline: every item by its number of training interactions", {},
+          [](const ModelOptions&) {
+            BuiltModel m;
+            m.task = Task::topn;
+            m.fit_topn = [](const HostCsr& train) { return std::make_unique<PopularityScorer>(train); };
+            return m;
+          },
+          true};
+}
+
+ModelEntry itemknn_model() {
+  return {"itemknn", Task::topn, "baseline: item-kNN, cosine similarity between items' sets of users",
+          {integer("k", 100, 1, "neighbours kept per item")},
+          [](const ModelOptions& o) {
+            BuiltModel m;
+            m.task = Task::topn;
+            const int k = static_cast<int>(o.integer("k"));
+            m.fit_topn = [k](const HostCsr& train) { return std::make_unique<ItemKnnScorer>(train, k); };
+            return m;
+          },
+          true};
 }
 
 }  // namespace sr

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "engine/csr.h"
+#include "kernels/csr.h"
 #include "engine/eval/topn_eval.h"
 
 namespace sr {

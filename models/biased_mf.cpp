@@ -12,25 +12,35 @@
 
 namespace sr {
 
-BuiltModel build_biased_mf(ModelOptions& o) {
-  const int64_t f = o.get_int("factors", 64);
+namespace {
+BuiltModel build_biased_mf(const ModelOptions& o) {
+  const int64_t f = o.integer("factors");
   Net net("biased_mf");
   Var user = net.sparse_input("user", o.n_users());
   Var item = net.sparse_input("item", o.n_items());
   Var label = net.sparse_input("label", 1);
-  const float init = static_cast<float>(o.get_double("init", 0.01));
+  const float init = static_cast<float>(o.real("init"));
   Var p = net.embedding(user, f, "user_factors", init), q = net.embedding(item, f, "item_factors", init);
   Var bu = net.embedding(user, 1, "user_bias", 0.0f), bi = net.embedding(item, 1, "item_bias", 0.0f);
   Var y = net.sum({net.dot(p, q, "interaction"), bu, bi}, "rating");  // the sum's own bias is μ
-  net.minimize(masked_mse(y, label), l2(static_cast<float>(o.get_double("l2", 0.15))));
+  net.minimize(masked_mse(y, label), l2(static_cast<float>(o.real("l2"))));
   TrainDefaults d;
   d.optimizer = "adam";
   d.lr = 0.001f;
   d.epochs = 40;
   d.batch_rows = 128;
-  BuiltModel m{std::move(net), RowsAre::users, d};
+  BuiltModel m{Task::ratings, std::move(net), RowsAre::users, d};
   m.pairs = true;
   return m;
+}
+}  // namespace
+
+ModelEntry biased_mf_model() {
+  return {"biased_mf", Task::ratings, "biased matrix factorization (Koren et al. 2009) on (user, item) pairs",
+          {integer("factors", 64, 1, "dimensions of the user and item factors"),
+           real("l2", 0.15, 0.0, kInf, "weight decay of the factors and biases of each step's rows"),
+           real("init", 0.01, 0.0, kInf, "standard deviation of the factors' initial values")},
+          build_biased_mf};
 }
 
 }  // namespace sr

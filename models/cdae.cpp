@@ -16,25 +16,37 @@
 
 namespace sr {
 
-BuiltModel build_cdae(ModelOptions& o) {
-  const bool user_node = o.get_int("user_node", 1) != 0;
+namespace {
+BuiltModel build_cdae(const ModelOptions& o) {
+  const bool user_node = o.flag("user_node");
   const int64_t items = o.n_items(), width = items + (user_node ? o.n_users() : 0);
   Net net("cdae");
   Var x = net.sparse_input("ratings", width);
-  Var xc = net.corrupt(x, static_cast<float>(o.get_double("corruption", 0.2)), "corrupt");
-  Var h = net.dense(xc, o.get_int("hidden", 100), Act::sigmoid, "hidden");
+  Var xc = net.corrupt(x, static_cast<float>(o.real("corruption")), "corrupt");
+  Var h = net.dense(xc, o.integer("hidden"), Act::sigmoid, "hidden");
   Var t = net.sparse_input("targets", items);
   Var y = net.sparse_output(h, items, Act::identity, t, "output");
-  net.minimize(masked_bce(y, t), l2(static_cast<float>(o.get_double("l2", 0.01))));
+  net.minimize(masked_bce(y, t), l2(static_cast<float>(o.real("l2"))));
   TrainDefaults d;
   d.optimizer = "adam";
   d.lr = 0.005f;
   d.epochs = 60;
   d.batch_rows = 64;
-  d.negatives = static_cast<int>(o.get_int("negatives", 5));
-  BuiltModel m{std::move(net), RowsAre::users, d};
+  d.negatives = static_cast<int>(o.integer("negatives"));
+  BuiltModel m{Task::topn, std::move(net), RowsAre::users, d};
   m.user_node = user_node;
   return m;
+}
+}  // namespace
+
+ModelEntry cdae_model() {
+  return {"cdae", Task::topn, "CDAE (Wu et al. 2016): a denoising autoencoder over a user's items with a user node",
+          {integer("hidden", 100, 1, "units of the sigmoid hidden layer"),
+           real("corruption", 0.2, 0.0, 1.0, "probability of dropping each input item (and the user node)", true),
+           integer("negatives", 5, 1, "unseen items sampled per positive"),
+           real("l2", 0.01, 0.0, kInf, "weight decay of the weight matrices"),
+           flag("user_node", true, "a column per user added to the input (the paper's V_u)")},
+          build_cdae};
 }
 
 }  // namespace sr

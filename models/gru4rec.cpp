@@ -38,19 +38,23 @@ RankLoss rank_loss_named(const std::string& s) {
   if (s == "top1") return RankLoss::top1;
   return RankLoss::xent;  // xent-sampled
 }
-}  // namespace
 
-BuiltModel build_gru4rec(ModelOptions& o) {
+BuiltModel build_gru4rec(const ModelOptions& o) {
   const int64_t items = o.n_items();
-  const int64_t hidden = o.get_int("hidden", 100);
+  const int64_t hidden = o.integer("hidden");
   // tied=1: the output scores items by their input embeddings (GRU4Rec's constrained embedding),
   // an embedding as wide as the GRU.
-  const bool tied = o.get_int("tied", 1) != 0;
-  const int64_t embedding = o.get_int("embedding", tied ? hidden : 0);
+  const bool tied = o.flag("tied");
+  const int64_t embedding = o.integer_or("embedding", tied ? hidden : 0);
   if (tied && embedding != hidden) throw error("gru4rec: tied=1 needs embedding = hidden (", hidden, "), got ", embedding);
-  const std::string loss = o.get_string("loss", "xent", {"xent", "xent-sampled", "bpr-max", "top1-max", "bpr", "top1"});
-  const float dropout = static_cast<float>(o.get_double("dropout", 0.5));
-  const float l2_weight = static_cast<float>(o.get_double("l2", 0.0));
+  const std::string& loss = o.choice("loss");
+  if (loss == "xent")
+    for (const char* sampled : {"n_sample", "sample_alpha", "bpreg"})
+      if (o.given(sampled))
+        throw error("option ", sampled, " of model gru4rec applies to the sampled losses (bpr-max, top1-max, bpr, top1, ",
+                    "xent-sampled), not to loss=xent");
+  const float dropout = static_cast<float>(o.real("dropout"));
+  const float l2_weight = static_cast<float>(o.real("l2"));
   Net net("gru4rec");
   Var item = net.sparse_input("item", items);
   Var x = embedding > 0 ? net.embedding(item, embedding, "embedding", 0.1f) : item;
@@ -63,18 +67,35 @@ BuiltModel build_gru4rec(ModelOptions& o) {
     Var logits = tied ? net.tied_output(h, embedded, false, "output") : net.dense(h, items, Act::identity, "output");
     net.minimize(multinomial(logits, next), l2(l2_weight));
   } else {
-    Var scores = tied ? net.tied_sparse_output(h, next, embedded, "output") : net.sparse_output(h, items, Act::identity, next, "output");
-    net.minimize(ranking(rank_loss_named(loss), scores, next, static_cast<float>(o.get_double("bpreg", 1.0))), l2(l2_weight));
-    m.sampling.n_sample = static_cast<int>(o.get_int("n_sample", 2048));
-    m.sampling.alpha = static_cast<float>(o.get_double("sample_alpha", 0.5));
+    Var scores = tied ? net.tied_sparse_output(h, next, embedded, "output")
+                      : net.sparse_output(h, items, Act::identity, next, "output");
+    net.minimize(ranking(rank_loss_named(loss), scores, next, static_cast<float>(o.real("bpreg"))), l2(l2_weight));
+    m.sampling.n_sample = static_cast<int>(o.integer("n_sample"));
+    m.sampling.alpha = static_cast<float>(o.real("sample_alpha"));
   }
+  m.task = Task::sessions;
   m.net = std::move(net);
-  m.sessions = true;
   m.defaults.optimizer = "adagrad";
   m.defaults.lr = 0.05f;
   m.defaults.epochs = 10;
   m.defaults.batch_rows = 32;
   return m;
+}
+}  // namespace
+
+ModelEntry gru4rec_model() {
+  return {"gru4rec", Task::sessions, "GRU4Rec (Hidasi et al. 2016, 2018): a GRU over session-parallel mini-batches",
+          {integer("hidden", 100, 1, "GRU units"),
+           flag("tied", true, "score items by their input embeddings (the constrained embedding)"),
+           derived(integer("embedding", 0, 0, "item embedding width; 0: one-hot input"), "hidden when tied=1, else 0"),
+           choice("loss", "xent", {"xent", "xent-sampled", "bpr-max", "top1-max", "bpr", "top1"},
+                  "full-softmax cross-entropy, or a ranking loss over the batch's targets and shared samples"),
+           integer("n_sample", 2048, 0, "sampled losses: items sampled per step, shared by the lanes"),
+           real("sample_alpha", 0.5, 0.0, 1.0, "sampled losses: samples drawn with probability ∝ popularity^alpha"),
+           real("bpreg", 1.0, 0.0, kInf, "BPR-max's score regularization"),
+           real("dropout", 0.5, 0.0, 1.0, "dropout on the GRU's output", true),
+           real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices")},
+          build_gru4rec};
 }
 
 }  // namespace sr

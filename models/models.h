@@ -1,20 +1,30 @@
-// The model builders, one per file in models/; listed by name in registry.cpp.
+// The models' declarations, one per file of models/ (registry.cpp lists them): each returns its
+// name, task, summary, options and builder.
 #pragma once
 
 #include "models/registry.h"
 
 namespace sr {
-BuiltModel build_autorec(ModelOptions& o);
-BuiltModel build_cdae(ModelOptions& o);
-BuiltModel build_multdae(ModelOptions& o);
-BuiltModel build_multvae(ModelOptions& o);
-BuiltModel build_gmf(ModelOptions& o);
-BuiltModel build_mlp(ModelOptions& o);
-BuiltModel build_neumf(ModelOptions& o);
+// Rating prediction.
+ModelEntry autorec_model();
+ModelEntry biased_mf_model();
+ModelEntry rbm_model();
+// Top-N from implicit feedback, and its baselines.
+ModelEntry cdae_model();
+ModelEntry multdae_model();
+ModelEntry multvae_model();
+ModelEntry gmf_model();
+ModelEntry mlp_model();
+ModelEntry neumf_model();
+ModelEntry popularity_model();
+ModelEntry itemknn_model();
+// The next click in sessions, and its baselines.
+ModelEntry gru4rec_model();
+ModelEntry narm_model();
+ModelEntry session_popularity_model();
+ModelEntry spop_model();
+ModelEntry session_itemknn_model();
+
 // Copies a trained GMF and MLP of the same factors into NeuMF (its prediction layer: [α·h_GMF | (1-α)·h_MLP]).
-void init_neumf_from(Net& neumf, const Net& gmf, const Net& mlp, float alpha);
-BuiltModel build_biased_mf(ModelOptions& o);
-BuiltModel build_rbm(ModelOptions& o);
-BuiltModel build_gru4rec(ModelOptions& o);
-BuiltModel build_narm(ModelOptions& o);
-}
+void init_neumf_from(ParamStore& neumf, const ParamStore& gmf, const ParamStore& mlp, float alpha);
+}  // namespace sr

@@ -12,21 +12,31 @@
 
 namespace sr {
 
-BuiltModel build_multdae(ModelOptions& o) {
+namespace {
+BuiltModel build_multdae(const ModelOptions& o) {
   const int64_t items = o.n_items();
   Net net("multdae");
   Var x = net.sparse_input("ratings", items);
-  Var xc = net.corrupt(x, static_cast<float>(o.get_double("dropout", 0.5)), "dropout");
-  Var h = net.dense(xc, o.get_int("hidden", 200), Act::tanh, "hidden");
+  Var xc = net.corrupt(x, static_cast<float>(o.real("dropout")), "dropout");
+  Var h = net.dense(xc, o.integer("hidden"), Act::tanh, "hidden");
   Var y = net.dense(h, items, Act::identity, "logits");
-  net.minimize(multinomial(y, x), l2(static_cast<float>(o.get_double("l2", 0.01))));
+  net.minimize(multinomial(y, x), l2(static_cast<float>(o.real("l2"))));
   TrainDefaults d;
   d.optimizer = "adam";
   d.lr = 0.001f;
   d.epochs = 100;
   d.batch_rows = 100;
   d.negatives = -1;  // full softmax: no sampled negatives, but a top-N model
-  return {std::move(net), RowsAre::users, d};
+  return {Task::topn, std::move(net), RowsAre::users, d};
+}
+}  // namespace
+
+ModelEntry multdae_model() {
+  return {"multdae", Task::topn, "Mult-DAE (Liang et al. 2018): a denoising autoencoder under a full softmax",
+          {integer("hidden", 200, 1, "units of the tanh hidden layer"),
+           real("dropout", 0.5, 0.0, 1.0, "input dropout", true),
+           real("l2", 0.01, 0.0, kInf, "weight decay of the weight matrices")},
+          build_multdae};
 }
 
 }  // namespace sr

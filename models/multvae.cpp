@@ -16,25 +16,38 @@
 
 namespace sr {
 
-BuiltModel build_multvae(ModelOptions& o) {
+namespace {
+BuiltModel build_multvae(const ModelOptions& o) {
   const int64_t items = o.n_items();
-  const int64_t hidden = o.get_int("hidden", 600), latent = o.get_int("latent", 200);
+  const int64_t hidden = o.integer("hidden"), latent = o.integer("latent");
   Net net("multvae");
   Var x = net.sparse_input("ratings", items);
-  Var xc = net.corrupt(x, static_cast<float>(o.get_double("dropout", 0.5)), "dropout");
+  Var xc = net.corrupt(x, static_cast<float>(o.real("dropout")), "dropout");
   Var h = net.dense(xc, hidden, Act::tanh, "encoder");
   Var q = net.dense(h, 2 * latent, Act::identity, "posterior");  // [μ | log σ²]
-  Var z = net.gaussian_sample(q, static_cast<float>(o.get_double("beta", 0.2)), o.get_int("anneal_steps", 1000), "z");
+  Var z = net.gaussian_sample(q, static_cast<float>(o.real("beta")), o.integer("anneal_steps"), "z");
   Var g = net.dense(z, hidden, Act::tanh, "decoder");
   Var y = net.dense(g, items, Act::identity, "logits");
-  net.minimize(multinomial(y, x), l2(static_cast<float>(o.get_double("l2", 0.01))));
+  net.minimize(multinomial(y, x), l2(static_cast<float>(o.real("l2"))));
   TrainDefaults d;
   d.optimizer = "adam";
   d.lr = 0.001f;
   d.epochs = 100;
   d.batch_rows = 100;
   d.negatives = -1;  // full softmax
-  return {std::move(net), RowsAre::users, d};
+  return {Task::topn, std::move(net), RowsAre::users, d};
+}
+}  // namespace
+
+ModelEntry multvae_model() {
+  return {"multvae", Task::topn, "Mult-VAE (Liang et al. 2018): a variational autoencoder under a full softmax",
+          {integer("hidden", 600, 1, "units of the tanh encoder and decoder layers"),
+           integer("latent", 200, 1, "dimensions of the Gaussian latent code"),
+           real("dropout", 0.5, 0.0, 1.0, "input dropout", true),
+           real("beta", 0.2, 0.0, kInf, "the KL term's final weight"),
+           integer("anneal_steps", 1000, 0, "optimizer steps over which beta rises from 0 (0: beta from the start)"),
+           real("l2", 0.01, 0.0, kInf, "weight decay of the weight matrices")},
+          build_multvae};
 }
 
 }  // namespace sr

@@ -22,7 +22,7 @@ struct PairNet {
   Var user, item, label;
 };
 
-PairNet pair_net(const std::string& name, ModelOptions& o) {
+PairNet pair_net(const std::string& name, const ModelOptions& o) {
   PairNet p{Net(name), {}, {}, {}};
   p.user = p.net.sparse_input("user", o.n_users());
   p.item = p.net.sparse_input("item", o.n_items());
@@ -41,45 +41,54 @@ Var mlp_part(Net& net, Var user, Var item, int64_t f) {
   return net.dense(x, f, Act::relu, "mlp3");
 }
 
-BuiltModel finish(PairNet p, Var features, ModelOptions& o) {
+BuiltModel finish(PairNet p, Var features, const ModelOptions& o) {
   Var y = p.net.dense(features, 1, Act::identity, "prediction");
-  p.net.minimize(masked_bce(y, p.label), l2(static_cast<float>(o.get_double("l2", 0.0))));
+  p.net.minimize(masked_bce(y, p.label), l2(static_cast<float>(o.real("l2"))));
   TrainDefaults d;
   d.optimizer = "adam";
   d.lr = 0.001f;
   d.epochs = 20;
   d.batch_rows = 256;  // positives per batch (each with its negatives)
-  d.negatives = static_cast<int>(o.get_int("negatives", 4));
-  BuiltModel m{std::move(p.net), RowsAre::users, d};
+  d.negatives = static_cast<int>(o.integer("negatives"));
+  BuiltModel m{Task::topn, std::move(p.net), RowsAre::users, d};
   m.pairs = true;
   return m;
 }
 
-}  // namespace
+std::vector<OptionSpec> pair_options() {
+  return {integer("factors", 16, 1, "predictive factors f (the MLP tower is 4f -> 2f -> f, its embeddings 2f)"),
+          integer("negatives", 4, 1, "unseen items sampled per positive"),
+          real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices")};
+}
 
-BuiltModel build_gmf(ModelOptions& o) {
+BuiltModel build_gmf(const ModelOptions& o) {
   PairNet p = pair_net("gmf", o);
-  const Var h = gmf_part(p.net, p.user, p.item, o.get_int("factors", 16));
+  const Var h = gmf_part(p.net, p.user, p.item, o.integer("factors"));
   return finish(std::move(p), h, o);
 }
 
-BuiltModel build_mlp(ModelOptions& o) {
+BuiltModel build_mlp(const ModelOptions& o) {
   PairNet p = pair_net("mlp", o);
-  const Var h = mlp_part(p.net, p.user, p.item, o.get_int("factors", 16));
+  const Var h = mlp_part(p.net, p.user, p.item, o.integer("factors"));
   return finish(std::move(p), h, o);
 }
 
-BuiltModel build_neumf(ModelOptions& o) {
+BuiltModel build_neumf(const ModelOptions& o) {
   PairNet p = pair_net("neumf", o);
-  const int64_t f = o.get_int("factors", 16);
-  const int negatives = static_cast<int>(o.get_int("negatives", 4));
-  const bool pretrain = o.get_int("pretrain", 0) != 0;
+  const int64_t f = o.integer("factors");
   const Var h = p.net.concat({gmf_part(p.net, p.user, p.item, f), mlp_part(p.net, p.user, p.item, f)}, "neumf");
   BuiltModel m = finish(std::move(p), h, o);
-  if (pretrain) {
-    m.pretrain_from = {"gmf", "mlp"};
-    m.pretrain_options = {{"factors", std::to_string(f)}, {"negatives", std::to_string(negatives)}};
-    m.init_from_pretrained = [](Net& neumf, const std::vector<const Net*>& parts) {
+  if (o.flag("pretrain")) {
+    const std::map<std::string, std::string> parts = {{"factors", std::to_string(f)},
+                                                      {"negatives", std::to_string(o.integer("negatives"))}};
+    const int64_t users = o.n_users(), items = o.n_items();
+    m.pretrain_parts = [parts, users, items] {
+      std::vector<BuiltModel> out;
+      out.push_back(build_gmf(ModelOptions("gmf", pair_options(), parts, users, items)));
+      out.push_back(build_mlp(ModelOptions("mlp", pair_options(), parts, users, items)));
+      return out;
+    };
+    m.init_from_pretrained = [](ParamStore& neumf, const std::vector<const ParamStore*>& parts) {
       init_neumf_from(neumf, *parts.at(0), *parts.at(1), 0.5f);
     };
     m.defaults.optimizer = "sgd";  // as the paper: Adam's moments do not carry over from the parts
@@ -88,21 +97,44 @@ BuiltModel build_neumf(ModelOptions& o) {
   return m;
 }
 
-void init_neumf_from(Net& neumf, const Net& gmf, const Net& mlp, float alpha) {
-  for (const Net* part : {&gmf, &mlp})
-    for (Param* src : part->params()) {
+}  // namespace
+
+ModelEntry gmf_model() {
+  return {"gmf", Task::topn, "NCF's GMF (He et al. 2017): an elementwise product of user and item embeddings",
+          pair_options(), build_gmf};
+}
+
+ModelEntry mlp_model() {
+  return {"mlp", Task::topn, "NCF's MLP (He et al. 2017): a ReLU tower over user and item embeddings", pair_options(),
+          build_mlp};
+}
+
+ModelEntry neumf_model() {
+  std::vector<OptionSpec> options = pair_options();
+  options.push_back(flag("pretrain", false, "start from a trained GMF and MLP (the paper's section 3.4.1), then SGD"));
+  return {"neumf", Task::topn, "NCF's NeuMF (He et al. 2017): GMF and MLP fused under one prediction layer", options,
+          build_neumf};
+}
+
+void init_neumf_from(ParamStore& neumf, const ParamStore& gmf, const ParamStore& mlp, float alpha) {
+  auto weights = [](const ParamStore& s, const std::string& name) -> const Tensor& {
+    return s.weights(s.net().param(name));
+  };
+  for (const ParamStore* part : {&gmf, &mlp})
+    for (const Param* src : part->net().params()) {
       if (src->name.rfind("prediction.", 0) == 0) continue;
-      Param* dst = neumf.param(src->name);
-      SR_CHECK(dst->rows == src->rows && dst->cols == src->cols, "NeuMF: '", src->name, "' has another shape in ", part->name());
-      dst->w.copy_from(src->w);
+      const Param& dst = neumf.net().param(src->name);
+      SR_CHECK(dst.rows == src->rows && dst.cols == src->cols, "NeuMF: '", src->name, "' has another shape in ",
+               part->net().name());
+      neumf.weights(dst).copy_from(part->weights(*src));
     }
-  const std::vector<float> wg = gmf.param("prediction.weight")->w.to_host(), wm = mlp.param("prediction.weight")->w.to_host();
+  const std::vector<float> wg = weights(gmf, "prediction.weight").to_host(), wm = weights(mlp, "prediction.weight").to_host();
   std::vector<float> w;
   for (float v : wg) w.push_back(alpha * v);
   for (float v : wm) w.push_back((1.0f - alpha) * v);
-  neumf.param("prediction.weight")->w.upload(w);
-  const float bg = gmf.param("prediction.bias")->w.to_host()[0], bm = mlp.param("prediction.bias")->w.to_host()[0];
-  neumf.param("prediction.bias")->w.upload({alpha * bg + (1.0f - alpha) * bm});
+  neumf.weights(neumf.net().param("prediction.weight")).upload(w);
+  const float bg = weights(gmf, "prediction.bias").to_host()[0], bm = weights(mlp, "prediction.bias").to_host()[0];
+  neumf.weights(neumf.net().param("prediction.bias")).upload({alpha * bg + (1.0f - alpha) * bm});
 }
 
 }  // namespace sr

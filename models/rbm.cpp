@@ -18,31 +18,42 @@
 
 namespace sr {
 
-BuiltModel build_rbm(ModelOptions& o) {
-  const int levels = static_cast<int>(o.get_int("levels", 5));
-  const int k_max = static_cast<int>(o.get_int("cd_k", 9));
-  if (levels < 2) throw error("option levels=", levels, ": an RBM needs at least 2 rating levels");
-  if (k_max < 1) throw error("option cd_k=", k_max, ": must be at least 1");
+namespace {
+BuiltModel build_rbm(const ModelOptions& o) {
+  const int levels = static_cast<int>(o.integer("levels"));
+  const int k_max = static_cast<int>(o.integer("cd_k"));
   Net net("rbm");
   RbmVars v;
   v.levels = levels;
-  const bool item_based = o.get_string("variant", "item", {"item", "user"}) == "item";
+  const bool item_based = o.choice("variant") == "item";
   v.input = net.sparse_input("ratings", (item_based ? o.n_users() : o.n_items()) * levels);
-  v.hidden = net.dense(v.input, o.get_int("hidden", 100), Act::sigmoid, "hidden");
+  v.hidden = net.dense(v.input, o.integer("hidden"), Act::sigmoid, "hidden");
   v.visible = net.tied_sparse_output(v.hidden, v.input, v.hidden, "visible");
   // No loss: CD follows no objective's gradient. The regularizer's l2 is the weight decay.
-  net.set_regularizer(l2(static_cast<float>(o.get_double("l2", 0.001))));
+  net.set_regularizer(l2(static_cast<float>(o.real("l2"))));
   net.set_output(v.visible);
   TrainDefaults d;
   d.optimizer = "sgd";
   d.lr = 0.01f;
-  d.momentum = static_cast<float>(o.get_double("momentum", 0.9));
+  d.momentum = static_cast<float>(o.real("momentum"));
   d.epochs = 40;
   d.batch_rows = 50;
-  BuiltModel m{std::move(net), item_based ? RowsAre::items : RowsAre::users, d};
+  BuiltModel m{Task::ratings, std::move(net), item_based ? RowsAre::items : RowsAre::users, d};
   m.rating_levels = levels;
   m.make_step = [v, k_max] { return std::make_unique<CdStep>(v, k_max); };
   return m;
+}
+}  // namespace
+
+ModelEntry rbm_model() {
+  return {"rbm", Task::ratings, "RBM-CF (Salakhutdinov et al. 2007): softmax visible units, trained by contrastive divergence",
+          {choice("variant", "item", {"item", "user"}, "rows are items or users"),
+           integer("hidden", 100, 1, "binary hidden units"),
+           integer("levels", 5, 2, "rating levels, the ratings 1..levels (each a softmax unit)"),
+           integer("cd_k", 9, 1, "the most Gibbs steps of CD-k (k rises 1, 3, 5, 9 over training)"),
+           real("momentum", 0.9, 0.0, 1.0, "SGD momentum", true),
+           real("l2", 0.001, 0.0, kInf, "weight decay")},
+          build_rbm};
 }
 
 }  // namespace sr

@@ -1,10 +1,11 @@
 #include "models/session_baselines.h"
+#include "models/models.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -67,6 +68,40 @@ void SessionItemKnnScorer::step(const std::vector<int32_t>& items, const std::ve
   scores.assign(items.size() * static_cast<size_t>(n_items_), 0.0f);
   for (size_t l = 0; l < items.size(); ++l)
     for (const auto& [j, sim] : neighbours_[items[l]]) scores[l * static_cast<size_t>(n_items_) + static_cast<size_t>(j)] = sim;
+}
+
+
+namespace {
+ModelEntry session_baseline(std::string name, std::string summary, std::vector<OptionSpec> options,
+                            std::function<std::unique_ptr<SessionScorer>(const ModelOptions&, const Sessions&)> fit) {
+  return {std::move(name), Task::sessions, std::move(summary), std::move(options), [fit](const ModelOptions& o) {
+            BuiltModel m;
+            m.task = Task::sessions;
+            m.fit_sessions = [fit, o](const Sessions& train) { return fit(o, train); };
+            return m;
+          },
+          true};
+}
+}  // namespace
+
+ModelEntry session_popularity_model() {
+  return session_baseline("popularity", "baseline: every item by its number of training clicks", {},
+                          [](const ModelOptions&, const Sessions& t) { return std::make_unique<SessionPopularityScorer>(t); });
+}
+
+ModelEntry spop_model() {
+  return session_baseline("spop", "baseline: items by their clicks in the session so far, ties by popularity", {},
+                          [](const ModelOptions&, const Sessions& t) { return std::make_unique<SessionPopScorer>(t); });
+}
+
+ModelEntry session_itemknn_model() {
+  return session_baseline(
+      "itemknn", "baseline: items by their co-occurrence with the session's last click (GRU4Rec's item-kNN)",
+      {real("lambda", 20.0, 0.0, kInf, "the similarity's regularization λ"),
+       real("alpha", 0.5, 0.0, 1.0, "the similarity's exponent α of the first item's count")},
+      [](const ModelOptions& o, const Sessions& t) {
+        return std::make_unique<SessionItemKnnScorer>(t, static_cast<float>(o.real("lambda")), static_cast<float>(o.real("alpha")));
+      });
 }
 
 }  // namespace sr

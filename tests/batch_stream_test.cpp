@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "engine/data/batch_stream.h"
+#include "kernels/batch_stream.h"
 #include "tests/error_expect.h"
 #include "tests/test_util.h"
 

@@ -9,7 +9,7 @@
 #include "engine/data/batchers.h"
 #include "engine/data/synth.h"
 #include "engine/net/exec.h"
-#include "engine/sparse_batch.h"
+#include "kernels/sparse_batch.h"
 #include "engine/train/trainer.h"
 #include "models/registry.h"
 #include "tests/error_expect.h"
@@ -44,8 +44,8 @@ TEST(StreamedTraining, EqualsTheSynchronousLoop) {
   const Split split = random_holdout(d.n_events(), 0.1, 1);
   const HostCsr m = part_matrix(d, split, Part::train, RowsAre::items);
   auto be = make_cpu_backend();
-  ModelOptions o({{"hidden", "12"}}, d.n_users(), d.n_items());
-  BuiltModel a = build_model("autorec", o), b = build_model("autorec", o);
+  BuiltModel a = build_model("autorec", {{"hidden", "12"}}, d.n_users(), d.n_items());
+  BuiltModel b = build_model("autorec", {{"hidden", "12"}}, d.n_users(), d.n_items());
   Exec ea(a.net, *be, 5), eb(b.net, *be, 5);
   TrainConfig cfg;
   cfg.epochs = 3;
@@ -60,7 +60,8 @@ TEST(StreamedTraining, EqualsTheSynchronousLoop) {
   train_by_hand(eb, b.net.input("ratings"), m, cfg, step, opt);
   const auto pa = a.net.params(), pb = b.net.params();
   ASSERT_EQ(pa.size(), pb.size());
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_EQ(pa[i]->w.to_host(), pb[i]->w.to_host()) << pa[i]->name;
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_EQ(ea.params().weights(*pa[i]).to_host(), eb.params().weights(*pb[i]).to_host()) << pa[i]->name;
 }
 
 // With weight averaging, training ends on the moving average of the weights after every step,
@@ -71,8 +72,8 @@ TEST(WeightAveraging, TrainingEndsOnTheMovingAverageOfEveryStep) {
   const Dataset d = synthesize(so);
   const HostCsr m = part_matrix(d, random_holdout(d.n_events(), 0.1, 1), Part::train, RowsAre::items);
   auto be = make_cpu_backend();
-  ModelOptions o({{"hidden", "6"}}, d.n_users(), d.n_items());
-  BuiltModel a = build_model("autorec", o), b = build_model("autorec", o);
+  BuiltModel a = build_model("autorec", {{"hidden", "6"}}, d.n_users(), d.n_items());
+  BuiltModel b = build_model("autorec", {{"hidden", "6"}}, d.n_users(), d.n_items());
   Exec ea(a.net, *be, 5), eb(b.net, *be, 5);
   TrainConfig cfg;
   cfg.epochs = 2, cfg.batch_rows = 8, cfg.seed = 9;
@@ -84,24 +85,25 @@ TEST(WeightAveraging, TrainingEndsOnTheMovingAverageOfEveryStep) {
   const auto pb = b.net.params();
   std::vector<std::vector<double>> avg;
   for (const Param* p : pb) {
-    const auto w = p->w.to_host();
+    const auto w = eb.params().weights(*p).to_host();
     avg.emplace_back(w.begin(), w.end());
   }
   Optimizer opt(cfg.optimizer, b.net.regularizer().l2);
   train_by_hand(eb, b.net.input("ratings"), m, cfg, step, opt, [&] {
     for (size_t i = 0; i < pb.size(); ++i) {
-      const auto w = pb[i]->w.to_host();
+      const auto w = eb.params().weights(*pb[i]).to_host();
       for (size_t j = 0; j < w.size(); ++j) avg[i][j] = 0.8 * avg[i][j] + 0.2 * w[j];
     }
   });
-  const auto last = pb[0]->w.to_host();
-  opt.use_average(pb);
+  const auto last = eb.params().weights(*pb[0]).to_host();
+  opt.use_average(eb.params());
   const auto pa = a.net.params();
   for (size_t i = 0; i < pa.size(); ++i) {
-    EXPECT_EQ(pa[i]->w.to_host(), pb[i]->w.to_host()) << pa[i]->name;
-    EXPECT_TRUE(all_close(std::vector<float>(avg[i].begin(), avg[i].end()), pa[i]->w.to_host(), 1e-6f, 1e-5f)) << pa[i]->name;
+    const auto wa = ea.params().weights(*pa[i]).to_host();
+    EXPECT_EQ(wa, eb.params().weights(*pb[i]).to_host()) << pa[i]->name;
+    EXPECT_TRUE(all_close(std::vector<float>(avg[i].begin(), avg[i].end()), wa, 1e-6f, 1e-5f)) << pa[i]->name;
   }
-  EXPECT_FALSE(all_close(last, pa[0]->w.to_host(), 1e-4f, 0.0f)) << "the average is not just the last weights";
+  EXPECT_FALSE(all_close(last, ea.params().weights(*pa[0]).to_host(), 1e-4f, 0.0f)) << "the average is not just the last weights";
 }
 
 // ---------------------------------------------------------------- the builders

@@ -43,13 +43,19 @@ printf 'SessionId\tItemId\tTime\n1\t5\t10.5\n1\t6\t11\n' > "$tmp/clicks.tsv"
 expect_error "holds clicks \(rsc15\); rating prediction needs explicit ratings" train --data "$tmp/clicks.tsv" --model autorec --device cpu
 expect_error "synth: need users > 0" synth --out "$tmp/s.csv" --users 0
 expect_error "learns top-N from implicit feedback: use .sparserec topn." train --data "$tmp/ok.tsv" --model cdae --device cpu
-expect_error "'autorec' is not a top-N model" topn --data "$tmp/ok.tsv" --model autorec --device cpu
+expect_error "model 'autorec' predicts ratings: use .sparserec train. \(top-N models: cdae" topn --data "$tmp/ok.tsv" --model autorec --device cpu
 expect_error "unknown model 'nosuch'" topn --data "$tmp/ok.tsv" --model nosuch
 # Session models: only through `session`, only on click sessions.
 expect_error "predicts the next click in sessions: use .sparserec session." train --data "$tmp/ok.tsv" --model gru4rec --device cpu
-expect_error "'autorec' is not a session model" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model autorec
+expect_error "model 'autorec' predicts ratings: use .sparserec train. \(session models: gru4rec" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model autorec
 expect_error "session models need click sessions" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec --device cpu
-expect_error "unknown option 'n_sample' for model gru4rec" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec n_sample=5
+expect_error "option n_sample of model gru4rec applies to the sampled losses" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec n_sample=5
+# Options are checked against the model's declarations: type and range.
+expect_error "option hidden=0 of model autorec: outside \[1, ∞\)" train --data "$tmp/ok.tsv" --model autorec hidden=0 --device cpu
+expect_error "option corruption=1 of model cdae: outside \[0, 1\)" topn --data "$tmp/ok.tsv" --model cdae corruption=1 --device cpu
+expect_error "option tied=yes of model gru4rec: expected 0 or 1" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec tied=yes
+expect_error "option l2=nan of model autorec: not a finite number" train --data "$tmp/ok.tsv" --model autorec l2=nan --device cpu
+expect_error "unknown option 'k' for model popularity \(its options: none\)" topn --data "$tmp/ok.tsv" --model popularity k=3
 expect_error "a baseline \(spop\) has no trained weights to save" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model spop --save "$tmp/x.srm"
 # Data-parallel: the global batch must split evenly into the shards, and a full batch cannot.
 expect_error "over 3 shards: --batch \(the global batch, now 16\) must be a positive multiple of it" train --data "$tmp/ok.tsv" --model autorec --device cpu --batch 16 --shards 3

@@ -8,11 +8,13 @@
 #include <set>
 
 #include "engine/data/split.h"
-#include "engine/error.h"
+#include "engine/data/synth.h"
 #include "engine/eval/rating_eval.h"
 #include "engine/eval/recommend.h"
 #include "engine/model_file.h"
+#include "engine/net/scoring.h"
 #include "engine/train/trainer.h"
+#include "kernels/error.h"
 #include "models/registry.h"
 #include "tests/error_expect.h"
 #include "tests/planted_ratings.h"
@@ -48,11 +50,9 @@ TEST(Dsl, UnboundInputIsAnError) {
 }
 
 TEST(Registry, UnknownModelAndOptionAreRefused) {
-  ModelOptions o({{"hiden", "10"}}, 5, 7);
-  expect_error([&] { build_model("autorek", o); }, {"unknown model 'autorek'", "autorec"});
-  expect_error([&] { build_model("autorec", o); }, {"unknown option 'hiden'", "hidden"});
-  ModelOptions bad({{"hidden", "ten"}}, 5, 7);
-  expect_error([&] { build_model("autorec", bad); }, {"hidden=ten", "not an integer"});
+  expect_error([&] { build_model("autorek", {{"hiden", "10"}}, 5, 7); }, {"unknown model 'autorek'", "autorec"});
+  expect_error([&] { build_model("autorec", {{"hiden", "10"}}, 5, 7); }, {"unknown option 'hiden'", "hidden"});
+  expect_error([&] { build_model("autorec", {{"hidden", "ten"}}, 5, 7); }, {"hidden=ten", "not an integer"});
   expect_error([&] { parse_key_values({"hidden"}); }, {"key=value"});
 }
 
@@ -68,8 +68,8 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   std::mt19937_64 rng(test_seed());
   const Dataset r = planted_ratings(120, 80, rng);
   const Split s = random_holdout(r.n_events(), 0.1, 42);
-  ModelOptions o({{"hidden", "32"}, {"l2", "1"}}, r.n_users(), r.n_items());
-  BuiltModel m = build_model("autorec", o);
+  const std::map<std::string, std::string> options = {{"hidden", "32"}, {"l2", "1"}};
+  BuiltModel m = build_model("autorec", options, r.n_users(), r.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
@@ -83,13 +83,23 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   EXPECT_LT(got.rmse, 0.75 * mean_rmse) << "AutoRec " << got.rmse << " vs global mean " << mean_rmse;
 
   const std::string path = temp_file("model.srm", "");
-  save_model(path, {"autorec", o.values(), "synthetic", r.n_users(), r.n_items(), r.n_events(), 0.1, 42}, m.net);
-  const ModelMeta meta = read_model_meta(path);
-  EXPECT_EQ(meta.model, "autorec");
-  ModelOptions o2(meta.options, meta.n_users, meta.n_items);
-  BuiltModel m2 = build_model(meta.model, o2);
+  ModelMeta meta;
+  meta.model = "autorec", meta.task = "rating", meta.options = options;
+  meta.n_users = r.n_users(), meta.n_items = r.n_items();
+  ModelData data;
+  data.user_ids.assign(r.user_ids().begin(), r.user_ids().end());
+  data.item_ids.assign(r.item_ids().begin(), r.item_ids().end());
+  data.train_by_user = part_matrix(r, s, Part::train, RowsAre::users);
+  save_model(path, meta, data, ex.params());
+  const ModelMeta back = read_model_meta(path);
+  EXPECT_EQ(back.model, "autorec");
+  EXPECT_EQ(back.options, options);
+  BuiltModel m2 = build_model(back.model, back.options, back.n_users, back.n_items);
   Exec ex2(m2.net, *be, 99);
-  load_model_params(path, m2.net);
+  const ModelData data2 = load_model(path, ex2.params());
+  EXPECT_EQ(data2.user_ids, data.user_ids);
+  EXPECT_EQ(data2.train_by_user.col_idx, data.train_by_user.col_idx);
+  EXPECT_EQ(data2.train_by_user.val, data.train_by_user.val);
   const RatingMetrics again = evaluate_ratings(ex2, m2.net.input("ratings"), m2.net.output(), r, s, Part::test, m2.rows);
   EXPECT_EQ(got.rmse, again.rmse);
 
@@ -98,12 +108,61 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   std::string bytes(size, '\0');
   std::ifstream(path, std::ios::binary).read(bytes.data(), static_cast<std::streamsize>(size));
   const std::string cut = temp_file("cut.srm", bytes.substr(0, size - 100));
-  expect_error([&] { load_model_params(cut, m2.net); }, {"truncated", "output.bias"});
+  expect_error([&] { load_model(cut, ex2.params()); }, {"truncated", "data.values"});
   std::string altered = bytes;
   altered[size - 5] ^= 0x10;
   const std::string alt = temp_file("alt.srm", altered);
-  expect_error([&] { load_model_params(alt, m2.net); }, {"checksum mismatch", "output.bias"});
+  expect_error([&] { load_model(alt, ex2.params()); }, {"checksum mismatch", "data.values"});
   for (const auto& p : {path, cut, alt}) std::remove(p.c_str());
+}
+
+// Several executors share one model's weights (a ParamStore): training on one while another scores
+// gives what one executor doing both gives, bit for bit; the scorer sees every update and never
+// writes the store. Mult-VAE: dropout and sampling draws, and a KL annealed by the update count.
+TEST(ParamStore, TwoExecutorsSharingOneStoreGiveWhatOneGives) {
+  SynthOptions so;
+  so.users = 60, so.items = 40, so.events = 900, so.seed = 7;
+  const Dataset d = synthesize(so);
+  HostCsr m = part_matrix(d, random_holdout(d.n_events(), 0.1, 1), Part::train, RowsAre::users);
+  std::fill(m.val.begin(), m.val.end(), 1.0f);
+  auto be = make_cpu_backend();
+  const std::map<std::string, std::string> options = {{"hidden", "16"}, {"latent", "8"}, {"anneal_steps", "20"}};
+  TrainConfig cfg;
+  cfg.epochs = 3, cfg.batch_rows = 16, cfg.seed = 9, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;
+  const SparseBatch everyone(*be, m);
+  auto weights = [](Exec& ex) {
+    std::vector<std::vector<float>> w;
+    for (const Param* p : ex.net().params()) w.push_back(ex.params().weights(*p).to_host());
+    return w;
+  };
+
+  // One executor trains, and scores every user after each epoch.
+  BuiltModel one = build_model("multvae", options, d.n_users(), d.n_items());
+  Exec solo(one.net, *be, 5);
+  std::vector<std::vector<float>> solo_scores;
+  BackpropStep step;
+  train_rows(solo, one.net.input("ratings"), m, cfg, step, [&](const EpochReport&) {
+    solo.bind(one.net.input("ratings"), &everyone);
+    solo_scores.push_back(all_scores(solo, one.net.output()).to_host());
+  });
+
+  // Two: one trains, the other scores on the same store.
+  BuiltModel two = build_model("multvae", options, d.n_users(), d.n_items());
+  Exec trainer(two.net, *be, 5);
+  Exec scorer(two.net, trainer.params(), 77);
+  std::vector<std::vector<float>> shared_scores;
+  train_rows(trainer, two.net.input("ratings"), m, cfg, step, [&](const EpochReport&) {
+    const auto before = weights(trainer);
+    scorer.bind(two.net.input("ratings"), &everyone);
+    shared_scores.push_back(all_scores(scorer, two.net.output()).to_host());
+    EXPECT_EQ(before, weights(trainer)) << "scoring wrote the shared weights";
+  });
+
+  ASSERT_EQ(solo_scores.size(), 3u);
+  EXPECT_EQ(solo_scores, shared_scores);
+  EXPECT_EQ(weights(solo), weights(trainer));
+  EXPECT_NE(shared_scores.front(), shared_scores.back()) << "the scorer did not see the trainer's updates";
+  expect_error([&] { Exec other(one.net, trainer.params(), 1); }, {"parameter store belongs to another net"});
 }
 
 TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
@@ -113,13 +172,13 @@ TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
   const std::vector<int32_t> user_of = event_users(r);
   auto be = make_cpu_backend();
   for (const char* variant : {"item", "user"}) {
-    ModelOptions o({{"hidden", "6"}, {"variant", variant}}, r.n_users(), r.n_items());
-    BuiltModel m = build_model("autorec", o);
+    BuiltModel m = build_model("autorec", {{"hidden", "6"}, {"variant", variant}}, r.n_users(), r.n_items());
     Exec ex(m.net, *be, 5);
     const HostCsr train = part_matrix(r, s, Part::train, m.rows);
+    const HostCsr seen = part_matrix(r, s, Part::train, RowsAre::users);
     std::vector<int32_t> users = {0, 7, 29};
     for (int k : {1, 5, 25, 40}) {  // up to more than the item count
-      const auto top = recommend_topk(ex, m.net.input("ratings"), m.net.output(), train, m.rows, users, k);
+      const auto top = recommend_topk(ex, m.net.input("ratings"), m.net.output(), train, seen, m.rows, users, k);
       // Reference: score every (user, item) pair through the sparse output, sort, drop seen items.
       for (size_t ui = 0; ui < users.size(); ++ui) {
         std::set<int32_t> seen;
@@ -142,7 +201,7 @@ TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
         ex.bind(m.net.input("ratings"), &in);
         ex.query(m.net.output(), &q);
         ex.forward(false);
-        const auto z = ex.sparse_values(m.net.output());
+        const auto z = sparse_values(ex, m.net.output());
         ex.clear_queries();
         std::vector<Scored> ref;
         for (int32_t i = 0; i < r.n_items(); ++i)
@@ -167,8 +226,7 @@ TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
 TEST(Training, DivergenceStopsWithAClearMessage) {
   std::mt19937_64 rng(test_seed());
   const Dataset r = planted_ratings(40, 30, rng);
-  ModelOptions o({{"hidden", "8"}, {"l2", "0"}}, r.n_users(), r.n_items());
-  BuiltModel m = build_model("autorec", o);
+  BuiltModel m = build_model("autorec", {{"hidden", "8"}, {"l2", "0"}}, r.n_users(), r.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;

@@ -10,7 +10,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr::test {
 

@@ -55,25 +55,25 @@ Net build(const NetCase& c, int64_t width) {
 // Compares every parameter's backward gradient, at entries spread over it, with central
 // differences of the loss of the batch bound in `ex`.
 void expect_gradients_match(Exec& ex, Net& net) {
-  ex.rewind_draws();
+  ex.draws().rewind();
   ex.forward(true);
   ex.backward();
-  for (Param* p : net.params()) {
-    const std::vector<float> analytic = p->g.to_host();
-    std::vector<float> w = p->w.to_host();
+  for (const Param* p : net.params()) {
+    const std::vector<float> analytic = ex.gradient(*p).g.to_host();
+    std::vector<float> w = ex.params().weights(*p).to_host();
     int checked = 0;
     for (size_t i = 0; i < w.size(); i += 1 + w.size() / kEntriesPerParam) {
       const float saved = w[i];
       w[i] = saved + kStep;
-      p->w.upload(w);
-      ex.rewind_draws();
+      ex.params().weights(*p).upload(w);
+      ex.draws().rewind();
       const double up = ex.forward(true);
       w[i] = saved - kStep;
-      p->w.upload(w);
-      ex.rewind_draws();
+      ex.params().weights(*p).upload(w);
+      ex.draws().rewind();
       const double down = ex.forward(true);
       w[i] = saved;
-      p->w.upload(w);
+      ex.params().weights(*p).upload(w);
       const double numeric = (up - down) / (2.0 * kStep);
       EXPECT_NEAR(analytic[i], numeric, kRelTol * std::max(std::fabs(numeric), kFloor))
           << "parameter " << p->name << " element " << i;
@@ -98,13 +98,13 @@ TEST_P(GradientCheck, BackwardMatchesFiniteDifferences) {
   // Random parameters, except that the first layer's pre-activations are kept far from 0 (small
   // weights, biases of ±1 by unit): a ReLU near its kink has no derivative for finite differences
   // to measure, and both of its branches are still exercised (units always on, units always off).
-  for (Param* p : net.params()) {
+  for (const Param* p : net.params()) {
     std::vector<float> v = random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.5f, 0.5f);
     if (p->name == "h1.weight")
       for (auto& x : v) x *= 0.1f;
     if (p->name == "h1.bias")
       for (size_t j = 0; j < v.size(); ++j) v[j] = j % 2 ? -1.0f : 1.0f;
-    p->w.upload(v);
+    ex.params().weights(*p).upload(v);
   }
   const SparseBatch batch(*be, data);
   ex.bind(net.input("x"), &batch);
@@ -161,7 +161,7 @@ TEST_P(PairGradientCheck, BackwardMatchesFiniteDifferences) {
   }
   Net net = build_pair(c_, users, items);
   Exec ex(net, *be_, 3);
-  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  for (const Param* p : net.params()) ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
   const SparseBatch su(*be_, one_hot_rows(u, users)), si(*be_, one_hot_rows(i, items));
   const SparseBatch sl(*be_, one_hot_rows(std::vector<int32_t>(n, 0), 1, &label));
   ex.bind(net.input("user"), &su);
@@ -206,7 +206,7 @@ TEST_P(SessionGradientCheck, BackwardMatchesFiniteDifferencesFromACarriedState) 
   else
     net.minimize(ranking(c_.loss, net.sparse_output(h, items, Act::identity, next, "out"), next, 0.5f));
   Exec ex(net, *be_, 5);
-  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  for (const Param* p : net.params()) ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
   auto ids = [&](int64_t n) {
     std::vector<int32_t> v(static_cast<size_t>(n));
     for (auto& i : v) i = static_cast<int32_t>(rng_() % items);
@@ -225,7 +225,7 @@ TEST_P(SessionGradientCheck, BackwardMatchesFiniteDifferencesFromACarriedState) 
     ex.bind(next, keep.back().get());
     if (t < 2) ex.forward(true);
   }
-  ex.set_carry_state(false);
+  ex.state().set_carry(false);
   expect_gradients_match(ex, net);
 }
 
@@ -261,7 +261,7 @@ TEST_P(SequenceGradientCheck, BackwardMatchesFiniteDifferencesOverPaddedPrefixes
     net.minimize(multinomial(net.dense(last, items, Act::identity, "out"), next));
   }
   Exec ex(net, *be_, 9);
-  for (Param* p : net.params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  for (const Param* p : net.params()) ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
   // Prefixes of lengths 1, 4 (full), 6 (truncated to its last 4) and 2.
   std::vector<std::vector<int32_t>> prefixes = {{3}, {1, 2, 3, 4}, {6, 5, 4, 3, 2, 1}, {0, 6}};
   std::vector<std::span<const int32_t>> spans(prefixes.begin(), prefixes.end());

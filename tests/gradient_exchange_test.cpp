@@ -52,8 +52,7 @@ TEST_P(GradientExchangeParity, DeviceBucketTrainsAsTheHostBucket) {
   const Split s = random_holdout(r.n_events(), 0.1, 42);
   const HostCsr train = part_matrix(r, s, Part::train, RowsAre::users);
   auto run = [&](Communicator* comm, StepTimes* times) {
-    ModelOptions o({{"factors", "5"}}, r.n_users(), r.n_items());
-    BuiltModel m = build_model("biased_mf", o);
+    BuiltModel m = build_model("biased_mf", {{"factors", "5"}}, r.n_users(), r.n_items());
     Exec ex(m.net, *be_, 3);
     TrainConfig cfg;
     cfg.epochs = 1, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;
@@ -62,7 +61,7 @@ TEST_P(GradientExchangeParity, DeviceBucketTrainsAsTheHostBucket) {
     BackpropStep step;
     train_pairs(ex, PairInputs::of(m.net), train, 0, true, cfg, step, [&](const EpochReport& e) { *times += e.step_times; });
     std::vector<std::vector<float>> w;
-    for (const Param* p : m.net.params()) w.push_back(p->w.to_host());
+    for (const Param* p : m.net.params()) w.push_back(ex.params().weights(*p).to_host());
     return w;
   };
   StepTimes host_times, device_times;

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "kernels/cpu/reference.h"
+#include "tests/op_cases.h"
 #include "tests/test_util.h"
 
 namespace sr::test {
@@ -20,33 +21,11 @@ namespace {
 constexpr float kAtol = 1e-5f;
 constexpr float kRtol = 1e-4f;
 
-struct SparseCase {
-  CsrShape shape;
-  int64_t width;
-};
-
-const SparseCase kSparseCases[] = {
-    {{"empty_batch", 0, 50, 0.1}, 8},
-    {{"sparse", 37, 1000, 0.05}, 70},
-    {{"one_long_row", 5, 300, 0.0, true}, 33},
-    {{"top_columns", 24, 40009, 0.3, false, true}, 129},
-    {{"wide", 9, 200, 0.1}, 1000},
-    {{"width1", 50, 500, 0.02}, 1},
-    {{"no_empty_rows", 70, 64, 0.2, false, false, false}, 32},
-    // Few long rows (gather, sampled dot) and few touched columns with long lists (deterministic
-    // scatter): the block-a-row kernels, with a width over one pass.
-    {{"few_long_rows", 4, 600, 0.3}, 150},
-    {{"few_columns", 200, 8, 0.7}, 40},
-};
-
-
 std::string param_name(const ::testing::TestParamInfo<CaseParam>& info) {
-  const SparseCase& c = kSparseCases[std::get<1>(info.param)];
-  return std::string(c.shape.name) + "_" + std::to_string(c.shape.rows) + "x" + std::to_string(c.shape.cols) +
-         "_w" + std::to_string(c.width);
+  return case_name(kSparseOpCases[std::get<1>(info.param)]);
 }
 
-using SparseParity = BackendParity<SparseCase, kSparseCases>;
+using SparseParity = BackendParity<SparseOpCase, kSparseOpCases>;
 
 TEST_P(SparseParity, GatherWithBiasAndActivation) {
   for (bool one_hot : {false, true}) {
@@ -88,7 +67,7 @@ TEST_P(SparseParity, GatherAccumulatesIntoListedRows) {
   EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol));
 }
 
-void check_scatter(Backend& be, const SparseCase& c, std::mt19937_64& rng, ScatterMode mode) {
+void check_scatter(Backend& be, const SparseOpCase& c, std::mt19937_64& rng, ScatterMode mode) {
   const HostCsr a = random_csr(c.shape, rng);
   const auto d = random_vector(a.rows * c.width, rng);
   const auto vals = random_vector(a.nnz(), rng);  // e.g. a gradient of sparse scores
@@ -101,7 +80,8 @@ void check_scatter(Backend& be, const SparseCase& c, std::mt19937_64& rng, Scatt
   s.vals = vals.data(), s.d = d.data(), s.width = c.width, s.dw = ref.data();
   ref::scatter(s);
   s.a = da.view(false), s.at = da.touched_view(), s.vals = dvals.get(), s.d = dd.get(), s.dw = ddw.get();
-  be.scatter(s, mode);
+  s.mode = mode;
+  be.scatter(s);
   const auto got = ddw.download();
   EXPECT_TRUE(all_close(ref, got, kAtol, kRtol));
   // Rows no nonzero touches are left exactly as they were.
@@ -113,7 +93,7 @@ void check_scatter(Backend& be, const SparseCase& c, std::mt19937_64& rng, Scatt
   }
   if (mode == ScatterMode::deterministic) {
     ddw.upload(start);
-    be.scatter(s, mode);
+    be.scatter(s);
     EXPECT_EQ(got, ddw.download()) << "deterministic scatter differs between two runs";
   }
 }
@@ -141,7 +121,7 @@ TEST_P(SparseParity, SampledDot) {
   }
 }
 
-SR_INSTANTIATE_ON_ALL_BACKENDS(SparseParity, kSparseCases, param_name);
+SR_INSTANTIATE_ON_BACKENDS(SparseParity, sparse_cases(CaseUse::parity), param_name);
 
 // ---- dense, elementwise, loss and optimizer ops -------------------------------------------------
 

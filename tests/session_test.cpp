@@ -10,7 +10,8 @@
 #include "engine/data/batchers.h"
 #include "engine/eval/session_eval.h"
 #include "engine/net/exec.h"
-#include "engine/sparse_batch.h"
+#include "engine/net/scoring.h"
+#include "kernels/sparse_batch.h"
 #include "engine/train/session_trainer.h"
 #include "models/registry.h"
 #include "models/session_baselines.h"
@@ -147,9 +148,9 @@ TEST_P(BlockOutput, SharedColumnsScoreAndLearnAsPerPairDotProducts) {
     ex.bind(target, &t);
     ex.forward(true);
     ex.backward();
-    scores[v] = ex.sparse_values(net.output());
+    scores[v] = sparse_values(ex, net.output());
     scores[v].resize(block.col_idx.size());  // the shared pairs
-    for (Param* p : net.params()) grads[v][p->name] = p->g.to_host();
+    for (const Param* p : net.params()) grads[v][p->name] = ex.gradient(*p).g.to_host();
   }
   EXPECT_TRUE(all_close(scores[0], scores[1], 1e-5f, 1e-4f));
   // The loose pattern's extra pair (column 9, target 0) adds to column 9's rows only.
@@ -179,8 +180,7 @@ Sessions planted_routes(int n_sessions, uint64_t seed) {
 // Recall@1 on `test`.
 double gru4rec_recall_at_1(const Sessions& train, const Sessions& test, const std::map<std::string, std::string>& kv) {
   auto backend = make_backend("cpu");
-  ModelOptions o(kv, 0, train.n_items);
-  BuiltModel m = build_model("gru4rec", o);
+  BuiltModel m = build_model("gru4rec", kv, 0, train.n_items);
   Exec ex(m.net, *backend, 11);
   TrainConfig cfg;
   cfg.epochs = 8, cfg.batch_rows = 8, cfg.optimizer.kind = OptKind::adagrad, cfg.optimizer.lr = 0.1f;
@@ -244,9 +244,9 @@ TEST(Gru4Rec, TiedEmbeddingLearnsWhatFollowsEachClick) {
 TEST(Narm, LearnsWhatFollowsASharedItemFromTheClickBeforeIt) {
   const Sessions train = planted_routes(600, 1), test = planted_routes(100, 2);
   auto backend = make_backend("cpu");
-  ModelOptions o({{"embedding", "8"}, {"hidden", "16"}, {"max_len", "3"}, {"dropout", "0"}, {"dropout_embedding", "0"}}, 0,
-                 train.n_items);
-  BuiltModel m = build_model("narm", o);
+  BuiltModel m = build_model(
+      "narm", {{"embedding", "8"}, {"hidden", "16"}, {"max_len", "3"}, {"dropout", "0"}, {"dropout_embedding", "0"}}, 0,
+      train.n_items);
   Exec ex(m.net, *backend, 11);
   TrainConfig cfg;
   cfg.epochs = 20, cfg.batch_rows = 32, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;

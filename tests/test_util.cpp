@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -27,9 +28,16 @@ HostCsr random_csr(const CsrShape& s, std::mt19937_64& rng, bool with_values) {
   h.cols = s.cols;
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::bernoulli_distribution keep(s.density);
+  std::poisson_distribution<int> count(s.density * static_cast<double>(s.cols));
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
   for (int64_t r = 0; r < s.rows; ++r) {
     std::vector<int32_t> cols;
-    if (s.one_long_row) {
+    if (s.long_tail) {
+      const int n = std::min<int>(count(rng), static_cast<int>(s.cols));
+      for (int i = 0; i < n; ++i) cols.push_back(static_cast<int32_t>(std::pow(u01(rng), 2.0) * static_cast<double>(s.cols)));
+      std::sort(cols.begin(), cols.end());
+      cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+    } else if (s.one_long_row) {
       if (r == s.rows / 2)
         for (int64_t c = 0; c < s.cols; ++c) cols.push_back(static_cast<int32_t>(c));
     } else if (!(s.empty_rows && r % 3 == 1)) {

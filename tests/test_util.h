@@ -13,9 +13,9 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/backend.h"
-#include "engine/csr.h"
-#include "engine/sparse_batch.h"
+#include "kernels/backend.h"
+#include "kernels/csr.h"
+#include "kernels/sparse_batch.h"
 
 namespace sr::test {
 
@@ -55,6 +55,10 @@ struct CsrShape {
   bool one_long_row = false;  // one row holds every column; the rest are empty
   bool top_columns = false;   // columns drawn from the last 64 ids of the range
   bool empty_rows = true;     // every third row has no nonzeros
+  // Rating-data-like rows: a Poisson count of columns a row (density · cols on average) drawn from a
+  // long-tailed popularity (column c ∝ the square of a uniform draw): few columns are very popular.
+  // Built in O(nnz), for shapes of millions of columns.
+  bool long_tail = false;
 };
 
 HostCsr random_csr(const CsrShape& s, std::mt19937_64& rng, bool with_values = true);
@@ -93,10 +97,15 @@ std::vector<int> indices(const T (&)[N]) {
   return v;
 }
 
-// One suite on every backend: Cpu/… (CPU backend), Emu/… (CUDA kernels on the emulator), Gpu/….
-#define SR_INSTANTIATE_ON_ALL_BACKENDS(suite, table, namer)                                                      \
-  INSTANTIATE_TEST_SUITE_P(Cpu, suite, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(indices(table))), namer); \
-  INSTANTIATE_TEST_SUITE_P(Emu, suite, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(indices(table))), namer); \
-  INSTANTIATE_TEST_SUITE_P(Gpu, suite, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(indices(table))), namer)
+// One suite on every backend: Cpu/… (CPU backend), Emu/… (CUDA kernels on the emulator), Gpu/…,
+// over the listed indices of the suite's case table (or every case of it).
+#define SR_INSTANTIATE_ON_BACKENDS(suite, case_indices, namer)                                                      \
+  INSTANTIATE_TEST_SUITE_P(Cpu, suite, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(case_indices)), \
+                           namer);                                                                                    \
+  INSTANTIATE_TEST_SUITE_P(Emu, suite, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(case_indices)), \
+                           namer);                                                                                    \
+  INSTANTIATE_TEST_SUITE_P(Gpu, suite, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(case_indices)), \
+                           namer)
+#define SR_INSTANTIATE_ON_ALL_BACKENDS(suite, table, namer) SR_INSTANTIATE_ON_BACKENDS(suite, indices(table), namer)
 
 }  // namespace sr::test

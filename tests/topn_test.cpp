@@ -126,8 +126,7 @@ struct PlantedTopN {
 
 TEST(TopN, CdaeLearnsPlantedTasteWellAbovePopularity) {
   PlantedTopN t;
-  ModelOptions opts({{"hidden", "32"}, {"user_node", "0"}}, t.d.n_users(), t.d.n_items());
-  BuiltModel m = build_model("cdae", opts);
+  BuiltModel m = build_model("cdae", {{"hidden", "32"}, {"user_node", "0"}}, t.d.n_users(), t.d.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
@@ -140,8 +139,7 @@ TEST(TopN, CdaeLearnsPlantedTasteWellAbovePopularity) {
 
 TEST(TopN, MultDaeLearnsPlantedTasteWellAbovePopularity) {
   PlantedTopN t;
-  ModelOptions opts({{"hidden", "64"}}, t.d.n_users(), t.d.n_items());
-  BuiltModel m = build_model("multdae", opts);
+  BuiltModel m = build_model("multdae", {{"hidden", "64"}}, t.d.n_users(), t.d.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
@@ -153,8 +151,8 @@ TEST(TopN, MultDaeLearnsPlantedTasteWellAbovePopularity) {
 
 TEST(TopN, MultVaeLearnsPlantedTasteWellAbovePopularity) {
   PlantedTopN t;
-  ModelOptions opts({{"hidden", "64"}, {"latent", "16"}, {"anneal_steps", "100"}}, t.d.n_users(), t.d.n_items());
-  BuiltModel m = build_model("multvae", opts);
+  BuiltModel m = build_model("multvae", {{"hidden", "64"}, {"latent", "16"}, {"anneal_steps", "100"}}, t.d.n_users(),
+                             t.d.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
@@ -169,8 +167,7 @@ class NcfLearnsPlantedTaste : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(NcfLearnsPlantedTaste, WellAbovePopularity) {
   PlantedTopN t;
-  ModelOptions opts({{"factors", "8"}, {"l2", "0.1"}}, t.d.n_users(), t.d.n_items());
-  BuiltModel m = build_model(GetParam(), opts);
+  BuiltModel m = build_model(GetParam(), {{"factors", "8"}, {"l2", "0.1"}}, t.d.n_users(), t.d.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;

@@ -29,8 +29,8 @@ check() {  # check "what" json-key args...
 for device in "$@"; do
   while read -r model options; do
     check "$model on $device: train" test_rmse train --data "$tmp/r.csv" --model "$model" $options --epochs 1 --device "$device" --save "$tmp/$model.srm"
-    check "$model on $device: evaluate" test_rmse evaluate --model-file "$tmp/$model.srm" --data "$tmp/r.csv" --device "$device"
-    if ! "$bin" recommend --model-file "$tmp/$model.srm" --data "$tmp/r.csv" --device "$device" --users 1 --k 5 >"$tmp/rec" 2>"$tmp/err" ||
+    check "$model on $device: evaluate" test_rmse evaluate --model-file "$tmp/$model.srm" --device "$device"
+    if ! "$bin" recommend --model-file "$tmp/$model.srm" --device "$device" --users 1 --k 5 >"$tmp/rec" 2>"$tmp/err" ||
         [ "$(grep -c '^1	' "$tmp/rec")" -ne 5 ]; then
       echo "FAIL: $model on $device: recommend"; tail -3 "$tmp/err"; failures=$((failures + 1))
     else

@@ -37,23 +37,23 @@ TEST_P(CdStepReference, OneStepEqualsTheEquations) {
   ratings.rows = 2, ratings.cols = kItems;
   ratings.row_ptr = {0, 2, 3}, ratings.col_idx = {0, 2, 1}, ratings.val = {2.0f, 1.0f, 1.0f};
   const HostCsr v = expand_rating_levels(ratings, kLevels, true);
-  ModelOptions o({{"hidden", "3"}, {"levels", "2"}, {"variant", "user"}, {"cd_k", std::to_string(c_.k)}}, 2, kItems);
-  BuiltModel m = build_model("rbm", o);
+  const std::map<std::string, std::string> options = {
+      {"hidden", "3"}, {"levels", "2"}, {"variant", "user"}, {"cd_k", std::to_string(c_.k)}};
+  BuiltModel m = build_model("rbm", options, 2, kItems);
   Exec ex(m.net, *be_, 5);
-  Param* w = m.net.param("hidden.weight");
-  Param* b = m.net.param("hidden.bias");
-  Param* c = m.net.param("visible.bias");
+  Tensor& w = ex.params().weights(m.net.param("hidden.weight"));
+  Tensor& b = ex.params().weights(m.net.param("hidden.bias"));
+  Tensor& c = ex.params().weights(m.net.param("visible.bias"));
   const auto w0 = random_vector(kItems * kLevels * kUnits, rng_), b0 = random_vector(kUnits, rng_);
   const auto c0 = random_vector(kItems * kLevels, rng_);
-  w->w.upload(w0), b->w.upload(b0), c->w.upload(c0);
+  w.upload(w0), b.upload(b0), c.upload(c0);
 
   // The draws the step will use: the same Exec seed hands out the same sequence.
   std::vector<uint64_t> seeds;
   {
-    ModelOptions o2(o.values(), 2, kItems);
-    BuiltModel probe = build_model("rbm", o2);
+    BuiltModel probe = build_model("rbm", options, 2, kItems);
     Exec probe_ex(probe.net, *be_, 5);
-    for (int i = 0; i < c_.k; ++i) seeds.push_back(probe_ex.draw_seed());
+    for (int i = 0; i < c_.k; ++i) seeds.push_back(probe_ex.draws().next());
   }
 
   // Reference: h0 = σ(b + Σ v W); sample; k rounds of v = softmax_K(c + W h), h = σ(b + Σ v W).
@@ -124,7 +124,7 @@ TEST_P(CdStepReference, OneStepEqualsTheEquations) {
   const double loss = cd.run(ex, opt);
   EXPECT_NEAR(loss, recon, 1e-5 + 1e-5 * recon);
 
-  const auto w1 = w->w.to_host(), b1 = b->w.to_host(), c1 = c->w.to_host();
+  const auto w1 = w.to_host(), b1 = b.to_host(), c1 = c.to_host();
   for (size_t i = 0; i < w0.size(); ++i)
     EXPECT_NEAR(w1[i], w0[i] - lr * (gw[i] + decay * w0[i]), 1e-6) << "W[" << i << "]";
   for (int j = 0; j < kUnits; ++j) EXPECT_NEAR(b1[j], b0[j] - lr * gb[j], 1e-6) << "b[" << j << "]";
@@ -164,8 +164,7 @@ TEST(Zoo, BiasedMfLearnsPlantedStructure) {
   std::mt19937_64 rng(test_seed());
   const Dataset r = planted_ratings(120, 80, rng);
   const Split s = random_holdout(r.n_events(), 0.1, 42);
-  ModelOptions o({{"factors", "8"}, {"l2", "0.05"}}, r.n_users(), r.n_items());
-  BuiltModel m = build_model("biased_mf", o);
+  BuiltModel m = build_model("biased_mf", {{"factors", "8"}, {"l2", "0.05"}}, r.n_users(), r.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
@@ -183,8 +182,7 @@ TEST(Zoo, RbmLearnsPlantedStructure) {
   std::mt19937_64 rng(test_seed());
   const Dataset r = planted_ratings(200, 120, rng, true);
   const Split s = random_holdout(r.n_events(), 0.1, 42);
-  ModelOptions o({{"hidden", "30"}}, r.n_users(), r.n_items());
-  BuiltModel m = build_model("rbm", o);
+  BuiltModel m = build_model("rbm", {{"hidden", "30"}}, r.n_users(), r.n_items());
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
@@ -202,14 +200,15 @@ TEST(Zoo, RbmLearnsPlantedStructure) {
 // NeuMF started from a GMF and an MLP scores every pair as α·logit_GMF + (1-α)·logit_MLP.
 TEST(Zoo, NeuMfFromGmfAndMlpBlendsTheirLogits) {
   const int64_t users = 7, items = 9;
-  ModelOptions og({{"factors", "4"}}, users, items), om({{"factors", "4"}}, users, items), on({{"factors", "4"}}, users, items);
-  BuiltModel gmf = build_model("gmf", og), mlp = build_model("mlp", om), neumf = build_model("neumf", on);
+  BuiltModel gmf = build_model("gmf", {{"factors", "4"}}, users, items), mlp = build_model("mlp", {{"factors", "4"}}, users, items),
+             neumf = build_model("neumf", {{"factors", "4"}}, users, items);
   auto be = make_cpu_backend();
   Exec eg(gmf.net, *be, 1), em(mlp.net, *be, 2), en(neumf.net, *be, 3);
   std::mt19937_64 rng(test_seed());
-  for (Net* n : {&gmf.net, &mlp.net})  // trained-looking weights, not the small initial ones
-    for (Param* p : n->params()) p->w.upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.7f, 0.7f));
-  init_neumf_from(neumf.net, gmf.net, mlp.net, 0.3f);
+  for (Exec* e : {&eg, &em})  // trained-looking weights, not the small initial ones
+    for (const Param* p : e->net().params())
+      e->params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.7f, 0.7f));
+  init_neumf_from(en.params(), eg.params(), em.params(), 0.3f);
   std::vector<int32_t> u, i;
   for (int32_t a = 0; a < users; ++a)
     for (int32_t b = 0; b < items; b += 2) u.push_back(a), i.push_back(b);

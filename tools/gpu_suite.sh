@@ -93,7 +93,7 @@ stage_sanitizer() {
 }
 
 stage_bench() {
-  timeout "$(limit 150)" build-gpu/tools/bench_primitives --no-cpu --reps 20 >"$work/bench.txt" 2>&1
+  timeout "$(limit 150)" build-gpu/tests/bench_ops --no-cpu --reps 20 >"$work/bench.txt" 2>&1
   result "- primitive microbenchmark (rc $?):" '```' "$(cat "$work/bench.txt")" '```'
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs every test that fits a machine without a GPU (what CI runs), from a fresh
-# Debian 12 machine:
+# Debian 12 machine, after checking that every source is formatted (tools/format.sh --check):
 #  1. the full build (CPU, emulator, and CUDA for sm_90 when a toolkit is present): unit, emu,
 #     static (nvcc resource report), mpi (data-parallel over 2 ranks) and slow (MovieLens end to
 #     end) tests; gpu tests skip visibly;
@@ -15,6 +15,8 @@ tools/setup_debian.sh
 export PATH="$PATH:/usr/local/cuda/bin"
 jobs=$(nproc)
 arch=${SPARSEREC_CUDA_ARCHITECTURES:-90}
+
+tools/format.sh --check
 
 echo "== 1/4 full build (CUDA architectures: $arch) =="
 cmake -S . -B build-test -G Ninja -DSPARSEREC_CUDA_ARCHITECTURES="$arch" >/dev/null

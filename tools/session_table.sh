@@ -13,11 +13,18 @@ device=${2:-cpu}
 bin="$build/tools/sparserec"
 data="$root/data/rsc15-100k"  # a copy (tools/gpu_prepare.sh) where ../shared is not beside the tree
 [ -f "$data/train_full.tsv" ] || data="$root/../shared/data/rsc15-100k"
-out="$root/tools/results/$(date -u +%F)-session-${device%%:*}.md"
+# SR_RESULTS: where the table goes, without extension (default tools/results/<date>-session-<device>);
+# every run's whole JSON result goes beside it in .jsonl, a "label<TAB>json" line each
+# (tools/compare_results.py compares two such files).
+prefix=${SR_RESULTS:-$root/tools/results/$(date -u +%F)-session-${device%%:*}}
+out="$prefix.md"
+raw="$prefix.jsonl"
+: >"$raw"
 field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)"; }
 rows=()
 while IFS='|' read -r name args; do
   j=$("$bin" session --train "$data/train_full.tsv" --test "$data/test.tsv" ${args//DEVICE/$device} 2>/dev/null | tail -1)
+  printf '%s\t%s\n' "$name" "$j" >>"$raw"
   rows+=("| $name | $(echo "$j" | field "f\"{j['recall20']:.4f} | {j['mrr20']:.4f} | {j['fit_seconds']:.1f} s\" + (f\" | {j['epoch_seconds_median']:.2f} s | {j['train_events_per_second_median']:,.0f}\" if j['epoch_seconds_median'] else ' | — | —')") |")
 done <<'MODELS'
 popularity|--model popularity
@@ -33,6 +40,7 @@ speed=()
 for batch in 32 80 256; do
   j=$("$bin" session --train "$data/train_full.tsv" --test "$data/test.tsv" --model gru4rec loss=bpr-max n_sample=2048 \
         --batch $batch --epochs 2 --device "$device" 2>/dev/null | tail -1)
+  printf '%s\t%s\n' "BPR-max speed, batch $batch" "$j" >>"$raw"
   speed+=("| $batch | $(echo "$j" | field "f\"{j['train_events_per_second_median']:,.0f} | {j['epoch_seconds_median']:.2f} s\"") |")
 done
 {

@@ -2,10 +2,11 @@
 # Installs what sparserec builds with on Debian 12 (only what is missing). The CUDA toolkit is
 # used when present (nvcc on PATH or in /usr/local/cuda); without it the CPU engine is built.
 set -euo pipefail
-# clang and its runtime (libFuzzer) build the fuzz targets; xxhash is the checksum of every file;
+# clang and its runtime (libFuzzer) build the fuzz targets, clang-format checks the style; xxhash is
+# the checksum of every file;
 # Open MPI runs data-parallel jobs (and their test) on the CPU.
 packages=(cmake ninja-build g++ python3 libopenblas-dev libgtest-dev libcli11-dev nlohmann-json3-dev libxxhash-dev
-          clang libclang-rt-14-dev libopenmpi-dev openmpi-bin)
+          clang libclang-rt-14-dev clang-format libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "engine/error.h"
-#include "tools/cli/common.h"
+#include "kernels/error.h"
+#include "tools/cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sparserec: neural recommenders on sparse data, on the CPU or CUDA"};

@@ -11,7 +11,13 @@ device=${2:-cpu}
 bin="$build/tools/sparserec"
 data="$root/data/ml-100k/u.data"
 [ -f "$data" ] || "$root/tools/fetch_movielens.sh" >/dev/null
-out="$root/tools/results/$(date -u +%F)-zoo-${device%%:*}.md"
+# SR_RESULTS: where the table goes, without extension (default tools/results/<date>-zoo-<device>);
+# every run's whole JSON result goes beside it in .jsonl, a "label<TAB>json" line each
+# (tools/compare_results.py compares two such files).
+prefix=${SR_RESULTS:-$root/tools/results/$(date -u +%F)-zoo-${device%%:*}}
+out="$prefix.md"
+raw="$prefix.jsonl"
+: >"$raw"
 rows=()
 last_json() { tail -1; }
 field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)"; }
@@ -19,6 +25,7 @@ field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)
 # Rating prediction: 90/10 random split, seed 42; RMSE (time: training wall time).
 while IFS='|' read -r name args; do
   j=$("$bin" train --data "$data" $args --device "$device" 2>/dev/null | last_json)
+  printf '%s\t%s\n' "$name" "$j" >>"$raw"
   rows+=("| $name | 90/10 RMSE | $(echo "$j" | field "f\"{j['test_rmse']:.4f}\"") | — | $(echo "$j" | field "f\"{j['train_seconds']:.2f} s ({j['epoch_seconds_median']*1000:.1f} ms/epoch)\"") |")
 done <<'MODELS'
 I-AutoRec (hidden 500, l2 200, Rprop, 120 epochs)|--model autorec
@@ -30,6 +37,7 @@ MODELS
 # Top-N: leave-one-out; HR@10 / NDCG@10 against 99 sampled negatives, R@20 / NDCG@20 full ranking.
 while IFS='|' read -r name args; do
   j=$("$bin" topn --data "$data" ${args//DEVICE/$device} 2>/dev/null | last_json)
+  printf '%s\t%s\n' "$name" "$j" >>"$raw"
   rows+=("| $name | leave-one-out | HR@10 $(echo "$j" | field "f\"{j['hr10']:.3f}, NDCG@10 {j['ndcg10']:.3f}\"") | R@20 $(echo "$j" | field "f\"{j['recall20']:.3f}, NDCG@20 {j['ndcg20']:.3f}, MRR@20 {j['mrr20']:.3f}\"") | $(echo "$j" | field "f\"{j['fit_seconds']:.2f} s\" + (f\" ({j['epoch_seconds_median']*1000:.0f} ms/epoch)\" if j['epoch_seconds_median'] else '')") |")
 done <<'MODELS'
 popularity|--model popularity

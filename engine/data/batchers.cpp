@@ -5,9 +5,9 @@
 #include <unordered_set>
 
 #include "engine/data/rng.h"
-#include "engine/error.h"
-#include "engine/sparse_batch.h"
-#include "engine/train/trainer.h"
+#include "kernels/error.h"
+#include "kernels/sparse_batch.h"
+#include "kernels/csr.h"
 
 namespace sr {
 

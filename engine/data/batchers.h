@@ -14,8 +14,8 @@
 #include <span>
 #include <vector>
 
-#include "engine/batch_fields.h"
-#include "engine/csr.h"
+#include "kernels/batch_fields.h"
+#include "kernels/csr.h"
 #include "engine/data/dataset.h"
 #include "engine/data/sessions.h"
 #include "engine/data/split.h"

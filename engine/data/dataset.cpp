@@ -6,7 +6,8 @@
 #include <map>
 #include <sstream>
 
-#include "engine/error.h"
+#include "engine/checksum.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -70,6 +71,17 @@ int64_t index_of(std::span<const int64_t> ids, int64_t id) {
 
 int64_t Dataset::user_index(int64_t id) const { return index_of(user_ids_, id); }
 int64_t Dataset::item_index(int64_t id) const { return index_of(item_ids_, id); }
+
+uint64_t dataset_fingerprint(const Dataset& d) {
+  XXH3_state_t* state = XXH3_createState();
+  SR_CHECK(state, "out of memory for a checksum");
+  XXH3_64bits_reset(state);
+  auto add = [&](auto span) { XXH3_64bits_update(state, span.data(), span.size_bytes()); };
+  add(d.user_ids()), add(d.item_ids()), add(d.row_ptr()), add(d.items()), add(d.ratings()), add(d.times());
+  const uint64_t sum = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return sum;
+}
 
 std::string describe_dataset(const Dataset& d) {
   std::ostringstream os;

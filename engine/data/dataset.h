@@ -83,4 +83,8 @@ class Dataset {
 // Shape, density and rating histogram, as `sparserec info` prints them.
 std::string describe_dataset(const Dataset& d);
 
+// A checksum of what the dataset holds (ids, events, ratings, times), the same for the text and the
+// binary file of one dataset: how a model file recognises the data it was trained on.
+uint64_t dataset_fingerprint(const Dataset& d);
+
 }  // namespace sr

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/checksum.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/io/atomic_file.h"
 
 namespace sr {

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "engine/csr.h"
+#include "kernels/csr.h"
 
 namespace sr {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -55,10 +55,19 @@ Sessions sessions_of(const Dataset& d) {
 }
 
 Sessions sessions_in_item_space(const Dataset& test, const Dataset& train, int64_t* dropped_clicks) {
+  return sessions_in_item_space(test, train.item_ids(), dropped_clicks);
+}
+
+Sessions sessions_in_item_space(const Dataset& test, std::span<const int64_t> train_item_ids, int64_t* dropped_clicks) {
   std::vector<int32_t> to_train(static_cast<size_t>(test.n_items()));
-  for (int64_t i = 0; i < test.n_items(); ++i) to_train[i] = static_cast<int32_t>(train.item_index(test.item_ids()[i]));
-  return collect(test, train.n_items(), [](int64_t) { return true; }, [&](int32_t i) { return to_train[i]; },
-                 dropped_clicks);
+  for (int64_t i = 0; i < test.n_items(); ++i) {
+    const auto it = std::lower_bound(train_item_ids.begin(), train_item_ids.end(), test.item_ids()[i]);
+    to_train[i] = it != train_item_ids.end() && *it == test.item_ids()[i]
+                      ? static_cast<int32_t>(it - train_item_ids.begin())
+                      : -1;
+  }
+  return collect(test, static_cast<int64_t>(train_item_ids.size()), [](int64_t) { return true; },
+                 [&](int32_t i) { return to_train[i]; }, dropped_clicks);
 }
 
 std::vector<int64_t> item_counts(const Sessions& s) {

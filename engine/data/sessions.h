@@ -35,6 +35,9 @@ Sessions sessions_of(const Dataset& d);
 // items that training never saw are dropped, then sessions left with fewer than two clicks — the
 // GRU4Rec preprocessing of BENCHMARKS.md. `dropped_clicks` (if given) counts the clicks dropped.
 Sessions sessions_in_item_space(const Dataset& test, const Dataset& train, int64_t* dropped_clicks = nullptr);
+// The same over an item space given by its ids (increasing: dense index -> id), as a model file keeps it.
+Sessions sessions_in_item_space(const Dataset& test, std::span<const int64_t> train_item_ids,
+                                int64_t* dropped_clicks = nullptr);
 
 // How often each item is clicked in `s` (popularity), n_items entries.
 std::vector<int64_t> item_counts(const Sessions& s);

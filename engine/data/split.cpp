@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "engine/data/rng.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/csr.h"
+#include "kernels/csr.h"
 #include "engine/data/dataset.h"
 
 namespace sr {

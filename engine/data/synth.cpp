@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/data/rng.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/io/atomic_file.h"
 
 namespace sr {

@@ -16,7 +16,7 @@
 
 #include "engine/data/dataset_file.h"
 #include "engine/data/id_map.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

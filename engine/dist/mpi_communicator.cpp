@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/dist/communicator.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

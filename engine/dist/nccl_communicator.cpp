@@ -8,9 +8,9 @@
 
 #include <cstdlib>
 
-#include "engine/backend.h"
+#include "kernels/backend.h"
 #include "engine/dist/communicator.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

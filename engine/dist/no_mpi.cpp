@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "engine/dist/communicator.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

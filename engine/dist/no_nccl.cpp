@@ -1,6 +1,6 @@
 // make_nccl_communicator() in a build without CUDA or NCCL: a clear refusal.
 #include "engine/dist/communicator.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

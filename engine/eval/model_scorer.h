@@ -2,7 +2,7 @@
 // is scored (the dense path of its sparse output), a chunk of users per call.
 #pragma once
 
-#include "engine/csr.h"
+#include "kernels/csr.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/net/exec.h"
 

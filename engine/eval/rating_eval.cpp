@@ -5,8 +5,9 @@
 #include <numeric>
 
 #include "engine/data/rating_levels.h"
-#include "engine/error.h"
-#include "engine/train/trainer.h"
+#include "kernels/error.h"
+#include "engine/net/scoring.h"
+#include "kernels/csr.h"
 
 namespace sr {
 
@@ -59,7 +60,7 @@ RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d
     ex.bind(input, &in);
     ex.query(output, &q);
     ex.forward(false);
-    std::vector<float> p = ex.sparse_values(output);
+    std::vector<float> p = sparse_values(ex, output);
     if (levels > 0) p = expected_ratings(p, levels);
     ex.clear_queries();
     pred.insert(pred.end(), p.begin(), p.end());

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/data/rating_levels.h"
-#include "engine/error.h"
-#include "engine/net/elementwise.h"
-#include "engine/train/trainer.h"
+#include "kernels/error.h"
+#include "engine/net/dense_ops.h"
+#include "engine/net/scoring.h"
+#include "kernels/csr.h"
 
 namespace sr {
 
@@ -20,11 +20,11 @@ constexpr int64_t kRowsPerChunk = 4096;   // input rows per forward pass when co
 Tensor expected_ratings_on_device(Backend& be, const Tensor& logits, int levels) {
   const int64_t groups = logits.numel() / levels;
   Tensor p(be, groups, levels), e(be, groups, 1);
-  elementwise(be, EwKind::softmax_rows, groups, levels, logits.data(), levels, nullptr, 0, p.data(), levels);
+  elementwise(be, EwKind::softmax_rows, groups, levels, {logits.data(), levels}, {}, p.data(), levels);
   std::vector<float> values(static_cast<size_t>(levels));
   std::iota(values.begin(), values.end(), 1.0f);
   const Tensor v = Tensor::from_host(be, values);
-  be.gemm({false, false, groups, 1, levels, 1.0f, 0.0f, p.data(), levels, v.data(), 1, e.data(), 1});
+  matmul(be, mat(p), mat(v.data(), levels, 1), e.data());
   return e;
 }
 
@@ -59,29 +59,27 @@ std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, 
   return out;
 }
 
-std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& train, RowsAre rows,
-                                                const std::vector<int32_t>& users, int k, int levels) {
+std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
+                                                const HostCsr& seen, RowsAre rows, const std::vector<int32_t>& users, int k,
+                                                int levels) {
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   const bool by_user = rows == RowsAre::users;
-  const int64_t n_users = by_user ? train.rows : train.cols, n_items = by_user ? train.cols : train.rows;
+  const int64_t n_users = seen.rows, n_items = seen.cols;
   for (int32_t u : users)
     if (u < 0 || u >= n_users) throw error("user index ", u, " is outside [0, ", n_users, ")");
   Backend& be = ex.backend();
-  // Each user's training items, sorted: what top-K must skip.
-  const HostCsr seen = by_user ? train : transpose(train);
 
   // Item-based models score a user through every item row: collect the hidden rows of all items
   // once, then score chunks of users as columns of the output.
   Tensor h_all;
   if (!by_user) {
-    for (int64_t start = 0; start < train.rows; start += kRowsPerChunk) {
-      std::vector<int32_t> ids(static_cast<size_t>(std::min(kRowsPerChunk, train.rows - start)));
+    for (int64_t start = 0; start < inputs.rows; start += kRowsPerChunk) {
+      std::vector<int32_t> ids(static_cast<size_t>(std::min(kRowsPerChunk, inputs.rows - start)));
       std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
-      const HostCsr rows_h = select_rows(train, ids);
-      const SparseBatch in(be, levels > 0 ? expand_rating_levels(rows_h, levels, true) : rows_h);
+      const SparseBatch in(be, select_rows(inputs, ids));
       ex.bind(input, &in);
-      const Tensor h = ex.output_input(output);
-      if (h_all.empty()) h_all = Tensor(be, train.rows, h.cols());
+      const Tensor h = output_input(ex, output);
+      if (h_all.empty()) h_all = Tensor(be, inputs.rows, h.cols());
       be.copy(h_all.data() + start * h.cols(), h.data(), h.bytes());
     }
   }
@@ -94,15 +92,14 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
     const HostCsr seen_rows = select_rows(seen, chunk);
     std::vector<std::vector<Scored>> part;
     if (by_user) {
-      const HostCsr rows_h = select_rows(train, chunk);
-      const SparseBatch in(be, levels > 0 ? expand_rating_levels(rows_h, levels, true) : rows_h);
+      const SparseBatch in(be, select_rows(inputs, chunk));
       ex.bind(input, &in);
-      Tensor scores = ex.dense_scores(output);  // chunk x items (x levels)
+      Tensor scores = all_scores(ex, output);  // chunk x items (x levels)
       if (levels > 0) scores = expected_ratings_on_device(be, scores, levels);
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
     } else {
       const IndexArray cols = IndexArray::from_host(be, level_columns(chunk, levels));
-      Tensor scores = ex.column_scores(output, h_all, cols);  // items x chunk (x levels)
+      Tensor scores = column_scores(ex, output, h_all, cols);  // items x chunk (x levels)
       if (levels > 0) scores = expected_ratings_on_device(be, scores, levels);
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, true, seen_rows, k);
     }

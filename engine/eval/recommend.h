@@ -16,13 +16,14 @@ struct Scored {
   float score;
 };
 
-// For each user in `users` (dense indices), the k best unseen items, best first; ties go to the
-// lower item index. `train_by_row` is the training matrix in the model's orientation.
-// With `rating_levels` > 0 the output holds a logit per rating level of each item (RBM-CF) and an
-// item's score is its expected rating; `train_by_row` is then the unexpanded training matrix.
-std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& train_by_row,
-                                                RowsAre rows, const std::vector<int32_t>& users, int k,
-                                                int rating_levels = 0);
+// For each user in `users` (dense indices), the k best items the user has not seen, best first;
+// ties go to the lower item index. `inputs` are the rows the net reads, in its orientation (rows
+// are `rows`; rating levels and a user node already applied); `seen_by_user` (users x items) what
+// each user has seen. With `rating_levels` > 0 the output holds a logit per rating level of each
+// item (RBM-CF) and an item's score is its expected rating.
+std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
+                                                const HostCsr& seen_by_user, RowsAre rows,
+                                                const std::vector<int32_t>& users, int k, int rating_levels = 0);
 
 // The device top-K of each row of `scores` (n_users x n_items, or its transpose), excluding the
 // items listed in each row of `seen_rows`.

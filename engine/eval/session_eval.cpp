@@ -3,8 +3,9 @@
 #include <chrono>
 
 #include "engine/data/batchers.h"
-#include "engine/error.h"
-#include "engine/sparse_batch.h"
+#include "engine/net/scoring.h"
+#include "kernels/error.h"
+#include "kernels/sparse_batch.h"
 
 namespace sr {
 
@@ -61,7 +62,7 @@ SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, in
 
 NetSessionScorer::NetSessionScorer(Exec& ex, int64_t n_items)
     : ex_(ex), item_(ex.net().input("item")), output_(ex.net().output()), n_items_(n_items) {
-  ex_.clear_state();
+  ex_.state().clear();
 }
 
 void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
@@ -71,7 +72,7 @@ void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector
   ex_.reset_state(resets);
   const SparseBatch in(ex_.backend(), one_hot_rows(items, n_items_));
   ex_.bind(item_, &in);
-  scores = ex_.all_scores(output_).to_host();
+  scores = all_scores(ex_, output_).to_host();
 }
 
 PrefixSessionScorer::PrefixSessionScorer(Exec& ex, int64_t steps, int64_t n_items)
@@ -91,7 +92,7 @@ void PrefixSessionScorer::step(const std::vector<int32_t>& items, const std::vec
   const SparseBatch c(ex_.backend(), in.clicks), m(ex_.backend(), in.mask);
   ex_.bind(clicks_, &c);
   ex_.bind(mask_, &m);
-  scores = ex_.all_scores(output_).to_host();
+  scores = all_scores(ex_, output_).to_host();
 }
 
 }  // namespace sr

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/csr.h"
+#include "kernels/csr.h"
 #include "engine/data/split.h"
 
 namespace sr {

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "engine/checksum.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -18,14 +18,28 @@ TensorFileWriter::TensorFileWriter(const std::string& path, const std::string& m
   out_.write(&count, sizeof count);
 }
 
-void TensorFileWriter::put(const std::string& name, int64_t rows, int64_t cols, const float* values) {
+namespace {
+const char* type_name(uint32_t t) {
+  switch (t) {
+    case 0: return "float32";
+    case 1: return "int32";
+    case 2: return "int64";
+    default: return "unknown";
+  }
+}
+}  // namespace
+
+void TensorFileWriter::put_bytes(const std::string& name, ElementType type, int64_t rows, int64_t cols,
+                                 const void* values, size_t size) {
   SR_CHECK(put_ < count_, "tensor file '", out_.path(), "': more than the ", count_, " tensors announced");
   const uint64_t len = name.size();
   out_.write(&len, sizeof len);
   out_.write(name.data(), name.size());
+  const uint32_t t = static_cast<uint32_t>(type);
+  out_.write(&t, sizeof t);
   const int64_t dims[2] = {rows, cols};
   out_.write(dims, sizeof dims);
-  const size_t bytes = static_cast<size_t>(rows * cols) * sizeof(float);
+  const size_t bytes = static_cast<size_t>(rows * cols) * size;
   const uint64_t sum = checksum64(values, bytes);
   out_.write(&sum, sizeof sum);
   out_.write(values, bytes);
@@ -42,7 +56,14 @@ TensorFileReader::TensorFileReader(const std::string& path, const std::string& m
   if (!in_) throw error("cannot open ", what, " '", path, "': ", std::strerror(errno));
   std::string m(magic.size(), '\0');
   read(m.data(), m.size(), "header");
-  if (m != magic) throw error("'", path, "' is not a sparserec ", what, " (", magic.substr(0, magic.size() - 1), ")");
+  if (m != magic) {
+    // "SPARSEREC-MODEL v" before the version: another version of the same kind of file.
+    const std::string kind = magic.substr(0, magic.rfind('v') + 1);
+    if (m.compare(0, kind.size(), kind) == 0)
+      throw error(what, " '", path, "' is of another format version (", m.substr(0, m.find('\n')), "); this sparserec reads ",
+                  magic.substr(0, magic.size() - 1), ": write it again with this version");
+    throw error("'", path, "' is not a sparserec ", what, " (", magic.substr(0, magic.size() - 1), ")");
+  }
   const auto n = value<uint64_t>("header length");
   if (n > (1u << 30)) throw error(what, " '", path, "' is corrupt: header length ", n);
   header_.assign(n, '\0');
@@ -56,23 +77,27 @@ void TensorFileReader::read(void* dst, size_t n, const std::string& what) {
     throw error(what_, " '", path_, "' is truncated: ", what, " needs ", n, " bytes, ", in_.gcount(), " remain");
 }
 
-std::vector<float> TensorFileReader::get(const std::string& name, int64_t rows, int64_t cols) {
+void TensorFileReader::get_bytes(const std::string& name, ElementType type, int64_t rows, int64_t cols, void* values,
+                                 size_t size) {
   if (got_ >= count_) throw error(what_, " '", path_, "' holds ", count_, " tensors; '", name, "' is not among them");
   const auto len = value<uint64_t>("tensor name length");
   if (len > 4096) throw error(what_, " '", path_, "' is corrupt: tensor name length ", len);
   std::string got(len, '\0');
   read(got.data(), len, "tensor name");
   if (got != name) throw error(what_, " '", path_, "': tensor '", got, "' where '", name, "' was expected");
+  const auto t = value<uint32_t>(name + " element type");
+  if (t != static_cast<uint32_t>(type))
+    throw error(what_, " '", path_, "': tensor '", name, "' holds ", type_name(t), ", ",
+                type_name(static_cast<uint32_t>(type)), " is needed");
   const auto r = value<int64_t>(name + " rows"), c = value<int64_t>(name + " cols");
   if (r != rows || c != cols)
     throw error(what_, " '", path_, "': tensor '", name, "' is ", r, "x", c, ", ", rows, "x", cols, " is needed");
   const auto sum = value<uint64_t>(name + " checksum");
-  std::vector<float> v(static_cast<size_t>(rows * cols));
-  read(v.data(), v.size() * sizeof(float), "tensor '" + name + "'");
-  if (checksum64(v.data(), v.size() * sizeof(float)) != sum)
+  const size_t bytes = static_cast<size_t>(rows * cols) * size;
+  read(values, bytes, "tensor '" + name + "'");
+  if (checksum64(values, bytes) != sum)
     throw error(what_, " '", path_, "': checksum mismatch in tensor '", name, "' (the file was altered or damaged)");
   ++got_;
-  return v;
 }
 
 void TensorFileReader::finish() {

@@ -1,10 +1,9 @@
 #include "engine/net/combine_layers.h"
 
-#include "engine/net/elementwise.h"
+#include "engine/net/dense_ops.h"
 #include "engine/net/exec.h"
 
 namespace sr {
-
 
 // ---- ConcatLayer -----------------------------------------------------------------------------
 void ConcatLayer::forward(Exec& ex) {
@@ -15,7 +14,7 @@ void ConcatLayer::forward(Exec& ex) {
     Exec::Slot& s = ex.slot(x);
     SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ", rows);
     const int64_t w = ex.net().var(x).width;
-    elementwise(ex.backend(), EwKind::copy, rows, w, s.value.data(), w, nullptr, 0, out.value.data() + offset, width, 1.0f, false);
+    elementwise(ex.backend(), EwKind::copy, rows, w, {s.value.data(), w}, {}, out.value.data() + offset, width);
     offset += w;
   }
 }
@@ -27,7 +26,8 @@ void ConcatLayer::backward(Exec& ex) {
   for (Var x : inputs()) {
     Exec::Slot& s = ex.slot(x);
     const int64_t w = ex.net().var(x).width;
-    elementwise(ex.backend(), EwKind::copy, out.rows, w, out.grad.data() + offset, width, nullptr, 0, s.grad.data(), w, 1.0f, true);
+    elementwise(ex.backend(), EwKind::copy, out.rows, w, {out.grad.data() + offset, width}, {}, s.grad.data(), w,
+                {.accumulate = true});
     offset += w;
   }
 }
@@ -39,7 +39,7 @@ void MultiplyLayer::forward(Exec& ex) {
   SR_CHECK(a.rows == b.rows, "layer '", name(), "': inputs have ", a.rows, " and ", b.rows, " rows");
   const int64_t w = a.value.cols();
   Exec::Slot& out = ex.prepare(output(), a.rows, nullptr);
-  elementwise(ex.backend(), EwKind::mul, a.rows, w, a.value.data(), w, b.value.data(), w, out.value.data(), w, 1.0f, false);
+  elementwise(ex.backend(), EwKind::mul, a.rows, w, {a.value.data(), w}, {b.value.data(), w}, out.value.data(), w);
 }
 
 void MultiplyLayer::backward(Exec& ex) {
@@ -47,8 +47,10 @@ void MultiplyLayer::backward(Exec& ex) {
   Exec::Slot& b = ex.slot(inputs()[1]);
   Exec::Slot& out = ex.slot(output());
   const int64_t w = a.value.cols();
-  elementwise(ex.backend(), EwKind::mul, a.rows, w, out.grad.data(), w, b.value.data(), w, a.grad.data(), w, 1.0f, true);
-  elementwise(ex.backend(), EwKind::mul, a.rows, w, out.grad.data(), w, a.value.data(), w, b.grad.data(), w, 1.0f, true);
+  elementwise(ex.backend(), EwKind::mul, a.rows, w, {out.grad.data(), w}, {b.value.data(), w}, a.grad.data(), w,
+              {.accumulate = true});
+  elementwise(ex.backend(), EwKind::mul, a.rows, w, {out.grad.data(), w}, {a.value.data(), w}, b.grad.data(), w,
+              {.accumulate = true});
 }
 
 // ---- DotLayer --------------------------------------------------------------------------------
@@ -57,26 +59,20 @@ void DotLayer::forward(Exec& ex) {
   Exec::Slot& b = ex.slot(inputs()[1]);
   SR_CHECK(a.rows == b.rows, "layer '", name(), "': inputs have ", a.rows, " and ", b.rows, " rows");
   Exec::Slot& out = ex.prepare(output(), a.rows, nullptr);
-  SampledDotArgs s;
-  s.pattern = ex.diagonal(a.rows), s.h = a.value.data(), s.v = b.value.data(), s.width = a.value.cols();
-  s.z = out.value.data();
-  ex.backend().sampled_dot(s);
+  row_dots(ex, a.value.data(), b.value.data(), a.rows, a.value.cols(), out.value.data());
 }
 
 void DotLayer::backward(Exec& ex) {
   Exec::Slot& a = ex.slot(inputs()[0]);
   Exec::Slot& b = ex.slot(inputs()[1]);
   Exec::Slot& out = ex.slot(output());
-  GatherArgs g;  // the diagonal pattern carrying dz: row r gathers dz_r times row r of the other input
-  g.a = ex.diagonal(a.rows), g.a.val = out.grad.data(), g.width = a.value.cols(), g.accumulate = true;
-  g.w = b.value.data(), g.y = a.grad.data();
-  ex.backend().gather(g);
-  g.w = a.value.data(), g.y = b.grad.data();
-  ex.backend().gather(g);
+  // The diagonal pattern carrying dz: row r gathers dz_r times row r of the other input.
+  scale_rows(ex, out.grad.data(), b.value.data(), a.rows, a.value.cols(), a.grad.data(), true);
+  scale_rows(ex, out.grad.data(), a.value.data(), a.rows, a.value.cols(), b.grad.data(), true);
 }
 
 // ---- SumLayer --------------------------------------------------------------------------------
-SumLayer::SumLayer(std::string name, std::vector<Var> xs, Var out, Param* bias)
+SumLayer::SumLayer(std::string name, std::vector<Var> xs, Var out, const Param* bias)
     : Layer(std::move(name), std::move(xs), out), bias_(bias) {
   add_param(bias);
 }
@@ -88,18 +84,20 @@ void SumLayer::forward(Exec& ex) {
   for (Var x : inputs()) {
     Exec::Slot& s = ex.slot(x);
     SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ", rows);
-    elementwise(ex.backend(), EwKind::copy, rows, w, s.value.data(), w, nullptr, 0, out.value.data(), w, 1.0f, !first);
+    elementwise(ex.backend(), EwKind::copy, rows, w, {s.value.data(), w}, {}, out.value.data(), w,
+                {.accumulate = !first});
     first = false;
   }
-  ex.backend().bias_act({rows, w, out.value.data(), bias_->w.data(), Act::identity, out.value.data()});
+  bias_act(ex.backend(), rows, w, out.value.data(), ex.weights(*bias_).data(), Act::identity, out.value.data());
 }
 
 void SumLayer::backward(Exec& ex) {
   Exec::Slot& out = ex.slot(output());
   const int64_t w = ex.net().var(output()).width;
   for (Var x : inputs())
-    elementwise(ex.backend(), EwKind::copy, out.rows, w, out.grad.data(), w, nullptr, 0, ex.slot(x).grad.data(), w, 1.0f, true);
-  ex.backend().col_sum({out.rows, w, out.grad.data(), 1.0f, bias_->g.data()});
+    elementwise(ex.backend(), EwKind::copy, out.rows, w, {out.grad.data(), w}, {}, ex.slot(x).grad.data(), w,
+                {.accumulate = true});
+  col_sum(ex.backend(), out.rows, w, out.grad.data(), ex.gradient(*bias_).g.data());
 }
 
 }  // namespace sr

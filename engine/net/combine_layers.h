@@ -10,7 +10,6 @@ namespace sr {
 class ConcatLayer final : public Layer {
  public:
   ConcatLayer(std::string name, std::vector<Var> xs, Var out) : Layer(std::move(name), std::move(xs), out) {}
-  const char* kind() const override { return "concat"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 };
@@ -19,7 +18,6 @@ class ConcatLayer final : public Layer {
 class MultiplyLayer final : public Layer {
  public:
   MultiplyLayer(std::string name, Var a, Var b, Var out) : Layer(std::move(name), {a, b}, out) {}
-  const char* kind() const override { return "multiply"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 };
@@ -29,7 +27,6 @@ class MultiplyLayer final : public Layer {
 class DotLayer final : public Layer {
  public:
   DotLayer(std::string name, Var a, Var b, Var out) : Layer(std::move(name), {a, b}, out) {}
-  const char* kind() const override { return "dot"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 };
@@ -37,13 +34,12 @@ class DotLayer final : public Layer {
 // Σ x_i + bias (biases and a global offset: μ + b_u + b_i + ⟨p_u, q_i⟩).
 class SumLayer final : public Layer {
  public:
-  SumLayer(std::string name, std::vector<Var> xs, Var out, Param* bias);
-  const char* kind() const override { return "sum"; }
+  SumLayer(std::string name, std::vector<Var> xs, Var out, const Param* bias);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
  private:
-  Param* bias_;
+  const Param* bias_;
 };
 
 }  // namespace sr

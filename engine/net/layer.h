@@ -1,15 +1,17 @@
 // The pieces a Net is made of: variables (layer outputs), parameters, and the Layer interface.
-// The interface is what later layers plug into: recurrent layers keep state across steps in the
-// Exec and reset it per row (reset_state); training steps other than backprop (CD-k, GAN
-// alternation) drive forward/backward themselves through Exec (see engine/train/train_step.h).
+// A Net only describes: a parameter's values live in a ParamStore (param_store.h), its gradients
+// and every activation in the Exec that runs the net (exec.h), so that several executors can run
+// one model. Recurrent layers keep state across passes in their Exec and reset it per row
+// (reset_state); training steps other than backprop (CD-k, engine/train/cd_step.h) drive layers'
+// forward and backward themselves through the Exec.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/common.h"
+#include "kernels/device_array.h"
 
 namespace sr {
 
@@ -40,43 +42,56 @@ enum class ParamInit {
   uniform,  // U(−init_std, init_std): recurrent layers, as cuDNN and PyTorch (1/√hidden)
 };
 
+// What a parameter is: its name, shape and how it starts. Its values are kept by a ParamStore and
+// its gradient by each Exec, both indexed by `id`.
 struct Param {
+  int id = -1;       // its place in the net's parameter list
   std::string name;  // "layer.weight"
   int64_t rows = 0, cols = 0;
   ParamInit init = ParamInit::zeros;
   float init_std = 0.0f;     // ParamInit::normal, ParamInit::uniform
   bool row_sparse = false;   // a step's gradient touches only some rows (sparse input / output)
   bool regularized = false;  // included in L2
-  // Device state, created by Exec when the net is placed on a backend; s1, s2 (and avg, the
-  // weights' moving average when the optimizer keeps one) by the optimizer.
-  Tensor w, g, s1, s2, avg;
-  // Rows touched by the last backward (row_sparse params); null means all rows.
-  const int32_t* touched_rows = nullptr;
-  int64_t n_touched = 0;
 };
 
 class Layer {
  public:
-  Layer(std::string name, std::vector<Var> inputs, Var output) : name_(std::move(name)), inputs_(std::move(inputs)), output_(output) {}
+  Layer(std::string name, std::vector<Var> inputs, Var output)
+      : name_(std::move(name)), inputs_(std::move(inputs)), output_(output) {}
   virtual ~Layer() = default;
-  virtual const char* kind() const = 0;
   virtual void forward(Exec& ex) = 0;
   // Adds the gradients of the inputs (dense inputs only) and writes the parameters' gradients.
   virtual void backward(Exec& ex) = 0;
   // Rows listed start a new sequence: recurrent layers clear their carried state for them.
   virtual void reset_state(Exec&, const int32_t* /*rows*/, int64_t /*n*/) {}
 
+  // ---- what inference and other layers ask of a layer (defaults: a plain layer) ----
+  // An output (a sparse output, the loss): inference skips the outputs it does not ask for, whose
+  // patterns and targets are not bound then.
+  virtual bool is_output() const { return false; }
+  // Every column's score for the bound rows, after the layers before it ran: by default the
+  // layer's own forward output; a sparse output scores every column instead of its pattern.
+  virtual Tensor all_scores(Exec& ex);
+  // Scores the rows of a table (a sparse output's weight): columns by dense_scores, and listed
+  // columns for every row of a given input (column_scores).
+  virtual bool scores_table() const { return false; }
+  // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
+  virtual Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns);
+  // The weight a sparse input multiplies (a dense layer over a sparse input, an embedding's table),
+  // which tied layers share; null for other layers.
+  virtual const Param* sparse_input_weight() const { return nullptr; }
+
   const std::string& name() const { return name_; }
   const std::vector<Var>& inputs() const { return inputs_; }
   Var output() const { return output_; }
-  const std::vector<Param*>& params() const { return params_; }
-  void add_param(Param* p) { params_.push_back(p); }
+  const std::vector<const Param*>& params() const { return params_; }
+  void add_param(const Param* p) { params_.push_back(p); }
 
  private:
   std::string name_;
   std::vector<Var> inputs_;
   Var output_;
-  std::vector<Param*> params_;
+  std::vector<const Param*> params_;
 };
 
 }  // namespace sr

@@ -10,27 +10,26 @@ namespace sr {
 // on one-hot rows this is an embedding lookup.
 class SparseDenseLayer final : public Layer {
  public:
-  SparseDenseLayer(std::string name, Var x, Var out, Act act, Param* w, Param* b);
-  const char* kind() const override { return "dense(sparse input)"; }
+  SparseDenseLayer(std::string name, Var x, Var out, Act act, const Param* w, const Param* b);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
+  const Param* sparse_input_weight() const override { return w_; }
 
  private:
   Act act_;
-  Param *w_, *b_;
+  const Param *w_, *b_;
 };
 
 // out = act(x·W + b) for a dense x: GEMM, fused bias and activation.
 class DenseLayer final : public Layer {
  public:
-  DenseLayer(std::string name, Var x, Var out, Act act, Param* w, Param* b, bool x_needs_grad);
-  const char* kind() const override { return "dense"; }
+  DenseLayer(std::string name, Var x, Var out, Act act, const Param* w, const Param* b, bool x_needs_grad);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
  private:
   Act act_;
-  Param *w_, *b_;
+  const Param *w_, *b_;
   bool x_needs_grad_;
 };
 
@@ -39,7 +38,6 @@ class DenseLayer final : public Layer {
 class DropoutLayer final : public Layer {
  public:
   DropoutLayer(std::string name, Var x, Var out, float p, bool x_needs_grad);
-  const char* kind() const override { return "dropout"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
@@ -53,7 +51,6 @@ class DropoutLayer final : public Layer {
 class CorruptLayer final : public Layer {
  public:
   CorruptLayer(std::string name, Var x, Var out, float p);
-  const char* kind() const override { return "corrupt"; }
   void forward(Exec& ex) override;
   void backward(Exec&) override {}
 
@@ -67,20 +64,22 @@ class CorruptLayer final : public Layer {
 // those n rows of V and c and one GEMM, and backward is two GEMMs and a scatter of n rows.
 class SparseOutputLayer final : public Layer {
  public:
-  SparseOutputLayer(std::string name, Var h, Var pattern, Var out, Act act, Param* v, Param* c, bool h_needs_grad);
-  const char* kind() const override { return "sparse_output"; }
+  SparseOutputLayer(std::string name, Var h, Var pattern, Var out, Act act, const Param* v, const Param* c,
+                    bool h_needs_grad);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
+  bool is_output() const override { return true; }
   // Every column's score for the rows of h: rows x width (GEMM against V, then bias and activation).
-  Tensor dense_scores(Exec& ex);
+  Tensor all_scores(Exec& ex) override;
+  bool scores_table() const override { return true; }
   // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
   // (Ranking columns, e.g. users of an item-based model, over all rows; V's rows are gathered.)
-  Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns);
+  Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns) override;
 
  private:
   enum Scratch : int { block_v = 0, block_c = 1, block_dv = 2, block_dc = 3 };
   Act act_;
-  Param *v_, *c_;
+  const Param *v_, *c_;
   bool h_needs_grad_;
 };
 
@@ -91,14 +90,14 @@ class SparseOutputLayer final : public Layer {
 // norm its popularity gave its embedding (NISER).
 class TiedOutputLayer final : public Layer {
  public:
-  TiedOutputLayer(std::string name, Var x, Var out, Param* table, Param* bias, bool x_needs_grad, float cosine_scale);
-  const char* kind() const override { return "tied_output"; }
+  TiedOutputLayer(std::string name, Var x, Var out, const Param* table, const Param* bias, bool x_needs_grad,
+                  float cosine_scale);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
  private:
   enum Scratch : int { x_unit = 0, x_inv = 1, w_unit = 2, w_inv = 3, d_unit = 4, dots = 5, work = 6 };
-  Param *table_, *bias_;
+  const Param *table_, *bias_;
   bool x_needs_grad_;
   float cosine_scale_;
 };

@@ -4,12 +4,13 @@
 #include <cmath>
 #include <sstream>
 
-#include "engine/error.h"
 #include "engine/net/combine_layers.h"
 #include "engine/net/layers.h"
+#include "engine/net/loss_layer.h"
 #include "engine/net/recurrent_layer.h"
 #include "engine/net/sample_layer.h"
 #include "engine/net/sequence_layers.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -41,6 +42,7 @@ const VarInfo& Net::checked(Var v, const std::string& layer, const char* role) c
 }
 
 std::string Net::unique_layer_name(const std::string& requested, const char* kind) {
+  if (has_loss()) fail(requested.empty() ? kind : requested, "no layer may follow the loss (call minimize() last)");
   std::string name = requested.empty() ? std::string(kind) + std::to_string(layers_.size()) : requested;
   for (const auto& v : vars_)
     if (v.name == name) fail(name, "a layer or input of this name already exists");
@@ -59,6 +61,7 @@ Var Net::add_var(const std::string& layer, VarKind kind, int64_t width, const Va
 
 Param* Net::add_param(const std::string& name, int64_t rows, int64_t cols, ParamInit init, bool row_sparse) {
   auto p = std::make_unique<Param>();
+  p->id = static_cast<int>(params_.size());
   p->name = name;
   p->rows = rows;
   p->cols = cols;
@@ -66,6 +69,7 @@ Param* Net::add_param(const std::string& name, int64_t rows, int64_t cols, Param
   p->row_sparse = row_sparse;
   p->regularized = init != ParamInit::zeros;  // weights, not biases
   params_.push_back(std::move(p));
+  param_list_.push_back(params_.back().get());
   return params_.back().get();
 }
 
@@ -94,10 +98,12 @@ Var Net::dense(Var x, int64_t units, Act act, const std::string& name) {
 }
 
 namespace {
-// A GRU's weights and both biases from U(−1/√H, 1/√H), as cuDNN and PyTorch start them.
-void init_recurrent(const std::vector<Param*>& input, Param* u, Param* b, int64_t hidden) {
-  std::vector<Param*> all = input;
-  all.push_back(u), all.push_back(b);
+// A GRU's weights and both biases (those of its input layer `gates`, u and b, all in `params`)
+// from U(−1/√H, 1/√H), as cuDNN and PyTorch start them.
+void init_recurrent(const Layer& gates, const std::vector<std::unique_ptr<Param>>& params, Param* u, Param* b,
+                    int64_t hidden) {
+  std::vector<Param*> all = {u, b};
+  for (const Param* p : gates.params()) all.push_back(params[static_cast<size_t>(p->id)].get());
   for (Param* p : all) p->init = ParamInit::uniform, p->init_std = 1.0f / std::sqrt(static_cast<float>(hidden));
 }
 }  // namespace
@@ -109,7 +115,7 @@ Var Net::gru(Var x, int64_t hidden, const std::string& name) {
   const Var gates = dense(x, 3 * hidden, Act::identity, n + "_input");  // x·W + b_x for r, z, n
   Param* u = add_param(n + ".recurrent", hidden, 3 * hidden, ParamInit::glorot_uniform, false);
   Param* b = add_param(n + ".bias", 1, 3 * hidden, ParamInit::zeros, false);
-  init_recurrent(producer(gates).params(), u, b, hidden);
+  init_recurrent(producer(gates), params_, u, b, hidden);
   Var out = add_var(n, VarKind::dense, hidden, nullptr);
   layers_.push_back(std::make_unique<GruLayer>(n, gates, out, hidden, u, b, true));
   return out;
@@ -126,7 +132,7 @@ Var Net::gru_sequence(Var x, int64_t hidden, Var mask, int64_t steps, const std:
   const Var gates = dense(x, 3 * hidden, Act::identity, n + "_input");  // one GEMM (or gather) for all steps
   Param* u = add_param(n + ".recurrent", hidden, 3 * hidden, ParamInit::glorot_uniform, false);
   Param* b = add_param(n + ".bias", 1, 3 * hidden, ParamInit::zeros, false);
-  init_recurrent(producer(gates).params(), u, b, hidden);
+  init_recurrent(producer(gates), params_, u, b, hidden);
   Var out = add_var(n, VarKind::dense, hidden, nullptr);
   layers_.push_back(std::make_unique<GruSequenceLayer>(n, gates, mask, out, hidden, steps, u, b));
   return out;
@@ -163,10 +169,10 @@ Var Net::tied_output(Var x, Var embedded, bool bias, const std::string& name, fl
   const VarInfo xi = checked(x, n, "input");
   checked(embedded, n, "embedding");
   check_dense(n, {x}, false);
-  Layer& source = producer(embedded);
-  if (std::string(source.kind()) != "dense(sparse input)" || source.params().size() != 1)
+  const Layer& source = producer(embedded);
+  if (!source.sparse_input_weight() || source.params().size() != 1)
     fail(n, "'" + var(embedded).name + "' is not the output of an embedding layer");
-  Param* table = source.params()[0];
+  Param* table = params_[static_cast<size_t>(source.sparse_input_weight()->id)].get();
   if (table->cols != xi.width)
     fail(n, "input '" + xi.name + "' has width " + std::to_string(xi.width) + ", the embedding " + std::to_string(table->cols));
   table->row_sparse = false;  // the output's gradient reaches every row
@@ -287,10 +293,10 @@ Var Net::tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& 
   const VarInfo hi = checked(h, n, "input");
   const VarInfo pi = checked(pattern, n, "pattern");
   checked(tied_to, n, "tied variable");
-  Layer* source = var(tied_to).is_input ? nullptr : &producer(tied_to);
-  if (!source || !dynamic_cast<SparseDenseLayer*>(source))
+  const Layer* source = var(tied_to).is_input ? nullptr : &producer(tied_to);
+  if (!source || !source->sparse_input_weight())
     fail(n, "'" + var(tied_to).name + "' is not made by a dense layer on a sparse input, so there is no weight to share");
-  Param* w = source->params()[0];
+  Param* w = params_[static_cast<size_t>(source->sparse_input_weight()->id)].get();
   if (hi.kind != VarKind::dense || pi.kind != VarKind::sparse) fail(n, "needs a dense input and a sparse pattern");
   if (w->rows != pi.width || w->cols != hi.width)
     fail(n, "the shared weight '" + w->name + "' is " + std::to_string(w->rows) + " x " + std::to_string(w->cols) +
@@ -318,10 +324,10 @@ Layer& Net::producer(Var v) const {
   throw error("model '", name_, "': no layer makes '", var(v).name, "'");
 }
 
-Param* Net::param(const std::string& name) const {
+const Param& Net::param(const std::string& name) const {
   std::string known;
   for (const auto& p : params_) {
-    if (p->name == name) return p.get();
+    if (p->name == name) return *p;
     known += (known.empty() ? "" : ", ") + p->name;
   }
   throw error("model '", name_, "' has no parameter '", name, "' (parameters: ", known, ")");
@@ -354,8 +360,10 @@ void Net::minimize(LossSpec loss, Regularizer reg) {
       fail("loss", "scores '" + si.name + "' and target '" + ti.name + "' are not on the same sparse pattern");
   }
   if (!(reg.l2 >= 0.0f)) fail("loss", "l2 must be >= 0, got " + std::to_string(reg.l2));
+  const std::string name = unique_layer_name("loss", "loss");
   loss_ = loss;
   reg_ = reg;
+  layers_.push_back(std::make_unique<LossLayer>(name, loss));
 }
 
 Var Net::input(const std::string& name) const {
@@ -366,12 +374,6 @@ Var Net::input(const std::string& name) const {
     known += (known.empty() ? "" : ", ") + vars_[i].name;
   }
   throw error("model '", name_, "' has no input '", name, "' (inputs: ", known, ")");
-}
-
-std::vector<Param*> Net::params() const {
-  std::vector<Param*> out;
-  for (const auto& p : params_) out.push_back(p.get());
-  return out;
 }
 
 int64_t Net::parameter_count() const {

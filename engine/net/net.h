@@ -7,7 +7,8 @@
 //   Var y = net.sparse_output(h, n_users, Act::identity, x, "output");  // scored where x has ratings
 //   net.minimize(masked_mse(y, x), l2(1.0f));
 //
-// A Net is a description plus parameters; running it on a backend is Exec's job (exec.h).
+// A Net is a description: its parameters' values live in a ParamStore and running it is an
+// Exec's job (exec.h). minimize() adds the loss as the last layer.
 #pragma once
 
 #include <memory>
@@ -89,6 +90,7 @@ class Net {
   // sparse input of the same width (an RBM's visible units share W with its hidden units); only
   // its bias is new. The shared weight is updated on all rows, not lazily.
   Var tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& name = "");
+  // The loss, added as the last layer: no layer may follow it.
   void minimize(LossSpec loss, Regularizer reg = {});
   // For nets trained by their own step, without a loss (RBM): the output predictions read, and
   // the weight decay the optimizer applies.
@@ -97,14 +99,14 @@ class Net {
   // The layer whose output is `v`; throws if an input or no layer makes it.
   Layer& producer(Var v) const;
   // The parameter named `name` ("layer.weight"); throws listing the known ones.
-  Param* param(const std::string& name) const;
+  const Param& param(const std::string& name) const;
 
   // ---- inspection ----
   const std::string& name() const { return name_; }
   const VarInfo& var(Var v) const;
   const std::vector<VarInfo>& vars() const { return vars_; }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
-  std::vector<Param*> params() const;
+  const std::vector<const Param*>& params() const { return param_list_; }
   const LossSpec& loss() const { return loss_; }
   const Regularizer& regularizer() const { return reg_; }
   bool has_loss() const { return loss_.scores.valid(); }
@@ -125,7 +127,8 @@ class Net {
   std::string name_;
   std::vector<VarInfo> vars_;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<std::unique_ptr<Param>> params_;
+  std::vector<std::unique_ptr<Param>> params_;  // stable addresses: layers point at them
+  std::vector<const Param*> param_list_;
   LossSpec loss_;
   Regularizer reg_;
   Var output_;

@@ -14,8 +14,7 @@ namespace sr {
 
 class GruLayer final : public Layer {
  public:
-  GruLayer(std::string name, Var gates, Var out, int64_t hidden, Param* u, Param* b, bool gates_need_grad);
-  const char* kind() const override { return "gru"; }
+  GruLayer(std::string name, Var gates, Var out, int64_t hidden, const Param* u, const Param* b, bool gates_need_grad);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
   void reset_state(Exec& ex, const int32_t* rows, int64_t n) override;
@@ -23,7 +22,7 @@ class GruLayer final : public Layer {
  private:
   enum Scratch : int { carry = 0, h_prev = 1, gh = 2, cache = 3, dgx = 4, dgh = 5 };
   int64_t hidden_;
-  Param *u_, *b_;
+  const Param *u_, *b_;
   bool gates_need_grad_;
 };
 
@@ -36,19 +35,14 @@ class GruLayer final : public Layer {
 // runs the steps in reverse, carrying dh through z and through U (a GEMM).
 class GruSequenceLayer final : public Layer {
  public:
-  GruSequenceLayer(std::string name, Var gates, Var mask, Var out, int64_t hidden, int64_t steps, Param* u, Param* b);
-  const char* kind() const override { return "gru_sequence"; }
+  GruSequenceLayer(std::string name, Var gates, Var mask, Var out, int64_t hidden, int64_t steps, const Param* u, const Param* b);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
  private:
   enum Scratch : int { zero = 0, gh = 1, raw = 2, cache = 3, dh = 4, dh_raw = 5, dgx = 6, dgh = 7 };
   int64_t hidden_, steps_;
-  Param *u_, *b_;
+  const Param *u_, *b_;
 };
-
-// Multiplies row r of an n x width matrix by scale[r] (y = diag(scale)·x, or y += ... when
-// accumulating): the gather primitive over the n x n diagonal pattern with `scale` as its values.
-void scale_rows(Exec& ex, const float* scale, const float* x, int64_t n, int64_t width, float* y, bool accumulate);
 
 }  // namespace sr

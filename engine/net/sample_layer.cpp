@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/net/elementwise.h"
+#include "engine/net/dense_ops.h"
 #include "engine/net/exec.h"
 
 namespace sr {
@@ -21,15 +21,15 @@ void GaussianSampleLayer::forward(Exec& ex) {
   const float* logvar = mu ? mu + latent : nullptr;
   sampled_ = ex.training();
   if (!sampled_) {
-    elementwise(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, out.value.data(), latent, 1.0f, false);
+    elementwise(be, EwKind::copy, rows, latent, {mu, ld}, {}, out.value.data(), latent);
     return;
   }
   step_ = ex.updates() + 1;  // by updates, not passes: data-parallel shards share an update
-  seed_ = ex.draw_seed();
-  elementwise(be, EwKind::gauss_sample, rows, latent, mu, ld, logvar, ld, out.value.data(), latent, 1.0f, false, seed_);
+  seed_ = ex.draws().next();
+  elementwise(be, EwKind::gauss_sample, rows, latent, {mu, ld}, {logvar, ld}, out.value.data(), latent, {.seed = seed_});
   // The KL term, summed on the host in a fixed order.
   Tensor terms(be, rows, latent);
-  elementwise(be, EwKind::kl_terms, rows, latent, mu, ld, logvar, ld, terms.data(), latent, 1.0f, false);
+  elementwise(be, EwKind::kl_terms, rows, latent, {mu, ld}, {logvar, ld}, terms.data(), latent);
   double kl = 0.0;
   for (float t : terms.to_host()) kl += t;
   ex.add_loss(static_cast<double>(beta()) * kl);
@@ -47,11 +47,12 @@ void GaussianSampleLayer::backward(Exec& ex) {
   float* dlogvar = dmu + latent;
   const float b = beta();
   // Through the sample: dμ += dz, dlog σ² += dz · ε · σ / 2 (the same ε from the same seed).
-  elementwise(be, EwKind::copy, rows, latent, out.grad.data(), latent, nullptr, 0, dmu, ld, 1.0f, true);
-  elementwise(be, EwKind::gauss_sample_grad, rows, latent, out.grad.data(), latent, logvar, ld, dlogvar, ld, 1.0f, true, seed_);
+  elementwise(be, EwKind::copy, rows, latent, {out.grad.data(), latent}, {}, dmu, ld, {.accumulate = true});
+  elementwise(be, EwKind::gauss_sample_grad, rows, latent, {out.grad.data(), latent}, {logvar, ld}, dlogvar, ld,
+              {.accumulate = true, .seed = seed_});
   // Through β·KL: dμ += β μ, dlog σ² += β (σ² − 1) / 2.
-  elementwise(be, EwKind::copy, rows, latent, mu, ld, nullptr, 0, dmu, ld, b, true);
-  elementwise(be, EwKind::kl_logvar_grad, rows, latent, logvar, ld, nullptr, 0, dlogvar, ld, b, true);
+  elementwise(be, EwKind::copy, rows, latent, {mu, ld}, {}, dmu, ld, {.alpha = b, .accumulate = true});
+  elementwise(be, EwKind::kl_logvar_grad, rows, latent, {logvar, ld}, {}, dlogvar, ld, {.alpha = b, .accumulate = true});
 }
 
 }  // namespace sr

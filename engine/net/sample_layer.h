@@ -13,7 +13,6 @@ class GaussianSampleLayer final : public Layer {
  public:
   GaussianSampleLayer(std::string name, Var x, Var out, float beta_max, int64_t anneal_steps)
       : Layer(std::move(name), {x}, out), beta_max_(beta_max), anneal_steps_(anneal_steps) {}
-  const char* kind() const override { return "gaussian_sample"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
   float beta() const;  // the weight of the KL term in the last training pass

@@ -11,7 +11,6 @@ namespace sr {
 class LastStepLayer final : public Layer {
  public:
   LastStepLayer(std::string name, Var seq, Var out, int64_t steps);
-  const char* kind() const override { return "last_step"; }
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
@@ -26,15 +25,14 @@ class LastStepLayer final : public Layer {
 // Backward: per step a sampled dot for ∂α and a row scaling for ∂h, then GEMMs.
 class AttentionLayer final : public Layer {
  public:
-  AttentionLayer(std::string name, Var seq, Var query, Var out, int64_t steps, Param* a1, Param* a2, Param* v);
-  const char* kind() const override { return "attention"; }
+  AttentionLayer(std::string name, Var seq, Var query, Var out, int64_t steps, const Param* a1, const Param* a2, const Param* v);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 
  private:
   enum Scratch : int { pre = 0, q2 = 1, alpha = 2, dalpha = 3, dpre = 4, dq2 = 5 };
   int64_t steps_;
-  Param *a1_, *a2_, *v_;
+  const Param *a1_, *a2_, *v_;
 };
 
 }  // namespace sr

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "engine/error.h"
-#include "engine/net/elementwise.h"
+#include "kernels/error.h"
+#include "engine/net/dense_ops.h"
 
 namespace sr {
 
@@ -31,9 +31,9 @@ double CdStep::gradients(Exec& ex, int64_t global_rows) {
   Backend& be = ex.backend();
   Layer& hidden = net.producer(v_.hidden);
   Layer& visible = net.producer(v_.visible);
-  Param* w = hidden.params()[0];
-  Param* b = hidden.params()[1];
-  Param* c = visible.params()[1];
+  const Param* w = hidden.params()[0];
+  const Param* b = hidden.params()[1];
+  const Param* c = visible.params()[1];
   Exec::Slot& x = ex.slot(v_.input);
   const SparseBatch* pattern = x.pattern;
   const float* v_data = x.values;
@@ -47,45 +47,48 @@ double CdStep::gradients(Exec& ex, int64_t global_rows) {
   Exec::Slot& h = ex.slot(v_.hidden);
   ensure(h0_, be, rows, units);
   h0_.copy_from(h.value);
-  elementwise(be, EwKind::bernoulli, rows * units, h0_.data(), h.value.data(), 1.0f, false, ex.draw_seed());
+  elementwise(be, EwKind::bernoulli, rows * units, h0_.data(), h.value.data(), {.seed = ex.draws().next()});
 
   ensure(v_recon_, be, nnz, 1);
   double recon_error = 0.0;
   for (int t = 1; t <= k_; ++t) {
     visible.forward(ex);  // logits c + W·h on the rated items' K columns
-    elementwise(be, EwKind::softmax_rows, nnz / v_.levels, v_.levels, ex.slot(v_.visible).value.data(), v_.levels, nullptr,
-                0, v_recon_.data(), v_.levels);
+    elementwise(be, EwKind::softmax_rows, nnz / v_.levels, v_.levels, {ex.slot(v_.visible).value.data(), v_.levels}, {},
+                v_recon_.data(), v_.levels);
     if (t == 1) {
       ensure(loss_, be, 1, 1);
-      be.loss({LossKind::mse, nnz, v_recon_.data(), v_data, nullptr, 1.0f, nullptr, loss_.data()});
+      be.loss({.kind = LossKind::mse, .n = nnz, .z = v_recon_.data(), .target = v_data, .loss_out = loss_.data()});
       recon_error = loss_.to_host()[0];
     }
     x.values = v_recon_.data();  // hidden probabilities from the reconstruction
     hidden.forward(ex);
     x.values = v_data;
-    if (t < k_) elementwise(be, EwKind::bernoulli, rows * units, h.value.data(), h.value.data(), 1.0f, false, ex.draw_seed());
+    if (t < k_)
+      elementwise(be, EwKind::bernoulli, rows * units, h.value.data(), h.value.data(), {.seed = ex.draws().next()});
   }
 
   // Gradients of the descent direction, averaged over the (global) batch's rows.
   const float inv = 1.0f / static_cast<float>(global_rows > 0 ? global_rows : rows);
   ensure(h_scaled_, be, rows, units);
-  elementwise(be, EwKind::copy, rows * units, h.value.data(), h_scaled_.data(), inv, false);  //  h_k / B
-  elementwise(be, EwKind::copy, rows * units, h0_.data(), h0_.data(), -inv, false);           // -h_0 / B
+  elementwise(be, EwKind::copy, rows * units, h.value.data(), h_scaled_.data(), {.alpha = inv});  //  h_k / B
+  elementwise(be, EwKind::copy, rows * units, h0_.data(), h0_.data(), {.alpha = -inv});           // -h_0 / B
   ScatterArgs s;
-  s.a = pattern->view(false), s.at = pattern->touched_view(), s.width = units, s.dw = w->g.data();
-  s.vals = v_recon_.data(), s.d = h_scaled_.data();
-  be.scatter(s, ex.scatter_mode());
+  s.a = pattern->view(false), s.at = pattern->touched_view(), s.width = units, s.dw = ex.gradient(*w).g.data();
+  s.vals = v_recon_.data(), s.d = h_scaled_.data(), s.mode = ex.scatter_mode();
+  be.scatter(s);
   s.vals = v_data, s.d = h0_.data();
-  be.scatter(s, ex.scatter_mode());
-  be.col_sum({rows, units, h_scaled_.data(), 1.0f, b->g.data()});
-  be.col_sum({rows, units, h0_.data(), 1.0f, b->g.data()});
+  be.scatter(s);
+  float* db = ex.gradient(*b).g.data();
+  col_sum(be, rows, units, h_scaled_.data(), db);
+  col_sum(be, rows, units, h0_.data(), db);
   ensure(dv_, be, nnz, 1);
-  elementwise(be, EwKind::copy, nnz, v_recon_.data(), dv_.data(), inv, false);
-  elementwise(be, EwKind::copy, nnz, v_data, dv_.data(), -inv, true);
-  s.vals = dv_.data(), s.d = ex.ones(rows).data(), s.width = 1, s.dw = c->g.data();
-  be.scatter(s, ex.scatter_mode());
-  c->touched_rows = pattern->touched();
-  c->n_touched = pattern->n_touched();
+  elementwise(be, EwKind::copy, nnz, v_recon_.data(), dv_.data(), {.alpha = inv});
+  elementwise(be, EwKind::copy, nnz, v_data, dv_.data(), {.alpha = -inv, .accumulate = true});
+  Exec::Gradient& dc = ex.gradient(*c);
+  s.vals = dv_.data(), s.d = ex.constants().ones(rows).data(), s.width = 1, s.dw = dc.g.data();
+  be.scatter(s);
+  dc.touched_rows = pattern->touched();
+  dc.n_touched = pattern->n_touched();
   return recon_error;
 }
 

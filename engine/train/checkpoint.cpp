@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/io/tensor_file.h"
 
 namespace sr {
 
 namespace {
-const char kMagic[] = "SPARSEREC-CHECKPOINT v1\n";
+const char kMagic[] = "SPARSEREC-CHECKPOINT v2\n";
 constexpr const char* kWhat = "checkpoint";
 constexpr const char* kPrefix = "checkpoint-e";
 constexpr const char* kSuffix = ".srck";
@@ -41,9 +41,17 @@ std::vector<std::string> checkpoint_files(const std::string& dir) {
 
 // What a checkpoint holds of each parameter, in order: its weights, the optimizer's state, and the
 // weights' moving average when the optimizer keeps one.
-std::vector<std::pair<std::string, Tensor Param::*>> saved_parts(const Optimizer& opt) {
-  std::vector<std::pair<std::string, Tensor Param::*>> parts = {{"", &Param::w}, {"#s1", &Param::s1}, {"#s2", &Param::s2}};
-  if (opt.config().average > 0.0f) parts.emplace_back("#avg", &Param::avg);
+struct Part {
+  const char* suffix;
+  Tensor& (*of)(Exec& ex, Optimizer& opt, const Param& p);
+};
+std::vector<Part> saved_parts(const Optimizer& opt) {
+  std::vector<Part> parts = {
+      {"", [](Exec& ex, Optimizer&, const Param& p) -> Tensor& { return ex.params().weights(p); }},
+      {"#s1", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).s1; }},
+      {"#s2", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).s2; }}};
+  if (opt.config().average > 0.0f)
+    parts.push_back({"#avg", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).avg; }});
   return parts;
 }
 
@@ -54,8 +62,7 @@ void save_checkpoint(const Checkpointing& c, const TrainPosition& at, Exec& ex, 
   std::error_code ec;
   std::filesystem::create_directories(c.dir, ec);
   if (ec) throw error("cannot create checkpoint directory '", c.dir, "': ", ec.message());
-  const auto params = ex.net().params();
-  opt.prepare(params);
+  const auto& params = ex.net().params();
   nlohmann::json j;
   j["run"] = c.run;
   j["model"] = ex.net().name();
@@ -64,12 +71,13 @@ void save_checkpoint(const Checkpointing& c, const TrainPosition& at, Exec& ex, 
   j["epoch_loss"] = at.epoch_loss;
   j["optimizer_steps"] = opt.steps();
   j["updates"] = ex.updates();
-  j["draws"] = ex.draw_count();
+  j["draws"] = ex.draws().count();
   const auto parts = saved_parts(opt);
   TensorFileWriter out((std::filesystem::path(c.dir) / file_name(at)).string(), kMagic, j.dump(),
                        parts.size() * params.size());
   for (const Param* p : params)
-    for (const auto& [suffix, tensor] : parts) out.put(p->name + suffix, p->rows, p->cols, (p->*tensor).to_host().data());
+    for (const Part& part : parts)
+      out.put(p->name + part.suffix, p->rows, p->cols, part.of(ex, opt, *p).to_host().data());
   out.commit();
   const auto names = checkpoint_files(c.dir);
   for (size_t i = 0; i + static_cast<size_t>(std::max(c.keep, 1)) < names.size(); ++i)
@@ -98,7 +106,7 @@ TrainPosition load_checkpoint(const std::string& path, const std::string& run, E
   } catch (const nlohmann::json::exception& e) {
     throw error("checkpoint '", path, "': bad header: ", e.what());
   }
-  const auto params = ex.net().params();
+  const auto& params = ex.net().params();
   const auto parts = saved_parts(opt);
   if (r.count() != parts.size() * params.size())
     throw error("checkpoint '", path, "' holds ", r.count(), " tensors, model '", ex.net().name(), "' needs ",
@@ -106,15 +114,14 @@ TrainPosition load_checkpoint(const std::string& path, const std::string& run, E
   // Everything is read and verified before anything is changed: a bad file leaves the run as it was.
   std::vector<std::vector<float>> values;
   for (const Param* p : params)
-    for (const auto& [suffix, tensor] : parts) values.push_back(r.get(p->name + suffix, p->rows, p->cols));
+    for (const Part& part : parts) values.push_back(r.get<float>(p->name + part.suffix, p->rows, p->cols));
   r.finish();
-  opt.prepare(params);
   size_t i = 0;
-  for (Param* p : params)
-    for (const auto& [suffix, tensor] : parts) (p->*tensor).upload(values[i++]);
+  for (const Param* p : params)
+    for (const Part& part : parts) part.of(ex, opt, *p).upload(values[i++]);
   opt.set_steps(steps);
   ex.set_updates(updates);
-  ex.set_draw_count(draws);
+  ex.draws().set_count(draws);
   return at;
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/sparse.h"
 
 namespace sr {
@@ -23,8 +23,9 @@ void DataParallel::check() const {
     throw error("data-parallel: ", ranks(), " ranks train one shard each, so shards must be ", ranks(), ", got ", shards);
 }
 
-GradientExchange::GradientExchange(const std::vector<Param*>& params, Communicator* comm)
-    : params_(params), slots_(params.size()), comm_(comm), on_device_(comm && comm->device_memory() && !params.empty()) {
+GradientExchange::GradientExchange(Exec& ex, Communicator* comm)
+    : ex_(ex), params_(ex.net().params()), slots_(params_.size()), comm_(comm),
+      on_device_(comm && comm->device_memory() && !params_.empty()) {
   int64_t n = 0, widest = 0;
   for (size_t i = 0; i < params_.size(); ++i) {
     slots_[i].offset = n;
@@ -33,7 +34,7 @@ GradientExchange::GradientExchange(const std::vector<Param*>& params, Communicat
     n += params_[i]->rows * params_[i]->cols;
   }
   if (on_device_) {
-    Backend& be = params_[0]->g.backend();
+    Backend& be = ex_.backend();
     bucket_ = Tensor(be, n, 1);
     packed_ = Tensor(be, n, 1);
     if (widest > 0) {  // 0, 1, ..., widest: the row pointers and column ids of a row selection
@@ -54,42 +55,44 @@ void GradientExchange::begin_step() {
 }
 
 void GradientExchange::add_shard() {
+  Backend& be = ex_.backend();
   for (size_t i = 0; i < params_.size(); ++i) {  // the rows this shard touched
-    Param& p = *params_[i];
+    Exec::Gradient& g = ex_.gradient(*params_[i]);
     Slot& s = slots_[i];
     if (!s.sparse_ok) continue;
-    if (!p.touched_rows) {
+    if (!g.touched_rows) {
       s.any_dense = true;
-    } else if (p.n_touched > 0) {
+    } else if (g.n_touched > 0) {
       const size_t at = s.own.size();
-      s.own.resize(at + static_cast<size_t>(p.n_touched));
-      p.g.backend().download(s.own.data() + at, p.touched_rows, static_cast<size_t>(p.n_touched) * sizeof(int32_t));
-      s.own_listed += p.n_touched;
+      s.own.resize(at + static_cast<size_t>(g.n_touched));
+      be.download(s.own.data() + at, g.touched_rows, static_cast<size_t>(g.n_touched) * sizeof(int32_t));
+      s.own_listed += g.n_touched;
     }
-    p.touched_rows = nullptr;  // the batch that owns the list goes away
-    p.n_touched = 0;
+    g.touched_rows = nullptr;  // the batch that owns the list goes away
+    g.n_touched = 0;
   }
   ++shards_in_step_;
   if (on_device_) {  // sum_ += g on the device, parameter by parameter into the bucket
     for (size_t i = 0; i < params_.size(); ++i) {
-      Param& p = *params_[i];
+      const Param& p = *params_[i];
+      Tensor& g = ex_.gradient(p).g;
       const int64_t n = p.rows * p.cols, at = slots_[i].offset;
-      Backend& be = p.g.backend();
       if (first_) {
-        if (n) be.copy(bucket_.data() + at, p.g.data(), static_cast<size_t>(n) * sizeof(float));
+        if (n) be.copy(bucket_.data() + at, g.data(), static_cast<size_t>(n) * sizeof(float));
       } else {
-        be.axpby({n, 1.0f, p.g.data(), 1.0f, bucket_.data() + at});
+        be.axpby({.n = n, .a = 1.0f, .x = g.data(), .b = 1.0f, .y = bucket_.data() + at});
       }
-      p.g.fill_zero();
+      g.fill_zero();
     }
     first_ = false;
     return;
   }
   for (size_t i = 0; i < params_.size(); ++i) {
-    Param& p = *params_[i];
+    const Param& p = *params_[i];
+    Tensor& g = ex_.gradient(p).g;
     const size_t n = static_cast<size_t>(p.rows * p.cols);
-    if (n) p.g.backend().download(shard_.data() + slots_[i].offset, p.g.data(), n * sizeof(float));
-    p.g.fill_zero();
+    if (n) be.download(shard_.data() + slots_[i].offset, g.data(), n * sizeof(float));
+    g.fill_zero();
   }
   if (first_) {
     sum_.swap(shard_);
@@ -173,14 +176,14 @@ void GradientExchange::unite_rows() {
     if (known[j]) sort_unique(slots_[sparse[j]].rows);
 }
 
-void GradientExchange::take_union(Param& p, Slot& s) {
+void GradientExchange::take_union(Exec::Gradient& g, const Slot& s) {
   if (!s.union_known) {
-    p.touched_rows = nullptr;  // every row
-    p.n_touched = 0;
+    g.touched_rows = nullptr;  // every row
+    g.n_touched = 0;
     return;
   }
-  p.touched_rows = s.row_ids.data();
-  p.n_touched = static_cast<int64_t>(s.rows.size());
+  g.touched_rows = s.row_ids.data();
+  g.n_touched = static_cast<int64_t>(s.rows.size());
 }
 
 void GradientExchange::finish(double& loss) {
@@ -193,7 +196,7 @@ void GradientExchange::finish(double& loss) {
     if (s.union_known) {  // never empty, so that the optimizer sees a list, even of no rows
       std::vector<int32_t> ids = s.rows;
       if (ids.empty()) ids.push_back(0);
-      s.row_ids = DeviceArray<int32_t>::from_host(p.g.backend(), ids);
+      s.row_ids = DeviceArray<int32_t>::from_host(ex_.backend(), ids);
     }
   }
   if (on_device_)
@@ -201,7 +204,7 @@ void GradientExchange::finish(double& loss) {
   else
     exchange_host(loss);
   ++stats_.steps;
-  for (size_t i = 0; i < slots_.size(); ++i) take_union(*params_[i], slots_[i]);
+  for (size_t i = 0; i < slots_.size(); ++i) take_union(ex_.gradient(*params_[i]), slots_[i]);
 }
 
 void GradientExchange::exchange_host(double& loss) {
@@ -237,14 +240,14 @@ void GradientExchange::exchange_host(double& loss) {
   }
   if (reduce) timed([&] { comm_->all_reduce_sum(&loss, 1); });
   for (size_t i = 0; i < slots_.size(); ++i) {
-    Param& p = *params_[i];
+    const Param& p = *params_[i];
     const size_t n = static_cast<size_t>(p.rows * p.cols);
-    if (n) p.g.backend().upload(p.g.data(), sum_.data() + slots_[i].offset, n * sizeof(float));
+    if (n) ex_.backend().upload(ex_.gradient(p).g.data(), sum_.data() + slots_[i].offset, n * sizeof(float));
   }
 }
 
 void GradientExchange::exchange_device(double& loss) {  // NCCL, even on one rank (the GPU job's test of the path)
-  Backend& be = params_[0]->g.backend();
+  Backend& be = ex_.backend();
   auto selection = [&](const Slot& s, const int32_t* col_idx, int64_t cols) {  // row r picks row col_idx[r]
     CsrView a;
     a.row_ptr = pack_ptr_.data(), a.col_idx = col_idx, a.val = nullptr;
@@ -277,17 +280,18 @@ void GradientExchange::exchange_device(double& loss) {  // NCCL, even on one ran
   });
   int64_t at = 0;
   for (size_t i = 0; i < slots_.size(); ++i) {
-    Param& p = *params_[i];
+    const Param& p = *params_[i];
+    Tensor& grad = ex_.gradient(p).g;
     const Slot& s = slots_[i];
     const int64_t n = s.packed ? static_cast<int64_t>(s.rows.size()) * p.cols : p.rows * p.cols;
     const float* from = buffer.data() + (any_packed ? at : s.offset);
     if (s.packed && n > 0) {  // g is zero (add_shard cleared it): write the union's rows
       GatherArgs g;
       g.a = selection(s, pack_ptr_.data(), static_cast<int64_t>(s.rows.size()));
-      g.w = from, g.width = p.cols, g.out_rows = s.row_ids.data(), g.y = p.g.data();
+      g.w = from, g.width = p.cols, g.out_rows = s.row_ids.data(), g.y = grad.data();
       be.gather(g);
     } else if (!s.packed && n > 0) {
-      be.copy(p.g.data(), from, static_cast<size_t>(n) * sizeof(float));
+      be.copy(grad.data(), from, static_cast<size_t>(n) * sizeof(float));
     }
     at += n;
   }

@@ -11,8 +11,7 @@
 #include <vector>
 
 #include "engine/dist/communicator.h"
-#include "engine/net/layer.h"
-#include "engine/tensor.h"
+#include "engine/net/exec.h"
 
 namespace sr {
 
@@ -66,7 +65,8 @@ struct ExchangeStats {
 // rank — and one process training all shards — computes alike, so the steps stay bit-identical.
 class GradientExchange {
  public:
-  GradientExchange(const std::vector<Param*>& params, Communicator* comm);
+  // The gradients of ex's parameters.
+  GradientExchange(Exec& ex, Communicator* comm);
   void begin_step();
   // Takes the gradients of the shard just computed (leaving them zero on the device).
   void add_shard();
@@ -93,7 +93,7 @@ class GradientExchange {
   void unite_rows();               // fills each slot's union (a collective across ranks)
   void exchange_host(double& loss);
   void exchange_device(double& loss);
-  void take_union(Param& p, Slot& s);  // hands the union to the optimizer as the touched rows
+  void take_union(Exec::Gradient& g, const Slot& s);  // hands the union to the optimizer as the touched rows
   template <typename F>
   void timed(F&& collective) {  // runs it, counting the time as waiting
     const auto t0 = std::chrono::steady_clock::now();
@@ -101,7 +101,8 @@ class GradientExchange {
     stats_.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
-  std::vector<Param*> params_;
+  Exec& ex_;
+  std::vector<const Param*> params_;
   std::vector<Slot> slots_;
   Communicator* comm_;
   bool on_device_;

@@ -5,8 +5,8 @@
 #include <limits>
 #include <utility>
 
-#include "engine/data/batch_stream.h"
-#include "engine/error.h"
+#include "kernels/batch_stream.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -64,7 +64,7 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
     const int64_t k = local(j);
     return k < feed.batches && feed.fill(k, h);
   });
-  GradientExchange exchange(ex.net().params(), dp.comm);
+  GradientExchange exchange(ex, dp.comm);
   StepTimes& times = epoch.times();
   using clock = std::chrono::steady_clock;
   auto since = [](clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); };
@@ -83,9 +83,9 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
       const DeviceBatch* b = stream.next();
       SR_CHECK(b, "data-parallel: local batch ", k, " of ", feed.batches, " was not made");
       const auto t0 = clock::now();
-      ex.set_state_slot(static_cast<int>(s));  // a shard's recurrent state is its own
+      ex.state().set_slot(static_cast<int>(s));  // a shard's recurrent state is its own
       feed.bind(*b);
-      ex.set_draw_stream(static_cast<uint64_t>(k) + 1);  // dropout masks by batch, not by process
+      ex.draws().start(static_cast<uint64_t>(k) + 1);  // dropout masks by batch, not by process
       const double l = step.gradients(ex, global_rows);  // the loss's download waits for the backward
       loss += std::isfinite(l) ? l : std::numeric_limits<double>::quiet_NaN();
       times.shard_seconds += since(t0);
@@ -95,11 +95,11 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
       times.bucket_seconds += since(t1);
       ++times.shards;
     }
-    ex.set_state_slot(0);
+    ex.state().set_slot(0);
     exchange.finish(loss);  // the same loss on every rank, so all stop together on divergence
     epoch.add(loss);
     const auto t2 = clock::now();
-    opt.step(ex.net().params());
+    opt.step(ex);
     if (profiling) ex.backend().synchronize();  // time the update itself, not just its launch
     times.update_seconds += since(t2);
     ++times.steps;
@@ -142,7 +142,7 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const st
     e.finish(ex, work, unit, on_epoch);
     if (step_limit < 0) save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
   }
-  if (step_limit < 0) opt.use_average(ex.net().params());  // training ends on the averaged weights
+  if (step_limit < 0) opt.use_average(ex.params());  // training ends on the averaged weights
 }
 
 }  // namespace sr

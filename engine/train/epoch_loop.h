@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "engine/batch_fields.h"
+#include "kernels/batch_fields.h"
 #include "engine/train/trainer.h"
 
 namespace sr {

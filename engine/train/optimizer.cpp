@@ -1,6 +1,6 @@
 #include "engine/train/optimizer.h"
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -21,47 +21,52 @@ const char* optimizer_name(OptKind k) {
   }
 }
 
-void Optimizer::ensure_state(Param& p) {
-  if (config_.average > 0.0f && p.avg.empty()) {  // the average starts at the weights
-    p.avg = Tensor(p.w.backend(), p.rows, p.cols);
-    p.avg.copy_from(p.w);
+Optimizer::State& Optimizer::state(ParamStore& store, const Param& p) {
+  if (state_.size() <= static_cast<size_t>(p.id)) state_.resize(static_cast<size_t>(p.id) + 1);
+  State& s = state_[static_cast<size_t>(p.id)];
+  const Tensor& w = store.weights(p);
+  if (config_.average > 0.0f && s.avg.empty()) {  // the average starts at the weights
+    s.avg = Tensor(w.backend(), p.rows, p.cols);
+    s.avg.copy_from(w);
   }
-  if (!p.s1.empty()) return;
-  Backend& be = p.w.backend();
-  p.s1 = Tensor::zeros(be, p.rows, p.cols);
-  p.s2 = Tensor::zeros(be, p.rows, p.cols);
+  if (!s.s1.empty()) return s;
+  Backend& be = w.backend();
+  s.s1 = Tensor::zeros(be, p.rows, p.cols);
+  s.s2 = Tensor::zeros(be, p.rows, p.cols);
   if (config_.kind == OptKind::rprop)  // Rprop's per-weight step sizes start at the learning rate
-    p.s1.upload(std::vector<float>(static_cast<size_t>(p.rows * p.cols), config_.lr));
+    s.s1.upload(std::vector<float>(static_cast<size_t>(p.rows * p.cols), config_.lr));
+  return s;
 }
 
-void Optimizer::step(const std::vector<Param*>& params) {
+void Optimizer::step(Exec& ex) {
   ++steps_;
-  for (Param* p : params) {
-    ensure_state(*p);
-    const bool lazy = config_.lazy && config_.kind != OptKind::rprop && p->row_sparse && p->touched_rows;
+  ParamStore& store = ex.params();
+  for (const Param* p : ex.net().params()) {
+    State& st = state(store, *p);
+    Exec::Gradient& g = ex.gradient(*p);
+    Tensor& w = store.weights(*p);
+    const bool lazy = config_.lazy && config_.kind != OptKind::rprop && p->row_sparse && g.touched_rows;
     OptArgs a;
     a.kind = config_.kind;
-    a.rows = lazy ? p->n_touched : p->rows;
+    a.rows = lazy ? g.n_touched : p->rows;
     a.width = p->cols;
-    a.row_ids = lazy ? p->touched_rows : nullptr;
-    a.w = p->w.data(), a.g = p->g.data(), a.s1 = p->s1.data(), a.s2 = p->s2.data();
+    a.row_ids = lazy ? g.touched_rows : nullptr;
+    a.w = w.data(), a.g = g.g.data(), a.s1 = st.s1.data(), a.s2 = st.s2.data();
     a.lr = config_.lr, a.momentum = config_.momentum, a.beta1 = config_.beta1, a.beta2 = config_.beta2;
     a.eps = config_.eps, a.weight_decay = p->regularized ? l2_ : 0.0f, a.step = steps_;
     a.consume_gradient = true;
-    p->w.backend().optimizer_update(a);
-    p->touched_rows = nullptr;
-    p->n_touched = 0;
+    w.backend().optimizer_update(a);
+    g.touched_rows = nullptr;
+    g.n_touched = 0;
     if (config_.average > 0.0f)  // every row: an untouched row's average still moves toward it
-      p->w.backend().axpby({p->rows * p->cols, 1.0f - config_.average, p->w.data(), config_.average, p->avg.data()});
+      w.backend().axpby({.n = p->rows * p->cols, .a = 1.0f - config_.average, .x = w.data(), .b = config_.average,
+                         .y = st.avg.data()});
   }
 }
 
-void Optimizer::use_average(const std::vector<Param*>& params) {
+void Optimizer::use_average(ParamStore& store) {
   if (config_.average <= 0.0f) return;
-  for (Param* p : params) {
-    ensure_state(*p);
-    p->w.copy_from(p->avg);
-  }
+  for (const Param* p : store.net().params()) store.weights(*p).copy_from(state(store, *p).avg);
 }
 
 }  // namespace sr

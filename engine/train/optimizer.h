@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/net/layer.h"
+#include "engine/net/exec.h"
 #include "kernels/optim.h"
 
 namespace sr {
@@ -25,28 +25,32 @@ struct OptimizerConfig {
 OptKind parse_optimizer(const std::string& name);
 const char* optimizer_name(OptKind k);
 
+// Its state per parameter (momentum or moments, step sizes, the weights' average) lives here,
+// beside the weights it updates in the executor's ParamStore.
 class Optimizer {
  public:
   Optimizer(OptimizerConfig config, float l2) : config_(config), l2_(l2) {}
-  // Consumes the gradients (leaves them zero) and advances the step count.
-  void step(const std::vector<Param*>& params);
+  // Updates the weights of ex's store from ex's gradients, consuming them (they are left zero),
+  // and advances the step count.
+  void step(Exec& ex);
   int64_t steps() const { return steps_; }
   void set_steps(int64_t n) { steps_ = n; }  // a checkpoint's
   // Replaces the weights by their moving average (when averaging; the end of training).
-  void use_average(const std::vector<Param*>& params);
-  // Creates the parameters' optimizer state (s1, s2, and avg when averaging) where missing
-  // (checkpoints save and load it).
-  void prepare(const std::vector<Param*>& params) {
-    for (Param* p : params) ensure_state(*p);
-  }
+  void use_average(ParamStore& store);
+  // The state of every parameter of the store, created where missing (checkpoints save and load
+  // it): s1, s2, and avg when averaging.
+  struct State {
+    Tensor s1, s2, avg;
+  };
+  State& state(ParamStore& store, const Param& p);
   void set_lr(float lr) { config_.lr = lr; }  // a schedule (TrainConfig::lr_decay)
   const OptimizerConfig& config() const { return config_; }
 
  private:
-  void ensure_state(Param& p);
   OptimizerConfig config_;
   float l2_;
   int64_t steps_ = 0;
+  std::vector<State> state_;  // by parameter id
 };
 
 }  // namespace sr

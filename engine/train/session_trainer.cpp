@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "engine/data/batchers.h"
-#include "engine/error.h"
-#include "engine/sparse_batch.h"
+#include "kernels/error.h"
+#include "kernels/sparse_batch.h"
 #include "engine/train/epoch_loop.h"
 
 namespace sr {
@@ -102,7 +102,7 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
   };
   train_epochs(ex, step, config, [&](int epoch) {
     batcher.start_epoch();
-    ex.clear_state();
+    ex.state().clear();
     made = -1, epoch_now = epoch;
     return EpochFeed{global_steps * shards, fill, bind, [&](int64_t) { return lanes; }, nullptr, false};
   }, global_steps * lanes * shards, "events", on_epoch);

@@ -11,7 +11,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/batch_fields.h"
+#include "kernels/batch_fields.h"
 #include "engine/data/sessions.h"
 #include "engine/train/trainer.h"
 

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "engine/data/batchers.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/train/epoch_loop.h"
 
 namespace sr {
@@ -11,7 +11,7 @@ namespace sr {
 double TrainStep::run(Exec& ex, Optimizer& opt) {
   const double loss = gradients(ex, 0);
   if (!std::isfinite(loss)) return loss;  // the caller reports divergence
-  opt.step(ex.net().params());
+  opt.step(ex);
   ex.count_update();
   return loss;
 }
@@ -21,20 +21,6 @@ double BackpropStep::gradients(Exec& ex, int64_t /*global_rows*/) {
   if (!std::isfinite(loss)) return loss;
   ex.backward();
   return loss;
-}
-
-HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows) {
-  HostCsr out;
-  out.rows = static_cast<int64_t>(rows.size());
-  out.cols = a.cols;
-  for (int32_t r : rows) {
-    for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
-      out.col_idx.push_back(a.col_idx[k]);
-      if (!a.val.empty()) out.val.push_back(a.val[k]);
-    }
-    out.row_ptr.push_back(static_cast<int32_t>(out.col_idx.size()));
-  }
-  return out;
 }
 
 void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& config, TrainStep& step,

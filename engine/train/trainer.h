@@ -1,13 +1,14 @@
-// Training loops. A TrainStep is one update from one batch (backprop here; CD-k and GAN steps
-// implement the same interface later); train_rows drives a step over row batches of a CSR matrix
-// for a number of epochs, reporting progress and stopping with a clear error on divergence.
+// Training steps and the loops over a model family's batches. A TrainStep is one update from one
+// batch: backprop here, contrastive divergence for RBM-CF (cd_step.h); train_rows, train_rows_with_targets
+// and train_pairs feed a step the batches of a CSR matrix for a number of epochs (epoch_loop.h),
+// reporting progress and stopping with a clear error on divergence.
 #pragma once
 
 #include <cmath>
 #include <functional>
 #include <memory>
 
-#include "engine/csr.h"
+#include "kernels/csr.h"
 #include "engine/net/exec.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/data_parallel.h"
@@ -104,8 +105,5 @@ struct PairInputs {
 // with `negatives` sampled unseen items each (label 0); config.batch_rows positives per batch.
 void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int negatives, bool rating_labels,
                  const TrainConfig& config, TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch);
-
-// The rows `rows` of `a`, in that order, as a new CSR.
-HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows);
 
 }  // namespace sr

@@ -5,8 +5,7 @@
 #include <new>
 #include <vector>
 
-#include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/backend.h"
 #include "kernels/cpu/blas_gemm.h"
 #include "kernels/cpu/reference.h"
 #include "kernels/cpu/vectorize.h"
@@ -16,9 +15,24 @@ namespace {
 
 constexpr size_t kAlignment = 64;  // a cache line; also what SIMD loads like
 
+}  // namespace
+
+// What the CPU backend runs for each op: the reference loop (found through the using-directive),
+// except where a faster CPU path is declared here — qualified lookup of cpu_ops::name stops at a
+// declaration in this namespace before it looks into ref.
+namespace cpu_ops {
+using namespace ref;
+
+void gemm(const GemmArgs& a) { cpu_blas_gemm(a); }
+
 // dW[touched[t], :] += Σ_e vals[src[e]] · D[row_idx[e], :], one touched column per task. Each
-// column's sum runs in the CSR's order, so the result is the same for any thread count.
-SR_CPU_HOT void scatter_by_touched_columns(const ScatterArgs& s) {
+// column's sum runs in the CSR's order, so the result is the same for any thread count; both modes
+// take this path (it is also the fast one here). Without the transpose: the reference loop.
+SR_CPU_HOT void scatter(const ScatterArgs& s) {
+  if (!s.at.touched) {
+    ref::scatter(s);
+    return;
+  }
   const TouchedColumnsView& at = s.at;
 #pragma omp parallel for schedule(dynamic, 8) if (ref::parallel_worth(s.a.nnz * s.width))
   for (int64_t t = 0; t < at.n_touched; ++t) {
@@ -32,6 +46,10 @@ SR_CPU_HOT void scatter_by_touched_columns(const ScatterArgs& s) {
     for (int64_t c = 0; c < s.width; ++c) dw[c] += acc[c];
   }
 }
+
+}  // namespace cpu_ops
+
+namespace {
 
 class CpuBackend final : public Backend {
  public:
@@ -52,30 +70,10 @@ class CpuBackend final : public Backend {
   }
   void synchronize() override {}
 
-  void gather(const GatherArgs& a) override { ref::gather(a); }
-  void scatter(const ScatterArgs& a, ScatterMode) override {
-    // Both modes take the deterministic path on the CPU: it is also the fast one here.
-    if (a.at.touched) {
-      scatter_by_touched_columns(a);
-    } else {
-      ref::scatter(a);
-    }
-  }
-  void sampled_dot(const SampledDotArgs& a) override { ref::sampled_dot(a); }
-  void gemm(const GemmArgs& a) override { cpu_blas_gemm(a); }
-  void bias_act(const BiasActArgs& a) override { ref::bias_act(a); }
-  void act_backward(const ActBackwardArgs& a) override { ref::act_backward(a); }
-  void col_sum(const ColSumArgs& a) override { ref::col_sum(a); }
-  void axpby(const AxpbyArgs& a) override { ref::axpby(a); }
-  void dropout(const DropoutArgs& a) override { ref::dropout(a); }
-  void elementwise(const ElementwiseArgs& a) override { ref::elementwise(a); }
-  void loss(const LossArgs& a) override { ref::loss(a); }
-  void softmax_xent(const SoftmaxXentArgs& a) override { ref::softmax_xent(a); }
-  void rank_loss(const RankLossArgs& a) override { ref::rank_loss(a); }
-  void gru_forward(const GruForwardArgs& a) override { ref::gru_forward(a); }
-  void gru_backward(const GruBackwardArgs& a) override { ref::gru_backward(a); }
-  void optimizer_update(const OptArgs& a) override { ref::optimizer_update(a); }
-  void topk(const TopKArgs& a) override { ref::topk(a); }
+#define SR_CPU_OP(name, Args) \
+  void name(const Args& a) override { cpu_ops::name(a); }
+  SR_FOR_EACH_OP(SR_CPU_OP)
+#undef SR_CPU_OP
 };
 
 }  // namespace

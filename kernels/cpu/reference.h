@@ -3,12 +3,7 @@
 // outputs, which keeps every output's arithmetic in the same order).
 #pragma once
 
-#include "kernels/dense.h"
-#include "kernels/loss.h"
-#include "kernels/optim.h"
-#include "kernels/recurrent.h"
-#include "kernels/sparse.h"
-#include "kernels/topk.h"
+#include "kernels/ops.h"
 
 namespace sr::ref {
 
@@ -19,22 +14,10 @@ namespace sr::ref {
 constexpr int64_t kParallelMinWork = 1 << 16;
 inline bool parallel_worth(int64_t work) { return work >= kParallelMinWork; }
 
-void gather(const GatherArgs& a);
-void scatter(const ScatterArgs& a);  // loops over the CSR's nonzeros in order
-void sampled_dot(const SampledDotArgs& a);
-void gemm(const GemmArgs& a);
-void bias_act(const BiasActArgs& a);
-void act_backward(const ActBackwardArgs& a);
-void col_sum(const ColSumArgs& a);
-void axpby(const AxpbyArgs& a);
-void dropout(const DropoutArgs& a);
-void elementwise(const ElementwiseArgs& a);
-void loss(const LossArgs& a);
-void softmax_xent(const SoftmaxXentArgs& a);
-void rank_loss(const RankLossArgs& a);
-void gru_forward(const GruForwardArgs& a);
-void gru_backward(const GruBackwardArgs& a);
-void optimizer_update(const OptArgs& a);
-void topk(const TopKArgs& a);
+// One reference loop per op of kernels/ops.h, e.g. void gather(const GatherArgs& a). The scatter
+// loops over the CSR's nonzeros in order (its mode is ignored: the reference is deterministic).
+#define SR_REFERENCE_OP(name, Args) void name(const Args& a);
+SR_FOR_EACH_OP(SR_REFERENCE_OP)
+#undef SR_REFERENCE_OP
 
 }  // namespace sr::ref

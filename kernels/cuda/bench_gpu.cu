@@ -57,17 +57,10 @@ double time_ms(cudaStream_t s, int reps, const std::function<void()>& op) {
   return t[t.size() / 2];
 }
 
-std::vector<float> random_floats(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
-
 }  // namespace
 
-GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, int64_t width, int reps) {
+GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, const std::vector<float>& w_host,
+                                       const std::vector<float>& d_host, int64_t width, int reps) {
   SR_CUDA_CHECK(cudaSetDevice(device));
   cudaStream_t s;
   SR_CUDA_CHECK(cudaStreamCreate(&s));
@@ -76,21 +69,28 @@ GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, int64_t wid
   const std::vector<float> vals = a.val.empty() ? std::vector<float>(a.col_idx.size(), 1.0f) : a.val;
   DevBuf<int32_t> row_ptr(a.row_ptr), col_idx(a.col_idx), col_ptr(t.col_ptr), row_idx(t.row_idx), src(t.src),
       touched(t.touched);
-  DevBuf<float> val(vals), w(random_floats(a.cols * width, 1)), y(a.rows * width), d(random_floats(a.rows * width, 2)),
-      dw(a.cols * width), z(a.col_idx.size()), y_ref(a.rows * width);
+  DevBuf<float> val(vals), w(w_host), y(a.rows * width), d(d_host), dw(std::vector<float>(a.cols * width, 0.0f)),
+      z(a.col_idx.size()), y_ref(a.rows * width);
   const CsrView view{row_ptr.p, col_idx.p, val.p, a.rows, a.cols, a.nnz()};
   const TouchedColumnsView tview{col_ptr.p, row_idx.p, src.p, touched.p, static_cast<int64_t>(t.touched.size())};
 
+  cuda::OpContext ctx;
+  ctx.stream = s;
   GatherArgs g;
   g.a = view, g.w = w.p, g.width = width, g.y = y.p;
-  r.gather_ms = time_ms(s, reps, [&] { cuda::gather(g, s); });
+  r.gather_ms = time_ms(s, reps, [&] { cuda::gather(g, ctx); });
+  r.gather_out = y.host();
   ScatterArgs sc;
   sc.a = view, sc.at = tview, sc.vals = val.p, sc.d = d.p, sc.width = width, sc.dw = dw.p;
-  r.scatter_deterministic_ms = time_ms(s, reps, [&] { cuda::scatter(sc, ScatterMode::deterministic, s); });
-  r.scatter_atomic_ms = time_ms(s, reps, [&] { cuda::scatter(sc, ScatterMode::atomic, s); });
+  cuda::scatter(sc, ctx);  // into zeros: the output checked
+  r.scatter_out = dw.host();
+  r.scatter_deterministic_ms = time_ms(s, reps, [&] { cuda::scatter(sc, ctx); });
+  sc.mode = ScatterMode::atomic;
+  r.scatter_atomic_ms = time_ms(s, reps, [&] { cuda::scatter(sc, ctx); });
   SampledDotArgs sd;
   sd.pattern = view, sd.h = d.p, sd.v = w.p, sd.width = width, sd.z = z.p;
-  r.sampled_dot_ms = time_ms(s, reps, [&] { cuda::sampled_dot(sd, s); });
+  r.sampled_dot_ms = time_ms(s, reps, [&] { cuda::sampled_dot(sd, ctx); });
+  r.sampled_dot_out = z.host();
 
   // cuSPARSE: Y = A·W (SpMM) and z = (H·Vᵀ)∘spy(A) (SDDMM), row-major dense operands.
   cusparseHandle_t sp;

@@ -1,5 +1,5 @@
-// The CUDA backend: a per-device context (stream, caching allocator, cuBLAS and cuSPARSE handles)
-// owned by the backend object and passed to nobody else: there is no global GPU state. Built
+// The CUDA backend: a per-device context (streams, caching allocator, cuBLAS handle) owned by the
+// backend object and passed to nobody else: there is no global GPU state. Built
 // twice (runtime.h): for the GPU, and over the kernel emulator, where memory is plain host memory
 // (so AddressSanitizer sees every access) and GEMM is answered by the CPU BLAS.
 #include <cstdlib>
@@ -9,12 +9,10 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/backend.h"
+#include "kernels/backend.h"
 #include "kernels/cuda/kernels.h"
 
-#if defined(SPARSEREC_EMU)
-#include "kernels/cpu/blas_gemm.h"
-#else
+#if !defined(SPARSEREC_EMU)
 #include "kernels/cuda/library_check.h"
 #endif
 
@@ -117,8 +115,6 @@ class CudaBackend final : public Backend {
     events_ = std::make_unique<EventRing>();
     SR_CUBLAS_CHECK(cublasCreate(&cublas_));
     SR_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
-    SR_CUSPARSE_CHECK(cusparseCreate(&cusparse_));
-    SR_CUSPARSE_CHECK(cusparseSetStream(cusparse_, stream_));
     cudaDeviceProp prop{};
     SR_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
     description_ = "cuda:" + std::to_string(device_) + " (" + prop.name + ", sm_" + std::to_string(prop.major) +
@@ -127,11 +123,15 @@ class CudaBackend final : public Backend {
 #else
     description_ = "emu (CUDA kernels on the kernel emulator)";
 #endif
-    loss_scratch_ = static_cast<float*>(allocate(loss_scratch_floats(0) * sizeof(float)));
+    loss_scratch_ = static_cast<float*>(allocate(loss_scratch_floats() * sizeof(float)));
+    ctx_.stream = stream_, ctx_.loss_scratch = loss_scratch_;
+#if !defined(SPARSEREC_EMU)
+    ctx_.cublas = cublas_;
+#endif
   }
 
   ~CudaBackend() override {
-    release(loss_scratch_, loss_scratch_floats(0) * sizeof(float));
+    release(loss_scratch_, loss_scratch_floats() * sizeof(float));
 #if !defined(SPARSEREC_EMU)
     // Destructors must not throw: errors here are ignored, the process is tearing the context down.
     cudaSetDevice(device_);
@@ -139,7 +139,6 @@ class CudaBackend final : public Backend {
     cudaStreamSynchronize(copy_stream_);
     events_.reset();
     allocator_.reset();
-    cusparseDestroy(cusparse_);
     cublasDestroy(cublas_);
     cudaStreamDestroy(copy_stream_);
     cudaStreamDestroy(stream_);
@@ -213,34 +212,10 @@ class CudaBackend final : public Backend {
   }
 #endif
 
-  void gather(const GatherArgs& a) override { SR_KERNEL_NS::gather(a, stream_); }
-  void scatter(const ScatterArgs& a, ScatterMode m) override { SR_KERNEL_NS::scatter(a, m, stream_); }
-  void sampled_dot(const SampledDotArgs& a) override { SR_KERNEL_NS::sampled_dot(a, stream_); }
-  void gemm(const GemmArgs& g) override {
-#if defined(SPARSEREC_EMU)
-    cpu_blas_gemm(g);
-#else
-    if (g.m == 0 || g.n == 0) return;
-    // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
-    SR_CUBLAS_CHECK(cublasSgemm(cublas_, g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), &g.alpha, g.b,
-                                static_cast<int>(g.ldb), g.a, static_cast<int>(g.lda), &g.beta, g.c,
-                                static_cast<int>(g.ldc)));
-#endif
-  }
-  void bias_act(const BiasActArgs& a) override { SR_KERNEL_NS::bias_act(a, stream_); }
-  void act_backward(const ActBackwardArgs& a) override { SR_KERNEL_NS::act_backward(a, stream_); }
-  void col_sum(const ColSumArgs& a) override { SR_KERNEL_NS::col_sum(a, stream_); }
-  void axpby(const AxpbyArgs& a) override { SR_KERNEL_NS::axpby(a, stream_); }
-  void dropout(const DropoutArgs& a) override { SR_KERNEL_NS::dropout(a, stream_); }
-  void elementwise(const ElementwiseArgs& a) override { SR_KERNEL_NS::elementwise(a, stream_); }
-  void loss(const LossArgs& a) override { SR_KERNEL_NS::loss(a, loss_scratch_, stream_); }
-  void softmax_xent(const SoftmaxXentArgs& a) override { SR_KERNEL_NS::softmax_xent(a, stream_); }
-  void rank_loss(const RankLossArgs& a) override { SR_KERNEL_NS::rank_loss(a, stream_); }
-  void gru_forward(const GruForwardArgs& a) override { SR_KERNEL_NS::gru_forward(a, stream_); }
-  void gru_backward(const GruBackwardArgs& a) override { SR_KERNEL_NS::gru_backward(a, stream_); }
-  void optimizer_update(const OptArgs& a) override { SR_KERNEL_NS::optimizer_update(a, stream_); }
-  void topk(const TopKArgs& a) override { SR_KERNEL_NS::topk(a, stream_); }
+#define SR_CUDA_BACKEND_OP(name, Args) \
+  void name(const Args& a) override { SR_KERNEL_NS::name(a, ctx_); }
+  SR_FOR_EACH_OP(SR_CUDA_BACKEND_OP)
+#undef SR_CUDA_BACKEND_OP
 
  private:
   // direction: 1 host→device, 2 device→host, 3 device→device. Downloads wait for the stream so the
@@ -269,9 +244,9 @@ class CudaBackend final : public Backend {
   float* loss_scratch_ = nullptr;
 #if !defined(SPARSEREC_EMU)
   cublasHandle_t cublas_ = nullptr;
-  cusparseHandle_t cusparse_ = nullptr;
   std::unique_ptr<CachingAllocator> allocator_;
 #endif
+  OpContext ctx_;  // what every op runs with
 };
 
 }  // namespace

@@ -1,35 +1,28 @@
-// The CUDA implementation of every op (argument structs in kernels/*.h), launched on a stream.
-// Defined in kernels/cuda/*.cu; compiled for the GPU as sr::cuda and for the emulator as
-// sr::cuda_emu (see runtime.h).
+// The CUDA implementation of every op of kernels/ops.h, launched on the context's stream. Defined
+// in kernels/cuda/*.cu; compiled for the GPU as sr::cuda and for the emulator as sr::cuda_emu
+// (see runtime.h).
 #pragma once
 
 #include "kernels/cuda/runtime.h"
-#include "kernels/dense.h"
-#include "kernels/loss.h"
-#include "kernels/optim.h"
-#include "kernels/recurrent.h"
-#include "kernels/sparse.h"
-#include "kernels/topk.h"
+#include "kernels/ops.h"
+
+struct cublasContext;  // cuBLAS's handle type (cublasHandle_t), declared here for both builds
 
 namespace sr::SR_KERNEL_NS {
 
-void gather(const GatherArgs& a, cudaStream_t s);
-void scatter(const ScatterArgs& a, ScatterMode mode, cudaStream_t s);
-void sampled_dot(const SampledDotArgs& a, cudaStream_t s);
-void bias_act(const BiasActArgs& a, cudaStream_t s);
-void act_backward(const ActBackwardArgs& a, cudaStream_t s);
-void col_sum(const ColSumArgs& a, cudaStream_t s);
-void axpby(const AxpbyArgs& a, cudaStream_t s);
-void dropout(const DropoutArgs& a, cudaStream_t s);
-void elementwise(const ElementwiseArgs& a, cudaStream_t s);
-// `scratch` holds at least loss_scratch_floats(n) floats of device memory.
-int64_t loss_scratch_floats(int64_t n);
-void loss(const LossArgs& a, float* scratch, cudaStream_t s);
-void softmax_xent(const SoftmaxXentArgs& a, cudaStream_t s);
-void rank_loss(const RankLossArgs& a, cudaStream_t s);
-void gru_forward(const GruForwardArgs& a, cudaStream_t s);
-void gru_backward(const GruBackwardArgs& a, cudaStream_t s);
-void optimizer_update(const OptArgs& a, cudaStream_t s);
-void topk(const TopKArgs& a, cudaStream_t s);
+// What an op runs with: the backend's compute stream, and what some ops need of the backend —
+// cuBLAS's handle (GEMM; the emulator answers GEMM with the CPU BLAS instead) and a device scratch
+// of loss_scratch_floats() floats (the loss's partial sums).
+struct OpContext {
+  cudaStream_t stream = nullptr;
+  cublasContext* cublas = nullptr;
+  float* loss_scratch = nullptr;
+};
+int64_t loss_scratch_floats();
+
+// One function per op, e.g. void gather(const GatherArgs& a, const OpContext& ctx).
+#define SR_CUDA_OP(name, Args) void name(const Args& a, const OpContext& ctx);
+SR_FOR_EACH_OP(SR_CUDA_OP)
+#undef SR_CUDA_OP
 
 }  // namespace sr::SR_KERNEL_NS

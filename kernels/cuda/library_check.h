@@ -5,7 +5,7 @@
 #include <cublas_v2.h>
 #include <cusparse.h>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 #define SR_CUBLAS_CHECK(call)                                                                                \
   do {                                                                                                       \

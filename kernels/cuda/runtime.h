@@ -20,7 +20,7 @@ using namespace ::emu;  // the CUDA language and runtime names, answered by the 
   T* name = reinterpret_cast<T*>(sr_smem_)
 #endif
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 // Every CUDA runtime call is checked: the message names the call, the file and the line.
 #define SR_CUDA_CHECK(call)                                                                   \
@@ -37,5 +37,4 @@ using namespace ::emu;  // the CUDA language and runtime names, answered by the 
 
 namespace sr::SR_KERNEL_NS {
 constexpr unsigned kFullMask = 0xffffffffu;
-constexpr int kWarp = 32;
 }  // namespace sr::SR_KERNEL_NS

@@ -176,31 +176,31 @@ void spmm(const RowSpmm& p, int64_t nnz, cudaStream_t stream) {
 
 }  // namespace
 
-void gather(const GatherArgs& g, cudaStream_t stream) {
+void gather(const GatherArgs& g, const OpContext& ctx) {
   spmm({g.a.row_ptr, g.a.col_idx, g.a.val, nullptr, g.a.rows, g.out_rows, g.w, g.width, g.bias, g.act, g.accumulate, g.y},
-       g.a.nnz, stream);
+       g.a.nnz, ctx.stream);
 }
 
-void scatter(const ScatterArgs& s, ScatterMode mode, cudaStream_t stream) {
-  if (mode == ScatterMode::atomic) {
+void scatter(const ScatterArgs& s, const OpContext& ctx) {
+  if (s.mode == ScatterMode::atomic) {
     launch("scatter_atomic_kernel", scatter_atomic_kernel, blocks_for(s.a.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock),
-           0, stream, s.a, s.vals, s.d, s.width, s.dw);
+           0, ctx.stream, s.a, s.vals, s.d, s.width, s.dw);
     return;
   }
   // Deterministic: each touched column is summed in a fixed order (by a warp, or a block's warps
   // in warp order), then added once.
   spmm({s.at.col_ptr, s.at.row_idx, s.vals, s.at.src, s.at.n_touched, s.at.touched, s.d, s.width, nullptr, Act::identity,
         true, s.dw},
-       s.a.nnz, stream);
+       s.a.nnz, ctx.stream);
 }
 
-void sampled_dot(const SampledDotArgs& s, cudaStream_t stream) {
+void sampled_dot(const SampledDotArgs& s, const OpContext& ctx) {
   if (split_rows(s.pattern.rows, s.pattern.nnz))
     launch("sampled_dot_split_kernel", sampled_dot_split_kernel, static_cast<unsigned>(s.pattern.rows),
-           dim3(32, kSplitWarps), 0, stream, s);
+           dim3(32, kSplitWarps), 0, ctx.stream, s);
   else
     launch("sampled_dot_kernel", sampled_dot_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock),
-           0, stream, s);
+           0, ctx.stream, s);
 }
 
 }  // namespace sr::SR_KERNEL_NS

@@ -80,8 +80,8 @@ __global__ void __launch_bounds__(kTopKThreads) topk_kernel(TopKArgs t) {
 
 }  // namespace
 
-void topk(const TopKArgs& t, cudaStream_t s) {
-  launch("topk_kernel", topk_kernel, static_cast<unsigned>(t.rows), kTopKThreads, 0, s, t);
+void topk(const TopKArgs& t, const OpContext& ctx) {
+  launch("topk_kernel", topk_kernel, static_cast<unsigned>(t.rows), kTopKThreads, 0, ctx.stream, t);
 }
 
 }  // namespace sr::SR_KERNEL_NS

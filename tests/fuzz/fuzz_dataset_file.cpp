@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/data/dataset_file.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint64_t> aligned((size + 7) / 8);  // as a mapping would be: 8-byte aligned

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "engine/data/text_import.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -4,7 +4,8 @@
 #include <cstdio>
 
 #include "engine/data/dataset_file.h"
-#include "tools/cli/common.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/rank_training.h"
 
 namespace sr::cli {
 

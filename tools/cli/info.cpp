@@ -5,7 +5,8 @@
 #include <iostream>
 
 #include "engine/data/dataset_file.h"
-#include "tools/cli/common.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/rank_training.h"
 
 namespace sr::cli {
 

@@ -3,7 +3,8 @@
 #include <cstdio>
 
 #include "engine/data/synth.h"
-#include "tools/cli/common.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/rank_training.h"
 
 namespace sr::cli {
 

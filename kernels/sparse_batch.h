@@ -3,8 +3,8 @@
 // HostCsr) or views a streamed batch (data/batch_stream.h) encoded by encode_sparse_batch.
 #pragma once
 
-#include "engine/csr.h"
-#include "engine/tensor.h"
+#include "kernels/csr.h"
+#include "kernels/device_array.h"
 
 namespace sr {
 
@@ -23,7 +23,6 @@ class SparseBatch {
   int64_t cols() const { return cols_; }
   int64_t nnz() const { return nnz_; }
   int64_t n_touched() const { return n_touched_; }
-  bool has_values() const { return val_ != nullptr && nnz_ > 0; }
   CsrView view(bool with_values = true) const;
   CsrView view_with(const float* values) const;  // the same pattern with other values (e.g. gradients)
   TouchedColumnsView touched_view() const;

@@ -1,7 +1,7 @@
 // Device selection: parses --device and builds the backend for it.
-#include "engine/backend.h"
+#include "kernels/backend.h"
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,6 @@
-#include "engine/csr.h"
+#include "kernels/csr.h"
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -57,6 +57,20 @@ HostTouchedColumns touched_columns(const HostCsr& a) {
     }
   }
   return t;
+}
+
+HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows) {
+  HostCsr out;
+  out.rows = static_cast<int64_t>(rows.size());
+  out.cols = a.cols;
+  for (int32_t r : rows) {
+    for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
+      out.col_idx.push_back(a.col_idx[k]);
+      if (!a.val.empty()) out.val.push_back(a.val[k]);
+    }
+    out.row_ptr.push_back(static_cast<int32_t>(out.col_idx.size()));
+  }
+  return out;
 }
 
 }  // namespace sr

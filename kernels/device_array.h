@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/backend.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -52,7 +52,7 @@ class DeviceArray {
   void fill_zero() {
     if (!numel()) return;
     if constexpr (std::is_same_v<T, float>) {
-      backend().axpby({numel(), 0.0f, nullptr, 0.0f, data()});
+      backend().axpby({.n = numel(), .a = 0.0f, .x = nullptr, .b = 0.0f, .y = data()});
     } else {
       upload(std::vector<T>(static_cast<size_t>(numel()), T{}));
     }

@@ -1,6 +1,6 @@
-#include "engine/sparse_batch.h"
+#include "kernels/sparse_batch.h"
 
-#include "engine/batch_fields.h"
+#include "kernels/batch_fields.h"
 
 #include <algorithm>
 

@@ -1,12 +1,10 @@
-#include "tools/cli/common.h"
+#include "tools/cli/args.h"
 
-#include <sys/resource.h>
-
-#include <algorithm>
 #include <cstdio>
-#include <iostream>
+#include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "kernels/backend.h"
+#include "kernels/error.h"
 
 namespace sr::cli {
 
@@ -18,8 +16,9 @@ void ImportArgs::add_to(CLI::App& app, bool required, const char* what) {
   app.add_option("--layout", layout, "text layout: auto, " + names)->capture_default_str();
   app.add_option("--columns", columns, "layout csv: the role of each field, e.g. user,item,rating,time (- skips)");
   app.add_option("--separator", separator, "layout csv: , ; :: tab or space");
-  app.add_option("--duplicates", duplicates, "a repeated (user, item): error, last (keep the latest) or keep "
-                                             "(default: error for ratings, keep for clicks)");
+  app.add_option("--duplicates", duplicates,
+                 "a repeated (user, item): error, last (keep the latest) or keep "
+                 "(default: error for ratings, keep for clicks)");
   app.add_option("--threads", threads, "import threads (default: every core)");
 }
 
@@ -146,155 +145,11 @@ void TrainFlags::print_epoch(const EpochReport& r) const {
                r.nnz_per_second, r.unit, exchange.c_str());
 }
 
-void StepProfile::add(const EpochReport& r) { sum_ += r.step_times; }
-
-nlohmann::json StepProfile::result(const std::string& command, const std::string& model, const nlohmann::json& options,
-                                   const TrainConfig& cfg, const Net& net, const Backend& be) const {
-  if (sum_.steps == 0) throw error("--profile-steps: no step was timed (the data has too few batches for a warm-up and a timed step)");
-  const double steps = static_cast<double>(sum_.steps);
-  int64_t weights = 0;
-  for (const Param* p : net.params()) weights += p->rows * p->cols;
-  nlohmann::json j;
-  j["command"] = "profile";
-  j["of"] = command;
-  j["model"] = model;
-  j["options"] = options;
-  j["device"] = be.describe();
-  j["shards"] = cfg.parallel.shards;
-  j["ranks"] = cfg.parallel.ranks();
-  j["shard_rows"] = cfg.batch_rows;
-  j["steps"] = sum_.steps;
-  j["weights"] = weights;
-  const double shards = static_cast<double>(std::max<int64_t>(sum_.shards, 1));
-  j["shard_seconds"] = sum_.shard_seconds / shards;    // one shard's gradient
-  j["bucket_seconds"] = sum_.bucket_seconds / shards;  // adding it into the exchange's bucket
-  j["update_seconds"] = sum_.update_seconds / steps;
-  j["reduce_bytes"] = static_cast<double>(sum_.exchange.reduce_bytes) / steps;  // per rank and step
-  j["gather_bytes"] = static_cast<double>(sum_.exchange.gather_bytes) / steps;
-  j["dense_bytes"] = static_cast<double>(sum_.exchange.dense_bytes) / steps;
-  j["wait_seconds"] = sum_.exchange.wait_seconds / steps;
-  return j;
-}
-
-namespace {
-
-std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm) {
-  Device d = Device::parse(device);
-  if (d.kind == DeviceKind::cuda && device.find(':') == std::string::npos) d.index = comm.local_rank();
-  return open_device(d);
-}
-
-std::unique_ptr<Communicator> gradient_communicator(const std::string& choice, Communicator& host, Backend& be) {
-  const bool gpu = be.device().kind == DeviceKind::cuda;
-  if (choice == "nccl" || (choice == "auto" && gpu && host.size() > 1 && have_nccl())) {
-    auto c = make_nccl_communicator(host, be);
-    std::fprintf(stderr, "gradients: %s\n", c->describe().c_str());
-    return c;
-  }
-  return nullptr;
-}
-
-void announce_resume(const TrainConfig& cfg) {
-  if (!cfg.checkpoint.resume || !cfg.checkpoint.writer) return;
-  const std::string path = newest_checkpoint(cfg.checkpoint.dir);
-  if (path.empty())
-    std::fprintf(stderr, "resume: no checkpoint in '%s' yet: training from the start\n", cfg.checkpoint.dir.c_str());
-  else
-    std::fprintf(stderr, "resume: from %s\n", path.c_str());
-}
-
-}  // namespace
-
-RankTraining::RankTraining(const TrainFlags& flags, const TrainDefaults& defaults, Communicator& comm, const std::string& run)
-    : flags_(&flags), comm_(&comm), backend_(open_rank_device(flags.device, comm)),
-      nccl_(gradient_communicator(flags.comm, comm, *backend_)), config_(flags.config(defaults, &gradients(), run)) {
-  announce_resume(config_);
-}
-
-std::function<void(const EpochReport&)> RankTraining::reporter(std::function<void(const EpochReport&)> also) {
-  return [this, also](const EpochReport& r) {
-    profile_.add(r);
-    if (comm_->rank() == 0) flags_->print_epoch(r);
-    if (also) also(r);
-  };
-}
-
-bool RankTraining::profiled(const std::string& command, const std::string& model, const nlohmann::json& options, const Net& net) {
-  if (config_.profile_steps <= 0) return false;
-  if (comm_->rank() == 0) print_result(profile_.result(command, model, options, config_, net, *backend_));
-  return true;
-}
-
-std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,
-                   const std::vector<std::string>& data) {
-  nlohmann::json j;
-  j["command"] = command, j["model"] = model, j["options"] = options, j["data"] = data;
-  return j.dump();
-}
-
-void run_job(const std::function<void(Communicator& comm)>& body) {
-  std::unique_ptr<Communicator> comm = open_communicator();
-  try {
-    body(*comm);
-  } catch (const std::exception& e) {
-    if (comm->size() > 1) comm->abort(e.what());  // every rank stops; the message names this one
-    throw;
-  }
-}
-
-std::unique_ptr<Backend> open_device(const Device& device) {
-  auto be = make_backend(device);
-  std::fprintf(stderr, "device: %s\n", be->describe().c_str());
-  return be;
-}
-
-LoadedModel load_model(const ModelMeta& meta, const std::string& path, Backend& be) {
-  LoadedModel m;
-  m.meta = meta;
-  ModelOptions opts(m.meta.options, m.meta.n_users, m.meta.n_items);
-  m.built = std::make_unique<BuiltModel>(build_model(m.meta.model, opts));
-  m.exec = std::make_unique<Exec>(m.built->net, be, 0);
-  load_model_params(path, m.built->net);
-  return m;
-}
-
-void SavedModelArgs::add_to(CLI::App& app) {
-  app.add_option("--model-file", model_file, "a file written by `train --save`")->required();
-  data.add_to(app, false, "the ratings (default: the path recorded in the model file)");
-  app.add_option("--device", device, "auto, cpu, emu, cuda, cuda:N")->capture_default_str();
-}
-
-namespace {
-void check_same_data(const ModelMeta& meta, const Dataset& r, const std::string& path) {
-  if (meta.n_users != r.n_users() || meta.n_items != r.n_items() || meta.n_ratings != r.n_events())
-    throw error("data '", path, "' (", r.n_users(), " users, ", r.n_items(), " items, ", r.n_events(),
-                " ratings) is not the data the model was trained on (", meta.n_users, ", ", meta.n_items, ", ",
-                meta.n_ratings, ")");
-}
-}  // namespace
-
-ModelSession open_saved_model(const SavedModelArgs& a) {
-  const ModelMeta meta = read_model_meta(a.model_file);
-  const Device device = Device::parse(a.device);
-  ModelSession s;
-  s.backend = open_device(device);
-  s.model = load_model(meta, a.model_file, *s.backend);
-  DataOptions d{a.data, meta.test_fraction, meta.split_seed};
-  if (d.input.paths.empty()) d.input.paths = {meta.data_path};
-  s.data_path = d.input.paths[0];
-  s.data = load_and_split(d);
-  check_same_data(meta, s.data.data, s.data_path);
-  return s;
-}
-
-void print_result(const nlohmann::json& j) {
-  std::cout << j.dump() << std::endl;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+TrainConfig TrainFlags::pretrain_config(const TrainDefaults& d, Communicator* comm) const {
+  TrainFlags own = *this;  // --lr, --batch, --optimizer are the final model's; --epochs all
+  own.lr = -1.0f, own.batch = -1, own.optimizer.clear();
+  own.checkpoint_dir.clear(), own.checkpoint_every = 0, own.resume = false;
+  return own.config(d, comm);
 }
 
 }  // namespace sr::cli

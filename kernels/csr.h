@@ -27,4 +27,7 @@ HostCsr transpose(const HostCsr& a);
 // Entries of each touched column in increasing CSR order; columns in increasing id order.
 HostTouchedColumns touched_columns(const HostCsr& a);
 
+// The rows `rows` of `a`, in that order, as a new CSR.
+HostCsr select_rows(const HostCsr& a, const std::vector<int32_t>& rows);
+
 }  // namespace sr

@@ -1,8 +1,8 @@
-#include "engine/data/batch_stream.h"
+#include "kernels/batch_stream.h"
 
 #include <cstring>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace sr {
 

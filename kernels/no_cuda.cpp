@@ -1,6 +1,6 @@
 // Linked when the build has no CUDA toolkit: the CUDA device reports itself absent.
-#include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/backend.h"
+#include "kernels/error.h"
 
 namespace sr {
 bool built_with_cuda() { return false; }

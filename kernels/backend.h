@@ -1,7 +1,8 @@
 // The interface between the engine and a compute device. The engine (tensors, the model DSL,
 // trainers) calls only this; it never sees CUDA. Implementations: the CPU reference backend
 // (kernels/cpu/), the CUDA backend (kernels/cuda/) and the same CUDA backend built over the kernel
-// emulator ("emu"). Each op is declared once, here, with its argument struct from kernels/*.h.
+// emulator ("emu"). The ops are the table of kernels/ops.h: one method each, taking its argument
+// struct.
 #pragma once
 
 #include <cstddef>
@@ -10,13 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/error.h"
-#include "kernels/dense.h"
-#include "kernels/loss.h"
-#include "kernels/optim.h"
-#include "kernels/recurrent.h"
-#include "kernels/sparse.h"
-#include "kernels/topk.h"
+#include "kernels/error.h"
+#include "kernels/ops.h"
 
 namespace sr {
 
@@ -62,24 +58,10 @@ class Backend {
   virtual void wait(Lane, Marker) {}
   virtual void host_wait(Marker) {}
 
-  // The ops.
-  virtual void gather(const GatherArgs& a) = 0;
-  virtual void scatter(const ScatterArgs& a, ScatterMode mode) = 0;
-  virtual void sampled_dot(const SampledDotArgs& a) = 0;
-  virtual void gemm(const GemmArgs& a) = 0;
-  virtual void bias_act(const BiasActArgs& a) = 0;
-  virtual void act_backward(const ActBackwardArgs& a) = 0;
-  virtual void col_sum(const ColSumArgs& a) = 0;
-  virtual void axpby(const AxpbyArgs& a) = 0;
-  virtual void dropout(const DropoutArgs& a) = 0;
-  virtual void elementwise(const ElementwiseArgs& a) = 0;
-  virtual void loss(const LossArgs& a) = 0;
-  virtual void softmax_xent(const SoftmaxXentArgs& a) = 0;
-  virtual void rank_loss(const RankLossArgs& a) = 0;
-  virtual void gru_forward(const GruForwardArgs& a) = 0;
-  virtual void gru_backward(const GruBackwardArgs& a) = 0;
-  virtual void optimizer_update(const OptArgs& a) = 0;
-  virtual void topk(const TopKArgs& a) = 0;
+  // The ops (kernels/ops.h), e.g. gather(const GatherArgs&).
+#define SR_BACKEND_OP(name, Args) virtual void name(const Args& a) = 0;
+  SR_FOR_EACH_OP(SR_BACKEND_OP)
+#undef SR_BACKEND_OP
 
  protected:
   void* allocate_host(size_t bytes) const;  // malloc, or sr::Error naming the backend and size

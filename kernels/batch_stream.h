@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/backend.h"
-#include "engine/batch_fields.h"
+#include "kernels/backend.h"
+#include "kernels/batch_fields.h"
 
 namespace sr {
 

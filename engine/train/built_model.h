@@ -1,0 +1,77 @@
+// A model as its builder (models/) hands it to the engine: the net, or for a baseline the function
+// that fits it, and how the training pipeline (pipeline.h) trains and scores it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/data/sessions.h"
+#include "engine/data/split.h"
+#include "engine/eval/session_eval.h"
+#include "engine/eval/topn_eval.h"
+#include "engine/net/net.h"
+#include "engine/net/param_store.h"
+#include "engine/train/session_trainer.h"
+#include "engine/train/trainer.h"
+
+namespace sr {
+
+// What a model predicts, which decides the command that trains it and the protocol that tests it.
+enum class Task {
+  ratings,   // explicit ratings (`sparserec train`; RMSE on a random holdout)
+  topn,      // top-N from implicit feedback (`sparserec topn`; leave-one-out)
+  sessions,  // the next click in sessions (`sparserec session`; every next click of test sessions)
+};
+const char* task_name(Task t);     // "rating", "top-N", "session"
+const char* task_command(Task t);  // "train", "topn", "session"
+Task parse_task(const std::string& name);  // task_name() back; throws on anything else
+
+// Training settings a model is best trained with; command-line flags override them.
+struct TrainDefaults {
+  std::string optimizer = "adam";
+  float lr = 1e-3f;
+  int epochs = 20;
+  int64_t batch_rows = 256;
+  // Top-N models: > 0 sampled negatives per positive (trained on a "targets" input), -1 a
+  // full-softmax model (its input is its target). Rating models: 0.
+  int negatives = 0;
+  float momentum = 0.0f;  // SGD's
+  float lr_decay = 1.0f;  // the learning rate is multiplied by this after every epoch
+  float average = 0.0f;   // > 0: train on, and end with, a moving average of the weights (OptimizerConfig)
+};
+
+struct BuiltModel {
+  Task task = Task::ratings;
+  Net net;                        // empty for a baseline
+  RowsAre rows = RowsAre::users;  // what a row of the input matrix is
+  TrainDefaults defaults;
+  bool user_node = false;  // the input has a column per user after the items (CDAE)
+  // The net scores (user, item) pairs: inputs "user", "item", "label" (PairInputs), trained by
+  // train_pairs; rows = users. Otherwise its input "ratings" is a row of the matrix.
+  bool pairs = false;
+  // > 0: the input is each rating as this many softmax levels (expand_rating_levels) and the
+  // output a logit per level; predictions are the expected rating (RBM-CF).
+  int rating_levels = 0;
+  // The training step; null means backprop. (RBM-CF trains by contrastive divergence.)
+  std::function<std::unique_ptr<TrainStep>()> make_step{};
+  // Models this one starts from (NeuMF from GMF and MLP): built by pretrain_parts, each trained
+  // with its own defaults, then copied in by init_from_pretrained.
+  std::function<std::vector<BuiltModel>()> pretrain_parts{};
+  std::function<void(ParamStore&, const std::vector<const ParamStore*>&)> init_from_pretrained{};
+  // Session models (GRU4Rec, NARM): inputs "item" and "next", trained by train_sessions on click
+  // sessions with defaults.batch_rows lanes; `sampling` for a sampled ranking output.
+  SessionSampling sampling{};
+  // > 0: a sequence net (NARM: inputs "clicks", "mask", "next") that reads each session prefix
+  // whole, its last `prefix_steps` clicks, trained by train_prefixes; 0: one click per step.
+  int64_t prefix_steps = 0;
+  bool prefixes_in_time_order = false;  // else shuffled per epoch
+  // A baseline (no net): fitted on the training data instead of trained.
+  std::function<std::unique_ptr<Scorer>(const HostCsr& train_by_user)> fit_topn{};
+  std::function<std::unique_ptr<SessionScorer>(const Sessions& train)> fit_sessions{};
+
+  bool is_baseline() const { return fit_topn || fit_sessions; }
+};
+
+}  // namespace sr

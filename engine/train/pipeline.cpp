@@ -1,0 +1,264 @@
+#include "engine/train/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "engine/data/rating_levels.h"
+#include "engine/eval/model_scorer.h"
+#include "engine/eval/pair_scorer.h"
+#include "kernels/error.h"
+
+namespace sr {
+
+const char* task_name(Task t) {
+  switch (t) {
+    case Task::ratings: return "rating";
+    case Task::topn: return "top-N";
+    default: return "session";
+  }
+}
+
+Task parse_task(const std::string& name) {
+  for (Task t : {Task::ratings, Task::topn, Task::sessions})
+    if (name == task_name(t)) return t;
+  throw error("unknown task '", name, "' (rating, top-N or session)");
+}
+
+const char* task_command(Task t) {
+  switch (t) {
+    case Task::ratings: return "train";
+    case Task::topn: return "topn";
+    default: return "session";
+  }
+}
+
+namespace {
+
+// The k best of n scores, best first, ties to the lower index, NaN never (as the top-K op).
+std::vector<Scored> top_k(const float* scores, int64_t n, int k) {
+  std::vector<int32_t> order;
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isnan(scores[i])) order.push_back(static_cast<int32_t>(i));
+  const auto better = [&](int32_t a, int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+  const size_t m = std::min(order.size(), static_cast<size_t>(k));
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m), order.end(), better);
+  std::vector<Scored> out;
+  for (size_t j = 0; j < m; ++j) out.push_back({order[j], scores[order[j]]});
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// A top-N net's input rows: the training items, plus the user's own column for models with a user
+// node (CDAE).
+HostCsr with_user_node(const HostCsr& train) {
+  HostCsr m = train;
+  m.cols = train.cols + train.rows;
+  m.col_idx.clear(), m.val.clear(), m.row_ptr = {0};
+  for (int64_t u = 0; u < train.rows; ++u) {
+    for (int32_t k = train.row_ptr[u]; k < train.row_ptr[u + 1]; ++k)
+      m.col_idx.push_back(train.col_idx[k]), m.val.push_back(1.0f);
+    m.col_idx.push_back(static_cast<int32_t>(train.cols + u)), m.val.push_back(1.0f);
+    m.row_ptr.push_back(static_cast<int32_t>(m.col_idx.size()));
+  }
+  return m;
+}
+
+// Trains the models `m` starts from (NeuMF: GMF and MLP) with their own runs, then copies them into
+// ex's weights.
+void pretrain(const BuiltModel& m, Exec& ex, const HostCsr& train, const FitOptions& o) {
+  std::vector<BuiltModel> parts = m.pretrain_parts();
+  std::vector<std::unique_ptr<Exec>> execs;
+  std::vector<const ParamStore*> stores;
+  for (BuiltModel& part : parts) {
+    execs.push_back(std::make_unique<Exec>(part.net, ex.backend(), o.seed));
+    if (o.on_pretrain) o.on_pretrain(part.net.summary());
+    BackpropStep step;
+    train_pairs(*execs.back(), PairInputs::of(part.net), train, part.defaults.negatives, false,
+                o.pretrain_config(part.defaults), step, o.on_pretrain_epoch);
+    stores.push_back(&execs.back()->params());
+  }
+  m.init_from_pretrained(ex.params(), stores);
+}
+
+// The rows a rating or top-N net reads, from the training matrix in its orientation.
+HostCsr net_inputs(const BuiltModel& m, const HostCsr& train) {
+  if (m.user_node) return with_user_node(train);
+  if (m.rating_levels > 0) return expand_rating_levels(train, m.rating_levels, true);
+  return train;
+}
+
+// Rating and top-N nets: rows of the training matrix, sampled targets, or (user, item) pairs.
+void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions& o) {
+  BuiltModel& m = t.model;
+  Exec& ex = *t.exec;
+  const bool implicit = m.task == Task::topn;
+  HostCsr train = part_matrix(*data.dataset, *data.split, Part::train, m.rows);
+  if (implicit) std::fill(train.val.begin(), train.val.end(), 1.0f);  // any interaction is a positive
+  if (m.pretrain_parts && o.config.profile_steps == 0)  // a profile times the model's own steps
+    pretrain(m, ex, train, o);
+  t.inputs = net_inputs(m, train);
+  std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
+  if (m.pairs) {
+    train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, o.config, *step,
+                o.on_epoch);
+  } else if (implicit && m.defaults.negatives > 0) {
+    train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), t.inputs, train, m.defaults.negatives,
+                            o.config, *step, o.on_epoch);
+  } else {  // the input is its own target (autoencoders), or the RBM's data
+    train_rows(ex, m.net.input("ratings"), t.inputs, o.config, *step, o.on_epoch);
+  }
+  t.by_user = m.rows == RowsAre::users ? std::move(train) : transpose(train);
+}
+
+}  // namespace
+
+std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& data, Backend* be, const FitOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto t = std::make_unique<TrainedModel>();
+  t->model = std::move(model);
+  BuiltModel& m = t->model;
+  auto report = [&](const EpochReport& r) {
+    t->epochs.push_back(r);
+    if (o.on_epoch) o.on_epoch(r);
+  };
+  FitOptions run = o;
+  run.on_epoch = report;
+  if (m.task == Task::sessions) {
+    SR_CHECK(data.sessions, "fit_model: a session model needs sessions");
+    t->n_items_ = data.sessions->n_items;
+    if (m.fit_sessions) {
+      t->sessions_ = m.fit_sessions(*data.sessions);
+    } else {
+      t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
+      BackpropStep step;
+      if (m.prefix_steps > 0)
+        train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, o.config, step, report);
+      else
+        train_sessions(*t->exec, *data.sessions, m.sampling, o.config, step, report);
+    }
+  } else {
+    SR_CHECK(data.dataset && data.split, "fit_model: a rating or top-N model needs a dataset and its split");
+    if (m.fit_topn) {
+      t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
+      std::fill(t->by_user.val.begin(), t->by_user.val.end(), 1.0f);
+      t->topn_ = m.fit_topn(t->by_user);
+    } else {
+      t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
+      train_on_matrix(*t, data, run);
+    }
+  }
+  t->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return t;
+}
+
+std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& be, const std::string& path,
+                                                   ModelData* data) {
+  if (model.is_baseline()) throw error("model file '", path, "': a baseline has no model file");
+  auto t = std::make_unique<TrainedModel>();
+  t->model = std::move(model);
+  const BuiltModel& m = t->model;
+  t->exec = std::make_unique<Exec>(t->model.net, be, 0);
+  ModelData d = load_model(path, t->exec->params());
+  t->n_items_ = static_cast<int64_t>(d.item_ids.size());
+  if (m.task != Task::sessions) {
+    t->by_user = d.train_by_user;
+    if (m.task == Task::topn)  // implicit feedback is kept without values: every interaction counts 1
+      t->by_user.val.assign(t->by_user.col_idx.size(), 1.0f);
+    t->inputs = net_inputs(m, m.rows == RowsAre::users ? t->by_user : transpose(t->by_user));
+  }
+  if (data) *data = std::move(d);
+  return t;
+}
+
+void TrainedModel::save(const std::string& path, const ModelMeta& meta, const ModelData& data) const {
+  SR_CHECK(exec, "a baseline has no weights to save");
+  save_model(path, meta, data, exec->params());
+}
+
+double TrainedModel::median_epoch_seconds() const {
+  std::vector<double> s;
+  for (const auto& r : epochs) s.push_back(r.seconds);
+  return median(s);
+}
+
+double TrainedModel::median_rate() const {
+  std::vector<double> s;
+  for (const auto& r : epochs) s.push_back(r.nnz_per_second);
+  return median(s);
+}
+
+Scorer& TrainedModel::topn_scorer() {
+  if (!topn_) {
+    SR_CHECK(exec, "a baseline's scorer is made when it is fitted");
+    if (model.pairs)
+      topn_ = std::make_unique<PairScorer>(*exec, PairInputs::of(model.net), by_user.cols);
+    else
+      topn_ = std::make_unique<ModelScorer>(*exec, model.net.input("ratings"), model.net.output(), inputs);
+  }
+  return *topn_;
+}
+
+SessionScorer& TrainedModel::session_scorer() {
+  if (!sessions_) {
+    SR_CHECK(exec, "a baseline's scorer is made when it is fitted");
+    if (model.prefix_steps > 0)
+      sessions_ = std::make_unique<PrefixSessionScorer>(*exec, model.prefix_steps, n_items_);
+    else
+      sessions_ = std::make_unique<NetSessionScorer>(*exec, n_items_);
+  }
+  return *sessions_;
+}
+
+RatingMetrics TrainedModel::rating_metrics(const Dataset& d, const Split& s, Part heldout) {
+  if (model.pairs) return evaluate_pair_ratings(*exec, PairInputs::of(model.net), d, s, heldout);
+  return evaluate_ratings(*exec, model.net.input("ratings"), model.net.output(), d, s, heldout, model.rows,
+                          model.rating_levels);
+}
+
+std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32_t>& users, int k) {
+  SR_CHECK(exec && model.task != Task::sessions, "recommend() is for trained rating and top-N models");
+  if (model.pairs) return recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k);
+  return recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows, users, k,
+                        model.rating_levels);
+}
+
+std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k) {
+  if (k <= 0) throw error("top-K needs k >= 1, got ", k);
+  SR_CHECK(model.task == Task::sessions, "recommend_next() is for session models");
+  constexpr size_t kLanes = 256;  // sessions scored side by side
+  SessionScorer& scorer = session_scorer();
+  std::vector<std::vector<Scored>> out;
+  std::vector<float> scores;
+  for (size_t first = 0; first < sessions.size(); first += kLanes) {
+    const size_t lanes = std::min(kLanes, sessions.size() - first);
+    size_t steps = 0;
+    for (size_t l = 0; l < lanes; ++l) {
+      const auto& s = sessions[first + l];
+      if (s.empty()) throw error("session ", first + l + 1, " has no click");
+      for (int32_t i : s)
+        if (i < 0 || i >= n_items_) throw error("item index ", i, " is outside [0, ", n_items_, ")");
+      steps = std::max(steps, s.size());
+    }
+    // Sessions end together: a shorter one waits on item 0, starting afresh at every step, until
+    // its first click (which starts it once more).
+    std::vector<int32_t> items(lanes), starts(lanes);
+    for (size_t t = 0; t < steps; ++t) {
+      for (size_t l = 0; l < lanes; ++l) {
+        const auto& s = sessions[first + l];
+        const size_t begin = steps - s.size();
+        items[l] = t >= begin ? s[t - begin] : 0;
+        starts[l] = t <= begin ? 1 : 0;
+      }
+      scorer.step(items, starts, scores);
+    }
+    for (size_t l = 0; l < lanes; ++l) out.push_back(top_k(scores.data() + l * n_items_, n_items_, k));
+  }
+  return out;
+}
+
+}  // namespace sr

@@ -1,0 +1,82 @@
+// The one training pipeline every command goes through (`train`, `topn`, `session`, and what comes
+// after them): a built model and its data in, a trained model out, ready to score. It places the
+// net on the backend, reads the data in the form the model's family takes — rows of the rating
+// matrix (as softmax levels for RBM-CF), rows with sampled targets, (user, item) pairs,
+// session-parallel lanes or session prefixes — trains the models it starts from first (NeuMF), then
+// trains it, data-parallel when the config says so; a baseline is fitted instead.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/eval/rating_eval.h"
+#include "engine/eval/recommend.h"
+#include "engine/model_file.h"
+#include "engine/train/built_model.h"
+
+namespace sr {
+
+// The data a model is trained on.
+struct TrainingData {
+  // Rating and top-N models: the training part of a split of a dataset (top-N models read it as
+  // implicit feedback: every interaction counts 1).
+  const Dataset* dataset = nullptr;
+  const Split* split = nullptr;
+  // Session models: the training sessions.
+  const Sessions* sessions = nullptr;
+};
+
+struct FitOptions {
+  TrainConfig config;  // the model's run
+  uint64_t seed = 1;   // initialisation and draws of the executor
+  // The run of a model this one starts from (NeuMF's GMF and MLP), from that model's defaults.
+  std::function<TrainConfig(const TrainDefaults&)> pretrain_config{};
+  std::function<void(const EpochReport&)> on_epoch{};          // each epoch of the model's run
+  std::function<void(const std::string&)> on_pretrain{};       // announces each model pretrained
+  std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs
+};
+
+class TrainedModel {
+ public:
+  BuiltModel model;
+  std::unique_ptr<Exec> exec;  // the net on its backend (null for a baseline)
+  // Rating and top-N models: the training interactions (users x items; top-N: every value 1), and
+  // the rows the net reads, in its orientation (the user node and rating levels applied).
+  HostCsr by_user, inputs;
+  std::vector<EpochReport> epochs;
+  double fit_seconds = 0.0;  // training (or fitting) wall time, pretraining included
+
+  // A model saved by save(), on `be`: the net built again (`model`, from the file's meta), its
+  // weights and its training interactions read from the file; it scores as it did when saved.
+  static std::unique_ptr<TrainedModel> restore(BuiltModel model, Backend& be, const std::string& path,
+                                               ModelData* data = nullptr);
+  // Writes the model file: `meta` and `data` (the ids and, unless a session model, the training
+  // interactions by user) beside the weights.
+  void save(const std::string& path, const ModelMeta& meta, const ModelData& data) const;
+
+  double median_epoch_seconds() const;
+  double median_rate() const;  // interactions (or events) trained on per second, median epoch
+
+  // The scorers of the evaluation protocols (engine/eval), kept by the model: every item for users
+  // (top-N), the next click of session lanes (sessions).
+  Scorer& topn_scorer();
+  SessionScorer& session_scorer();
+  // Rating prediction metrics on part `heldout` of the split the model was trained on.
+  RatingMetrics rating_metrics(const Dataset& d, const Split& s, Part heldout);
+  // Top-K unseen items for users (dense indices) of a rating or top-N model.
+  std::vector<std::vector<Scored>> recommend(const std::vector<int32_t>& users, int k);
+  // Top-K next items after each click sequence (item indices) of a session model.
+  std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k);
+
+ private:
+  friend std::unique_ptr<TrainedModel> fit_model(BuiltModel, const TrainingData&, Backend*, const FitOptions&);
+  std::unique_ptr<Scorer> topn_;
+  std::unique_ptr<SessionScorer> sessions_;
+  int64_t n_items_ = 0;
+};
+
+// Fits `model` on `data`: a net is placed on `be` and trained per `o`; a baseline is fitted.
+std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& data, Backend* be, const FitOptions& o);
+
+}  // namespace sr

@@ -1,0 +1,78 @@
+// A model's options, declared once: name, type, default, the values it accepts and a line of help.
+// From the declaration follow the option check (an unknown option, a value of the wrong type or out
+// of range is refused before any data is read), `sparserec models` (the help) and the builder's
+// reading of each value. `sparserec train --model autorec hidden=500 l2=200`.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sr {
+
+enum class OptionType { integer, real, flag, choice };
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct OptionSpec {
+  std::string name;
+  OptionType type = OptionType::integer;
+  // The default as text ("500", "0.2", "1", "item"); empty when the builder derives it from other
+  // options, which `derived` then describes ("hidden when tied=1, else 0").
+  std::string default_value;
+  double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
+  bool max_open = false;  // the range excludes max ([min, max) for probabilities)
+  std::vector<std::string> choices;  // OptionType::choice
+  std::string help;
+  std::string derived;
+
+  std::string range_text() const;  // "[1, ∞)", "[0, 1)", "0|1", "item|user"
+};
+
+// Declarations, read as the option lists of models/*.cpp are written:
+//   integer("hidden", 500, 1, "units of the hidden layer")
+OptionSpec integer(std::string name, int64_t value, int64_t min, std::string help,
+                   int64_t max = std::numeric_limits<int64_t>::max());
+OptionSpec real(std::string name, double value, double min, double max, std::string help, bool max_open = false);
+OptionSpec flag(std::string name, bool value, std::string help);
+OptionSpec choice(std::string name, std::string value, std::vector<std::string> choices, std::string help);
+// An option whose default depends on others: the spec's default is left to the builder.
+OptionSpec derived(OptionSpec spec, std::string how);
+
+// The options given to one model (key=value), checked against its declarations, with the shape of
+// the data it is built for.
+class ModelOptions {
+ public:
+  // Throws one line naming the model and the option when a key is not declared (listing those that
+  // are), or a value does not parse as its type or lies outside its range.
+  ModelOptions(const std::string& model, const std::vector<OptionSpec>& specs, std::map<std::string, std::string> given,
+               int64_t n_users, int64_t n_items);
+  int64_t n_users() const { return n_users_; }
+  int64_t n_items() const { return n_items_; }
+
+  // The value given, else the declared default. A derived option's default comes from the
+  // builder: integer_or(name, fallback).
+  int64_t integer(const std::string& name) const;
+  int64_t integer_or(const std::string& name, int64_t fallback) const;
+  double real(const std::string& name) const;
+  bool flag(const std::string& name) const;
+  const std::string& choice(const std::string& name) const;
+  bool given(const std::string& name) const { return given_.count(name) > 0; }
+  // What was given, as given (the model file and the run's identity record it).
+  const std::map<std::string, std::string>& values() const { return given_; }
+
+ private:
+  const OptionSpec& spec(const std::string& name, OptionType type) const;
+  const std::string& text(const OptionSpec& s) const;
+  std::string model_;
+  std::vector<OptionSpec> specs_;
+  std::map<std::string, std::string> given_;
+  int64_t n_users_, n_items_;
+};
+
+// "key=value" arguments into a map; throws on a malformed one or a key given twice.
+std::map<std::string, std::string> parse_key_values(const std::vector<std::string>& args);
+
+}  // namespace sr

@@ -1,0 +1,41 @@
+// A model file brought back for the commands that use one (`evaluate`, `recommend`): the model it
+// was trained as, on a device, with its weights and what it keeps of its data (the ids and the
+// training interactions); and, for evaluation, the data it was trained on, found again by the
+// absolute path the file records (or --data) and recognised by its fingerprint.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/model_file.h"
+#include "engine/train/pipeline.h"
+#include "tools/cli/args.h"
+
+namespace sr::cli {
+
+// --model-file and --device.
+struct SavedModelArgs {
+  std::string model_file, device = "auto";
+  void add_to(CLI::App& app);
+};
+
+// Members are destroyed in reverse order: the model's device memory goes before its backend.
+struct SavedModel {
+  std::string path;
+  ModelMeta meta;
+  Task task = Task::ratings;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<TrainedModel> trained;
+  ModelData data;
+};
+// Checks the file and the device, then builds the model and loads it.
+SavedModel open_saved_model(const SavedModelArgs& a);
+
+// Where the data of a model file is and how it was read; `data` (--data and how to read it) points
+// elsewhere when given.
+DataReference data_reference(const ImportArgs& data, const Dataset& d);
+// The data the model was trained on: the recorded paths read as they were (or `other`, when it
+// names paths), refused, naming both, when it is not the same data.
+Dataset open_training_data(const SavedModel& m, const ImportArgs& other);
+
+}  // namespace sr::cli

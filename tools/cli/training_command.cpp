@@ -1,0 +1,114 @@
+#include "tools/cli/training_command.h"
+
+#include <cstdio>
+
+#include "kernels/error.h"
+
+namespace sr::cli {
+
+void ModelArgs::add_to(CLI::App& app, const char* models_help) {
+  app.add_option("--model", model, models_help)->required();
+  app.add_option("options", options, "model options as key=value (see `sparserec models`)");
+  flags.add_to(app);
+  app.add_option("--save", save, "write the trained model to this file");
+}
+
+TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm)
+    : args_(&args), task_(task), comm_(&comm), entry_(&find_model(args.model, task)),
+      options_(parse_key_values(args.options)) {
+  args.flags.check();
+  if (entry_->baseline && !args.save.empty())
+    throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
+  const BuiltModel probe = build_model(*entry_, options_, 1, 1);  // refuses options before any data is read
+  if (!probe.is_baseline()) args.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split
+}
+
+namespace {
+// The model and its run, on stderr.
+void announce(const BuiltModel& m, const TrainConfig& cfg) {
+  std::string how;
+  if (m.prefix_steps > 0)
+    how = "prefixes (their last " + std::to_string(m.prefix_steps) + " clicks), full softmax";
+  else if (m.task == Task::sessions)
+    how = m.net.loss().kind == LossKind::rank
+              ? "sampled output: the batch's targets + " + std::to_string(m.sampling.n_sample) + " samples"
+              : "session-parallel lanes, full softmax";
+  else if (m.task == Task::topn)
+    how = m.defaults.negatives > 0 ? std::to_string(m.defaults.negatives) + " negatives per positive" : "full softmax";
+  else
+    how = m.rows == RowsAre::items ? "rows are items" : "rows are users";
+  std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", m.net.summary().c_str(), how.c_str(),
+               optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs,
+               cfg.batch_rows > 0 ? std::to_string(cfg.batch_rows).c_str() : "full");
+}
+}  // namespace
+
+TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, int64_t n_items,
+                                   const std::vector<std::string>& data_paths) {
+  n_users_ = n_users, n_items_ = n_items;
+  BuiltModel built = build_model(*entry_, options_, n_users, n_items);
+  if (built.is_baseline()) {
+    trained_ = fit_model(std::move(built), data, nullptr, {});
+    return comm_->rank() == 0 ? trained_.get() : nullptr;
+  }
+  const std::string command = task_command(task_);
+  rank_ = std::make_unique<RankTraining>(args_->flags, built.defaults, *comm_,
+                                         run_id(command, entry_->name, options_, data_paths));
+  if (rank_->leader()) announce(built, rank_->config());
+  FitOptions o;
+  o.config = rank_->config();
+  o.seed = args_->flags.seed;
+  o.on_epoch = rank_->reporter();
+  o.pretrain_config = [this](const TrainDefaults& d) { return args_->flags.pretrain_config(d, &rank_->gradients()); };
+  o.on_pretrain = [this](const std::string& what) {
+    if (rank_->leader()) std::fprintf(stderr, "pretraining %s\n", what.c_str());
+  };
+  o.on_pretrain_epoch = [this](const EpochReport& r) {
+    if (rank_->leader()) args_->flags.print_epoch(r);
+  };
+  trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
+  if (rank_->profiled(command, entry_->name, options_, trained_->model.net)) return nullptr;
+  return rank_->leader() ? trained_.get() : nullptr;
+}
+
+void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, double test_fraction,
+                           uint64_t split_seed) const {
+  if (args_->save.empty()) return;
+  ModelMeta meta;
+  meta.model = entry_->name, meta.task = task_name(task_), meta.options = options_;
+  meta.n_users = n_users_, meta.n_items = n_items_;
+  meta.data = data_reference(data_args, data);
+  meta.test_fraction = test_fraction, meta.split_seed = split_seed;
+  ModelData d;
+  d.item_ids.assign(data.item_ids().begin(), data.item_ids().end());
+  if (task_ != Task::sessions) {
+    d.user_ids.assign(data.user_ids().begin(), data.user_ids().end());
+    d.train_by_user = trained_->by_user;
+    if (task_ == Task::topn) d.train_by_user.val.clear();  // implicit: every interaction counts 1
+  }
+  trained_->save(args_->save, meta, d);
+  std::fprintf(stderr, "saved %s\n", args_->save.c_str());
+}
+
+nlohmann::json TrainingCommand::result() const {
+  nlohmann::json j;
+  j["command"] = task_command(task_);
+  j["model"] = entry_->name;
+  j["options"] = options_;
+  j["fit_seconds"] = trained_->fit_seconds;
+  j["epoch_seconds_median"] = trained_->median_epoch_seconds();
+  if (rank_) {
+    const TrainConfig& cfg = rank_->config();
+    j["device"] = rank_->backend().describe();
+    j["optimizer"] = optimizer_name(cfg.optimizer.kind);
+    j["lr"] = cfg.optimizer.lr;
+    j["epochs"] = cfg.epochs;
+    double total = 0.0;
+    for (const auto& r : trained_->epochs) total += r.seconds;
+    j["train_seconds"] = total;
+    j["train_rate_median"] = trained_->median_rate();
+  }
+  return j;
+}
+
+}  // namespace sr::cli

@@ -1,0 +1,59 @@
+// What the training commands (`train`, `topn`, `session`) share, in the order they run: the model
+// (of the command's task), its options and the training flags checked before any data is read;
+// then, given the data, the rank's set-up, fitting through the engine's pipeline
+// (engine/train/pipeline.h), the step profile of --profile-steps, the model file, and the fit's
+// fields of the JSON result. Baselines take the same path, fitted instead of trained.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/model_file.h"
+#include "engine/train/pipeline.h"
+#include "models/registry.h"
+#include "tools/cli/rank_training.h"
+#include "tools/cli/saved_model.h"
+
+namespace sr::cli {
+
+// --model, its key=value options, the training flags and --save.
+struct ModelArgs {
+  std::string model, save;
+  std::vector<std::string> options;
+  TrainFlags flags;
+  void add_to(CLI::App& app, const char* models_help);
+};
+
+class TrainingCommand {
+ public:
+  // Refuses, each with one line and before any data is read: a model of another task, an unknown
+  // option or a value out of range, a bad flag, a batch the shards cannot split, --save of a baseline.
+  TrainingCommand(const ModelArgs& args, Task task, Communicator& comm);
+  const ModelEntry& entry() const { return *entry_; }
+  const std::map<std::string, std::string>& options() const { return options_; }
+
+  // Builds the model for data of this shape and fits it. Null when the run was a profile (its
+  // result printed) or this process is not the job's leader: the caller stops there.
+  TrainedModel* fit(const TrainingData& data, int64_t n_users, int64_t n_items, const std::vector<std::string>& data_paths);
+  // Writes the model file when --save was given: the model, its weights, the ids of `data` and the
+  // training interactions (session models: the items), and where the data is (`data_args`) and
+  // how it was split (a random holdout: `test_fraction`, `split_seed`).
+  void save(const ImportArgs& data_args, const Dataset& data, double test_fraction = 0.0, uint64_t split_seed = 0) const;
+  // command, model, options and how the model was fitted (device, optimizer, epochs, times).
+  nlohmann::json result() const;
+
+ private:
+  const ModelArgs* args_;
+  Task task_;
+  Communicator* comm_;
+  const ModelEntry* entry_;
+  std::map<std::string, std::string> options_;
+  std::unique_ptr<RankTraining> rank_;  // a net's device: outlives the model below
+  int64_t n_users_ = 0, n_items_ = 0;  // the shape the model was built for
+  std::unique_ptr<TrainedModel> trained_;
+};
+
+}  // namespace sr::cli
