@@ -36,6 +36,7 @@ ModelMeta parse_meta(const TensorFileReader& r, Sizes* sizes = nullptr) {
     m.data.n_events = d.at("n_events");
     m.test_fraction = j.at("test_fraction");
     m.split_seed = j.at("split_seed");
+    m.negatives_seed = j.at("negatives_seed");
     if (sizes) {
       const auto& s = j.at("sizes");
       *sizes = {s.at("users"), s.at("items"), s.at("rows"), s.at("nnz"), s.at("values")};
@@ -61,6 +62,7 @@ void save_model(const std::string& path, const ModelMeta& meta, const ModelData&
                {"n_events", meta.data.n_events}};
   j["test_fraction"] = meta.test_fraction;
   j["split_seed"] = meta.split_seed;
+  j["negatives_seed"] = meta.negatives_seed;
   j["sizes"] = {{"users", data.user_ids.size()}, {"items", data.item_ids.size()}, {"rows", t.row_ptr.size()},
                 {"nnz", t.col_idx.size()},       {"values", t.val.size()}};
   const auto& params = store.net().params();
@@ -79,12 +81,18 @@ ModelMeta read_model_meta(const std::string& path) { return parse_meta(TensorFil
 ModelData load_model(const std::string& path, ParamStore& store) {
   TensorFileReader r(path, kMagic, kWhat);
   Sizes n;
-  parse_meta(r, &n);
+  const ModelMeta meta = parse_meta(r, &n);
+  // The data tensors' sizes, before anything is allocated for them.
+  if (n.users < 0 || n.items != meta.n_items || n.rows != n.users + 1 || n.nnz < 0 || (n.values != 0 && n.values != n.nnz))
+    throw error("model file '", path, "' is corrupt: its data tensors' sizes (", n.users, " users, ", n.items,
+                " items, ", n.rows, " row pointers, ", n.nnz, " interactions, ", n.values, " values) do not fit ",
+                meta.n_items, " items");
   const auto& params = store.net().params();
   if (r.count() != params.size() + 5)
     throw error("model file '", path, "' holds ", r.count(), " tensors, model '", store.net().name(), "' needs ",
                 params.size() + 5);
   std::vector<std::vector<float>> weights;  // everything is read and verified before the store changes
+  weights.reserve(params.size());
   for (const Param* p : params) weights.push_back(r.get<float>(p->name, p->rows, p->cols));
   ModelData d;
   d.user_ids = r.get<int64_t>("data.user_ids", n.users, 1);

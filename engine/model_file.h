@@ -33,6 +33,7 @@ struct ModelMeta {
   DataReference data;
   double test_fraction = 0.1;  // rating models: the random holdout (split_seed)
   uint64_t split_seed = 42;
+  uint64_t negatives_seed = 42;  // top-N models: the seed of the 99 negatives their run sampled
 };
 
 // What inference needs of the data, kept in the file.

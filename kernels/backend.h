@@ -5,6 +5,7 @@
 // struct.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,38 +34,82 @@ class Backend {
   virtual Device device() const = 0;
   virtual std::string describe() const = 0;  // e.g. "cuda:0 (NVIDIA H100 80GB HBM3, sm_90)"
 
+  // What the backend was asked to do, counted since the last reset: ops, kernel launches (CUDA
+  // kernels, on a GPU or the emulator; library calls count one), host syncs — the calls that block
+  // the calling thread until the device is done (synchronize, the blocking transfers upload and
+  // download, host_wait on the compute thread) — and bytes moved each way. The training step is
+  // meant to need no host sync (tests/step_counters_test.cpp counts them per step).
+  struct Counters {
+    int64_t ops = 0, launches = 0, host_syncs = 0, loader_waits = 0, bytes_up = 0, bytes_down = 0;
+  };
+  Counters counters() const;
+  void reset_counters();
+
   // Memory. allocate throws sr::Error naming the size and what is free when the device is full.
   virtual void* allocate(size_t bytes) = 0;
   virtual void release(void* p, size_t bytes) = 0;
-  virtual void upload(void* device_dst, const void* host_src, size_t bytes) = 0;
-  virtual void download(void* host_dst, const void* device_src, size_t bytes) = 0;
+  // Blocking transfers (host syncs): when they return, the data is there.
+  void upload(void* device_dst, const void* host_src, size_t bytes);
+  void download(void* host_dst, const void* device_src, size_t bytes);
+  // Device to device, ordered with the ops on the compute lane; not a sync.
   virtual void copy(void* device_dst, const void* device_src, size_t bytes) = 0;
-  virtual void synchronize() = 0;
+  void synchronize();  // waits for everything issued (a host sync)
   // The device's compute stream as an opaque handle (a cudaStream_t), for a transport that runs on
   // it (the NCCL communicator); null on host backends.
   virtual void* native_stream() { return nullptr; }
 
-  // Streaming batches to the device (DESIGN.md §2): pinned host memory, uploads on a copy lane
-  // beside the compute lane, and markers that order the two. A marker stands for everything issued
-  // on its lane so far; wait() makes a lane wait for it on the device, host_wait() blocks the
-  // caller. These may be called from a loader thread while another thread computes. The defaults
-  // are for backends whose memory is host memory (cpu, emu): copies are immediate, markers reached.
+  // Streaming to and from the device (DESIGN.md §2): pinned host memory, uploads on a copy lane
+  // beside the compute lane, downloads on the compute lane, and markers that order the two. A
+  // marker stands for everything issued on its lane so far; wait() makes a lane wait for it on the
+  // device, host_wait() blocks the caller until it is reached, reached() asks without blocking.
+  // These may be called from a loader thread while another thread computes; a loader thread's
+  // waits count as loader_waits, not host syncs. The defaults are for backends whose memory is
+  // host memory (cpu, emu): copies are immediate, markers reached.
   enum class Lane { compute, copy };
+  enum class Waiter { compute, loader };
   using Marker = uint64_t;
   virtual void* allocate_pinned(size_t bytes) { return allocate_host(bytes); }
   virtual void release_pinned(void* p, size_t) { std::free(p); }
-  virtual void upload_async(void* device_dst, const void* pinned_src, size_t bytes) { upload(device_dst, pinned_src, bytes); }
+  void upload_async(void* device_dst, const void* pinned_src, size_t bytes);
+  // Into pinned host memory, after the ops issued so far on the compute lane; valid once a marker
+  // recorded on the compute lane after it is reached.
+  void download_async(void* pinned_dst, const void* device_src, size_t bytes);
   virtual Marker record(Lane) { return 0; }
   virtual void wait(Lane, Marker) {}
-  virtual void host_wait(Marker) {}
+  void host_wait(Marker m, Waiter who = Waiter::compute);
+  virtual bool reached(Marker) { return true; }
 
-  // The ops (kernels/ops.h), e.g. gather(const GatherArgs&).
-#define SR_BACKEND_OP(name, Args) virtual void name(const Args& a) = 0;
+  // The ops (kernels/ops.h), e.g. gather(const GatherArgs&): counted, then run by the backend.
+#define SR_BACKEND_OP(name, Args) \
+  void name(const Args& a) {      \
+    count_op();                   \
+    run(a);                       \
+  }
   SR_FOR_EACH_OP(SR_BACKEND_OP)
 #undef SR_BACKEND_OP
 
  protected:
+  // What each backend implements.
+#define SR_BACKEND_RUN(name, Args) virtual void run(const Args& a) = 0;
+  SR_FOR_EACH_OP(SR_BACKEND_RUN)
+#undef SR_BACKEND_RUN
+  virtual void do_upload(void* device_dst, const void* host_src, size_t bytes) = 0;
+  virtual void do_download(void* host_dst, const void* device_src, size_t bytes) = 0;
+  virtual void do_synchronize() = 0;
+  virtual void do_upload_async(void* device_dst, const void* pinned_src, size_t bytes) {
+    do_upload(device_dst, pinned_src, bytes);
+  }
+  virtual void do_download_async(void* pinned_dst, const void* device_src, size_t bytes) {
+    do_download(pinned_dst, device_src, bytes);
+  }
+  virtual void do_host_wait(Marker) {}
+  // Kernel launches are counted where they happen (kernels/cuda/launch.h) into this.
+  std::atomic<int64_t>* launch_counter() { return &launches_; }
   void* allocate_host(size_t bytes) const;  // malloc, or sr::Error naming the backend and size
+
+ private:
+  void count_op() { ops_.fetch_add(1, std::memory_order_relaxed); }
+  std::atomic<int64_t> ops_{0}, launches_{0}, host_syncs_{0}, loader_waits_{0}, bytes_up_{0}, bytes_down_{0};
 };
 
 // Number of usable CUDA devices; 0 when built without CUDA or when no GPU or driver works.

@@ -1,4 +1,4 @@
-// A batch as plain arrays, the unit that data/batch_stream.h moves to a device: what a batch
+// A batch as plain arrays, the unit that batch_stream.h moves to a device: what a batch
 // builder fills on the host (HostBatch) and what the consumer sees on the device (DeviceBatch).
 #pragma once
 

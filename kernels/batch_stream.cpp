@@ -41,13 +41,13 @@ void BatchStream::stage(Slot& s) {
   const size_t fields = h.ints.size() + h.floats.size();
   s.pinned.resize(fields, nullptr), s.device.resize(fields, nullptr);
   s.pinned_bytes.resize(fields, 0), s.device_bytes.resize(fields, 0);
-  be_.host_wait(s.uploaded);  // the pinned buffers are about to be overwritten
+  be_.host_wait(s.uploaded, Backend::Waiter::loader);  // the pinned buffers are about to be overwritten
   // A device buffer that must grow is freed first: only then does the host wait for the compute
   // lane to be done with the slot's previous batch. Otherwise the copy lane waits on the device.
   bool grows = false;
   for (size_t f = 0; f < fields; ++f)
     grows |= (f < h.ints.size() ? h.ints[f].size() : h.floats[f - h.ints.size()].size()) * 4 > s.device_bytes[f];
-  if (grows) be_.host_wait(s.consumed);
+  if (grows) be_.host_wait(s.consumed, Backend::Waiter::loader);
   be_.wait(Backend::Lane::copy, s.consumed);
   s.view.ints.assign(h.ints.size(), nullptr), s.view.int_sizes.assign(h.ints.size(), 0);
   s.view.floats.assign(h.floats.size(), nullptr), s.view.float_sizes.assign(h.floats.size(), 0);

@@ -1,6 +1,6 @@
 // A CSR batch on a backend, with the touched-columns transpose that the deterministic scatter and
 // lazy (touched-rows-only) optimizer updates use. Either owns its device arrays (built from a
-// HostCsr) or views a streamed batch (data/batch_stream.h) encoded by encode_sparse_batch.
+// HostCsr) or views a streamed batch (kernels/batch_stream.h) encoded by encode_sparse_batch.
 #pragma once
 
 #include "kernels/csr.h"

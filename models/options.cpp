@@ -1,5 +1,6 @@
 #include "models/options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -121,13 +122,10 @@ ModelOptions::ModelOptions(const std::string& model, const std::vector<OptionSpe
 }
 
 const OptionSpec& ModelOptions::spec(const std::string& name, OptionType type) const {
-  for (const auto& s : specs_)
-    if (s.name == name) {
-      SR_CHECK(s.type == type, "model ", model_, " reads option '", name, "' as another type than it declares");
-      return s;
-    }
-  SR_CHECK(false, "model ", model_, " reads option '", name, "', which it does not declare");
-  throw;  // unreachable
+  const auto it = std::find_if(specs_.begin(), specs_.end(), [&](const OptionSpec& s) { return s.name == name; });
+  SR_CHECK(it != specs_.end(), "model ", model_, " reads option '", name, "', which it does not declare");
+  SR_CHECK(it->type == type, "model ", model_, " reads option '", name, "' as another type than it declares");
+  return *it;
 }
 
 const std::string& ModelOptions::text(const OptionSpec& s) const {

@@ -60,8 +60,6 @@ class ModelOptions {
   bool flag(const std::string& name) const;
   const std::string& choice(const std::string& name) const;
   bool given(const std::string& name) const { return given_.count(name) > 0; }
-  // What was given, as given (the model file and the run's identity record it).
-  const std::map<std::string, std::string>& values() const { return given_; }
 
  private:
   const OptionSpec& spec(const std::string& name, OptionType type) const;

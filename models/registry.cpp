@@ -58,7 +58,8 @@ BuiltModel build_model(const std::string& name, const std::map<std::string, std:
                        int64_t n_items) {
   std::string known;
   for (const auto& m : model_registry()) {
-    if (m.name == name && !m.baseline) return build_model(m, options, n_users, n_items);
+    if (m.baseline) continue;
+    if (m.name == name) return build_model(m, options, n_users, n_items);
     known += (known.empty() ? "" : ", ") + m.name;
   }
   throw error("unknown model '", name, "' (known: ", known, ")");

@@ -30,7 +30,7 @@ void train_by_hand(Exec& ex, Var input, const HostCsr& m, const TrainConfig& cfg
       const int64_t first = k * cfg.batch_rows, last = std::min(first + cfg.batch_rows, m.rows);
       const SparseBatch batch(ex.backend(), select_rows(m, std::vector<int32_t>(rows.order().begin() + first, rows.order().begin() + last)));
       ex.bind(input, &batch);
-      step.run(ex, opt);
+      ex.read_loss(step.run(ex, opt), true);
       if (after_step) after_step();
     }
   }

@@ -80,7 +80,7 @@ int run(const std::string& c) {
   if (c == "missing_barrier") {
     int wrong = 0;
     for (int i = 0; i < kRaceAttempts; ++i) {
-      launch("reduce_without_barrier", reduce_without_barrier, 1, 64, 0, nullptr, in.data(), out.data());
+      launch("reduce_without_barrier", reduce_without_barrier, 1, 64, 0, OpContext{}, in.data(), out.data());
       wrong += out[0] != 64.0f;
     }
     if (wrong) {
@@ -91,20 +91,20 @@ int run(const std::string& c) {
     return 0;
   }
   if (c == "shared_race") {
-    for (int i = 0; i < kRaceAttempts; ++i) launch("shared_write_race", shared_write_race, 1, 64, 0, nullptr, out.data());
+    for (int i = 0; i < kRaceAttempts; ++i) launch("shared_write_race", shared_write_race, 1, 64, 0, OpContext{}, out.data());
     return 0;
   }
   if (c == "off_by_one") {
     std::vector<float> small_in(32, 1.0f), small_out(32, 0.0f);
-    launch("copy_off_by_one", copy_off_by_one, 1, 64, 0, nullptr, small_in.data(), small_out.data(), 32);
+    launch("copy_off_by_one", copy_off_by_one, 1, 64, 0, OpContext{}, small_in.data(), small_out.data(), 32);
     return 0;
   }
   if (c == "divergent_barrier") {
-    launch("barrier_in_divergent_branch", barrier_in_divergent_branch, 1, 64, 0, nullptr, out.data());
+    launch("barrier_in_divergent_branch", barrier_in_divergent_branch, 1, 64, 0, OpContext{}, out.data());
     return 0;
   }
   if (c == "unwritten_shared") {
-    launch("read_unwritten_shared", read_unwritten_shared, 1, 32, 32 * sizeof(float), nullptr, out.data());
+    launch("read_unwritten_shared", read_unwritten_shared, 1, 32, 32 * sizeof(float), OpContext{}, out.data());
     for (int i = 0; i < 32; ++i)
       if (std::isnan(out[i])) {
         std::printf("CAUGHT: element %d read unwritten shared memory (poison NaN reached the output)\n", i);
@@ -115,7 +115,7 @@ int run(const std::string& c) {
   if (c == "block_order") {
     std::vector<float> carry(9, 0.0f);
     ::emu::set_block_order_seed(12345);
-    launch("depends_on_block_order", depends_on_block_order, 8, 32, 0, nullptr, carry.data());
+    launch("depends_on_block_order", depends_on_block_order, 8, 32, 0, OpContext{}, carry.data());
     if (carry[8] != 8.0f) {
       std::printf("CAUGHT: result %g differs from 8 when blocks run in shuffled order\n", carry[8]);
       return 1;
@@ -123,13 +123,13 @@ int run(const std::string& c) {
     return 0;
   }
   if (c == "shuffle_exited_lanes") {
-    launch("shuffle_with_exited_lanes", shuffle_with_exited_lanes, 1, 32, 0, nullptr, out.data());
+    launch("shuffle_with_exited_lanes", shuffle_with_exited_lanes, 1, 32, 0, OpContext{}, out.data());
     return 0;
   }
   if (c == "hang") {
     int flag = 0;
     ::emu::set_timeout_seconds(1.0);
-    launch("spins_forever", spins_forever, 1, 32, 0, nullptr, static_cast<const int*>(&flag));
+    launch("spins_forever", spins_forever, 1, 32, 0, OpContext{}, static_cast<const int*>(&flag));
     return 0;
   }
   std::fprintf(stderr, "unknown case '%s'\n", c.c_str());

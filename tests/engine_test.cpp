@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -116,9 +117,26 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   for (const auto& p : {path, cut, alt}) std::remove(p.c_str());
 }
 
+// A training step that lets another executor score between its forward and its backward pass.
+class StepWithScoringBetween final : public TrainStep {
+ public:
+  explicit StepWithScoringBetween(std::function<void()> score) : score_(std::move(score)) {}
+  LossTicket gradients(Exec& ex, int64_t) override {
+    const LossTicket loss = ex.forward_async(true);
+    score_();
+    ex.backward();
+    return loss;
+  }
+
+ private:
+  std::function<void()> score_;
+};
+
 // Several executors share one model's weights (a ParamStore): training on one while another scores
-// gives what one executor doing both gives, bit for bit; the scorer sees every update and never
-// writes the store. Mult-VAE: dropout and sampling draws, and a KL annealed by the update count.
+// — between epochs, and between the forward and the backward pass of every step — gives what one
+// executor training alone gives, bit for bit; the scorer sees every update and never writes the
+// store. Mult-VAE: dropout and sampling draws, and a KL annealed by the update count, each kept
+// by the executor that drew them.
 TEST(ParamStore, TwoExecutorsSharingOneStoreGiveWhatOneGives) {
   SynthOptions so;
   so.users = 60, so.items = 40, so.events = 900, so.seed = 7;
@@ -151,7 +169,12 @@ TEST(ParamStore, TwoExecutorsSharingOneStoreGiveWhatOneGives) {
   Exec trainer(two.net, *be, 5);
   Exec scorer(two.net, trainer.params(), 77);
   std::vector<std::vector<float>> shared_scores;
-  train_rows(trainer, two.net.input("ratings"), m, cfg, step, [&](const EpochReport&) {
+  const SparseBatch few(*be, select_rows(m, {0, 1, 2}));
+  StepWithScoringBetween interleaved([&] {
+    scorer.bind(two.net.input("ratings"), &few);
+    scorer.forward(false);  // the scorer's own dropout, sample and loss, in evaluation mode
+  });
+  train_rows(trainer, two.net.input("ratings"), m, cfg, interleaved, [&](const EpochReport&) {
     const auto before = weights(trainer);
     scorer.bind(two.net.input("ratings"), &everyone);
     shared_scores.push_back(all_scores(scorer, two.net.output()).to_host());

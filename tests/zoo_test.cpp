@@ -121,7 +121,7 @@ TEST_P(CdStepReference, OneStepEqualsTheEquations) {
   Optimizer opt(oc, static_cast<float>(decay));
   const SparseBatch batch(*be_, v);
   ex.bind(vars.input, &batch);
-  const double loss = cd.run(ex, opt);
+  const double loss = *ex.read_loss(cd.run(ex, opt), true);
   EXPECT_NEAR(loss, recon, 1e-5 + 1e-5 * recon);
 
   const auto w1 = w.to_host(), b1 = b.to_host(), c1 = c.to_host();

@@ -1,4 +1,4 @@
-// The batch builders of each model family, filling HostBatch for data/batch_stream.h:
+// The batch builders of each model family, filling HostBatch for kernels/batch_stream.h:
 //   RowBatcher      rows of a CSR (autoencoders, RBM): shuffled per epoch, `rows` at a time
 //   TripleBatcher   (user, item, label) with sampled negatives (NCF, MF)
 //   SessionBatcher  session-parallel mini-batches (GRU4Rec): B sessions side by side, a finished

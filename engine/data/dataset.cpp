@@ -62,12 +62,10 @@ void Dataset::validate(const std::string& what) const {
   increasing(item_ids_, "item");
 }
 
-namespace {
 int64_t index_of(std::span<const int64_t> ids, int64_t id) {
   const auto it = std::lower_bound(ids.begin(), ids.end(), id);
   return it != ids.end() && *it == id ? it - ids.begin() : -1;
 }
-}  // namespace
 
 int64_t Dataset::user_index(int64_t id) const { return index_of(user_ids_, id); }
 int64_t Dataset::item_index(int64_t id) const { return index_of(item_ids_, id); }

@@ -83,6 +83,9 @@ class Dataset {
 // Shape, density and rating histogram, as `sparserec info` prints them.
 std::string describe_dataset(const Dataset& d);
 
+// The index of `id` in increasing `ids` (a dataset's or a model file's map), or -1.
+int64_t index_of(std::span<const int64_t> ids, int64_t id);
+
 // A checksum of what the dataset holds (ids, events, ratings, times), the same for the text and the
 // binary file of one dataset: how a model file recognises the data it was trained on.
 uint64_t dataset_fingerprint(const Dataset& d);

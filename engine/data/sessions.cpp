@@ -60,12 +60,8 @@ Sessions sessions_in_item_space(const Dataset& test, const Dataset& train, int64
 
 Sessions sessions_in_item_space(const Dataset& test, std::span<const int64_t> train_item_ids, int64_t* dropped_clicks) {
   std::vector<int32_t> to_train(static_cast<size_t>(test.n_items()));
-  for (int64_t i = 0; i < test.n_items(); ++i) {
-    const auto it = std::lower_bound(train_item_ids.begin(), train_item_ids.end(), test.item_ids()[i]);
-    to_train[i] = it != train_item_ids.end() && *it == test.item_ids()[i]
-                      ? static_cast<int32_t>(it - train_item_ids.begin())
-                      : -1;
-  }
+  for (int64_t i = 0; i < test.n_items(); ++i)
+    to_train[i] = static_cast<int32_t>(index_of(train_item_ids, test.item_ids()[i]));
   return collect(test, static_cast<int64_t>(train_item_ids.size()), [](int64_t) { return true; },
                  [&](int32_t i) { return to_train[i]; }, dropped_clicks);
 }

@@ -188,6 +188,7 @@ SynthReport write_synthetic_text(const std::string& path, const SynthOptions& o)
   // Rounds of T blocks: each thread formats one block, then they are written in order.
   for (int64_t first = 0; first < blocks; first += T) {
     std::vector<std::thread> pool;
+    pool.reserve(static_cast<size_t>(T));
     for (int t = 0; t < T; ++t)
       pool.emplace_back([&, t] {
         std::string& s = text[static_cast<size_t>(t)];

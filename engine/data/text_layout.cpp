@@ -268,7 +268,7 @@ const char* parse_line(const TextLayout& l, const char* begin, const char* end, 
     while (p < end && (*p == '\t' || *p == ' ')) ++p;
   const size_t n_cols = l.columns.size();
   const size_t sep_len = l.separator.size();
-  const char sep0 = sep_len ? l.separator[0] : 0;
+  const char sep0 = sep_len ? l.separator[0] : '\0';
   size_t col = 0;
   for (;; ++col) {
     // The field [p, q).

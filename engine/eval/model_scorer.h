@@ -1,5 +1,5 @@
 // A user-based net as a top-N Scorer: each user's input row goes through the net and every item
-// is scored (the dense path of its sparse output), a chunk of users per call.
+// is scored (a sparse output's every column, or a full softmax's logits), a chunk of users per call.
 #pragma once
 
 #include "kernels/csr.h"

@@ -65,19 +65,38 @@ NetSessionScorer::NetSessionScorer(Exec& ex, int64_t n_items)
   ex_.state().clear();
 }
 
-void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
+void NetSessionScorer::feed(const std::vector<int32_t>& starts, const SparseBatch& in) {
   std::vector<int32_t> resets;
   for (size_t l = 0; l < starts.size(); ++l)
     if (starts[l]) resets.push_back(static_cast<int32_t>(l));
   ex_.reset_state(resets);
-  const SparseBatch in(ex_.backend(), one_hot_rows(items, n_items_));
   ex_.bind(item_, &in);
+}
+
+void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
+  const SparseBatch in(ex_.backend(), one_hot_rows(items, n_items_));
+  feed(starts, in);
   scores = all_scores(ex_, output_).to_host();
+}
+
+void NetSessionScorer::advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) {
+  const SparseBatch in(ex_.backend(), one_hot_rows(items, n_items_));
+  feed(starts, in);
+  ex_.run_until(output_);  // the recurrent state moves on; the output is not scored
 }
 
 PrefixSessionScorer::PrefixSessionScorer(Exec& ex, int64_t steps, int64_t n_items)
     : ex_(ex), clicks_(ex.net().input("clicks")), mask_(ex.net().input("mask")), output_(ex.net().output()), steps_(steps),
       n_items_(n_items) {}
+
+void PrefixSessionScorer::advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) {
+  history_.resize(items.size());
+  for (size_t l = 0; l < items.size(); ++l) {
+    if (starts[l]) history_[l].clear();
+    history_[l].push_back(items[l]);
+    if (static_cast<int64_t>(history_[l].size()) > steps_) history_[l].erase(history_[l].begin());
+  }
+}
 
 void PrefixSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
   history_.resize(items.size());

@@ -19,6 +19,11 @@ class SessionScorer {
   // Lane l shows click items[l]; starts[l] is 1 when that click begins a session (the lane's
   // earlier clicks no longer count). Writes lanes x n_items scores, row-major.
   virtual void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) = 0;
+  // The same step without scores, for clicks whose next one is not asked for.
+  virtual void advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) {
+    std::vector<float> ignored;
+    step(items, starts, ignored);
+  }
 };
 
 struct SessionMetrics {
@@ -39,8 +44,10 @@ class NetSessionScorer final : public SessionScorer {
  public:
   NetSessionScorer(Exec& ex, int64_t n_items);
   void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) override;
+  void advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) override;
 
  private:
+  void feed(const std::vector<int32_t>& starts, const SparseBatch& in);  // resets, then binds the clicks
   Exec& ex_;
   Var item_, output_;
   int64_t n_items_;
@@ -52,6 +59,7 @@ class PrefixSessionScorer final : public SessionScorer {
  public:
   PrefixSessionScorer(Exec& ex, int64_t steps, int64_t n_items);
   void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) override;
+  void advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) override;
 
  private:
   Exec& ex_;

@@ -15,6 +15,8 @@ TensorFileWriter::TensorFileWriter(const std::string& path, const std::string& m
   const uint64_t n = header.size();
   out_.write(&n, sizeof n);
   out_.write(header.data(), header.size());
+  const uint64_t header_sum = checksum64(header.data(), header.size());
+  out_.write(&header_sum, sizeof header_sum);
   out_.write(&count, sizeof count);
 }
 
@@ -68,6 +70,8 @@ TensorFileReader::TensorFileReader(const std::string& path, const std::string& m
   if (n > (1u << 30)) throw error(what, " '", path, "' is corrupt: header length ", n);
   header_.assign(n, '\0');
   read(header_.data(), n, "header");
+  if (value<uint64_t>("header checksum") != checksum64(header_.data(), header_.size()))
+    throw error(what, " '", path, "': checksum mismatch in its header (the file was altered or damaged)");
   count_ = value<uint64_t>("tensor count");
 }
 
@@ -77,8 +81,9 @@ void TensorFileReader::read(void* dst, size_t n, const std::string& what) {
     throw error(what_, " '", path_, "' is truncated: ", what, " needs ", n, " bytes, ", in_.gcount(), " remain");
 }
 
-void TensorFileReader::get_bytes(const std::string& name, ElementType type, int64_t rows, int64_t cols, void* values,
-                                 size_t size) {
+uint64_t TensorFileReader::expect(const std::string& name, ElementType type, int64_t rows, int64_t cols) {
+  if (rows < 0 || cols < 0)
+    throw error(what_, " '", path_, "': tensor '", name, "' would be ", rows, "x", cols, " (the file is corrupt)");
   if (got_ >= count_) throw error(what_, " '", path_, "' holds ", count_, " tensors; '", name, "' is not among them");
   const auto len = value<uint64_t>("tensor name length");
   if (len > 4096) throw error(what_, " '", path_, "' is corrupt: tensor name length ", len);
@@ -92,8 +97,10 @@ void TensorFileReader::get_bytes(const std::string& name, ElementType type, int6
   const auto r = value<int64_t>(name + " rows"), c = value<int64_t>(name + " cols");
   if (r != rows || c != cols)
     throw error(what_, " '", path_, "': tensor '", name, "' is ", r, "x", c, ", ", rows, "x", cols, " is needed");
-  const auto sum = value<uint64_t>(name + " checksum");
-  const size_t bytes = static_cast<size_t>(rows * cols) * size;
+  return value<uint64_t>(name + " checksum");
+}
+
+void TensorFileReader::read_values(const std::string& name, void* values, size_t bytes, uint64_t sum) {
   read(values, bytes, "tensor '" + name + "'");
   if (checksum64(values, bytes) != sum)
     throw error(what_, " '", path_, "': checksum mismatch in tensor '", name, "' (the file was altered or damaged)");

@@ -3,9 +3,9 @@
 // (AtomicFileWriter): a crash never leaves a half-written file under the real name. Reading
 // refuses, naming the file and the tensor, a file that is truncated, altered (checksum), or not of
 // the expected kind or version.
-// Layout: magic line, u64 header length, header JSON, u64 tensor count, then per tensor: u64 name
-// length, name, u32 element type, i64 rows, i64 cols, u64 checksum (XXH3-64 of the values), the
-// values.
+// Layout: magic line, u64 header length, header JSON, u64 checksum of the header, u64 tensor count,
+// then per tensor: u64 name length, name, u32 element type, i64 rows, i64 cols, u64 checksum
+// (XXH3-64 of the values), the values.
 #pragma once
 
 #include <cstdint>
@@ -53,8 +53,9 @@ class TensorFileReader {
   // The next tensor, which must be `name`, of T, rows x cols; checksum verified.
   template <class T>
   std::vector<T> get(const std::string& name, int64_t rows, int64_t cols) {
+    const uint64_t sum = expect(name, element_type_of<T>(), rows, cols);  // before anything is allocated
     std::vector<T> v(static_cast<size_t>(rows * cols));
-    get_bytes(name, element_type_of<T>(), rows, cols, v.data(), sizeof(T));
+    read_values(name, v.data(), v.size() * sizeof(T), sum);
     return v;
   }
   // Fails unless every tensor was read and nothing follows.
@@ -62,7 +63,10 @@ class TensorFileReader {
   const std::string& path() const { return path_; }
 
  private:
-  void get_bytes(const std::string& name, ElementType type, int64_t rows, int64_t cols, void* values, size_t size);
+  // The next tensor's record up to its values, checked to be `name` of `type`, rows x cols; returns
+  // the values' checksum.
+  uint64_t expect(const std::string& name, ElementType type, int64_t rows, int64_t cols);
+  void read_values(const std::string& name, void* values, size_t bytes, uint64_t sum);
   void read(void* dst, size_t n, const std::string& what);
   template <class T>
   T value(const std::string& what) {

@@ -61,16 +61,13 @@ void row_dots(Exec& ex, const float* a, const float* b, int64_t n, int64_t d, fl
   ex.backend().sampled_dot(s);
 }
 
-void zero_rows(Backend& be, Tensor& t, const int32_t* rows, int64_t n) {
+void zero_rows(Exec& ex, Tensor& t, const int32_t* device_rows, int64_t n) {
   if (n == 0) return;
-  for (int64_t i = 0; i < n; ++i)
-    SR_CHECK(rows[i] >= 0 && rows[i] < t.rows(), "row ", rows[i], " out of range for ", t.rows(), " rows");
-  const IndexArray out_rows = IndexArray::from_host(be, std::vector<int32_t>(rows, rows + n));
-  const IndexArray row_ptr = IndexArray::from_host(be, std::vector<int32_t>(static_cast<size_t>(n + 1), 0));
-  GatherArgs g;  // Y[out_rows[r], :] = Σ over no nonzeros = 0
-  g.a = CsrView{row_ptr.data(), row_ptr.data(), nullptr, n, 1, 0};
-  g.w = t.data(), g.width = t.cols(), g.out_rows = out_rows.data(), g.y = t.data();
-  be.gather(g);
+  const int32_t* none = ex.constants().zero_indices(n + 1).data();  // n rows without nonzeros
+  GatherArgs g;  // Y[rows[r], :] = Σ over no nonzeros = 0
+  g.a = CsrView{none, none, nullptr, n, 1, 0};
+  g.w = t.data(), g.width = t.cols(), g.out_rows = device_rows, g.y = t.data();
+  ex.backend().gather(g);
 }
 
 }  // namespace sr

@@ -63,7 +63,7 @@ void elementwise(Backend& be, EwKind kind, int64_t n, const float* a, float* y, 
 void scale_rows(Exec& ex, const float* scale, const float* x, int64_t n, int64_t width, float* y, bool accumulate);
 // z_r = ⟨a_r, b_r⟩ over n rows of width d: the sampled dot primitive on the diagonal pattern.
 void row_dots(Exec& ex, const float* a, const float* b, int64_t n, int64_t d, float* z);
-// Zeros the listed rows (host indices) of t: one gather of empty rows.
-void zero_rows(Backend& be, Tensor& t, const int32_t* rows, int64_t n);
+// Zeros the n listed rows (device indices, each below t's rows) of t: one gather of empty rows.
+void zero_rows(Exec& ex, Tensor& t, const int32_t* device_rows, int64_t n);
 
 }  // namespace sr

@@ -8,17 +8,21 @@ namespace sr {
 
 Exec::Exec(Net& net, Backend& be, uint64_t seed)
     : net_(net), be_(be), own_params_(std::make_unique<ParamStore>(net, be, seed)), params_(own_params_.get()),
-      draws_(seed), constants_(be), state_(be) {
+      draws_(seed), constants_(be), state_(be), losses_(be) {
   slots_.resize(net.vars().size());
   gradients_.resize(net.params().size());
 }
 
 Exec::Exec(Net& net, ParamStore& params, uint64_t seed)
     : net_(net), be_(params.backend()), params_(&params), draws_(seed), constants_(params.backend()),
-      state_(params.backend()) {
+      state_(params.backend()), losses_(params.backend()) {
   if (&params.net() != &net) throw error("model '", net.name(), "': the parameter store belongs to another net");
   slots_.resize(net.vars().size());
   gradients_.resize(net.params().size());
+}
+
+Exec::Exec(Net& net, std::unique_ptr<ParamStore> params, uint64_t seed) : Exec(net, *params, seed) {
+  own_params_ = std::move(params);
 }
 
 Exec::Gradient& Exec::gradient(const Param& p) {
@@ -27,8 +31,15 @@ Exec::Gradient& Exec::gradient(const Param& p) {
   return g;
 }
 
+void Exec::reset_state(const LaneResets& rows) {
+  if (rows.n == 0) return;
+  for (const auto& layer : net_.layers()) layer->reset_state(*this, rows);
+}
+
 void Exec::reset_state(const std::vector<int32_t>& rows) {
-  for (const auto& layer : net_.layers()) layer->reset_state(*this, rows.data(), static_cast<int64_t>(rows.size()));
+  if (rows.empty()) return;
+  const IndexArray device = IndexArray::from_host(be_, rows);
+  reset_state(LaneResets{rows.data(), device.data(), static_cast<int64_t>(rows.size())});
 }
 
 void Exec::bind(Var v, const SparseBatch* batch) {
@@ -72,16 +83,17 @@ Exec::Slot& Exec::prepare(Var v, int64_t rows, const SparseBatch* pattern) {
   return s;
 }
 
-double Exec::forward(bool training) {
+LossTicket Exec::forward_async(bool training) {
   training_ = training;
   for (size_t i = 0; i < net_.vars().size(); ++i)
     if (net_.vars()[i].is_input && !slots_[i].pattern)
       throw error("model '", net_.name(), "': input '", net_.vars()[i].name, "' is not bound");
-  loss_ = 0.0;
   written_in_forward_.clear();
   for (const auto& layer : net_.layers()) layer->forward(*this);
-  return loss_;
+  return losses_.take();
 }
+
+double Exec::forward(bool training) { return *losses_.read(forward_async(training), true); }
 
 void Exec::backward() {
   SR_CHECK(training_, "backward() after a forward pass that was not in training mode");
@@ -98,7 +110,7 @@ Layer& Exec::run_until(Var v) {
   training_ = false;
   for (const auto& layer : net_.layers()) {
     if (layer->output().valid() && layer->output().id == v.id) return *layer;
-    if (layer->is_output()) continue;  // other outputs are not needed
+    if (layer->optional_in_inference()) continue;  // other outputs are not needed
     layer->forward(*this);
   }
   throw error("model '", net_.name(), "': no layer produces '", net_.var(v).name, "'");

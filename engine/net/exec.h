@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/net/exec_state.h"
+#include "engine/net/loss_queue.h"
 #include "engine/net/net.h"
 #include "engine/net/param_store.h"
 #include "kernels/sparse_batch.h"
@@ -20,8 +21,9 @@ class Exec {
   // Places the net's parameters on `be` in a store of its own, initialised from `seed` (the same
   // on every backend); draws from `seed` too.
   Exec(Net& net, Backend& be, uint64_t seed);
-  // Runs on the weights of `params` (a store of the same net), drawing from `seed`.
+  // Runs on the weights of `params` (a store of the same net), drawing from `seed`; shared, or owned.
   Exec(Net& net, ParamStore& params, uint64_t seed);
+  Exec(Net& net, std::unique_ptr<ParamStore> params, uint64_t seed);
   Exec(const Exec&) = delete;
   Exec& operator=(const Exec&) = delete;
 
@@ -39,8 +41,14 @@ class Exec {
   bool queried(Var v) const { return queries_.count(v.id) > 0; }
 
   // Forward pass through every layer; in training mode dropout and corruption are active. Returns
-  // the loss the layers added (the loss layer, and terms such as a VAE's KL), else 0.
+  // the loss the layers added (the loss layer, and terms such as a VAE's KL), else 0: this waits
+  // for the device (a host sync). forward_async returns it as a ticket instead (loss_queue.h).
   double forward(bool training);
+  LossTicket forward_async(bool training);
+  // The loss terms added since the last ticket (a training step that drives the layers itself),
+  // and a ticket's value: when it has arrived, or waiting for it (`wait`).
+  LossTicket take_loss() { return losses_.take(); }
+  std::optional<double> read_loss(LossTicket t, bool wait) { return losses_.read(t, wait); }
   // Backward from the loss into every parameter's gradient.
   void backward();
   // Inference up to `v`: runs every layer before v's producer (skipping outputs not asked for) and
@@ -61,7 +69,8 @@ class Exec {
   // A gradient some layer wrote during forward (a loss fused with its gradient): backward keeps it
   // instead of starting it at zero.
   void mark_gradient_written(Var v) { written_in_forward_.push_back(v.id); }
-  void add_loss(double v) { loss_ += v; }  // a layer's term of the loss, in this forward pass
+  // A term of this pass's loss: scale · Σ values[0..n) of device memory (copied to the host now).
+  void add_loss(const float* device_values, int64_t n, double scale = 1.0) { losses_.add(device_values, n, scale); }
 
   const Tensor& weights(const Param& p) { return params_->weights(p); }
   // A parameter's gradient in this executor (created zeroed on first use), and the rows the last
@@ -76,7 +85,9 @@ class Exec {
   DrawStream& draws() { return draws_; }
   DeviceConstants& constants() { return constants_; }
   LayerState& state() { return state_; }
-  // Rows (batch lanes) that start a new sequence before the next forward pass (host indices).
+  // Rows (batch lanes) that start a new sequence before the next forward pass: a batch's list on
+  // the host and the device, or a list on the host alone (uploaded here: a host sync).
+  void reset_state(const LaneResets& rows);
   void reset_state(const std::vector<int32_t>& rows);
   ScatterMode scatter_mode() const { return scatter_mode_; }
   void set_scatter_mode(ScatterMode m) { scatter_mode_ = m; }
@@ -94,7 +105,6 @@ class Exec {
   bool training_ = false;
   ScatterMode scatter_mode_ = ScatterMode::deterministic;
   int64_t updates_ = 0;
-  double loss_ = 0.0;
   std::vector<Slot> slots_;
   std::vector<Gradient> gradients_;
   std::vector<int> written_in_forward_;
@@ -102,6 +112,7 @@ class Exec {
   DrawStream draws_;
   DeviceConstants constants_;
   LayerState state_;
+  LossQueue losses_;
 };
 
 }  // namespace sr

@@ -35,29 +35,33 @@ class DrawStream {
   uint64_t seed_, count_ = 0;
 };
 
-// Constant device arrays the layers build on, grown on demand and kept.
+// Constant device arrays the layers build on, grown on demand (geometrically) and kept.
 class DeviceConstants {
  public:
   explicit DeviceConstants(Backend& be) : be_(&be) {}
   const Tensor& ones(int64_t n);        // n ones (bias gradients through a scatter)
   const IndexArray& arange(int64_t n);  // 0, 1, ..., n
   CsrView diagonal(int64_t n);          // the n x n identity pattern (row-wise products)
+  const IndexArray& zero_indices(int64_t n);  // n zeros (the row pointers of rows without nonzeros)
 
  private:
   Backend* be_;
   Tensor ones_;
-  IndexArray arange_;
+  IndexArray arange_, zeros_;
 };
 
-// Device memory a layer keeps between passes, owned by the executor so that it never outlives the
-// backend: tensor `key` of a layer in the current state slot. One process training several
-// data-parallel shards of session-parallel lanes keeps each shard's carried state in its own slot.
+// What a layer keeps between passes, owned by the executor — so that it never outlives the backend,
+// and so that several executors can run one net, each with its own: device memory (tensor `key` of a
+// layer: carried recurrent state, what forward caches for backward) and numbers (word `key`: the
+// seed of a pass's draws, the step an annealing is at), in the current state slot. One process
+// training several data-parallel shards of session-parallel lanes keeps each shard's in its own slot.
 class LayerState {
  public:
   explicit LayerState(Backend& be) : be_(&be) {}
   // rows x cols; allocated zeroed when missing or when the shape changes, else kept as it was.
   Tensor& scratch(const Layer& l, int key, int64_t rows, int64_t cols);
   Tensor* find(const Layer& l, int key);  // null when there is none
+  uint64_t& word(const Layer& l, int key) { return words_[{&l, key, slot_}]; }  // 0 when new
   void clear();                           // forgets every slot's tensors (a new epoch, evaluation)
   void set_slot(int slot) { slot_ = slot; }
   // Whether a forward pass advances the carried state (default). Gradient checks turn it off to
@@ -70,6 +74,7 @@ class LayerState {
   int slot_ = 0;
   bool carry_ = true;
   std::map<std::tuple<const Layer*, int, int>, Tensor> tensors_;  // (layer, key, slot)
+  std::map<std::tuple<const Layer*, int, int>, uint64_t> words_;
 };
 
 }  // namespace sr

@@ -17,6 +17,14 @@ namespace sr {
 
 class Exec;
 
+// Rows (batch lanes) that start a new sequence before the next forward pass: the list on the host
+// and the same on the device (a training batch carries it, so that a step need not upload it).
+struct LaneResets {
+  const int32_t* host = nullptr;
+  const int32_t* device = nullptr;
+  int64_t n = 0;
+};
+
 struct Var {
   int id = -1;
   bool valid() const { return id >= 0; }
@@ -63,18 +71,18 @@ class Layer {
   // Adds the gradients of the inputs (dense inputs only) and writes the parameters' gradients.
   virtual void backward(Exec& ex) = 0;
   // Rows listed start a new sequence: recurrent layers clear their carried state for them.
-  virtual void reset_state(Exec&, const int32_t* /*rows*/, int64_t /*n*/) {}
+  virtual void reset_state(Exec&, const LaneResets&) {}
 
   // ---- what inference and other layers ask of a layer (defaults: a plain layer) ----
-  // An output (a sparse output, the loss): inference skips the outputs it does not ask for, whose
-  // patterns and targets are not bound then.
-  virtual bool is_output() const { return false; }
+  // A layer inference runs only when it is what is asked for: an output scored at a pattern (a
+  // sparse output) or the loss, whose patterns and targets are not bound then.
+  virtual bool optional_in_inference() const { return false; }
   // Every column's score for the bound rows, after the layers before it ran: by default the
   // layer's own forward output; a sparse output scores every column instead of its pattern.
   virtual Tensor all_scores(Exec& ex);
-  // Scores the rows of a table (a sparse output's weight): columns by dense_scores, and listed
+  // Scores the rows of a table (a sparse output's weight): every column (all_scores) and listed
   // columns for every row of a given input (column_scores).
-  virtual bool scores_table() const { return false; }
+  virtual bool scores_columns() const { return false; }
   // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
   virtual Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns);
   // The weight a sparse input multiplies (a dense layer over a sparse input, an embedding's table),

@@ -73,8 +73,8 @@ void DropoutLayer::forward(Exec& ex) {
   Exec::Slot& x = ex.slot(inputs()[0]);
   Exec::Slot& out = ex.prepare(output(), x.rows, nullptr);
   if (ex.training() && p_ > 0.0f) {
-    seed_ = ex.draws().next();
-    ex.backend().dropout({.n = x.value.numel(), .p = p_, .seed = seed_, .x = x.value.data(), .y = out.value.data()});
+    const uint64_t s = ex.state().word(*this, seed) = ex.draws().next();
+    ex.backend().dropout({.n = x.value.numel(), .p = p_, .seed = s, .x = x.value.data(), .y = out.value.data()});
   } else {
     out.value.copy_from(x.value);
   }
@@ -86,8 +86,10 @@ void DropoutLayer::backward(Exec& ex) {
   Exec::Slot& out = ex.slot(output());
   Backend& be = ex.backend();
   // The same (seed, index) draws give the same mask: dX += mask ⊙ dY / (1 - p).
-  if (p_ > 0.0f)
-    be.dropout({.n = out.grad.numel(), .p = p_, .seed = seed_, .x = out.grad.data(), .y = out.grad.data()});
+  if (p_ > 0.0f) {
+    const uint64_t s = ex.state().word(*this, seed);
+    be.dropout({.n = out.grad.numel(), .p = p_, .seed = s, .x = out.grad.data(), .y = out.grad.data()});
+  }
   add_scaled(be, x.grad.numel(), 1.0f, out.grad.data(), x.grad.data());
 }
 

@@ -42,9 +42,9 @@ class DropoutLayer final : public Layer {
   void backward(Exec& ex) override;
 
  private:
+  enum Word : int { seed = 0 };  // the mask's seed, from forward to backward (LayerState)
   float p_;
   bool x_needs_grad_;
-  uint64_t seed_ = 0;
 };
 
 // Denoising corruption of a sparse input's values (same pattern, dropped values become 0).
@@ -68,10 +68,10 @@ class SparseOutputLayer final : public Layer {
                     bool h_needs_grad);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
-  bool is_output() const override { return true; }
+  bool optional_in_inference() const override { return true; }
   // Every column's score for the rows of h: rows x width (GEMM against V, then bias and activation).
   Tensor all_scores(Exec& ex) override;
-  bool scores_table() const override { return true; }
+  bool scores_columns() const override { return true; }
   // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
   // (Ranking columns, e.g. users of an item-based model, over all rows; V's rows are gathered.)
   Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns) override;

@@ -28,11 +28,7 @@ void LossLayer::forward(Exec& ex) {
       a.bpreg = spec_.bpreg, a.dz = training ? z.grad.data() : nullptr, a.row_loss = row_loss.data();
       be.rank_loss(a);
     }
-    std::vector<float> rows(static_cast<size_t>(z.rows));
-    if (z.rows) be.download(rows.data(), row_loss.data(), rows.size() * sizeof(float));
-    double total = 0.0;
-    for (float r : rows) total += r;
-    ex.add_loss(total);
+    ex.add_loss(row_loss.data(), z.rows);  // summed in row order on the host
     return;
   }
   LossArgs a;
@@ -50,7 +46,7 @@ void LossLayer::forward(Exec& ex) {
   a.target = t.values ? t.values : ex.constants().ones(a.n).data();
   a.dz = training ? z.grad.data() : nullptr, a.loss_out = out.data();
   be.loss(a);
-  ex.add_loss(out.to_host()[0]);
+  ex.add_loss(out.data(), 1);
 }
 
 }  // namespace sr

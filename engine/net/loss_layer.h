@@ -14,7 +14,7 @@ class LossLayer final : public Layer {
   LossLayer(std::string name, LossSpec spec) : Layer(std::move(name), {spec.scores, spec.target}, Var{}), spec_(spec) {}
   void forward(Exec& ex) override;
   void backward(Exec&) override {}
-  bool is_output() const override { return true; }
+  bool optional_in_inference() const override { return true; }
 
  private:
   enum Scratch : int { value = 0, row_losses = 1 };  // the loss, or one loss per row (device scratch)

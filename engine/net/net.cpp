@@ -360,10 +360,9 @@ void Net::minimize(LossSpec loss, Regularizer reg) {
       fail("loss", "scores '" + si.name + "' and target '" + ti.name + "' are not on the same sparse pattern");
   }
   if (!(reg.l2 >= 0.0f)) fail("loss", "l2 must be >= 0, got " + std::to_string(reg.l2));
-  const std::string name = unique_layer_name("loss", "loss");
   loss_ = loss;
   reg_ = reg;
-  layers_.push_back(std::make_unique<LossLayer>(name, loss));
+  layers_.push_back(std::make_unique<LossLayer>("loss", loss));  // makes no variable: the name is its own
 }
 
 Var Net::input(const std::string& name) const {
@@ -384,7 +383,8 @@ int64_t Net::parameter_count() const {
 
 std::string Net::summary() const {
   std::ostringstream os;
-  os << name_ << ": " << layers_.size() << " layers, " << parameter_count() << " parameters";
+  const size_t layers = layers_.size() - (has_loss() ? 1 : 0);  // the loss is not counted, as it was not a layer
+  os << name_ << ": " << layers << " layers, " << parameter_count() << " parameters";
   return os.str();
 }
 

@@ -28,6 +28,12 @@ uint64_t name_hash(const std::string& s) {
 }
 }  // namespace
 
+std::unique_ptr<ParamStore> ParamStore::for_loading(const Net& net, Backend& be) {
+  std::unique_ptr<ParamStore> s(new ParamStore(net, be));
+  for (const Param* p : net.params()) s->w_.emplace_back(be, p->rows, p->cols);
+  return s;
+}
+
 ParamStore::ParamStore(const Net& net, Backend& be, uint64_t seed) : net_(&net), be_(&be) {
   for (const Param* p : net.params())
     w_.push_back(Tensor::from_host(be, initial_values(*p, splitmix64(seed ^ name_hash(p->name))), p->rows, p->cols));

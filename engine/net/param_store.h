@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/net/layer.h"
@@ -16,6 +17,8 @@ class Net;
 class ParamStore {
  public:
   ParamStore(const Net& net, Backend& be, uint64_t seed);
+  // The tensors allocated but not initialised: for weights read from a file next.
+  static std::unique_ptr<ParamStore> for_loading(const Net& net, Backend& be);
   ParamStore(const ParamStore&) = delete;
   ParamStore& operator=(const ParamStore&) = delete;
 
@@ -25,6 +28,7 @@ class ParamStore {
   const Tensor& weights(const Param& p) const { return w_.at(static_cast<size_t>(p.id)); }
 
  private:
+  ParamStore(const Net& net, Backend& be) : net_(&net), be_(&be) {}
   const Net* net_;
   Backend* be_;
   std::vector<Tensor> w_;

@@ -12,12 +12,12 @@ GruLayer::GruLayer(std::string name, Var gates, Var out, int64_t hidden, const P
   add_param(b);
 }
 
-void GruLayer::reset_state(Exec& ex, const int32_t* rows, int64_t n) {
+void GruLayer::reset_state(Exec& ex, const LaneResets& rows) {
   Tensor* state = ex.state().find(*this, carry);
   if (!state) return;  // no state yet: it starts at zero
-  for (int64_t i = 0; i < n; ++i)
-    if (rows[i] >= state->rows()) return;  // more lanes than the state has: the next pass starts a zero one
-  zero_rows(ex.backend(), *state, rows, n);
+  for (int64_t i = 0; i < rows.n; ++i)
+    if (rows.host[i] >= state->rows()) return;  // more lanes than the state has: the next pass starts a zero one
+  zero_rows(ex, *state, rows.device, rows.n);
 }
 
 void GruLayer::forward(Exec& ex) {

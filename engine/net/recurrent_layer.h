@@ -17,7 +17,7 @@ class GruLayer final : public Layer {
   GruLayer(std::string name, Var gates, Var out, int64_t hidden, const Param* u, const Param* b, bool gates_need_grad);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
-  void reset_state(Exec& ex, const int32_t* rows, int64_t n) override;
+  void reset_state(Exec& ex, const LaneResets& rows) override;
 
  private:
   enum Scratch : int { carry = 0, h_prev = 1, gh = 2, cache = 3, dgx = 4, dgh = 5 };

@@ -15,13 +15,15 @@ class GaussianSampleLayer final : public Layer {
       : Layer(std::move(name), {x}, out), beta_max_(beta_max), anneal_steps_(anneal_steps) {}
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
-  float beta() const;  // the weight of the KL term in the last training pass
+  float beta(int64_t step) const;  // the weight of the KL term at update `step` (1-based)
 
  private:
+  enum Scratch : int { kl_terms = 0 };
+  // What a training pass keeps for its backward (LayerState): whether it sampled, the update it
+  // was for, the seed of its ε.
+  enum Word : int { sampled = 0, step = 1, seed = 2 };
   float beta_max_;
-  int64_t anneal_steps_, step_ = 0;  // step_: the update the last training pass was for (1-based)
-  uint64_t seed_ = 0;
-  bool sampled_ = false;
+  int64_t anneal_steps_;
 };
 
 }  // namespace sr

@@ -26,7 +26,7 @@ CdStep::CdStep(RbmVars vars, int k_max) : v_(vars), k_max_(k_max) {
 
 void CdStep::start_epoch(int epoch, int epochs) { k_ = cd_k_for_epoch(epoch, epochs, k_max_); }
 
-double CdStep::gradients(Exec& ex, int64_t global_rows) {
+LossTicket CdStep::gradients(Exec& ex, int64_t global_rows) {
   Net& net = ex.net();
   Backend& be = ex.backend();
   Layer& hidden = net.producer(v_.hidden);
@@ -40,7 +40,7 @@ double CdStep::gradients(Exec& ex, int64_t global_rows) {
   if (!v_data) throw error("CD-k: the RBM's input has no values; it needs the one-hot rating levels");
   const int64_t rows = pattern->rows(), nnz = pattern->nnz(), units = w->cols;
   if (nnz % v_.levels != 0) throw error("CD-k: ", nnz, " visible entries are not groups of ", v_.levels, " levels");
-  if (rows == 0) return 0.0;
+  if (rows == 0) return ex.take_loss();  // no terms: a loss of 0
 
   // Positive phase: hidden probabilities from the data, then sampled states.
   hidden.forward(ex);
@@ -50,7 +50,6 @@ double CdStep::gradients(Exec& ex, int64_t global_rows) {
   elementwise(be, EwKind::bernoulli, rows * units, h0_.data(), h.value.data(), {.seed = ex.draws().next()});
 
   ensure(v_recon_, be, nnz, 1);
-  double recon_error = 0.0;
   for (int t = 1; t <= k_; ++t) {
     visible.forward(ex);  // logits c + W·h on the rated items' K columns
     elementwise(be, EwKind::softmax_rows, nnz / v_.levels, v_.levels, {ex.slot(v_.visible).value.data(), v_.levels}, {},
@@ -58,7 +57,7 @@ double CdStep::gradients(Exec& ex, int64_t global_rows) {
     if (t == 1) {
       ensure(loss_, be, 1, 1);
       be.loss({.kind = LossKind::mse, .n = nnz, .z = v_recon_.data(), .target = v_data, .loss_out = loss_.data()});
-      recon_error = loss_.to_host()[0];
+      ex.add_loss(loss_.data(), 1);  // the reconstruction error is the step's loss
     }
     x.values = v_recon_.data();  // hidden probabilities from the reconstruction
     hidden.forward(ex);
@@ -89,7 +88,7 @@ double CdStep::gradients(Exec& ex, int64_t global_rows) {
   be.scatter(s);
   dc.touched_rows = pattern->touched();
   dc.n_touched = pattern->n_touched();
-  return recon_error;
+  return ex.take_loss();
 }
 
 }  // namespace sr

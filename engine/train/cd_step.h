@@ -26,7 +26,7 @@ class CdStep final : public TrainStep {
   // k rises over training as in the paper (1, then 3, 5, 9 in the later quarters), capped at k_max.
   CdStep(RbmVars vars, int k_max);
   void start_epoch(int epoch, int epochs) override;
-  double gradients(Exec& ex, int64_t global_rows) override;
+  LossTicket gradients(Exec& ex, int64_t global_rows) override;
   int k() const { return k_; }
   void set_k(int k) { k_ = k; }
 

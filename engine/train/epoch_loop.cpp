@@ -18,6 +18,20 @@ void Epoch::add(double loss) {
   ++steps_;
 }
 
+void Epoch::add(LossTicket loss) {
+  pending_.push_back(loss);
+  settle(false);
+}
+
+void Epoch::settle(bool all) {
+  while (!pending_.empty()) {
+    const std::optional<double> loss = ex_->read_loss(pending_.front(), all || pending_.size() > kLossLag);
+    if (!loss) return;
+    pending_.pop_front();
+    add(*loss);
+  }
+}
+
 void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) const {
   ex.backend().synchronize();
   EpochReport r;
@@ -34,7 +48,8 @@ void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function
 namespace {
 
 // One epoch from global step `first` on; after_step(n) when n global steps of it are done. Stops
-// early when more() says so before a global step.
+// early when more() says so before a global step. A step's loss goes to the epoch as a ticket, read
+// a few steps later (data-parallel: at once, summed over the ranks).
 void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch,
                int64_t first_step, const std::function<void(int64_t)>& after_step, const std::function<bool()>& more) {
   const DataParallel& dp = config.parallel;
@@ -86,7 +101,8 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
       ex.state().set_slot(static_cast<int>(s));  // a shard's recurrent state is its own
       feed.bind(*b);
       ex.draws().start(static_cast<uint64_t>(k) + 1);  // dropout masks by batch, not by process
-      const double l = step.gradients(ex, global_rows);  // the loss's download waits for the backward
+      // The ranks sum their losses, so that all stop together on divergence: read it now.
+      const double l = *ex.read_loss(step.gradients(ex, global_rows), true);
       loss += std::isfinite(l) ? l : std::numeric_limits<double>::quiet_NaN();
       times.shard_seconds += since(t0);
       const auto t1 = clock::now();
@@ -129,15 +145,19 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const st
   StepTimes warm_up;
   for (int epoch = at.epoch; epoch <= config.epochs && more(); ++epoch) {
     const int64_t first = epoch == at.epoch ? at.step : 0;
-    Epoch e(epoch, config.epochs, first, epoch == at.epoch ? at.epoch_loss : 0.0);
+    Epoch e(ex, epoch, config.epochs, first, epoch == at.epoch ? at.epoch_loss : 0.0);
     step.start_epoch(epoch, config.epochs);
     opt.set_lr(config.lr_at(epoch));
     const EpochFeed feed = start_epoch(epoch);
     run_epoch(ex, step, opt, config, feed, e, first, [&](int64_t done) {
       if (++steps_done == 1 && step_limit > 0) warm_up = e.times();
-      if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch && step_limit < 0)
+      if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch && step_limit < 0) {
+        e.settle(true);  // every step's loss checked and counted before a checkpoint records them
         save_checkpoint(ck, {epoch, done, e.total()}, ex, opt);
+      }
+      if (config.on_step) config.on_step(epoch, done);
     }, more);
+    e.settle(true);
     if (step_limit > 0) e.times() -= std::exchange(warm_up, StepTimes{});  // a measurement: no warm-up, no checkpoint
     e.finish(ex, work, unit, on_epoch);
     if (step_limit < 0) save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);

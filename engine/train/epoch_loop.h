@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 
 #include "kernels/batch_fields.h"
@@ -12,22 +13,34 @@
 
 namespace sr {
 
-// One epoch's bookkeeping: the losses summed and checked, and the report at the end.
+// One epoch's bookkeeping: the losses summed and checked, and the report at the end. A step's loss
+// arrives as a ticket and is read when the device has it (a few steps later; at the latest
+// kLossLag steps later, waiting then), in step order.
 class Epoch {
  public:
+  // Tickets read without waiting before the oldest is waited for: enough for the device to run
+  // ahead of the host's checks, few enough that a divergence stops the run within a few steps.
+  static constexpr size_t kLossLag = 4;
   // A resumed epoch starts at step `steps` with their summed loss.
-  Epoch(int epoch, int epochs, int64_t steps = 0, double loss = 0.0)
-      : epoch_(epoch), epochs_(epochs), t0_(std::chrono::steady_clock::now()), total_(loss), steps_(steps) {}
+  Epoch(Exec& ex, int epoch, int epochs, int64_t steps = 0, double loss = 0.0)
+      : ex_(&ex), epoch_(epoch), epochs_(epochs), t0_(std::chrono::steady_clock::now()), total_(loss), steps_(steps) {}
   // A step's loss; a non-finite one stops training with the epoch and step that diverged.
   void add(double loss);
+  // A step's loss as a ticket, read when it arrives (settle).
+  void add(LossTicket loss);
+  // Reads the tickets that have arrived, oldest first (all of them, waiting, when `all`): the total
+  // is then that of every step so far.
+  void settle(bool all);
   double total() const { return total_; }
   StepTimes& times() { return times_; }  // filled by the data-parallel loop
   // `work`: the interactions (`unit`) the epoch went through, for the rate in the report.
   void finish(Exec& ex, int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) const;
 
  private:
+  Exec* ex_;
   int epoch_, epochs_;
   std::chrono::steady_clock::time_point t0_;
+  std::deque<LossTicket> pending_;
   double total_ = 0.0;
   int64_t steps_ = 0;
   StepTimes times_;

@@ -22,6 +22,8 @@ const char* optimizer_name(OptKind k) {
 }
 
 Optimizer::State& Optimizer::state(ParamStore& store, const Param& p) {
+  if (!store_) store_ = &store;
+  SR_CHECK(store_ == &store, "an optimizer's state belongs to the weights it first updated");
   if (state_.size() <= static_cast<size_t>(p.id)) state_.resize(static_cast<size_t>(p.id) + 1);
   State& s = state_[static_cast<size_t>(p.id)];
   const Tensor& w = store.weights(p);

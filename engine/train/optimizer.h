@@ -50,7 +50,8 @@ class Optimizer {
   OptimizerConfig config_;
   float l2_;
   int64_t steps_ = 0;
-  std::vector<State> state_;  // by parameter id
+  const ParamStore* store_ = nullptr;  // the weights its state belongs to (the first it updates)
+  std::vector<State> state_;           // by parameter id
 };
 
 }  // namespace sr

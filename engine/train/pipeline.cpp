@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <numeric>
 
 #include "engine/data/rating_levels.h"
 #include "engine/eval/model_scorer.h"
@@ -11,42 +11,7 @@
 
 namespace sr {
 
-const char* task_name(Task t) {
-  switch (t) {
-    case Task::ratings: return "rating";
-    case Task::topn: return "top-N";
-    default: return "session";
-  }
-}
-
-Task parse_task(const std::string& name) {
-  for (Task t : {Task::ratings, Task::topn, Task::sessions})
-    if (name == task_name(t)) return t;
-  throw error("unknown task '", name, "' (rating, top-N or session)");
-}
-
-const char* task_command(Task t) {
-  switch (t) {
-    case Task::ratings: return "train";
-    case Task::topn: return "topn";
-    default: return "session";
-  }
-}
-
 namespace {
-
-// The k best of n scores, best first, ties to the lower index, NaN never (as the top-K op).
-std::vector<Scored> top_k(const float* scores, int64_t n, int k) {
-  std::vector<int32_t> order;
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isnan(scores[i])) order.push_back(static_cast<int32_t>(i));
-  const auto better = [&](int32_t a, int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
-  const size_t m = std::min(order.size(), static_cast<size_t>(k));
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m), order.end(), better);
-  std::vector<Scored> out;
-  for (size_t j = 0; j < m; ++j) out.push_back({order[j], scores[order[j]]});
-  return out;
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -79,7 +44,7 @@ void pretrain(const BuiltModel& m, Exec& ex, const HostCsr& train, const FitOpti
     if (o.on_pretrain) o.on_pretrain(part.net.summary());
     BackpropStep step;
     train_pairs(*execs.back(), PairInputs::of(part.net), train, part.defaults.negatives, false,
-                o.pretrain_config(part.defaults), step, o.on_pretrain_epoch);
+                o.pretrain_config ? o.pretrain_config(part.defaults) : o.config, step, o.on_pretrain_epoch);
     stores.push_back(&execs.back()->params());
   }
   m.init_from_pretrained(ex.params(), stores);
@@ -126,7 +91,7 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
     t->epochs.push_back(r);
     if (o.on_epoch) o.on_epoch(r);
   };
-  FitOptions run = o;
+  FitOptions run = o;  // the epochs are recorded before the caller sees them
   run.on_epoch = report;
   if (m.task == Task::sessions) {
     SR_CHECK(data.sessions, "fit_model: a session model needs sessions");
@@ -137,9 +102,9 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
       t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
       BackpropStep step;
       if (m.prefix_steps > 0)
-        train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, o.config, step, report);
+        train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, run.config, step, run.on_epoch);
       else
-        train_sessions(*t->exec, *data.sessions, m.sampling, o.config, step, report);
+        train_sessions(*t->exec, *data.sessions, m.sampling, run.config, step, run.on_epoch);
     }
   } else {
     SR_CHECK(data.dataset && data.split, "fit_model: a rating or top-N model needs a dataset and its split");
@@ -162,7 +127,7 @@ std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& b
   auto t = std::make_unique<TrainedModel>();
   t->model = std::move(model);
   const BuiltModel& m = t->model;
-  t->exec = std::make_unique<Exec>(t->model.net, be, 0);
+  t->exec = std::make_unique<Exec>(t->model.net, ParamStore::for_loading(t->model.net, be), 0);
   ModelData d = load_model(path, t->exec->params());
   t->n_items_ = static_cast<int64_t>(d.item_ids.size());
   if (m.task != Task::sessions) {
@@ -230,33 +195,47 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
 std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k) {
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   SR_CHECK(model.task == Task::sessions, "recommend_next() is for session models");
-  constexpr size_t kLanes = 256;  // sessions scored side by side
+  for (size_t s = 0; s < sessions.size(); ++s) {
+    if (sessions[s].empty()) throw error("session ", s + 1, " has no click");
+    for (int32_t i : sessions[s])
+      if (i < 0 || i >= n_items_) throw error("item index ", i, " is outside [0, ", n_items_, ")");
+  }
+  // Sessions of like length side by side (the longest first), so that few lanes wait.
+  std::vector<size_t> order(sessions.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sessions[a].size() > sessions[b].size(); });
+  constexpr size_t kLanes = 256;
   SessionScorer& scorer = session_scorer();
-  std::vector<std::vector<Scored>> out;
+  auto cpu = make_cpu_backend();  // the top-K op on the host scores
+  std::vector<std::vector<Scored>> out(sessions.size());
   std::vector<float> scores;
-  for (size_t first = 0; first < sessions.size(); first += kLanes) {
-    const size_t lanes = std::min(kLanes, sessions.size() - first);
-    size_t steps = 0;
-    for (size_t l = 0; l < lanes; ++l) {
-      const auto& s = sessions[first + l];
-      if (s.empty()) throw error("session ", first + l + 1, " has no click");
-      for (int32_t i : s)
-        if (i < 0 || i >= n_items_) throw error("item index ", i, " is outside [0, ", n_items_, ")");
-      steps = std::max(steps, s.size());
-    }
-    // Sessions end together: a shorter one waits on item 0, starting afresh at every step, until
-    // its first click (which starts it once more).
+  for (size_t first = 0; first < order.size(); first += kLanes) {
+    const size_t lanes = std::min(kLanes, order.size() - first);
+    const size_t steps = sessions[order[first]].size();
+    // The lanes end together: a shorter session waits on item 0, starting afresh at every step,
+    // until its first click (which starts it once more). Only the last step is scored.
     std::vector<int32_t> items(lanes), starts(lanes);
     for (size_t t = 0; t < steps; ++t) {
       for (size_t l = 0; l < lanes; ++l) {
-        const auto& s = sessions[first + l];
+        const auto& s = sessions[order[first + l]];
         const size_t begin = steps - s.size();
         items[l] = t >= begin ? s[t - begin] : 0;
         starts[l] = t <= begin ? 1 : 0;
       }
-      scorer.step(items, starts, scores);
+      if (t + 1 < steps)
+        scorer.advance(items, starts);
+      else
+        scorer.step(items, starts, scores);
     }
-    for (size_t l = 0; l < lanes; ++l) out.push_back(top_k(scores.data() + l * n_items_, n_items_, k));
+    std::vector<int32_t> index(lanes * static_cast<size_t>(k));
+    std::vector<float> best(index.size());
+    TopKArgs a;
+    a.rows = static_cast<int64_t>(lanes), a.cols = n_items_, a.scores = scores.data(), a.k = k;
+    a.out_index = index.data(), a.out_score = best.data();
+    cpu->topk(a);
+    for (size_t l = 0; l < lanes; ++l)
+      for (int j = 0; j < k && index[l * k + j] >= 0; ++j)
+        out[order[first + l]].push_back({index[l * k + j], best[l * k + j]});
   }
   return out;
 }

@@ -30,7 +30,8 @@ struct TrainingData {
 struct FitOptions {
   TrainConfig config;  // the model's run
   uint64_t seed = 1;   // initialisation and draws of the executor
-  // The run of a model this one starts from (NeuMF's GMF and MLP), from that model's defaults.
+  // The run of a model this one starts from (NeuMF's GMF and MLP), from that model's defaults
+  // (default: `config`).
   std::function<TrainConfig(const TrainDefaults&)> pretrain_config{};
   std::function<void(const EpochReport&)> on_epoch{};          // each epoch of the model's run
   std::function<void(const std::string&)> on_pretrain{};       // announces each model pretrained
@@ -39,6 +40,11 @@ struct FitOptions {
 
 class TrainedModel {
  public:
+  TrainedModel() = default;
+  // Its executor refers to `model.net` and its scorers to `by_user` and `inputs`: it stays put.
+  TrainedModel(const TrainedModel&) = delete;
+  TrainedModel& operator=(const TrainedModel&) = delete;
+
   BuiltModel model;
   std::unique_ptr<Exec> exec;  // the net on its backend (null for a baseline)
   // Rating and top-N models: the training interactions (users x items; top-N: every value 1), and

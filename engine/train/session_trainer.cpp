@@ -1,6 +1,7 @@
 #include "engine/train/session_trainer.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "engine/data/batchers.h"
@@ -31,6 +32,8 @@ void PopularitySampler::draw(uint64_t seed, int n, std::vector<int32_t>& out) co
 
 HostCsr sampled_next(const std::vector<int32_t>& targets, const std::vector<int32_t>& samples, int64_t n_items) {
   const size_t b = targets.size(), width = b + samples.size();
+  if (b * width > static_cast<size_t>(INT32_MAX))  // CSR offsets are int32
+    throw error("a sampled output of ", b, " lanes x ", width, " candidates has more than 2^31 entries: lower the batch or n_sample");
   HostCsr next;
   next.rows = static_cast<int64_t>(b), next.cols = n_items;
   next.row_ptr.resize(b + 1);
@@ -51,9 +54,14 @@ void encode_session_batch(const HostBatch& lanes, int64_t n_items, const std::ve
     encode_sparse_batch(sampled_next(lanes.ints[1], *samples, n_items), out, 1, false);
   else
     encode_sparse_batch(one_hot_rows(lanes.ints[1], n_items), out, 1);
+  // The lanes that start a session, uploaded with the batch (the step zeroes their state on the
+  // device) and kept on the host in the shape.
   out.shape.resize(2 * kSparseBatchShape);
+  out.ints.resize(2 * kSparseBatchInts + 1);
+  std::vector<int32_t>& lanes_reset = out.ints.back();
+  lanes_reset.clear();
   for (size_t l = 0; l < reset.size(); ++l)
-    if (reset[l]) out.shape.push_back(static_cast<int64_t>(l));
+    if (reset[l]) lanes_reset.push_back(static_cast<int32_t>(l)), out.shape.push_back(static_cast<int64_t>(l));
 }
 
 std::vector<int32_t> session_resets(const std::vector<int64_t>& shape) {
@@ -61,6 +69,17 @@ std::vector<int32_t> session_resets(const std::vector<int64_t>& shape) {
   for (size_t i = 2 * kSparseBatchShape; i < shape.size(); ++i) r.push_back(static_cast<int32_t>(shape[i]));
   return r;
 }
+
+namespace {
+// The resets of an encoded session batch on the device: its host list and the uploaded field.
+LaneResets lane_resets(const DeviceBatch& b, std::vector<int32_t>& host) {
+  host = session_resets(b.shape);
+  const size_t field = 2 * kSparseBatchInts;
+  SR_CHECK(b.ints.size() > field && b.int_sizes[field] == static_cast<int64_t>(host.size()),
+           "a session batch without its reset lanes");
+  return {host.data(), b.ints[field], static_cast<int64_t>(host.size())};
+}
+}  // namespace
 
 void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& sampling, const TrainConfig& config,
                     TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
@@ -79,6 +98,7 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
   int epoch_now = 0;
   std::vector<int32_t> samples;
   SparseBatch item, next;
+  std::vector<int32_t> resets;
   auto fill = [&](int64_t k, HostBatch& h) {  // batch k: shard k % shards of global step k / shards
     const int64_t g = k / shards, s = k % shards;
     if (g != made) {
@@ -97,7 +117,7 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
   };
   auto bind = [&](const DeviceBatch& b) {
     item = SparseBatch::view_of(b, 0), next = SparseBatch::view_of(b, 1);
-    ex.reset_state(session_resets(b.shape));
+    ex.reset_state(lane_resets(b, resets));
     ex.bind(in.item, &item), ex.bind(in.next, &next);
   };
   train_epochs(ex, step, config, [&](int epoch) {

@@ -44,9 +44,10 @@ class PopularitySampler {
 HostCsr sampled_next(const std::vector<int32_t>& targets, const std::vector<int32_t>& samples, int64_t n_items);
 // One step's inputs from a SessionBatcher batch (`lanes`: ints {input, target, reset, session}):
 // sparse batch 0 the inputs one-hot, 1 the "next" input as above (`samples` null: one-hot next
-// clicks); the shape after the two batches' lists the lanes that start a session.
+// clicks); the lanes that start a session follow, as the int field after the two batches' fields
+// (uploaded with the batch) and in the shape after the two batches' shapes (on the host).
 void encode_session_batch(const HostBatch& lanes, int64_t n_items, const std::vector<int32_t>* samples, HostBatch& out);
-// The lanes listed after the two sparse batches' shapes of an encoded session batch.
+// The lanes that start a session, from the shape of an encoded session batch.
 std::vector<int32_t> session_resets(const std::vector<int64_t>& shape);
 
 // Trains on every session of `train` with config.batch_rows lanes for config.epochs epochs; the

@@ -8,17 +8,15 @@
 
 namespace sr {
 
-double TrainStep::run(Exec& ex, Optimizer& opt) {
-  const double loss = gradients(ex, 0);
-  if (!std::isfinite(loss)) return loss;  // the caller reports divergence
+LossTicket TrainStep::run(Exec& ex, Optimizer& opt) {
+  const LossTicket loss = gradients(ex, 0);
   opt.step(ex);
   ex.count_update();
   return loss;
 }
 
-double BackpropStep::gradients(Exec& ex, int64_t /*global_rows*/) {
-  const double loss = ex.forward(true);
-  if (!std::isfinite(loss)) return loss;
+LossTicket BackpropStep::gradients(Exec& ex, int64_t /*global_rows*/) {
+  const LossTicket loss = ex.forward_async(true);
   ex.backward();
   return loss;
 }

@@ -20,20 +20,21 @@ class TrainStep {
  public:
   virtual ~TrainStep() = default;
   // The gradients of the batch bound in `ex`, added into the parameters' gradients; returns the
-  // batch's loss (non-finite: nothing was added). `global_rows` is the row count of the whole
-  // global batch when this batch is one shard of it (data-parallel), else 0: steps that average
-  // over rows (CD-k) divide by it, so that shards add up to the global batch's gradient.
-  virtual double gradients(Exec& ex, int64_t global_rows) = 0;
-  // One update from the bound batch: its gradients, then the optimizer step (skipped when the
-  // loss is not finite, for the caller to report). Returns the batch's loss.
-  double run(Exec& ex, Optimizer& opt);
+  // batch's loss as a ticket (engine/net/loss_queue.h: read it a few steps later, without waiting
+  // for the device). `global_rows` is the row count of the whole global batch when this batch is
+  // one shard of it (data-parallel), else 0: steps that average over rows (CD-k) divide by it, so
+  // that shards add up to the global batch's gradient.
+  virtual LossTicket gradients(Exec& ex, int64_t global_rows) = 0;
+  // One update from the bound batch: its gradients, then the optimizer step. The loss is not
+  // known yet: the training loop checks it for divergence when it arrives and stops the run.
+  LossTicket run(Exec& ex, Optimizer& opt);
   // Called by the training loops before each epoch (1-based), for steps with a schedule.
   virtual void start_epoch(int /*epoch*/, int /*epochs*/) {}
 };
 
 class BackpropStep final : public TrainStep {
  public:
-  double gradients(Exec& ex, int64_t global_rows) override;
+  LossTicket gradients(Exec& ex, int64_t global_rows) override;
 };
 
 struct TrainConfig {
@@ -49,6 +50,9 @@ struct TrainConfig {
   // ones through the data-parallel path (even with one shard), then training stops; the report's
   // `steps` figures cover the timed steps (tools/scaling_estimate.py reads them).
   int64_t profile_steps = 0;
+  // Called after every global step (epoch, steps done in it): a window on the loop for tests and
+  // measurements (tests/step_counters_test.cpp reads the backend's counters from it).
+  std::function<void(int, int64_t)> on_step{};
   float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
 };
 

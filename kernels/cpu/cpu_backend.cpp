@@ -15,8 +15,6 @@ namespace {
 
 constexpr size_t kAlignment = 64;  // a cache line; also what SIMD loads like
 
-}  // namespace
-
 // What the CPU backend runs for each op: the reference loop (found through the using-directive),
 // except where a faster CPU path is declared here — qualified lookup of cpu_ops::name stops at a
 // declaration in this namespace before it looks into ref.
@@ -49,8 +47,6 @@ SR_CPU_HOT void scatter(const ScatterArgs& s) {
 
 }  // namespace cpu_ops
 
-namespace {
-
 class CpuBackend final : public Backend {
  public:
   Device device() const override { return {DeviceKind::cpu, 0}; }
@@ -63,15 +59,17 @@ class CpuBackend final : public Backend {
     return p;
   }
   void release(void* p, size_t) override { std::free(p); }
-  void upload(void* dst, const void* src, size_t n) override { copy(dst, src, n); }
-  void download(void* dst, const void* src, size_t n) override { copy(dst, src, n); }
   void copy(void* dst, const void* src, size_t n) override {
     if (n) std::memmove(dst, src, n);
   }
-  void synchronize() override {}
+
+ protected:
+  void do_upload(void* dst, const void* src, size_t n) override { copy(dst, src, n); }
+  void do_download(void* dst, const void* src, size_t n) override { copy(dst, src, n); }
+  void do_synchronize() override {}
 
 #define SR_CPU_OP(name, Args) \
-  void name(const Args& a) override { cpu_ops::name(a); }
+  void run(const Args& a) override { cpu_ops::name(a); }
   SR_FOR_EACH_OP(SR_CPU_OP)
 #undef SR_CPU_OP
 };

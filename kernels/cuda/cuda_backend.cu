@@ -124,7 +124,7 @@ class CudaBackend final : public Backend {
     description_ = "emu (CUDA kernels on the kernel emulator)";
 #endif
     loss_scratch_ = static_cast<float*>(allocate(loss_scratch_floats() * sizeof(float)));
-    ctx_.stream = stream_, ctx_.loss_scratch = loss_scratch_;
+    ctx_.stream = stream_, ctx_.loss_scratch = loss_scratch_, ctx_.launches = launch_counter();
 #if !defined(SPARSEREC_EMU)
     ctx_.cublas = cublas_;
 #endif
@@ -172,14 +172,7 @@ class CudaBackend final : public Backend {
     allocator_->release(p, bytes);
 #endif
   }
-  void upload(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 1); }
-  void download(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 2); }
   void copy(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 3); }
-  void synchronize() override {
-#if !defined(SPARSEREC_EMU)
-    SR_CUDA_CHECK(cudaStreamSynchronize(stream_));
-#endif
-  }
 
 #if !defined(SPARSEREC_EMU)  // over the emulator memory is host memory: the Backend defaults apply
   void* allocate_pinned(size_t bytes) override {
@@ -192,11 +185,6 @@ class CudaBackend final : public Backend {
     return p;
   }
   void release_pinned(void* p, size_t) override { cudaFreeHost(p); }
-  void upload_async(void* dst, const void* src, size_t n) override {
-    if (n == 0) return;
-    SR_CUDA_CHECK(cudaSetDevice(device_));  // callers include a loader thread
-    SR_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, copy_stream_));
-  }
   Marker record(Lane lane) override {
     SR_CUDA_CHECK(cudaSetDevice(device_));
     return events_->record(lane == Lane::copy ? copy_stream_ : stream_);
@@ -206,14 +194,44 @@ class CudaBackend final : public Backend {
     SR_CUDA_CHECK(cudaSetDevice(device_));
     SR_CUDA_CHECK(cudaStreamWaitEvent(lane == Lane::copy ? copy_stream_ : stream_, events_->event(m), 0));
   }
-  void host_wait(Marker m) override {
+  bool reached(Marker m) override {
+    if (m == 0) return true;
+    const cudaError_t e = cudaEventQuery(events_->event(m));
+    if (e == cudaErrorNotReady) {
+      (void)cudaGetLastError();
+      return false;
+    }
+    SR_CUDA_CHECK(e);
+    return true;
+  }
+#endif
+
+ protected:
+  void do_upload(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 1); }
+  void do_download(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 2); }
+  void do_synchronize() override {
+#if !defined(SPARSEREC_EMU)
+    SR_CUDA_CHECK(cudaStreamSynchronize(stream_));
+#endif
+  }
+#if !defined(SPARSEREC_EMU)
+  void do_upload_async(void* dst, const void* src, size_t n) override {
+    if (n == 0) return;
+    SR_CUDA_CHECK(cudaSetDevice(device_));  // callers include a loader thread
+    SR_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, copy_stream_));
+  }
+  void do_download_async(void* dst, const void* src, size_t n) override {
+    if (n == 0) return;
+    SR_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, stream_));
+  }
+  void do_host_wait(Marker m) override {
     if (m == 0) return;
     SR_CUDA_CHECK(cudaEventSynchronize(events_->event(m)));
   }
 #endif
 
 #define SR_CUDA_BACKEND_OP(name, Args) \
-  void name(const Args& a) override { SR_KERNEL_NS::name(a, ctx_); }
+  void run(const Args& a) override { SR_KERNEL_NS::name(a, ctx_); }
   SR_FOR_EACH_OP(SR_CUDA_BACKEND_OP)
 #undef SR_CUDA_BACKEND_OP
 

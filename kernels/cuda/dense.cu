@@ -80,25 +80,25 @@ __global__ void col_sum_kernel(ColSumArgs s) {
 }  // namespace
 
 void bias_act(const BiasActArgs& a, const OpContext& ctx) {
-  launch("bias_act_kernel", bias_act_kernel, elementwise_blocks(a.rows * a.cols), kThreads, 0, ctx.stream, a);
+  launch("bias_act_kernel", bias_act_kernel, elementwise_blocks(a.rows * a.cols), kThreads, 0, ctx, a);
 }
 void act_backward(const ActBackwardArgs& a, const OpContext& ctx) {
-  launch("act_backward_kernel", act_backward_kernel, elementwise_blocks(a.n), kThreads, 0, ctx.stream, a);
+  launch("act_backward_kernel", act_backward_kernel, elementwise_blocks(a.n), kThreads, 0, ctx, a);
 }
 void axpby(const AxpbyArgs& a, const OpContext& ctx) {
-  launch("axpby_kernel", axpby_kernel, elementwise_blocks(a.n), kThreads, 0, ctx.stream, a);
+  launch("axpby_kernel", axpby_kernel, elementwise_blocks(a.n), kThreads, 0, ctx, a);
 }
 void dropout(const DropoutArgs& a, const OpContext& ctx) {
-  launch("dropout_kernel", dropout_kernel, elementwise_blocks(a.n), kThreads, 0, ctx.stream, a);
+  launch("dropout_kernel", dropout_kernel, elementwise_blocks(a.n), kThreads, 0, ctx, a);
 }
 void elementwise(const ElementwiseArgs& a, const OpContext& ctx) {
   if (a.kind == EwKind::softmax_rows)
-    launch("softmax_rows_kernel", softmax_rows_kernel, blocks_for(a.rows, kThreads), kThreads, 0, ctx.stream, a);
+    launch("softmax_rows_kernel", softmax_rows_kernel, blocks_for(a.rows, kThreads), kThreads, 0, ctx, a);
   else
-    launch("elementwise_kernel", elementwise_kernel, elementwise_blocks(a.rows * a.cols), kThreads, 0, ctx.stream, a);
+    launch("elementwise_kernel", elementwise_kernel, elementwise_blocks(a.rows * a.cols), kThreads, 0, ctx, a);
 }
 void col_sum(const ColSumArgs& a, const OpContext& ctx) {
-  launch("col_sum_kernel", col_sum_kernel, blocks_for(a.cols, kThreads), kThreads, 0, ctx.stream, a);
+  launch("col_sum_kernel", col_sum_kernel, blocks_for(a.cols, kThreads), kThreads, 0, ctx, a);
 }
 
 }  // namespace sr::SR_KERNEL_NS

@@ -1,7 +1,7 @@
 // The project's one way to launch a kernel. Kernel files never write <<< >>>: they call
-// sr::SR_KERNEL_NS::launch, which is the triple-chevron launch plus an error check on a GPU build
-// and a run on host threads on the emulator build, so every file under kernels/cuda/ compiles
-// unchanged both ways.
+// sr::SR_KERNEL_NS::launch, which is the triple-chevron launch on the op's stream plus an error check
+// on a GPU build and a run on host threads on the emulator build, so every file under kernels/cuda/
+// compiles unchanged both ways; it counts the launch (Backend::counters).
 #pragma once
 
 #include <utility>
@@ -15,14 +15,14 @@ namespace sr::SR_KERNEL_NS {
 // A grid with no blocks is no work and launches nothing (CUDA would reject it).
 template <class... KArgs, class... Args>
 void launch(const char* name, void (*kernel)(KArgs...), dim3 grid, dim3 block, size_t dynamic_shared,
-            cudaStream_t stream, Args&&... args) {
+            const OpContext& ctx, Args&&... args) {
   static_assert(sizeof...(KArgs) == sizeof...(Args), "wrong number of kernel arguments");
   if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;
+  if (ctx.launches) ctx.launches->fetch_add(1, std::memory_order_relaxed);
 #if defined(SPARSEREC_EMU)
-  (void)stream;
   ::emu::launch(name, grid, block, dynamic_shared, [&] { kernel(static_cast<KArgs>(args)...); });
 #else
-  kernel<<<grid, block, dynamic_shared, stream>>>(static_cast<KArgs>(args)...);
+  kernel<<<grid, block, dynamic_shared, ctx.stream>>>(static_cast<KArgs>(args)...);
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) throw ::sr::error("launch of kernel '", name, "': ", cudaGetErrorString(err));
 #endif

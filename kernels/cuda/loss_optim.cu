@@ -190,9 +190,9 @@ void loss(const LossArgs& l, const OpContext& ctx) {
   const unsigned needed = blocks_for(l.n > 0 ? l.n : 1, kLossThreads);  // one block even for n = 0: the loss is 0
   const unsigned blocks = needed < kLossBlocks ? needed : kLossBlocks;
   const size_t smem = kLossThreads * sizeof(float);
-  launch("loss_partial_kernel", loss_partial_kernel, blocks, kLossThreads, smem, ctx.stream, l, ctx.loss_scratch);
+  launch("loss_partial_kernel", loss_partial_kernel, blocks, kLossThreads, smem, ctx, l, ctx.loss_scratch);
   if (l.loss_out)
-    launch("loss_final_kernel", loss_final_kernel, 1, kLossThreads, smem, ctx.stream, static_cast<const float*>(ctx.loss_scratch),
+    launch("loss_final_kernel", loss_final_kernel, 1, kLossThreads, smem, ctx, static_cast<const float*>(ctx.loss_scratch),
            static_cast<int>(blocks), l.scale, l.loss_out);
 }
 
@@ -202,7 +202,7 @@ void softmax_xent(const SoftmaxXentArgs& a, const OpContext& ctx) {
   // no threads (and the emulator, which runs every thread, no time).
   unsigned threads = 32;
   while (threads < kLossThreads && threads < static_cast<unsigned>(a.cols)) threads *= 2;
-  launch("softmax_xent_kernel", softmax_xent_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), ctx.stream, a);
+  launch("softmax_xent_kernel", softmax_xent_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), ctx, a);
 }
 
 void rank_loss(const RankLossArgs& a, const OpContext& ctx) {
@@ -212,7 +212,7 @@ void rank_loss(const RankLossArgs& a, const OpContext& ctx) {
 #else
   constexpr unsigned threads = 128;
 #endif
-  launch("rank_loss_kernel", rank_loss_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), ctx.stream, a);
+  launch("rank_loss_kernel", rank_loss_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), ctx, a);
 }
 
 void optimizer_update(const OptArgs& o, const OpContext& ctx) {
@@ -220,7 +220,7 @@ void optimizer_update(const OptArgs& o, const OpContext& ctx) {
   const float bc2 = 1.0f - powf(o.beta2, static_cast<float>(o.step));
   unsigned blocks = blocks_for(o.rows * o.width, kOptThreads);
   if (blocks > 4096) blocks = 4096;
-  launch("optimizer_kernel", optimizer_kernel, blocks, kOptThreads, 0, ctx.stream, o, bc1, bc2);
+  launch("optimizer_kernel", optimizer_kernel, blocks, kOptThreads, 0, ctx, o, bc1, bc2);
 }
 
 }  // namespace sr::SR_KERNEL_NS

@@ -30,11 +30,11 @@ __global__ void gru_backward_kernel(GruBackwardArgs a) {
 
 void gru_forward(const GruForwardArgs& a, const OpContext& ctx) {
   if (a.rows * a.hidden == 0) return;
-  launch("gru_forward_kernel", gru_forward_kernel, grid_for(a.rows * a.hidden), kThreads, 0, ctx.stream, a);
+  launch("gru_forward_kernel", gru_forward_kernel, grid_for(a.rows * a.hidden), kThreads, 0, ctx, a);
 }
 void gru_backward(const GruBackwardArgs& a, const OpContext& ctx) {
   if (a.rows * a.hidden == 0) return;
-  launch("gru_backward_kernel", gru_backward_kernel, grid_for(a.rows * a.hidden), kThreads, 0, ctx.stream, a);
+  launch("gru_backward_kernel", gru_backward_kernel, grid_for(a.rows * a.hidden), kThreads, 0, ctx, a);
 }
 
 }  // namespace sr::SR_KERNEL_NS

@@ -20,6 +20,9 @@ using namespace ::emu;  // the CUDA language and runtime names, answered by the 
   T* name = reinterpret_cast<T*>(sr_smem_)
 #endif
 
+#include <atomic>
+#include <cstdint>
+
 #include "kernels/error.h"
 
 // Every CUDA runtime call is checked: the message names the call, the file and the line.
@@ -35,6 +38,18 @@ using namespace ::emu;  // the CUDA language and runtime names, answered by the 
 // budget, spills to local memory, or has no budget.
 #define SR_REGISTER_BUDGET(kernel, registers) static_assert((registers) > 0 && (registers) <= 255, #kernel)
 
+struct cublasContext;  // cuBLAS's handle type (cublasHandle_t), declared here for both builds
+
 namespace sr::SR_KERNEL_NS {
 constexpr unsigned kFullMask = 0xffffffffu;
+
+// What an op runs with: the backend's compute stream, and what some ops need of the backend —
+// cuBLAS's handle (GEMM; the emulator answers GEMM with the CPU BLAS instead), a device scratch of
+// loss_scratch_floats() floats (the loss's partial sums) and the counter of kernel launches.
+struct OpContext {
+  cudaStream_t stream = nullptr;
+  cublasContext* cublas = nullptr;
+  float* loss_scratch = nullptr;
+  std::atomic<int64_t>* launches = nullptr;  // null: not counted
+};
 }  // namespace sr::SR_KERNEL_NS

@@ -165,42 +165,42 @@ __global__ void __launch_bounds__(kSplitWarps * 32) sampled_dot_split_kernel(Sam
 
 bool split_rows(int64_t rows, int64_t nnz) { return rows > 0 && rows < kSplitBelowRows && nnz >= rows * kSplitMinAverage; }
 
-void spmm(const RowSpmm& p, int64_t nnz, cudaStream_t stream) {
+void spmm(const RowSpmm& p, int64_t nnz, const OpContext& ctx) {
   if (split_rows(p.rows, nnz))
     launch("spmm_split_rows_kernel", spmm_split_rows_kernel, static_cast<unsigned>(p.rows), dim3(32, kSplitWarps), 0,
-           stream, p);
+           ctx, p);
   else
     launch("spmm_rows_kernel", spmm_rows_kernel, blocks_for(p.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0,
-           stream, p);
+           ctx, p);
 }
 
 }  // namespace
 
 void gather(const GatherArgs& g, const OpContext& ctx) {
   spmm({g.a.row_ptr, g.a.col_idx, g.a.val, nullptr, g.a.rows, g.out_rows, g.w, g.width, g.bias, g.act, g.accumulate, g.y},
-       g.a.nnz, ctx.stream);
+       g.a.nnz, ctx);
 }
 
 void scatter(const ScatterArgs& s, const OpContext& ctx) {
   if (s.mode == ScatterMode::atomic) {
     launch("scatter_atomic_kernel", scatter_atomic_kernel, blocks_for(s.a.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock),
-           0, ctx.stream, s.a, s.vals, s.d, s.width, s.dw);
+           0, ctx, s.a, s.vals, s.d, s.width, s.dw);
     return;
   }
   // Deterministic: each touched column is summed in a fixed order (by a warp, or a block's warps
   // in warp order), then added once.
   spmm({s.at.col_ptr, s.at.row_idx, s.vals, s.at.src, s.at.n_touched, s.at.touched, s.d, s.width, nullptr, Act::identity,
         true, s.dw},
-       s.a.nnz, ctx.stream);
+       s.a.nnz, ctx);
 }
 
 void sampled_dot(const SampledDotArgs& s, const OpContext& ctx) {
   if (split_rows(s.pattern.rows, s.pattern.nnz))
     launch("sampled_dot_split_kernel", sampled_dot_split_kernel, static_cast<unsigned>(s.pattern.rows),
-           dim3(32, kSplitWarps), 0, ctx.stream, s);
+           dim3(32, kSplitWarps), 0, ctx, s);
   else
     launch("sampled_dot_kernel", sampled_dot_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock),
-           0, ctx.stream, s);
+           0, ctx, s);
 }
 
 }  // namespace sr::SR_KERNEL_NS

@@ -81,7 +81,7 @@ __global__ void __launch_bounds__(kTopKThreads) topk_kernel(TopKArgs t) {
 }  // namespace
 
 void topk(const TopKArgs& t, const OpContext& ctx) {
-  launch("topk_kernel", topk_kernel, static_cast<unsigned>(t.rows), kTopKThreads, 0, ctx.stream, t);
+  launch("topk_kernel", topk_kernel, static_cast<unsigned>(t.rows), kTopKThreads, 0, ctx, t);
 }
 
 }  // namespace sr::SR_KERNEL_NS

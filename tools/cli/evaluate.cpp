@@ -5,11 +5,13 @@
 // and top-N models read the data they were trained on from the path their file records (or
 // --data), and refuse other data.
 #include <cstdio>
+#include <optional>
 
 #include "engine/eval/topn_eval.h"
 #include "kernels/error.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/rank_training.h"
+#include "tools/cli/args.h"
+#include "tools/cli/output.h"
 #include "tools/cli/saved_model.h"
 
 namespace sr::cli {
@@ -18,7 +20,7 @@ namespace {
 struct EvaluateArgs {
   SavedModelArgs saved;
   ImportArgs data, test;
-  uint64_t negatives_seed = 42;
+  std::optional<uint64_t> negatives_seed;
   int eval_lanes = 256;
 };
 
@@ -41,7 +43,8 @@ void run_evaluate(const EvaluateArgs& a) {
     const HostCsr targets = part_matrix(d, leave_one_out(d, false), Part::test, RowsAre::users);
     constexpr int kNegatives = 99;
     const TopNMetrics m = evaluate_topn(s.trained->topn_scorer(), targets, s.trained->by_user,
-                                        sample_negatives(d, kNegatives, a.negatives_seed), kNegatives);
+                                        sample_negatives(d, kNegatives, a.negatives_seed.value_or(s.meta.negatives_seed)),
+                                        kNegatives);
     std::fprintf(stderr, "test: HR@10 %.4f  NDCG@10 %.4f  |  Recall@20 %.4f  NDCG@20 %.4f  MRR@20 %.4f  (%lld users)\n",
                  m.hr10, m.ndcg10, m.recall20, m.ndcg20, m.mrr20, static_cast<long long>(m.users));
     j["hr10"] = m.hr10, j["ndcg10"] = m.ndcg10, j["recall20"] = m.recall20, j["ndcg20"] = m.ndcg20;
@@ -67,7 +70,8 @@ void add_evaluate_command(CLI::App& app) {
   a->saved.add_to(*sub);
   a->data.add_to(*sub, false, "rating and top-N models: the data they were trained on (default: the path in the model file)");
   sub->add_option("--test", a->test.paths, "session models: the test click sessions");
-  sub->add_option("--negatives-seed", a->negatives_seed, "top-N: seed of the 99 sampled negatives")->capture_default_str();
+  sub->add_option("--negatives-seed", a->negatives_seed,
+                  "top-N: seed of the 99 sampled negatives (default: the one the model's run used)");
   sub->add_option("--eval-lanes", a->eval_lanes, "session models: test sessions scored side by side")->capture_default_str();
   sub->callback([a] {
     EvaluateArgs b = *a;

@@ -1,7 +1,5 @@
 #include "tools/cli/rank_training.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -104,22 +102,6 @@ void run_job(const std::function<void(Communicator& comm)>& body) {
     if (comm->size() > 1) comm->abort(e.what());  // every rank stops; the message names this one
     throw;
   }
-}
-
-std::unique_ptr<Backend> open_device(const Device& device) {
-  auto be = make_backend(device);
-  std::fprintf(stderr, "device: %s\n", be->describe().c_str());
-  return be;
-}
-
-void print_result(const nlohmann::json& j) {
-  std::cout << j.dump() << std::endl;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 }  // namespace sr::cli

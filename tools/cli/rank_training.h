@@ -13,6 +13,7 @@
 #include "engine/dist/communicator.h"
 #include "kernels/backend.h"
 #include "tools/cli/args.h"
+#include "tools/cli/output.h"
 
 namespace sr::cli {
 
@@ -66,10 +67,5 @@ std::string run_id(const std::string& command, const std::string& model, const s
 // Rank 0 (the leader) prints the results and writes files.
 void run_job(const std::function<void(Communicator& comm)>& body);
 
-// The backend for --device, announced on stderr.
-std::unique_ptr<Backend> open_device(const Device& device);
-
-void print_result(const nlohmann::json& j);  // one line, last on stdout
-double peak_rss_mb();                        // the process's peak resident memory so far
 
 }  // namespace sr::cli

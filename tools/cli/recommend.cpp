@@ -9,7 +9,8 @@
 
 #include "kernels/error.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/rank_training.h"
+#include "tools/cli/args.h"
+#include "tools/cli/output.h"
 #include "tools/cli/saved_model.h"
 
 namespace sr::cli {
@@ -23,10 +24,7 @@ struct RecommendArgs {
   int k = 10;
 };
 
-int32_t index_of(const std::vector<int64_t>& ids, int64_t id) {
-  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
-  return it != ids.end() && *it == id ? static_cast<int32_t>(it - ids.begin()) : -1;
-}
+int32_t index_in(const std::vector<int64_t>& ids, int64_t id) { return static_cast<int32_t>(index_of(ids, id)); }
 
 // The sessions to recommend for, as item indices, each named by its id in the input.
 void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std::vector<int32_t>>& sessions,
@@ -35,7 +33,7 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
   if (!a.clicks.empty()) {
     std::vector<int32_t> one;
     for (int64_t id : a.clicks) {
-      const int32_t i = index_of(items, id);
+      const int32_t i = index_in(items, id);
       if (i < 0) throw error("--clicks: item id ", id, " is not among the ", items.size(), " items of the model");
       one.push_back(i);
     }
@@ -48,7 +46,7 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
   for (int64_t r = 0; r < d.n_users(); ++r) {
     std::vector<int32_t> one;
     for (int64_t e = d.row_begin(r); e < d.row_end(r); ++e) {
-      const int32_t i = index_of(items, d.item_ids()[d.items()[e]]);
+      const int32_t i = index_in(items, d.item_ids()[d.items()[e]]);
       if (i < 0) ++unknown;
       else one.push_back(i);
     }
@@ -81,7 +79,7 @@ void run_recommend(const RecommendArgs& a) {
       for (size_t u = 0; u < s.data.user_ids.size(); ++u) users.push_back(static_cast<int32_t>(u));
     } else {
       for (int64_t id : a.users) {
-        const int32_t u = index_of(s.data.user_ids, id);
+        const int32_t u = index_in(s.data.user_ids, id);
         if (u < 0) throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
         users.push_back(u);
       }

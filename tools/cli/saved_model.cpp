@@ -4,7 +4,7 @@
 
 #include "kernels/error.h"
 #include "models/registry.h"
-#include "tools/cli/rank_training.h"
+#include "tools/cli/output.h"
 
 namespace sr::cli {
 
@@ -41,11 +41,19 @@ Dataset open_training_data(const SavedModel& m, const ImportArgs& other) {
   how.duplicates = ref.duplicates;
   if (!other.paths.empty()) how = other;
   if (how.paths.empty()) throw error("model file '", m.path, "' names no data: give --data");
-  const Dataset d = open_dataset(how.paths, how.options());
-  if (dataset_fingerprint(d) != ref.fingerprint)
-    throw error("data '", how.paths[0], "' (", d.n_users(), " users, ", d.n_items(), " items, ", d.n_events(),
-                " events) is not the data model file '", m.path, "' was trained on ('", ref.paths.empty() ? "" : ref.paths[0],
-                "', ", ref.n_events, " events)");
+  Dataset d;
+  try {
+    d = open_dataset(how.paths, how.options());
+  } catch (const Error& e) {
+    if (!other.paths.empty()) throw;
+    throw error(e.what(), " (the data model file '", m.path, "' was trained on, as it records it: give --data where it is now)");
+  }
+  const uint64_t fingerprint = dataset_fingerprint(d);
+  if (fingerprint != ref.fingerprint)
+    throw error("data '", how.paths[0], "' is not the data model file '", m.path, "' was trained on: it has ", d.n_users(),
+                " users, ", d.n_items(), " items, ", d.n_events(), " events (fingerprint ", std::hex, fingerprint,
+                "); the model's had ", std::dec, m.meta.n_users, " users, ", m.meta.n_items, " items, ", ref.n_events,
+                " events (fingerprint ", std::hex, ref.fingerprint, ")");
   return d;
 }
 

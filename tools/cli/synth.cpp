@@ -4,7 +4,8 @@
 
 #include "engine/data/synth.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/rank_training.h"
+#include "tools/cli/args.h"
+#include "tools/cli/output.h"
 
 namespace sr::cli {
 

@@ -32,7 +32,7 @@ void run_topn(const Args& a, Communicator& comm) {
                static_cast<long long>(s.count(Part::train)), static_cast<long long>(targets.nnz()), part_name(target));
   TrainedModel* t = cmd.fit({&d, &s, nullptr}, d.n_users(), d.n_items(), a.input.paths);
   if (!t) return;
-  cmd.save(a.input, d);
+  cmd.save(a.input, d, 0.0, 0, a.negatives_seed);
   const TopNMetrics m = evaluate_topn(t->topn_scorer(), targets, t->by_user, negatives, kNegatives);
   std::fprintf(stderr, "%s: HR@10 %.4f  NDCG@10 %.4f  |  Recall@20 %.4f  NDCG@20 %.4f  MRR@20 %.4f  (%lld users; fit %.2f s)\n",
                a.validate ? "validation" : "test", m.hr10, m.ndcg10, m.recall20, m.ndcg20, m.mrr20,

@@ -40,8 +40,10 @@ class TrainingCommand {
   TrainedModel* fit(const TrainingData& data, int64_t n_users, int64_t n_items, const std::vector<std::string>& data_paths);
   // Writes the model file when --save was given: the model, its weights, the ids of `data` and the
   // training interactions (session models: the items), and where the data is (`data_args`) and
-  // how it was split (a random holdout: `test_fraction`, `split_seed`).
-  void save(const ImportArgs& data_args, const Dataset& data, double test_fraction = 0.0, uint64_t split_seed = 0) const;
+  // how it was split and tested (a random holdout: `test_fraction`, `split_seed`; the leave-one-out
+  // negatives: `negatives_seed`).
+  void save(const ImportArgs& data_args, const Dataset& data, double test_fraction = 0.0, uint64_t split_seed = 0,
+            uint64_t negatives_seed = 42) const;
   // command, model, options and how the model was fitted (device, optimizer, epochs, times).
   nlohmann::json result() const;
 

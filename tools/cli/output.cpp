@@ -1,0 +1,26 @@
+#include "tools/cli/output.h"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace sr::cli {
+
+std::unique_ptr<Backend> open_device(const Device& device) {
+  auto be = make_backend(device);
+  std::fprintf(stderr, "device: %s\n", be->describe().c_str());
+  return be;
+}
+
+void print_result(const nlohmann::json& j) {
+  std::cout << j.dump() << std::endl;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+}  // namespace sr::cli

@@ -1,0 +1,18 @@
+// What every sparserec command shares in how it reports: the device it opened (on stderr), the one
+// JSON line of results that ends stdout, and the process's peak memory.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "kernels/backend.h"
+
+namespace sr::cli {
+
+// The backend for --device, announced on stderr.
+std::unique_ptr<Backend> open_device(const Device& device);
+
+void print_result(const nlohmann::json& j);  // one line, last on stdout
+double peak_rss_mb();                        // the process's peak resident memory so far
+
+}  // namespace sr::cli
