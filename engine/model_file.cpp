@@ -63,8 +63,11 @@ void save_model(const std::string& path, const ModelMeta& meta, const ModelData&
   j["test_fraction"] = meta.test_fraction;
   j["split_seed"] = meta.split_seed;
   j["negatives_seed"] = meta.negatives_seed;
-  j["sizes"] = {{"users", data.user_ids.size()}, {"items", data.item_ids.size()}, {"rows", t.row_ptr.size()},
-                {"nnz", t.col_idx.size()},       {"values", t.val.size()}};
+  j["sizes"] = {{"users", data.user_ids.size()},
+                {"items", data.item_ids.size()},
+                {"rows", t.row_ptr.size()},
+                {"nnz", t.col_idx.size()},
+                {"values", t.val.size()}};
   const auto& params = store.net().params();
   TensorFileWriter out(path, kMagic, j.dump(), params.size() + 5);
   for (const Param* p : params) out.put(p->name, p->rows, p->cols, store.weights(*p).to_host().data());
@@ -83,7 +86,8 @@ ModelData load_model(const std::string& path, ParamStore& store) {
   Sizes n;
   const ModelMeta meta = parse_meta(r, &n);
   // The data tensors' sizes, before anything is allocated for them.
-  if (n.users < 0 || n.items != meta.n_items || n.rows != n.users + 1 || n.nnz < 0 || (n.values != 0 && n.values != n.nnz))
+  if (n.users < 0 || n.items != meta.n_items || n.rows != n.users + 1 || n.nnz < 0 ||
+      (n.values != 0 && n.values != n.nnz))
     throw error("model file '", path, "' is corrupt: its data tensors' sizes (", n.users, " users, ", n.items,
                 " items, ", n.rows, " row pointers, ", n.nnz, " interactions, ", n.values, " values) do not fit ",
                 meta.n_items, " items");

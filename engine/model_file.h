@@ -19,9 +19,9 @@ namespace sr {
 
 // The data a model was trained on, to find it again and recognise it.
 struct DataReference {
-  std::vector<std::string> paths;  // absolute
+  std::vector<std::string> paths;                               // absolute
   std::string layout = "auto", columns, separator, duplicates;  // how text was read (ImportArgs)
-  uint64_t fingerprint = 0;        // dataset_fingerprint of what was read
+  uint64_t fingerprint = 0;                                     // dataset_fingerprint of what was read
   int64_t n_events = 0;
 };
 

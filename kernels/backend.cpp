@@ -9,9 +9,12 @@ namespace sr {
 
 std::string Device::str() const {
   switch (kind) {
-    case DeviceKind::cpu: return "cpu";
-    case DeviceKind::emu: return "emu";
-    default: return "cuda:" + std::to_string(index);
+    case DeviceKind::cpu:
+      return "cpu";
+    case DeviceKind::emu:
+      return "emu";
+    default:
+      return "cuda:" + std::to_string(index);
   }
 }
 
@@ -73,10 +76,13 @@ void Backend::host_wait(Marker m, Waiter who) {
 
 std::unique_ptr<Backend> make_backend(const Device& d) {
   switch (d.kind) {
-    case DeviceKind::cpu: return make_cpu_backend();
-    case DeviceKind::emu: return make_emu_backend();
+    case DeviceKind::cpu:
+      return make_cpu_backend();
+    case DeviceKind::emu:
+      return make_emu_backend();
     default: {
-      if (!built_with_cuda()) throw error("device ", d.str(), ": this build has no CUDA support (configure with a CUDA toolkit)");
+      if (!built_with_cuda())
+        throw error("device ", d.str(), ": this build has no CUDA support (configure with a CUDA toolkit)");
       const int n = cuda_device_count();
       if (d.index >= n) throw error("device ", d.str(), ": only ", n, " usable CUDA device(s) found");
       return make_cuda_backend(d.index);

@@ -119,7 +119,8 @@ const DeviceBatch* BatchStream::next() {
     }
   }
   Slot& s = slots_[next_to_consume_ % 2];
-  cv_.wait(lock, [&] { return s.state == Slot::State::ready || (finished_ && produced_ <= next_to_consume_) || error_; });
+  cv_.wait(lock,
+           [&] { return s.state == Slot::State::ready || (finished_ && produced_ <= next_to_consume_) || error_; });
   if (error_) std::rethrow_exception(error_);
   if (s.state != Slot::State::ready) return nullptr;
   s.state = Slot::State::in_use;

@@ -17,10 +17,14 @@ enum class Act : int { identity = 0, sigmoid = 1, relu = 2, tanh = 3 };
 
 SR_HD float act_forward(Act a, float x) {
   switch (a) {
-    case Act::sigmoid: return 1.0f / (1.0f + expf(-x));
-    case Act::relu: return x > 0.0f ? x : 0.0f;
-    case Act::tanh: return tanhf(x);
-    default: return x;
+    case Act::sigmoid:
+      return 1.0f / (1.0f + expf(-x));
+    case Act::relu:
+      return x > 0.0f ? x : 0.0f;
+    case Act::tanh:
+      return tanhf(x);
+    default:
+      return x;
   }
 }
 
@@ -28,10 +32,14 @@ SR_HD float act_forward(Act a, float x) {
 // forward kept.
 SR_HD float act_derivative_from_output(Act a, float y) {
   switch (a) {
-    case Act::sigmoid: return y * (1.0f - y);
-    case Act::relu: return y > 0.0f ? 1.0f : 0.0f;
-    case Act::tanh: return 1.0f - y * y;
-    default: return 1.0f;
+    case Act::sigmoid:
+      return y * (1.0f - y);
+    case Act::relu:
+      return y > 0.0f ? 1.0f : 0.0f;
+    case Act::tanh:
+      return 1.0f - y * y;
+    default:
+      return 1.0f;
   }
 }
 

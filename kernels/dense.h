@@ -99,14 +99,22 @@ struct ElementwiseArgs {
 // The f of every kind but softmax_rows, shared by the CPU reference and the CUDA kernel.
 SR_HD float elementwise_f(EwKind k, float a, float b, uint64_t seed, uint64_t index) {
   switch (k) {
-    case EwKind::mul: return a * b;
-    case EwKind::bernoulli: return uniform01(seed, index) < a ? 1.0f : 0.0f;
-    case EwKind::gauss_sample: return a + normal01(seed, index) * expf(0.5f * b);
-    case EwKind::gauss_sample_grad: return a * normal01(seed, index) * 0.5f * expf(0.5f * b);
-    case EwKind::kl_logvar_grad: return 0.5f * (expf(a) - 1.0f);
-    case EwKind::kl_terms: return -0.5f * (1.0f + b - a * a - expf(b));
-    case EwKind::inv_sqrt: return 1.0f / sqrtf(fmaxf(a, 1e-12f));
-    default: return a;
+    case EwKind::mul:
+      return a * b;
+    case EwKind::bernoulli:
+      return uniform01(seed, index) < a ? 1.0f : 0.0f;
+    case EwKind::gauss_sample:
+      return a + normal01(seed, index) * expf(0.5f * b);
+    case EwKind::gauss_sample_grad:
+      return a * normal01(seed, index) * 0.5f * expf(0.5f * b);
+    case EwKind::kl_logvar_grad:
+      return 0.5f * (expf(a) - 1.0f);
+    case EwKind::kl_terms:
+      return -0.5f * (1.0f + b - a * a - expf(b));
+    case EwKind::inv_sqrt:
+      return 1.0f / sqrtf(fmaxf(a, 1e-12f));
+    default:
+      return a;
   }
 }
 

@@ -16,14 +16,17 @@ class DeviceArray {
  public:
   DeviceArray() = default;
   DeviceArray(Backend& be, int64_t rows, int64_t cols)
-      : storage_(std::make_shared<Storage>(be, static_cast<size_t>(rows * cols) * sizeof(T))), rows_(rows), cols_(cols) {}
+      : storage_(std::make_shared<Storage>(be, static_cast<size_t>(rows * cols) * sizeof(T))),
+        rows_(rows),
+        cols_(cols) {}
   static DeviceArray zeros(Backend& be, int64_t rows, int64_t cols) {
     DeviceArray a(be, rows, cols);
     a.fill_zero();
     return a;
   }
   static DeviceArray from_host(Backend& be, const std::vector<T>& host, int64_t rows, int64_t cols) {
-    SR_CHECK(static_cast<int64_t>(host.size()) == rows * cols, "host vector of ", host.size(), " for ", rows, "x", cols);
+    SR_CHECK(static_cast<int64_t>(host.size()) == rows * cols, "host vector of ", host.size(), " for ", rows, "x",
+             cols);
     DeviceArray a(be, rows, cols);
     a.upload(host);
     return a;

@@ -32,8 +32,7 @@ Error error(const Parts&... parts) {
 
 // SR_CHECK(cond, parts...): throws sr::Error naming the source location when cond is false. For
 // internal invariants; user-facing checks throw sr::error(...) with their own context.
-#define SR_CHECK(cond, ...)                                                                        \
-  do {                                                                                             \
-    if (!(cond))                                                                                   \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": check '", #cond, "' failed: ", ##__VA_ARGS__); \
+#define SR_CHECK(cond, ...)                                                                                   \
+  do {                                                                                                        \
+    if (!(cond)) throw ::sr::error(__FILE__, ":", __LINE__, ": check '", #cond, "' failed: ", ##__VA_ARGS__); \
   } while (0)

@@ -9,8 +9,8 @@
 namespace sr {
 
 enum class LossKind : int {
-  mse = 0,         // (z - t)²
-  bce_logits = 1,  // -t log σ(z) - (1 - t) log(1 - σ(z)), z a logit
+  mse = 0,           // (z - t)²
+  bce_logits = 1,    // -t log σ(z) - (1 - t) log(1 - σ(z)), z a logit
   softmax_xent = 2,  // full softmax over a dense row of logits against sparse targets (SoftmaxXentArgs)
   rank = 3,          // a ranking loss per row of sampled scores (RankLossArgs)
 };
@@ -76,7 +76,9 @@ SR_HD float rl_softplus(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1
 SR_HD void rank_loss_terms(RankLoss k, float s, float sp, float m, float acc[4]) {
   const float e = expf(s - m);
   switch (k) {
-    case RankLoss::xent: acc[0] += e; break;
+    case RankLoss::xent:
+      acc[0] += e;
+      break;
     case RankLoss::bpr_max: {
       const float sg = rl_sigmoid(sp - s);
       acc[0] += e, acc[1] += e * sg, acc[2] += e * s * s, acc[3] += e * sg * (1.0f - sg);
@@ -105,25 +107,33 @@ SR_HD float rank_loss_value(RankLoss k, const float acc[4], float sp, float m, f
       const float total = acc[0] + expf(sp - m);
       return m + logf(total) - sp;
     }
-    case RankLoss::bpr_max: return -logf(acc[1] / acc[0] + 1e-24f) + bpreg * acc[2] / acc[0];
-    case RankLoss::top1_max: return acc[1] / acc[0];
-    default: return acc[1] / n;
+    case RankLoss::bpr_max:
+      return -logf(acc[1] / acc[0] + 1e-24f) + bpreg * acc[2] / acc[0];
+    case RankLoss::top1_max:
+      return acc[1] / acc[0];
+    default:
+      return acc[1] / n;
   }
 }
 
 SR_HD float rank_loss_grad_positive(RankLoss k, const float acc[4], float sp, float m, float n) {
   switch (k) {
-    case RankLoss::xent: return expf(sp - m) / (acc[0] + expf(sp - m)) - 1.0f;
-    case RankLoss::bpr_max: return -acc[3] / (acc[1] + 1e-24f * acc[0]);
-    case RankLoss::top1_max: return -acc[2] / acc[0];
-    default: return -acc[2] / n;
+    case RankLoss::xent:
+      return expf(sp - m) / (acc[0] + expf(sp - m)) - 1.0f;
+    case RankLoss::bpr_max:
+      return -acc[3] / (acc[1] + 1e-24f * acc[0]);
+    case RankLoss::top1_max:
+      return -acc[2] / acc[0];
+    default:
+      return -acc[2] / n;
   }
 }
 
 SR_HD float rank_loss_grad_negative(RankLoss k, float s, const float acc[4], float sp, float m, float n, float bpreg) {
   const float e = expf(s - m);
   switch (k) {
-    case RankLoss::xent: return e / (acc[0] + expf(sp - m));
+    case RankLoss::xent:
+      return e / (acc[0] + expf(sp - m));
     case RankLoss::bpr_max: {
       const float w = e / acc[0], a = acc[1] / acc[0], q = acc[2] / acc[0], sg = rl_sigmoid(sp - s);
       return -(w / (a + 1e-24f)) * (sg - a - sg * (1.0f - sg)) + bpreg * w * (s * s - q + 2.0f * s);
@@ -132,7 +142,8 @@ SR_HD float rank_loss_grad_negative(RankLoss k, float s, const float acc[4], flo
       const float w = e / acc[0], u_mean = acc[1] / acc[0], sg = rl_sigmoid(s - sp), sq = rl_sigmoid(s * s);
       return w * (sg + sq - u_mean) + w * (sg * (1.0f - sg) + 2.0f * s * sq * (1.0f - sq));
     }
-    case RankLoss::bpr: return rl_sigmoid(s - sp) / n;
+    case RankLoss::bpr:
+      return rl_sigmoid(s - sp) / n;
     case RankLoss::top1: {
       const float sg = rl_sigmoid(s - sp), sq = rl_sigmoid(s * s);
       return (sg * (1.0f - sg) + 2.0f * s * sq * (1.0f - sq)) / n;

@@ -3,5 +3,7 @@
 #include "kernels/error.h"
 
 namespace sr {
-std::unique_ptr<Backend> make_emu_backend() { throw error("this build has no kernel emulator (SPARSEREC_WITH_EMU=OFF)"); }
+std::unique_ptr<Backend> make_emu_backend() {
+  throw error("this build has no kernel emulator (SPARSEREC_WITH_EMU=OFF)");
+}
 }  // namespace sr

@@ -59,7 +59,7 @@ struct ScatterArgs {
 
 // sampled dot (SDDMM):  z_k = act(⟨H[row_k, :], V[col_k, :]⟩ + c[col_k]) for the listed pairs only.
 struct SampledDotArgs {
-  CsrView pattern;  // which (row, col) pairs; val ignored
+  CsrView pattern;           // which (row, col) pairs; val ignored
   const float* h = nullptr;  // pattern.rows x width
   const float* v = nullptr;  // pattern.cols x width
   int64_t width = 0;

@@ -12,7 +12,8 @@ int64_t shared_row_columns(const HostCsr& h) {
   if (len == 0) return 0;
   for (int64_t r = 1; r < h.rows; ++r) {
     if (h.row_ptr[r + 1] - h.row_ptr[r] != len) return 0;
-    if (!std::equal(h.col_idx.begin() + h.row_ptr[r], h.col_idx.begin() + h.row_ptr[r + 1], h.col_idx.begin())) return 0;
+    if (!std::equal(h.col_idx.begin() + h.row_ptr[r], h.col_idx.begin() + h.row_ptr[r + 1], h.col_idx.begin()))
+      return 0;
   }
   return len;
 }
@@ -84,12 +85,15 @@ void encode_sparse_batch(const HostCsr& h, HostBatch& out, int which, bool block
 SparseBatch SparseBatch::view_of(const DeviceBatch& b, int which) {
   const auto i0 = static_cast<size_t>(kSparseBatchInts * which), f0 = static_cast<size_t>(which),
              s0 = static_cast<size_t>(kSparseBatchShape * which);
-  SR_CHECK(b.ints.size() >= i0 + kSparseBatchInts && b.floats.size() >= f0 + 1 && b.shape.size() >= s0 + kSparseBatchShape,
-           "not a sparse batch ", which);
+  SR_CHECK(
+      b.ints.size() >= i0 + kSparseBatchInts && b.floats.size() >= f0 + 1 && b.shape.size() >= s0 + kSparseBatchShape,
+      "not a sparse batch ", which);
   SparseBatch s;
   s.rows_ = b.shape[s0], s.cols_ = b.shape[s0 + 1], s.block_cols_ = b.shape[s0 + 2], s.nnz_ = b.int_sizes[i0 + 1];
-  s.set_arrays(std::vector<const int32_t*>(b.ints.begin() + static_cast<ptrdiff_t>(i0), b.ints.begin() + static_cast<ptrdiff_t>(i0 + kSparseBatchInts)),
-               std::vector<int64_t>(b.int_sizes.begin() + static_cast<ptrdiff_t>(i0), b.int_sizes.begin() + static_cast<ptrdiff_t>(i0 + kSparseBatchInts)));
+  s.set_arrays(std::vector<const int32_t*>(b.ints.begin() + static_cast<ptrdiff_t>(i0),
+                                           b.ints.begin() + static_cast<ptrdiff_t>(i0 + kSparseBatchInts)),
+               std::vector<int64_t>(b.int_sizes.begin() + static_cast<ptrdiff_t>(i0),
+                                    b.int_sizes.begin() + static_cast<ptrdiff_t>(i0 + kSparseBatchInts)));
   s.val_ = b.float_sizes[f0] > 0 ? b.floats[f0] : nullptr;
   return s;
 }
@@ -98,7 +102,8 @@ CsrView SparseBatch::view(bool with_values) const { return view_with(with_values
 CsrView SparseBatch::view_with(const float* values) const { return {row_ptr_, col_idx_, values, rows_, cols_, nnz_}; }
 TouchedColumnsView SparseBatch::touched_view() const {
   SR_CHECK(transposed_,
-           "this block batch was encoded as an output, without its transpose: scatter through block_row() and block_touched_view()");
+           "this block batch was encoded as an output, without its transpose: scatter through block_row() and "
+           "block_touched_view()");
   return {col_ptr_, row_idx_, src_, touched_, n_touched_};
 }
 

@@ -35,7 +35,9 @@ class SparseBatch {
   int64_t block_cols() const { return block_cols_; }
   // The shared list as one-hot rows (block_cols x cols), and its touched-columns transpose.
   CsrView block_row() const { return {block_row_ptr_, col_idx_, nullptr, block_cols_, cols_, block_cols_}; }
-  TouchedColumnsView block_touched_view() const { return {block_col_ptr_, block_row_idx_, block_src_, block_touched_, n_block_touched_}; }
+  TouchedColumnsView block_touched_view() const {
+    return {block_col_ptr_, block_row_idx_, block_src_, block_touched_, n_block_touched_};
+  }
 
  private:
   void set_arrays(const std::vector<const int32_t*>& ints, const std::vector<int64_t>& sizes);

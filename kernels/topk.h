@@ -17,8 +17,8 @@ struct TopKArgs {
   const int32_t* exclude_ptr = nullptr;    // rows + 1 entries, or null for no exclusions
   const int32_t* exclude_cols = nullptr;   // each row's excluded columns, sorted ascending
   int k = 0;
-  int32_t* out_index = nullptr;            // rows x k
-  float* out_score = nullptr;              // rows x k
+  int32_t* out_index = nullptr;  // rows x k
+  float* out_score = nullptr;    // rows x k
 };
 
 }  // namespace sr

@@ -26,7 +26,9 @@ BuiltModel build_autorec(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry autorec_model() {
-  return {"autorec", Task::ratings, "AutoRec (Sedhain et al. 2015): an autoencoder over a row of the rating matrix",
+  return {"autorec",
+          Task::ratings,
+          "AutoRec (Sedhain et al. 2015): an autoencoder over a row of the rating matrix",
           {choice("variant", "item", {"item", "user"}, "rows are items (I-AutoRec, the paper's best) or users"),
            integer("hidden", 500, 1, "units of the sigmoid hidden layer"),
            // 200 was chosen on a validation split of ML-100K training data (10 % of it; see README).

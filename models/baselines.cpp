@@ -40,7 +40,9 @@ ItemKnnScorer::ItemKnnScorer(const HostCsr& m, int k) : train_(m), n_items_(m.co
     }
     const size_t keep = std::min(row.size(), static_cast<size_t>(k));
     std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keep), row.end(),
-                      [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+                      [](const auto& a, const auto& b) {
+                        return a.second > b.second || (a.second == b.second && a.first < b.first);
+                      });
     neighbours_[i].assign(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keep));
   }
 }
@@ -54,9 +56,11 @@ void ItemKnnScorer::score(const std::vector<int32_t>& users, std::vector<float>&
   }
 }
 
-
 ModelEntry popularity_model() {
-  return {"popularity", Task::topn, "baseline: every item by its number of training interactions", {},
+  return {"popularity",
+          Task::topn,
+          "baseline: every item by its number of training interactions",
+          {},
           [](const ModelOptions&) {
             BuiltModel m;
             m.task = Task::topn;
@@ -67,7 +71,9 @@ ModelEntry popularity_model() {
 }
 
 ModelEntry itemknn_model() {
-  return {"itemknn", Task::topn, "baseline: item-kNN, cosine similarity between items' sets of users",
+  return {"itemknn",
+          Task::topn,
+          "baseline: item-kNN, cosine similarity between items' sets of users",
           {integer("k", 100, 1, "neighbours kept per item")},
           [](const ModelOptions& o) {
             BuiltModel m;

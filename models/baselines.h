@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "kernels/csr.h"
 #include "engine/eval/topn_eval.h"
+#include "kernels/csr.h"
 
 namespace sr {
 

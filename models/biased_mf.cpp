@@ -36,7 +36,9 @@ BuiltModel build_biased_mf(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry biased_mf_model() {
-  return {"biased_mf", Task::ratings, "biased matrix factorization (Koren et al. 2009) on (user, item) pairs",
+  return {"biased_mf",
+          Task::ratings,
+          "biased matrix factorization (Koren et al. 2009) on (user, item) pairs",
           {integer("factors", 64, 1, "dimensions of the user and item factors"),
            real("l2", 0.15, 0.0, kInf, "weight decay of the factors and biases of each step's rows"),
            real("init", 0.01, 0.0, kInf, "standard deviation of the factors' initial values")},

@@ -40,7 +40,9 @@ BuiltModel build_cdae(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry cdae_model() {
-  return {"cdae", Task::topn, "CDAE (Wu et al. 2016): a denoising autoencoder over a user's items with a user node",
+  return {"cdae",
+          Task::topn,
+          "CDAE (Wu et al. 2016): a denoising autoencoder over a user's items with a user node",
           {integer("hidden", 100, 1, "units of the sigmoid hidden layer"),
            real("corruption", 0.2, 0.0, 1.0, "probability of dropping each input item (and the user node)", true),
            integer("negatives", 5, 1, "unseen items sampled per positive"),

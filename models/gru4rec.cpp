@@ -46,12 +46,14 @@ BuiltModel build_gru4rec(const ModelOptions& o) {
   // an embedding as wide as the GRU.
   const bool tied = o.flag("tied");
   const int64_t embedding = o.integer_or("embedding", tied ? hidden : 0);
-  if (tied && embedding != hidden) throw error("gru4rec: tied=1 needs embedding = hidden (", hidden, "), got ", embedding);
+  if (tied && embedding != hidden)
+    throw error("gru4rec: tied=1 needs embedding = hidden (", hidden, "), got ", embedding);
   const std::string& loss = o.choice("loss");
   if (loss == "xent")
     for (const char* sampled : {"n_sample", "sample_alpha", "bpreg"})
       if (o.given(sampled))
-        throw error("option ", sampled, " of model gru4rec applies to the sampled losses (bpr-max, top1-max, bpr, top1, ",
+        throw error("option ", sampled,
+                    " of model gru4rec applies to the sampled losses (bpr-max, top1-max, bpr, top1, ",
                     "xent-sampled), not to loss=xent");
   const float dropout = static_cast<float>(o.real("dropout"));
   const float l2_weight = static_cast<float>(o.real("l2"));
@@ -84,7 +86,9 @@ BuiltModel build_gru4rec(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry gru4rec_model() {
-  return {"gru4rec", Task::sessions, "GRU4Rec (Hidasi et al. 2016, 2018): a GRU over session-parallel mini-batches",
+  return {"gru4rec",
+          Task::sessions,
+          "GRU4Rec (Hidasi et al. 2016, 2018): a GRU over session-parallel mini-batches",
           {integer("hidden", 100, 1, "GRU units"),
            flag("tied", true, "score items by their input embeddings (the constrained embedding)"),
            derived(integer("embedding", 0, 0, "item embedding width; 0: one-hot input"), "hidden when tied=1, else 0"),

@@ -32,7 +32,9 @@ BuiltModel build_multdae(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry multdae_model() {
-  return {"multdae", Task::topn, "Mult-DAE (Liang et al. 2018): a denoising autoencoder under a full softmax",
+  return {"multdae",
+          Task::topn,
+          "Mult-DAE (Liang et al. 2018): a denoising autoencoder under a full softmax",
           {integer("hidden", 200, 1, "units of the tanh hidden layer"),
            real("dropout", 0.5, 0.0, 1.0, "input dropout", true),
            real("l2", 0.01, 0.0, kInf, "weight decay of the weight matrices")},

@@ -40,7 +40,9 @@ BuiltModel build_multvae(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry multvae_model() {
-  return {"multvae", Task::topn, "Mult-VAE (Liang et al. 2018): a variational autoencoder under a full softmax",
+  return {"multvae",
+          Task::topn,
+          "Mult-VAE (Liang et al. 2018): a variational autoencoder under a full softmax",
           {integer("hidden", 600, 1, "units of the tanh encoder and decoder layers"),
            integer("latent", 200, 1, "dimensions of the Gaussian latent code"),
            real("dropout", 0.5, 0.0, 1.0, "input dropout", true),

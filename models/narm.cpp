@@ -58,10 +58,11 @@ BuiltModel build_narm(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry narm_model() {
-  return {"narm", Task::sessions, "NARM (Li et al. 2017): attention over a GRU run on each session prefix",
+  return {"narm",
+          Task::sessions,
+          "NARM (Li et al. 2017): attention over a GRU run on each session prefix",
           {integer("embedding", 50, 1, "item embedding width (the decoder's too: it is tied)"),
-           integer("hidden", 100, 1, "GRU units"),
-           integer("max_len", 19, 1, "the prefix's last clicks the GRU reads"),
+           integer("hidden", 100, 1, "GRU units"), integer("max_len", 19, 1, "the prefix's last clicks the GRU reads"),
            real("dropout_embedding", 0.25, 0.0, 1.0, "dropout on the item embeddings", true),
            real("dropout", 0.2, 0.0, 1.0, "dropout before the decoder", true),
            real("cosine_scale", 10.0, 0.0, kInf, "score by this times cosines (NISER); 0: the paper's dot products"),

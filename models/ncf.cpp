@@ -128,7 +128,8 @@ void init_neumf_from(ParamStore& neumf, const ParamStore& gmf, const ParamStore&
                part->net().name());
       neumf.weights(dst).copy_from(part->weights(*src));
     }
-  const std::vector<float> wg = weights(gmf, "prediction.weight").to_host(), wm = weights(mlp, "prediction.weight").to_host();
+  const std::vector<float> wg = weights(gmf, "prediction.weight").to_host(),
+                           wm = weights(mlp, "prediction.weight").to_host();
   std::vector<float> w;
   for (float v : wg) w.push_back(alpha * v);
   for (float v : wm) w.push_back((1.0f - alpha) * v);

@@ -36,13 +36,15 @@ bool parse_real(const std::string& s, double& v) {
 
 std::string OptionSpec::range_text() const {
   switch (type) {
-    case OptionType::flag: return "0|1";
+    case OptionType::flag:
+      return "0|1";
     case OptionType::choice: {
       std::string s;
       for (const auto& c : choices) s += (s.empty() ? "" : "|") + c;
       return s;
     }
-    default: return "[" + number_text(min) + ", " + number_text(max) + (max_open || std::isinf(max) ? ")" : "]");
+    default:
+      return "[" + number_text(min) + ", " + number_text(max) + (max_open || std::isinf(max) ? ")" : "]");
   }
 }
 
@@ -50,7 +52,8 @@ OptionSpec integer(std::string name, int64_t value, int64_t min, std::string hel
   OptionSpec s;
   s.name = std::move(name), s.type = OptionType::integer, s.default_value = std::to_string(value);
   s.min = static_cast<double>(min);
-  s.max = max == std::numeric_limits<int64_t>::max() ? std::numeric_limits<double>::infinity() : static_cast<double>(max);
+  s.max =
+      max == std::numeric_limits<int64_t>::max() ? std::numeric_limits<double>::infinity() : static_cast<double>(max);
   s.help = std::move(help);
   return s;
 }
@@ -91,7 +94,8 @@ ModelOptions::ModelOptions(const std::string& model, const std::vector<OptionSpe
     if (!s) {
       std::string known;
       for (const auto& spec : specs_) known += (known.empty() ? "" : ", ") + spec.name;
-      throw error("unknown option '", key, "' for model ", model_, " (its options: ", known.empty() ? "none" : known, ")");
+      throw error("unknown option '", key, "' for model ", model_, " (its options: ", known.empty() ? "none" : known,
+                  ")");
     }
     const std::string where = "option " + key + "=" + value + " of model " + model_;
     switch (s->type) {
@@ -131,7 +135,8 @@ const OptionSpec& ModelOptions::spec(const std::string& name, OptionType type) c
 const std::string& ModelOptions::text(const OptionSpec& s) const {
   const auto it = given_.find(s.name);
   if (it != given_.end()) return it->second;
-  SR_CHECK(!s.default_value.empty(), "model ", model_, ": option '", s.name, "' has a derived default: read it with a fallback");
+  SR_CHECK(!s.default_value.empty(), "model ", model_, ": option '", s.name,
+           "' has a derived default: read it with a fallback");
   return s.default_value;
 }
 
@@ -158,7 +163,8 @@ std::map<std::string, std::string> parse_key_values(const std::vector<std::strin
     const auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == a.size())
       throw error("model option '", a, "' is not of the form key=value");
-    if (!kv.emplace(a.substr(0, eq), a.substr(eq + 1)).second) throw error("model option '", a.substr(0, eq), "' given twice");
+    if (!kv.emplace(a.substr(0, eq), a.substr(eq + 1)).second)
+      throw error("model option '", a.substr(0, eq), "' given twice");
   }
   return kv;
 }

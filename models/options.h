@@ -23,7 +23,7 @@ struct OptionSpec {
   // options, which `derived` then describes ("hidden when tied=1, else 0").
   std::string default_value;
   double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
-  bool max_open = false;  // the range excludes max ([min, max) for probabilities)
+  bool max_open = false;             // the range excludes max ([min, max) for probabilities)
   std::vector<std::string> choices;  // OptionType::choice
   std::string help;
   std::string derived;

@@ -46,13 +46,14 @@ BuiltModel build_rbm(const ModelOptions& o) {
 }  // namespace
 
 ModelEntry rbm_model() {
-  return {"rbm", Task::ratings, "RBM-CF (Salakhutdinov et al. 2007): softmax visible units, trained by contrastive divergence",
+  return {"rbm",
+          Task::ratings,
+          "RBM-CF (Salakhutdinov et al. 2007): softmax visible units, trained by contrastive divergence",
           {choice("variant", "item", {"item", "user"}, "rows are items or users"),
            integer("hidden", 100, 1, "binary hidden units"),
            integer("levels", 5, 2, "rating levels, the ratings 1..levels (each a softmax unit)"),
            integer("cd_k", 9, 1, "the most Gibbs steps of CD-k (k rises 1, 3, 5, 9 over training)"),
-           real("momentum", 0.9, 0.0, 1.0, "SGD momentum", true),
-           real("l2", 0.001, 0.0, kInf, "weight decay")},
+           real("momentum", 0.9, 0.0, 1.0, "SGD momentum", true), real("l2", 0.001, 0.0, kInf, "weight decay")},
           build_rbm};
 }
 

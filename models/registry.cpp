@@ -9,10 +9,14 @@ namespace sr {
 
 const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> models = {
-      autorec_model(), biased_mf_model(), rbm_model(),
-      cdae_model(), multdae_model(), multvae_model(), gmf_model(), mlp_model(), neumf_model(), popularity_model(),
-      itemknn_model(),
-      gru4rec_model(), narm_model(), session_popularity_model(), spop_model(), session_itemknn_model(),
+      autorec_model(), biased_mf_model(),
+      rbm_model(),     cdae_model(),
+      multdae_model(), multvae_model(),
+      gmf_model(),     mlp_model(),
+      neumf_model(),   popularity_model(),
+      itemknn_model(), gru4rec_model(),
+      narm_model(),    session_popularity_model(),
+      spop_model(),    session_itemknn_model(),
   };
   return models;
 }
@@ -28,9 +32,12 @@ std::string names_of(Task task) {
 // What a model of `task` is, for the error that sends it to its command.
 const char* what_it_does(Task task) {
   switch (task) {
-    case Task::ratings: return "predicts ratings: use `sparserec train`";
-    case Task::topn: return "learns top-N from implicit feedback: use `sparserec topn`";
-    default: return "predicts the next click in sessions: use `sparserec session`";
+    case Task::ratings:
+      return "predicts ratings: use `sparserec train`";
+    case Task::topn:
+      return "learns top-N from implicit feedback: use `sparserec topn`";
+    default:
+      return "predicts the next click in sessions: use `sparserec session`";
   }
 }
 }  // namespace
@@ -42,8 +49,10 @@ const ModelEntry& find_model(const std::string& name, Task task) {
     if (m.name == name && !other) other = &m;
   }
   if (other)
-    throw error("model '", name, "' ", what_it_does(other->task), " (", task_name(task), " models: ", names_of(task), ")");
-  throw error("unknown model '", name, "' (", task_name(task), " models: ", names_of(task), "; see `sparserec models`)");
+    throw error("model '", name, "' ", what_it_does(other->task), " (", task_name(task), " models: ", names_of(task),
+                ")");
+  throw error("unknown model '", name, "' (", task_name(task), " models: ", names_of(task),
+              "; see `sparserec models`)");
 }
 
 BuiltModel build_model(const ModelEntry& entry, const std::map<std::string, std::string>& options, int64_t n_users,

@@ -20,7 +20,8 @@ SessionPopularityScorer::SessionPopularityScorer(const Sessions& train) {
   for (int64_t c : item_counts(train)) pop_.push_back(static_cast<float>(c));
 }
 
-void SessionPopularityScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>&, std::vector<float>& scores) {
+void SessionPopularityScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>&,
+                                   std::vector<float>& scores) {
   scores.clear();
   for (size_t l = 0; l < items.size(); ++l) scores.insert(scores.end(), pop_.begin(), pop_.end());
 }
@@ -32,7 +33,8 @@ SessionPopScorer::SessionPopScorer(const Sessions& train) {
   for (int64_t x : c) tiebreak_.push_back(static_cast<float>(static_cast<double>(x) / top));
 }
 
-void SessionPopScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
+void SessionPopScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
+                            std::vector<float>& scores) {
   seen_.resize(items.size());
   scores.clear();
   for (size_t l = 0; l < items.size(); ++l) {
@@ -60,21 +62,27 @@ SessionItemKnnScorer::SessionItemKnnScorer(const Sessions& train, float lambda, 
   neighbours_.resize(static_cast<size_t>(n_items_));
   for (int64_t i = 0; i < n_items_; ++i)
     for (const auto& [j, n] : co[i])
-      neighbours_[i].push_back({j, static_cast<float>(static_cast<double>(n) /
-                                                      (std::pow(support[i] + lambda, alpha) * std::pow(support[j] + lambda, 1.0 - alpha)))});
+      neighbours_[i].push_back(
+          {j, static_cast<float>(static_cast<double>(n) /
+                                 (std::pow(support[i] + lambda, alpha) * std::pow(support[j] + lambda, 1.0 - alpha)))});
 }
 
-void SessionItemKnnScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>&, std::vector<float>& scores) {
+void SessionItemKnnScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>&,
+                                std::vector<float>& scores) {
   scores.assign(items.size() * static_cast<size_t>(n_items_), 0.0f);
   for (size_t l = 0; l < items.size(); ++l)
-    for (const auto& [j, sim] : neighbours_[items[l]]) scores[l * static_cast<size_t>(n_items_) + static_cast<size_t>(j)] = sim;
+    for (const auto& [j, sim] : neighbours_[items[l]])
+      scores[l * static_cast<size_t>(n_items_) + static_cast<size_t>(j)] = sim;
 }
-
 
 namespace {
 ModelEntry session_baseline(std::string name, std::string summary, std::vector<OptionSpec> options,
                             std::function<std::unique_ptr<SessionScorer>(const ModelOptions&, const Sessions&)> fit) {
-  return {std::move(name), Task::sessions, std::move(summary), std::move(options), [fit](const ModelOptions& o) {
+  return {std::move(name),
+          Task::sessions,
+          std::move(summary),
+          std::move(options),
+          [fit](const ModelOptions& o) {
             BuiltModel m;
             m.task = Task::sessions;
             m.fit_sessions = [fit, o](const Sessions& train) { return fit(o, train); };
@@ -85,8 +93,9 @@ ModelEntry session_baseline(std::string name, std::string summary, std::vector<O
 }  // namespace
 
 ModelEntry session_popularity_model() {
-  return session_baseline("popularity", "baseline: every item by its number of training clicks", {},
-                          [](const ModelOptions&, const Sessions& t) { return std::make_unique<SessionPopularityScorer>(t); });
+  return session_baseline(
+      "popularity", "baseline: every item by its number of training clicks", {},
+      [](const ModelOptions&, const Sessions& t) { return std::make_unique<SessionPopularityScorer>(t); });
 }
 
 ModelEntry spop_model() {
@@ -95,13 +104,14 @@ ModelEntry spop_model() {
 }
 
 ModelEntry session_itemknn_model() {
-  return session_baseline(
-      "itemknn", "baseline: items by their co-occurrence with the session's last click (GRU4Rec's item-kNN)",
-      {real("lambda", 20.0, 0.0, kInf, "the similarity's regularization λ"),
-       real("alpha", 0.5, 0.0, 1.0, "the similarity's exponent α of the first item's count")},
-      [](const ModelOptions& o, const Sessions& t) {
-        return std::make_unique<SessionItemKnnScorer>(t, static_cast<float>(o.real("lambda")), static_cast<float>(o.real("alpha")));
-      });
+  return session_baseline("itemknn",
+                          "baseline: items by their co-occurrence with the session's last click (GRU4Rec's item-kNN)",
+                          {real("lambda", 20.0, 0.0, kInf, "the similarity's regularization λ"),
+                           real("alpha", 0.5, 0.0, 1.0, "the similarity's exponent α of the first item's count")},
+                          [](const ModelOptions& o, const Sessions& t) {
+                            return std::make_unique<SessionItemKnnScorer>(t, static_cast<float>(o.real("lambda")),
+                                                                          static_cast<float>(o.real("alpha")));
+                          });
 }
 
 }  // namespace sr

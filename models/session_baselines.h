@@ -30,8 +30,8 @@ class SessionPopScorer final : public SessionScorer {
   void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) override;
 
  private:
-  std::vector<float> tiebreak_;                   // popularity scaled into [0, 1)
-  std::vector<std::vector<int32_t>> seen_;        // per lane: the session's clicks so far
+  std::vector<float> tiebreak_;             // popularity scaled into [0, 1)
+  std::vector<std::vector<int32_t>> seen_;  // per lane: the session's clicks so far
 };
 
 class SessionItemKnnScorer final : public SessionScorer {

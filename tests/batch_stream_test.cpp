@@ -93,9 +93,11 @@ TEST_P(Stream, AnErrorInTheLoaderReachesTheConsumer) {
     return true;
   });
   int64_t got = 0;
-  expect_error([&] {
-    while (s.next()) ++got;
-  }, {"bad row in batch 3"});
+  expect_error(
+      [&] {
+        while (s.next()) ++got;
+      },
+      {"bad row in batch 3"});
   EXPECT_LE(got, 3);
 }
 

@@ -9,8 +9,8 @@
 #include "engine/data/batchers.h"
 #include "engine/data/synth.h"
 #include "engine/net/exec.h"
-#include "kernels/sparse_batch.h"
 #include "engine/train/trainer.h"
+#include "kernels/sparse_batch.h"
 #include "models/registry.h"
 #include "tests/error_expect.h"
 #include "tests/test_util.h"
@@ -28,7 +28,8 @@ void train_by_hand(Exec& ex, Var input, const HostCsr& m, const TrainConfig& cfg
     rows.start_epoch(epoch);
     for (int64_t k = 0; k < rows.batches(); ++k) {
       const int64_t first = k * cfg.batch_rows, last = std::min(first + cfg.batch_rows, m.rows);
-      const SparseBatch batch(ex.backend(), select_rows(m, std::vector<int32_t>(rows.order().begin() + first, rows.order().begin() + last)));
+      const SparseBatch batch(ex.backend(), select_rows(m, std::vector<int32_t>(rows.order().begin() + first,
+                                                                                rows.order().begin() + last)));
       ex.bind(input, &batch);
       ex.read_loss(step.run(ex, opt), true);
       if (after_step) after_step();
@@ -103,7 +104,8 @@ TEST(WeightAveraging, TrainingEndsOnTheMovingAverageOfEveryStep) {
     EXPECT_EQ(wa, eb.params().weights(*pb[i]).to_host()) << pa[i]->name;
     EXPECT_TRUE(all_close(std::vector<float>(avg[i].begin(), avg[i].end()), wa, 1e-6f, 1e-5f)) << pa[i]->name;
   }
-  EXPECT_FALSE(all_close(last, ea.params().weights(*pa[0]).to_host(), 1e-4f, 0.0f)) << "the average is not just the last weights";
+  EXPECT_FALSE(all_close(last, ea.params().weights(*pa[0]).to_host(), 1e-4f, 0.0f))
+      << "the average is not just the last weights";
 }
 
 // ---------------------------------------------------------------- the builders
@@ -153,7 +155,7 @@ TEST(RowTargetBatches, PositivesAndUnseenNegativesPerRowWhateverTheBatchSize) {
     std::map<int32_t, std::vector<std::pair<int32_t, float>>> by_row;  // row -> its target entries
     HostBatch h;
     for (int64_t k = 0; b.fill(k, h); ++k) {
-      const auto& rows = h.ints[0];   // input batch: row_ptr
+      const auto& rows = h.ints[0];                 // input batch: row_ptr
       const auto& tptr = h.ints[kSparseBatchInts];  // target batch: row_ptr, col_idx; values in floats[1]
       const auto& tcol = h.ints[kSparseBatchInts + 1];
       EXPECT_EQ(h.shape[kSparseBatchShape], static_cast<int64_t>(rows.size()) - 1);
@@ -164,7 +166,9 @@ TEST(RowTargetBatches, PositivesAndUnseenNegativesPerRowWhateverTheBatchSize) {
         std::vector<int32_t> in(h.ints[1].begin() + rows[r], h.ints[1].begin() + rows[r + 1]);
         int32_t row = -1;
         for (int32_t u = 0; u < m.rows && row < 0; ++u)
-          if (std::vector<int32_t>(m.col_idx.begin() + m.row_ptr[u], m.col_idx.begin() + m.row_ptr[u + 1]) == in && !by_row.count(u)) row = u;
+          if (std::vector<int32_t>(m.col_idx.begin() + m.row_ptr[u], m.col_idx.begin() + m.row_ptr[u + 1]) == in &&
+              !by_row.count(u))
+            row = u;
         by_row[row] = e;
       }
     }
@@ -190,10 +194,12 @@ TEST(RowTargetBatches, PositivesAndUnseenNegativesPerRowWhateverTheBatchSize) {
 TEST(SessionBatches, LanesWalkEachSessionInOrderAndResetAtItsStart) {
   // Sessions (rows) of 3, 2, 4, 1 (skipped), 2 and 5 clicks; first click times decide the order.
   DatasetArrays a;
-  const std::vector<std::vector<int32_t>> sessions = {{1, 2, 3}, {4, 5}, {6, 7, 8, 9}, {10}, {11, 12}, {13, 14, 15, 16, 17}};
+  const std::vector<std::vector<int32_t>> sessions = {{1, 2, 3}, {4, 5},   {6, 7, 8, 9},
+                                                      {10},      {11, 12}, {13, 14, 15, 16, 17}};
   const std::vector<int64_t> start = {50, 10, 30, 5, 20, 60};
   for (size_t s = 0; s < sessions.size(); ++s) {
-    for (size_t k = 0; k < sessions[s].size(); ++k) a.item.push_back(sessions[s][k]), a.time.push_back(start[s] + static_cast<int64_t>(k));
+    for (size_t k = 0; k < sessions[s].size(); ++k)
+      a.item.push_back(sessions[s][k]), a.time.push_back(start[s] + static_cast<int64_t>(k));
     a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
     a.user_ids.push_back(static_cast<int64_t>(s));
   }
@@ -211,7 +217,8 @@ TEST(SessionBatches, LanesWalkEachSessionInOrderAndResetAtItsStart) {
   // lane 0: row1 [4→5], row2 [6→7, 7→8, 8→9]; lane 1: row4 [11→12], row0 [1→2, 2→3], row5 [13→14 ...]
   std::vector<std::vector<int32_t>> steps;  // input, target, reset per lane
   HostBatch h;
-  for (int64_t k = 0; sb.fill(k, h); ++k) steps.push_back({h.ints[0][0], h.ints[1][0], h.ints[2][0], h.ints[0][1], h.ints[1][1], h.ints[2][1]});
+  for (int64_t k = 0; sb.fill(k, h); ++k)
+    steps.push_back({h.ints[0][0], h.ints[1][0], h.ints[2][0], h.ints[0][1], h.ints[1][1], h.ints[2][1]});
   const std::vector<std::vector<int32_t>> want = {
       {4, 5, 1, 11, 12, 1}, {6, 7, 1, 1, 2, 1}, {7, 8, 0, 2, 3, 0}, {8, 9, 0, 13, 14, 1}};
   EXPECT_EQ(steps, want);  // step 5: lane 0 finished row 2 and no session is left: the epoch ends

@@ -52,11 +52,12 @@ double median_ms(sr::Backend& be, int reps, const std::function<void()>& op) {
   return t[t.size() / 2];
 }
 
-void row(const char* backend, const char* op, const SparseOpCase& c, int64_t nnz, double ms, double bytes, double floor_gbs) {
+void row(const char* backend, const char* op, const SparseOpCase& c, int64_t nnz, double ms, double bytes,
+         double floor_gbs) {
   const double gbs = bytes / (ms * 1e6);
-  std::printf("%-8s %-22s %7lld %8lld %8.4f%% %5lld %9lld %10.3f %9.2f", backend, op, static_cast<long long>(c.shape.rows),
-              static_cast<long long>(c.shape.cols), 100.0 * c.shape.density, static_cast<long long>(c.width),
-              static_cast<long long>(nnz), ms, gbs);
+  std::printf("%-8s %-22s %7lld %8lld %8.4f%% %5lld %9lld %10.3f %9.2f", backend, op,
+              static_cast<long long>(c.shape.rows), static_cast<long long>(c.shape.cols), 100.0 * c.shape.density,
+              static_cast<long long>(c.width), static_cast<long long>(nnz), ms, gbs);
   if (floor_gbs > 0) std::printf(" %6.1f%%", 100.0 * gbs / floor_gbs);
   std::printf("\n");
 }
@@ -73,8 +74,8 @@ double check(const char* backend, const char* op, const SparseOpCase& c, const s
   for (size_t i = 0; i < ref.size(); ++i)
     worst = std::max(worst, std::fabs(double(got[i]) - ref[i]) / (kAtol + kRtol * std::fabs(double(ref[i]))));
   if (!(worst <= 1.0))
-    throw sr::error(backend, " ", op, " on ", sr::test::case_name(c), " differs from the CPU reference (",
-                    worst, " times the tolerance)");
+    throw sr::error(backend, " ", op, " on ", sr::test::case_name(c), " differs from the CPU reference (", worst,
+                    " times the tolerance)");
   return worst;
 }
 
@@ -106,9 +107,12 @@ int main(int argc, char** argv) {
   bool quick = false, cpu = true;
   int reps = 5;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--quick")) quick = true;
-    else if (!std::strcmp(argv[i], "--no-cpu")) cpu = false;
-    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--quick"))
+      quick = true;
+    else if (!std::strcmp(argv[i], "--no-cpu"))
+      cpu = false;
+    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc)
+      reps = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr, "usage: bench_ops [--quick] [--reps N] [--no-cpu]\n");
       return 2;
@@ -136,16 +140,19 @@ int main(int argc, char** argv) {
         sr::GatherArgs g;
         g.a = b.view(), g.w = tw.data(), g.width = c.width, g.y = y.data();
         sr::ScatterArgs s;
-        s.a = b.view(false), s.at = b.touched_view(), s.vals = b.values(), s.d = td.data(), s.width = c.width, s.dw = dw.data();
+        s.a = b.view(false), s.at = b.touched_view(), s.vals = b.values(), s.d = td.data(), s.width = c.width,
+        s.dw = dw.data();
         sr::SampledDotArgs sd;
         sd.pattern = b.view(false), sd.h = td.data(), sd.v = tw.data(), sd.width = c.width, sd.z = z.data();
         be->gather(g), be->scatter(s), be->sampled_dot(sd);
-        worst = std::max({check("cpu", "gather", c, ref.gather, y.to_host()), check("cpu", "scatter", c, ref.scatter, dw.to_host()),
+        worst = std::max({check("cpu", "gather", c, ref.gather, y.to_host()),
+                          check("cpu", "scatter", c, ref.scatter, dw.to_host()),
                           check("cpu", "sampled_dot", c, ref.sampled_dot, z.to_host())});
         row("cpu", "gather", c, a.nnz(), median_ms(*be, reps, [&] { be->gather(g); }), gather_bytes(a, c.width), 0);
         row("cpu", "scatter_deterministic", c, a.nnz(), median_ms(*be, reps, [&] { be->scatter(s); }),
             scatter_bytes(a, c.width, touched), 0);
-        row("cpu", "sampled_dot", c, a.nnz(), median_ms(*be, reps, [&] { be->sampled_dot(sd); }), sddmm_bytes(a, c.width), 0);
+        row("cpu", "sampled_dot", c, a.nnz(), median_ms(*be, reps, [&] { be->sampled_dot(sd); }),
+            sddmm_bytes(a, c.width), 0);
       }
 #if defined(SPARSEREC_HAVE_CUDA_BENCH)
       if (sr::cuda_device_count() > 0) {
@@ -159,7 +166,8 @@ int main(int argc, char** argv) {
         if (g.cublas_dense_ms > 0)
           row("cuda", "cublas_densified", c, a.nnz(), g.cublas_dense_ms,
               4.0 * static_cast<double>(rows * cols + cols * c.width + rows * c.width), f);
-        row("cuda", "scatter_deterministic", c, a.nnz(), g.scatter_deterministic_ms, scatter_bytes(a, c.width, touched), f);
+        row("cuda", "scatter_deterministic", c, a.nnz(), g.scatter_deterministic_ms, scatter_bytes(a, c.width, touched),
+            f);
         row("cuda", "scatter_atomic", c, a.nnz(), g.scatter_atomic_ms, scatter_bytes(a, c.width, touched), f);
         row("cuda", "sampled_dot", c, a.nnz(), g.sampled_dot_ms, sddmm_bytes(a, c.width), f);
         row("cuda", "cusparse_sddmm", c, a.nnz(), g.cusparse_sddmm_ms, sddmm_bytes(a, c.width), f);

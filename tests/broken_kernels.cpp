@@ -68,8 +68,7 @@ __global__ void shuffle_with_exited_lanes(float* out) {
 // Waits for a flag nobody sets.
 __global__ void spins_forever(const int* flag) {
   if (threadIdx.x == 0)
-    while (*static_cast<const volatile int*>(flag) == 0) {
-    }
+    while (*static_cast<const volatile int*>(flag) == 0) {}
 }
 
 int run(const std::string& c) {
@@ -91,7 +90,8 @@ int run(const std::string& c) {
     return 0;
   }
   if (c == "shared_race") {
-    for (int i = 0; i < kRaceAttempts; ++i) launch("shared_write_race", shared_write_race, 1, 64, 0, OpContext{}, out.data());
+    for (int i = 0; i < kRaceAttempts; ++i)
+      launch("shared_write_race", shared_write_race, 1, 64, 0, OpContext{}, out.data());
     return 0;
   }
   if (c == "off_by_one") {

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -72,8 +72,10 @@ TEST(Layouts, MovieLens100kWithRecBoleHeaderCrlfAndMixedBlanks) {
   const Dataset d = imp(p);
   EXPECT_EQ(d.info().layout, "movielens-100k");
   EXPECT_EQ(d.info().feedback, Feedback::ratings);
-  const std::vector<Row> want = {{22, 377, 1.0f, 878887116000}, {186, 302, 4.0f, 891717742000},
-                                 {196, 302, 5.0f, 881250000000}, {196, 242, 3.0f, 881250949000}};  // by user, then time
+  const std::vector<Row> want = {{22, 377, 1.0f, 878887116000},
+                                 {186, 302, 4.0f, 891717742000},
+                                 {196, 302, 5.0f, 881250000000},
+                                 {196, 242, 3.0f, 881250949000}};  // by user, then time
   EXPECT_EQ(rows_of(d), want);
   EXPECT_EQ(std::vector<int64_t>(d.item_ids().begin(), d.item_ids().end()), (std::vector<int64_t>{242, 302, 377}));
   fs::remove(p);
@@ -86,7 +88,8 @@ TEST(Layouts, MovieLensDatWithDoubleColonsAndHalfStars) {
   std::ofstream(p) << "1::122::5::838985046\n1::185::4.5::838983525\n2::122::0.5::868245777\n";
   const Dataset d = imp(p);
   EXPECT_EQ(d.info().layout, "movielens-dat");
-  const std::vector<Row> want = {{1, 185, 4.5f, 838983525000}, {1, 122, 5.0f, 838985046000}, {2, 122, 0.5f, 868245777000}};
+  const std::vector<Row> want = {
+      {1, 185, 4.5f, 838983525000}, {1, 122, 5.0f, 838985046000}, {2, 122, 0.5f, 868245777000}};
   EXPECT_EQ(rows_of(d), want);
   fs::remove_all(dir);
 }
@@ -97,13 +100,15 @@ TEST(Layouts, MovieLensCsvWithByteOrderMarkHeaderAndCrlf) {
                            "610,170875,3.0,1493846415\r\n");
   const Dataset d = imp(p);
   EXPECT_EQ(d.info().layout, "movielens-csv");
-  const std::vector<Row> want = {{1, 3, 3.5f, 964981247000}, {1, 1, 4.0f, 964982703000}, {610, 170875, 3.0f, 1493846415000}};
+  const std::vector<Row> want = {
+      {1, 3, 3.5f, 964981247000}, {1, 1, 4.0f, 964982703000}, {610, 170875, 3.0f, 1493846415000}};
   EXPECT_EQ(rows_of(d), want);
   fs::remove(p);
 }
 
 TEST(Layouts, NetflixCombinedFileAndTrainingSetDirectoryAgree) {
-  const std::string block1 = "1:\r\n1488844,3,2005-09-06\r\n822109,5,2005-05-13\r\n", block2 = "2:\r\n822109,4,2005-05-13\r\n";
+  const std::string block1 = "1:\r\n1488844,3,2005-09-06\r\n822109,5,2005-05-13\r\n",
+                    block2 = "2:\r\n822109,4,2005-05-13\r\n";
   const auto combined = temp_file("combined_data_1.txt", block1 + block2);
   const auto dir = temp_path("netflix");
   fs::create_directories(dir + "/training_set");
@@ -158,9 +163,8 @@ TEST(Layouts, DigineticaSemicolonsWithMissingUserAndDatePlusOffset) {
   const Dataset d = imp(p);
   EXPECT_EQ(d.info().layout, "diginetica");
   const int64_t may9 = 16930 * kDay;
-  const std::vector<Row> want = {{1, 81766, 1.0f, may9 + 526309},
-                                 {1, 31331, 1.0f, may9 + 1031018},
-                                 {2, 32118, 1.0f, may9 + kDay + 243569}};
+  const std::vector<Row> want = {
+      {1, 81766, 1.0f, may9 + 526309}, {1, 31331, 1.0f, may9 + 1031018}, {2, 32118, 1.0f, may9 + kDay + 243569}};
   EXPECT_EQ(rows_of(d), want);
   fs::remove(p);
 }
@@ -249,7 +253,8 @@ TEST(ParallelImport, NetflixBlocksAreCutOnlyAtItemLines) {
       out.open(files.back());
     }
     out << item << ":\n";
-    for (const auto& [user, rating] : list) out << user << "," << rating << ",2005-0" << 1 + user % 9 << "-1" << user % 7 << "\n";
+    for (const auto& [user, rating] : list)
+      out << user << "," << rating << ",2005-0" << 1 + user % 9 << "-1" << user % 7 << "\n";
   }
   out.close();
   ImportOptions opt;
@@ -331,8 +336,8 @@ TEST(BinaryFile, TruncatedAlteredAndForeignFilesAreRefusedByName) {
   const Dataset view = load_dataset_from_memory(image.data(), bytes.size(), "image", {});
   const char* base = reinterpret_cast<const char*>(image.data());
   const std::pair<const char*, const void*> probes[] = {
-      {"row_ptr", view.row_ptr().data() + 3}, {"item", view.items().data() + 5},
-      {"rating", view.ratings().data() + 7},  {"time", view.times().data() + 2},
+      {"row_ptr", view.row_ptr().data() + 3},   {"item", view.items().data() + 5},
+      {"rating", view.ratings().data() + 7},    {"time", view.times().data() + 2},
       {"user_ids", view.user_ids().data() + 1}, {"item_ids", view.item_ids().data() + 4}};
   for (const auto& [section, ptr] : probes) {
     SCOPED_TRACE(section);
@@ -378,16 +383,23 @@ TEST(BadInput, EveryClassNamesFileLineFieldAndPolicy) {
   const BadCase cases[] = {
       {"columns.tsv", "movielens-100k", "1\t2\t3\t4\n1\t2\t3\n", {":2:", "expected 4 fields", "found 3", stop}},
       {"extra.csv", "movielens-csv", "userId,movieId,rating,timestamp\n1,2,3,4,5\n", {":2:", "found 5"}},
-      {"nonnumeric.tsv", "movielens-100k", "1\tx2\t3\t4\n", {":1:", "field 2:", "item 'x2' is not an integer id", stop}},
+      {"nonnumeric.tsv",
+       "movielens-100k",
+       "1\tx2\t3\t4\n",
+       {":1:", "field 2:", "item 'x2' is not an integer id", stop}},
       {"rating.dat", "movielens-dat", "1::2::three::4\n", {":1:", "field 3:", "rating 'three' is not a finite number"}},
       {"nan.tsv", "movielens-100k", "1\t2\t3\t4\n1\t3\tnan\t4\n", {":2:", "field 3:", "'nan' is not a finite number"}},
       {"inf.csv", "movielens-csv", "1,2,inf,4\n", {":1:", "'inf' is not a finite number"}},
       {"range.tsv", "movielens-100k", "1\t2\t7\t4\n", {":1:", "field 3:", "rating 7 is outside [1.0, 5.0]", stop}},
       {"empty.tsv", "movielens-100k", "", {"holds no events", "nothing was written"}},
       {"header_only.csv", "movielens-csv", "userId,movieId,rating,timestamp\r\n", {"holds no events", "1 line(s)"}},
-      {"dup.tsv", "movielens-100k", "1\t2\t3\t4\n5\t6\t1\t0\n1\t2\t4\t9\n",
+      {"dup.tsv",
+       "movielens-100k",
+       "1\t2\t3\t4\n5\t6\t1\t0\n1\t2\t4\t9\n",
        {":3: user 1 and item 2 again (first at ", "dup.tsv:1)", "duplicates are refused", "--duplicates last", stop}},
-      {"big_id.tsv", "movielens-100k", "1\t2\t3\t4\n99999999999999999999\t2\t3\t4\n",
+      {"big_id.tsv",
+       "movielens-100k",
+       "1\t2\t3\t4\n99999999999999999999\t2\t3\t4\n",
        {":2:", "field 1:", "user '99999999999999999999' does not fit in 63 bits"}},
       {"negative.tsv", "movielens-100k", "-3\t2\t3\t4\n", {":1:", "field 1:", "is negative"}},
       {"time.csv", "movielens-csv", "1,2,3,yesterday\n", {":1:", "field 4:", "time 'yesterday' is not Unix seconds"}},
@@ -475,7 +487,8 @@ Dataset small_ratings(uint64_t seed = 5) {
 }
 
 TEST(Splits, RandomHoldoutIsExactAndReproducibleBitForBit) {
-  const Split a = random_holdout(100000, 0.1, 42), b = random_holdout(100000, 0.1, 42), c = random_holdout(100000, 0.1, 43);
+  const Split a = random_holdout(100000, 0.1, 42), b = random_holdout(100000, 0.1, 42),
+              c = random_holdout(100000, 0.1, 43);
   EXPECT_EQ(a.part, b.part);
   EXPECT_NE(a.part, c.part);
   EXPECT_EQ(a.count(Part::test), 10000);

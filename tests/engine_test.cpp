@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "engine/data/split.h"
@@ -28,7 +28,8 @@ TEST(Dsl, WiringErrorsNameTheLayer) {
   Net net("m");
   Var x = net.sparse_input("ratings", 10);
   Var h = net.dense(x, 4, Act::sigmoid, "hidden");
-  expect_error([&] { net.sparse_output(h, 11, Act::identity, x, "out"); }, {"model 'm'", "layer 'out'", "width 10", "width 11"});
+  expect_error([&] { net.sparse_output(h, 11, Act::identity, x, "out"); },
+               {"model 'm'", "layer 'out'", "width 10", "width 11"});
   expect_error([&] { net.dropout(x, 0.5f, "drop"); }, {"layer 'drop'", "dense input"});
   expect_error([&] { net.dense(h, 0, Act::relu, "zero"); }, {"layer 'zero'", "positive number of units"});
   expect_error([&] { net.dense(h, 3, Act::relu, "hidden"); }, {"layer 'hidden'", "already exists"});
@@ -101,7 +102,8 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   EXPECT_EQ(data2.user_ids, data.user_ids);
   EXPECT_EQ(data2.train_by_user.col_idx, data.train_by_user.col_idx);
   EXPECT_EQ(data2.train_by_user.val, data.train_by_user.val);
-  const RatingMetrics again = evaluate_ratings(ex2, m2.net.input("ratings"), m2.net.output(), r, s, Part::test, m2.rows);
+  const RatingMetrics again =
+      evaluate_ratings(ex2, m2.net.input("ratings"), m2.net.output(), r, s, Part::test, m2.rows);
   EXPECT_EQ(got.rmse, again.rmse);
 
   // A truncated file and an altered byte are refused with a clear error.

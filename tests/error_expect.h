@@ -26,7 +26,8 @@ void expect_error(F f, std::initializer_list<const char*> parts) {
 
 // A fresh path under the temporary directory, unique to this process.
 inline std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("sparserec_test_" + std::to_string(::getpid()) + "_" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("sparserec_test_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 inline std::string temp_file(const std::string& name, const std::string& content) {

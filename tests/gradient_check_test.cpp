@@ -13,8 +13,8 @@
 namespace sr::test {
 namespace {
 
-constexpr float kStep = 1e-2f;       // central-difference step: float32 losses need a coarse one
-constexpr double kRelTol = 2e-2;     // |analytic - numeric| <= kRelTol·max(|numeric|, kFloor)
+constexpr float kStep = 1e-2f;    // central-difference step: float32 losses need a coarse one
+constexpr double kRelTol = 2e-2;  // |analytic - numeric| <= kRelTol·max(|numeric|, kFloor)
 constexpr double kFloor = 5e-2;
 constexpr size_t kEntriesPerParam = 12;  // spread over each parameter; the emulator makes each costly
 
@@ -139,7 +139,8 @@ Net build_pair(const PairCase& c, int64_t users, int64_t items) {
     return net;
   }
   std::vector<Var> parts;
-  if (c.kind != PairCase::mlp) parts.push_back(net.multiply(net.embedding(u, 3, "gu", 0.5f), net.embedding(i, 3, "gi", 0.5f), "g"));
+  if (c.kind != PairCase::mlp)
+    parts.push_back(net.multiply(net.embedding(u, 3, "gu", 0.5f), net.embedding(i, 3, "gi", 0.5f), "g"));
   if (c.kind != PairCase::gmf) {
     Var x = net.concat({net.embedding(u, 3, "mu", 0.5f), net.embedding(i, 2, "mi", 0.5f)}, "m");
     parts.push_back(net.dense(x, 4, Act::tanh, "m1"));
@@ -161,7 +162,8 @@ TEST_P(PairGradientCheck, BackwardMatchesFiniteDifferences) {
   }
   Net net = build_pair(c_, users, items);
   Exec ex(net, *be_, 3);
-  for (const Param* p : net.params()) ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  for (const Param* p : net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
   const SparseBatch su(*be_, one_hot_rows(u, users)), si(*be_, one_hot_rows(i, items));
   const SparseBatch sl(*be_, one_hot_rows(std::vector<int32_t>(n, 0), 1, &label));
   ex.bind(net.input("user"), &su);
@@ -170,7 +172,9 @@ TEST_P(PairGradientCheck, BackwardMatchesFiniteDifferences) {
   expect_gradients_match(ex, net);
 }
 
-std::string pair_name(const ::testing::TestParamInfo<CaseParam>& info) { return kPairCases[std::get<1>(info.param)].name; }
+std::string pair_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kPairCases[std::get<1>(info.param)].name;
+}
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(PairGradientCheck, kPairCases, pair_name);
 
@@ -206,7 +210,8 @@ TEST_P(SessionGradientCheck, BackwardMatchesFiniteDifferencesFromACarriedState) 
   else
     net.minimize(ranking(c_.loss, net.sparse_output(h, items, Act::identity, next, "out"), next, 0.5f));
   Exec ex(net, *be_, 5);
-  for (const Param* p : net.params()) ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  for (const Param* p : net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
   auto ids = [&](int64_t n) {
     std::vector<int32_t> v(static_cast<size_t>(n));
     for (auto& i : v) i = static_cast<int32_t>(rng_() % items);
@@ -229,7 +234,9 @@ TEST_P(SessionGradientCheck, BackwardMatchesFiniteDifferencesFromACarriedState) 
   expect_gradients_match(ex, net);
 }
 
-std::string session_name(const ::testing::TestParamInfo<CaseParam>& info) { return kSessionCases[std::get<1>(info.param)].name; }
+std::string session_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kSessionCases[std::get<1>(info.param)].name;
+}
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(SessionGradientCheck, kSessionCases, session_name);
 
@@ -250,18 +257,21 @@ using SequenceGradientCheck = BackendParity<SequenceCase, kSequenceCases>;
 TEST_P(SequenceGradientCheck, BackwardMatchesFiniteDifferencesOverPaddedPrefixes) {
   const int64_t items = 7, steps = 4;
   Net net("sequence");
-  Var clicks = net.sparse_input("clicks", items), mask = net.sparse_input("mask", 1), next = net.sparse_input("next", items);
+  Var clicks = net.sparse_input("clicks", items), mask = net.sparse_input("mask", 1),
+      next = net.sparse_input("next", items);
   Var e = net.embedding(clicks, 3, "emb", 0.5f);
   Var states = net.gru_sequence(net.dropout(e, 0.2f, "drop"), 4, mask, steps, "gru");
   Var last = net.last_step(states, steps, "last");
   if (c_.narm) {
     Var c = net.concat({net.attention(states, last, steps, "att"), last}, "ctx");
-    net.minimize(multinomial(net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec", c_.cosine_scale), next));
+    net.minimize(multinomial(
+        net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec", c_.cosine_scale), next));
   } else {
     net.minimize(multinomial(net.dense(last, items, Act::identity, "out"), next));
   }
   Exec ex(net, *be_, 9);
-  for (const Param* p : net.params()) ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  for (const Param* p : net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
   // Prefixes of lengths 1, 4 (full), 6 (truncated to its last 4) and 2.
   std::vector<std::vector<int32_t>> prefixes = {{3}, {1, 2, 3, 4}, {6, 5, 4, 3, 2, 1}, {0, 6}};
   std::vector<std::span<const int32_t>> spans(prefixes.begin(), prefixes.end());
@@ -273,7 +283,9 @@ TEST_P(SequenceGradientCheck, BackwardMatchesFiniteDifferencesOverPaddedPrefixes
   expect_gradients_match(ex, net);
 }
 
-std::string sequence_name(const ::testing::TestParamInfo<CaseParam>& info) { return kSequenceCases[std::get<1>(info.param)].name; }
+std::string sequence_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kSequenceCases[std::get<1>(info.param)].name;
+}
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(SequenceGradientCheck, kSequenceCases, sequence_name);
 

@@ -39,7 +39,8 @@ struct ExchangeCase {
   int64_t batch;  // ratings per shard; 0: all of them (every user's row is touched)
   bool packed;    // whether the exchange is expected to send touched rows only
 };
-const ExchangeCase kCases[] = {{"small_batches_pack_touched_rows", 4, true}, {"whole_epoch_batches_go_dense", 0, false}};
+const ExchangeCase kCases[] = {{"small_batches_pack_touched_rows", 4, true},
+                               {"whole_epoch_batches_go_dense", 0, false}};
 
 using GradientExchangeParity = BackendParity<ExchangeCase, kCases>;
 
@@ -59,7 +60,8 @@ TEST_P(GradientExchangeParity, DeviceBucketTrainsAsTheHostBucket) {
     cfg.batch_rows = c_.batch > 0 ? c_.batch : (train.nnz() + 2) / 3;
     cfg.parallel.comm = comm, cfg.parallel.shards = 3;
     BackpropStep step;
-    train_pairs(ex, PairInputs::of(m.net), train, 0, true, cfg, step, [&](const EpochReport& e) { *times += e.step_times; });
+    train_pairs(ex, PairInputs::of(m.net), train, 0, true, cfg, step,
+                [&](const EpochReport& e) { *times += e.step_times; });
     std::vector<std::vector<float>> w;
     for (const Param* p : m.net.params()) w.push_back(ex.params().weights(*p).to_host());
     return w;

@@ -43,7 +43,8 @@ TEST_P(SparseParity, GatherWithBiasAndActivation) {
       ref::gather(g);
       g.a = da.view(!one_hot), g.w = dw.get(), g.bias = db.get(), g.y = dy.get();
       be_->gather(g);
-      EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol)) << "act " << static_cast<int>(act) << " one_hot " << one_hot;
+      EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol))
+          << "act " << static_cast<int>(act) << " one_hot " << one_hot;
     }
   }
 }
@@ -53,7 +54,8 @@ TEST_P(SparseParity, GatherAccumulatesIntoListedRows) {
   const auto w = random_vector(a.cols * c_.width, rng_);
   const int64_t out_rows_total = 2 * a.rows + 1;
   std::vector<int32_t> out_rows(a.rows);
-  for (int64_t r = 0; r < a.rows; ++r) out_rows[r] = static_cast<int32_t>(2 * (a.rows - 1 - r) + 1);  // reversed, spread
+  for (int64_t r = 0; r < a.rows; ++r)
+    out_rows[r] = static_cast<int32_t>(2 * (a.rows - 1 - r) + 1);  // reversed, spread
   auto ref = random_vector(out_rows_total * c_.width, rng_);
   const SparseBatch da(*be_, a);
   DeviceBuffer<float> dw(*be_, w), dy(*be_, ref);
@@ -70,7 +72,7 @@ TEST_P(SparseParity, GatherAccumulatesIntoListedRows) {
 void check_scatter(Backend& be, const SparseOpCase& c, std::mt19937_64& rng, ScatterMode mode) {
   const HostCsr a = random_csr(c.shape, rng);
   const auto d = random_vector(a.rows * c.width, rng);
-  const auto vals = random_vector(a.nnz(), rng);  // e.g. a gradient of sparse scores
+  const auto vals = random_vector(a.nnz(), rng);    // e.g. a gradient of sparse scores
   auto ref = random_vector(a.cols * c.width, rng);  // scatter adds: start from arbitrary values
   const auto start = ref;
   const SparseBatch da(be, a);
@@ -233,7 +235,8 @@ TEST_P(DenseParity, ElementwiseKindsOnStridedBlocks) {
       const auto got = dy.download();
       bool same = got.size() == ref.size();
       for (size_t i = 0; same && i < ref.size(); ++i)
-        same = (std::isnan(ref[i]) && std::isnan(got[i])) || std::fabs(ref[i] - got[i]) <= kAtol + kRtol * std::fabs(ref[i]);
+        same = (std::isnan(ref[i]) && std::isnan(got[i])) ||
+               std::fabs(ref[i] - got[i]) <= kAtol + kRtol * std::fabs(ref[i]);
       EXPECT_TRUE(same) << "kind " << static_cast<int>(kind) << " accumulate " << accumulate;
     }
   }
@@ -266,7 +269,8 @@ TEST_P(DenseParity, SoftmaxCrossEntropy) {
   HostCsr t;
   t.rows = rows, t.cols = cols;
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = r % 3; c < cols; c += 2 + r % 5) t.col_idx.push_back(static_cast<int32_t>(c)), t.val.push_back(0.5f + (c % 3));
+    for (int64_t c = r % 3; c < cols; c += 2 + r % 5)
+      t.col_idx.push_back(static_cast<int32_t>(c)), t.val.push_back(0.5f + (c % 3));
     t.row_ptr.push_back(static_cast<int32_t>(t.col_idx.size()));
   }
   for (bool weighted : {true, false}) {
@@ -344,7 +348,8 @@ TEST_P(DenseParity, OptimizerUpdates) {
   for (int64_t r = c_.rows - 1; r >= 0; r -= 2) rows.push_back(static_cast<int32_t>(r));
   for (OptKind kind : {OptKind::sgd, OptKind::adam, OptKind::adagrad, OptKind::rprop}) {
     for (bool lazy : {false, true}) {
-      auto w = random_vector(n, rng_), s1 = random_vector(n, rng_, 0.01f, 0.1f), s2 = random_vector(n, rng_, -0.1f, 0.1f);
+      auto w = random_vector(n, rng_), s1 = random_vector(n, rng_, 0.01f, 0.1f),
+           s2 = random_vector(n, rng_, -0.1f, 0.1f);
       if (kind == OptKind::adam) s2 = random_vector(n, rng_, 0.0f, 0.1f);  // a second moment is non-negative
       auto g = random_vector(n, rng_);
       DeviceBuffer<float> dw(*be_, w), ds1(*be_, s1), ds2(*be_, s2), dg(*be_, g);
@@ -374,7 +379,8 @@ struct TopKCase {
   int64_t rows, cols;
   bool ties;  // scores drawn from a few values, so ties are everywhere
 };
-const TopKCase kTopKCases[] = {{"empty", 0, 9, false}, {"one_col", 3, 1, false}, {"ties", 5, 50, true}, {"odd", 4, 67, false}};
+const TopKCase kTopKCases[] = {
+    {"empty", 0, 9, false}, {"one_col", 3, 1, false}, {"ties", 5, 50, true}, {"odd", 4, 67, false}};
 
 std::string topk_name(const ::testing::TestParamInfo<CaseParam>& info) {
   const TopKCase& c = kTopKCases[std::get<1>(info.param)];
@@ -405,14 +411,16 @@ TEST_P(TopKParity, MatchesSortWithTiesExclusionsAndAnyK) {
     std::vector<int32_t> ref_i(c.rows * k);
     std::vector<float> ref_s(c.rows * k);
     TopKArgs t;
-    t.rows = c.rows, t.cols = c.cols, t.scores = scores.data(), t.exclude_ptr = ptr.data(), t.exclude_cols = cols.data();
+    t.rows = c.rows, t.cols = c.cols, t.scores = scores.data(), t.exclude_ptr = ptr.data(),
+    t.exclude_cols = cols.data();
     t.k = k, t.out_index = ref_i.data(), t.out_score = ref_s.data();
     ref::topk(t);
     DeviceBuffer<int32_t> di(*be, ref_i.size());
     DeviceBuffer<float> dsc(*be, ref_s.size());
     di.upload(std::vector<int32_t>(ref_i.size(), -7));
     dsc.poison();
-    t.scores = ds.get(), t.exclude_ptr = dptr.get(), t.exclude_cols = dcols.get(), t.out_index = di.get(), t.out_score = dsc.get();
+    t.scores = ds.get(), t.exclude_ptr = dptr.get(), t.exclude_cols = dcols.get(), t.out_index = di.get(),
+    t.out_score = dsc.get();
     be->topk(t);
     const auto got_i = di.download();
     EXPECT_EQ(ref_i, got_i) << "k " << k;

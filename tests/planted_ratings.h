@@ -24,7 +24,8 @@ inline Dataset planted_ratings(int users, int items, std::mt19937_64& rng, bool 
     for (int i = 0; i < items; ++i)
       if (keep(rng)) {
         const float s = 3.0f + uf[2 * u] * itf[2 * i] + uf[2 * u + 1] * itf[2 * i + 1];
-        a.item.push_back(i), a.rating.push_back(integers ? std::round(std::clamp(s, 1.0f, 5.0f)) : std::clamp(s, 1.0f, 5.0f));
+        a.item.push_back(i),
+            a.rating.push_back(integers ? std::round(std::clamp(s, 1.0f, 5.0f)) : std::clamp(s, 1.0f, 5.0f));
       }
     a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
   }

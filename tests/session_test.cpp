@@ -11,8 +11,8 @@
 #include "engine/eval/session_eval.h"
 #include "engine/net/exec.h"
 #include "engine/net/scoring.h"
-#include "kernels/sparse_batch.h"
 #include "engine/train/session_trainer.h"
+#include "kernels/sparse_batch.h"
 #include "models/registry.h"
 #include "models/session_baselines.h"
 #include "tests/test_util.h"
@@ -20,17 +20,20 @@
 namespace sr::test {
 namespace {
 
-Dataset clicks(const std::vector<std::vector<int64_t>>& items, const std::vector<int64_t>& first_time, std::vector<int64_t> ids) {
+Dataset clicks(const std::vector<std::vector<int64_t>>& items, const std::vector<int64_t>& first_time,
+               std::vector<int64_t> ids) {
   DatasetArrays a;
   std::vector<int64_t> all;
   for (size_t s = 0; s < items.size(); ++s) {
-    for (size_t k = 0; k < items[s].size(); ++k) all.push_back(items[s][k]), a.time.push_back(first_time[s] + static_cast<int64_t>(k));
+    for (size_t k = 0; k < items[s].size(); ++k)
+      all.push_back(items[s][k]), a.time.push_back(first_time[s] + static_cast<int64_t>(k));
     a.row_ptr.push_back(static_cast<int64_t>(all.size()));
     a.user_ids.push_back(static_cast<int64_t>(s));
   }
   std::sort(ids.begin(), ids.end());
   a.item_ids = ids;
-  for (int64_t id : all) a.item.push_back(static_cast<int32_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin()));
+  for (int64_t id : all)
+    a.item.push_back(static_cast<int32_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin()));
   DatasetInfo info;
   info.feedback = Feedback::clicks;
   return Dataset::from_arrays(info, std::move(a));
@@ -46,7 +49,7 @@ TEST(Sessions, EntryOrderAndTheTrainingItemSpace) {
   const Dataset test = clicks({{20, 50, 30}, {50, 60}, {60, 20}}, {5, 6, 7}, {20, 30, 50, 60});
   int64_t dropped = 0;
   const Sessions t = sessions_in_item_space(test, train, &dropped);
-  EXPECT_EQ(dropped, 4);  // 50, 50, 60, 60
+  EXPECT_EQ(dropped, 4);   // 50, 50, 60, 60
   ASSERT_EQ(t.size(), 1);  // {20, 30}; the others fall below two clicks
   EXPECT_EQ(t.n_items, 4);
   EXPECT_EQ(std::vector<int32_t>(t[0].begin(), t[0].end()), (std::vector<int32_t>{1, 2}));
@@ -101,7 +104,8 @@ TEST(SessionSampling, PopularityToTheAlphaAndReproducible) {
     double total = 0.0;
     for (int64_t c : counts) total += c > 0 ? std::pow(c, alpha) : 0.0;
     for (size_t i = 0; i < 4; ++i)
-      EXPECT_NEAR(f[i], counts[i] > 0 ? std::pow(counts[i], alpha) / total : 0.0, 0.005) << "alpha " << alpha << " item " << i;
+      EXPECT_NEAR(f[i], counts[i] > 0 ? std::pow(counts[i], alpha) / total : 0.0, 0.005)
+          << "alpha " << alpha << " item " << i;
   }
   EXPECT_THROW(PopularitySampler({0, 0}, 0.5f), Error);
 }
@@ -110,7 +114,9 @@ struct BlockCase {
   const char* name;
 };
 const BlockCase kBlockCases[] = {{"five_rows_seven_shared_columns"}};
-std::string block_name(const ::testing::TestParamInfo<CaseParam>& info) { return kBlockCases[std::get<1>(info.param)].name; }
+std::string block_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kBlockCases[std::get<1>(info.param)].name;
+}
 
 using BlockOutput = BackendParity<BlockCase, kBlockCases>;
 
@@ -230,7 +236,8 @@ TEST(Gru4Rec, TiedEmbeddingLearnsWhatFollowsEachClick) {
   const std::vector<std::vector<int32_t>> routes = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}, {12, 1, 13, 14}};
   for (Sessions* s : {&train, &test}) {
     s->n_items = 15;
-    for (int i = 0; i < 400; ++i) s->add(routes[splitmix64(static_cast<uint64_t>(i) + (s == &test ? 7000 : 0)) % routes.size()]);
+    for (int i = 0; i < 400; ++i)
+      s->add(routes[splitmix64(static_cast<uint64_t>(i) + (s == &test ? 7000 : 0)) % routes.size()]);
   }
   for (const char* loss : {"xent", "bpr-max", "top1-max"}) {
     std::map<std::string, std::string> kv = {{"hidden", "16"}, {"loss", loss}, {"dropout", "0"}};

@@ -30,7 +30,9 @@ const StepCase kStepCases[] = {
     {"multvae", "multvae", {{"hidden", "16"}, {"latent", "4"}}},
 };
 
-std::string step_name(const ::testing::TestParamInfo<CaseParam>& info) { return kStepCases[std::get<1>(info.param)].name; }
+std::string step_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kStepCases[std::get<1>(info.param)].name;
+}
 
 using StepCounters = BackendParity<StepCase, kStepCases>;
 
@@ -68,15 +70,17 @@ TEST_P(StepCounters, NoHostSyncInATrainingStep) {
   int64_t ops = 0, launches = 0, max_launches = 0, bytes_up = 0, bytes_down = 0;
   for (size_t s = 0; s < per_step.size(); ++s) {
     EXPECT_EQ(per_step[s].host_syncs, 0) << "step " << s + 4 << " waited for the device";
-    ops += per_step[s].ops, launches += per_step[s].launches, max_launches = std::max(max_launches, per_step[s].launches);
+    ops += per_step[s].ops, launches += per_step[s].launches,
+        max_launches = std::max(max_launches, per_step[s].launches);
     bytes_up += per_step[s].bytes_up, bytes_down += per_step[s].bytes_down;
   }
   const auto n = static_cast<int64_t>(per_step.size());
-  std::printf("[ counters ] %s on %s over %lld steps: %lld ops, %lld kernel launches (at most %lld), %lld bytes up, "
-              "%lld down a step; 0 host syncs\n",
-              c.name, be.describe().c_str(), static_cast<long long>(n), static_cast<long long>(ops / n),
-              static_cast<long long>(launches / n), static_cast<long long>(max_launches),
-              static_cast<long long>(bytes_up / n), static_cast<long long>(bytes_down / n));
+  std::printf(
+      "[ counters ] %s on %s over %lld steps: %lld ops, %lld kernel launches (at most %lld), %lld bytes up, "
+      "%lld down a step; 0 host syncs\n",
+      c.name, be.describe().c_str(), static_cast<long long>(n), static_cast<long long>(ops / n),
+      static_cast<long long>(launches / n), static_cast<long long>(max_launches), static_cast<long long>(bytes_up / n),
+      static_cast<long long>(bytes_down / n));
 }
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(StepCounters, kStepCases, step_name);

@@ -34,7 +34,8 @@ HostCsr random_csr(const CsrShape& s, std::mt19937_64& rng, bool with_values) {
     std::vector<int32_t> cols;
     if (s.long_tail) {
       const int n = std::min<int>(count(rng), static_cast<int>(s.cols));
-      for (int i = 0; i < n; ++i) cols.push_back(static_cast<int32_t>(std::pow(u01(rng), 2.0) * static_cast<double>(s.cols)));
+      for (int i = 0; i < n; ++i)
+        cols.push_back(static_cast<int32_t>(std::pow(u01(rng), 2.0) * static_cast<double>(s.cols)));
       std::sort(cols.begin(), cols.end());
       cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
     } else if (s.one_long_row) {
@@ -81,15 +82,16 @@ std::vector<float> random_vector(size_t n, std::mt19937_64& rng, float lo, float
     }
   }
   if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << bad << " of " << ref.size() << " elements differ (atol " << atol
-                                       << ", rtol " << rtol << "):" << os.str();
+  return ::testing::AssertionFailure() << bad << " of " << ref.size() << " elements differ (atol " << atol << ", rtol "
+                                       << rtol << "):" << os.str();
 }
 
 uint64_t test_seed() {
   static const uint64_t seed = [] {
     if (const char* s = std::getenv("SPARSEREC_TEST_SEED")) return static_cast<uint64_t>(std::strtoull(s, nullptr, 10));
     const uint64_t t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    std::printf("[sparserec] test seed %llu (set SPARSEREC_TEST_SEED to reproduce)\n", static_cast<unsigned long long>(t));
+    std::printf("[sparserec] test seed %llu (set SPARSEREC_TEST_SEED to reproduce)\n",
+                static_cast<unsigned long long>(t));
     return t;
   }();
   return seed;

@@ -100,12 +100,12 @@ std::vector<int> indices(const T (&)[N]) {
 // One suite on every backend: Cpu/… (CPU backend), Emu/… (CUDA kernels on the emulator), Gpu/…,
 // over the listed indices of the suite's case table (or every case of it).
 #define SR_INSTANTIATE_ON_BACKENDS(suite, case_indices, namer)                                                      \
-  INSTANTIATE_TEST_SUITE_P(Cpu, suite, ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(case_indices)), \
-                           namer);                                                                                    \
-  INSTANTIATE_TEST_SUITE_P(Emu, suite, ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(case_indices)), \
-                           namer);                                                                                    \
-  INSTANTIATE_TEST_SUITE_P(Gpu, suite, ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(case_indices)), \
-                           namer)
+  INSTANTIATE_TEST_SUITE_P(Cpu, suite,                                                                              \
+                           ::testing::Combine(::testing::Values("cpu"), ::testing::ValuesIn(case_indices)), namer); \
+  INSTANTIATE_TEST_SUITE_P(Emu, suite,                                                                              \
+                           ::testing::Combine(::testing::Values("emu"), ::testing::ValuesIn(case_indices)), namer); \
+  INSTANTIATE_TEST_SUITE_P(Gpu, suite,                                                                              \
+                           ::testing::Combine(::testing::Values("cuda"), ::testing::ValuesIn(case_indices)), namer)
 #define SR_INSTANTIATE_ON_ALL_BACKENDS(suite, table, namer) SR_INSTANTIATE_ON_BACKENDS(suite, indices(table), namer)
 
 }  // namespace sr::test

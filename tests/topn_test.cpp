@@ -9,8 +9,8 @@
 #include "engine/eval/pair_scorer.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/train/trainer.h"
-#include "models/registry.h"
 #include "models/baselines.h"
+#include "models/registry.h"
 #include "tests/error_expect.h"
 
 namespace sr::test {
@@ -89,7 +89,8 @@ TEST(TopN, ItemKnnBeatsPopularityBeatsChanceOnPlantedData) {
   const auto negatives = sample_negatives(d, 99, 42);
   PopularityScorer pop(train);
   ItemKnnScorer knn(train, 50);
-  const TopNMetrics p = evaluate_topn(pop, targets, train, negatives, 99), k = evaluate_topn(knn, targets, train, negatives, 99);
+  const TopNMetrics p = evaluate_topn(pop, targets, train, negatives, 99),
+                    k = evaluate_topn(knn, targets, train, negatives, 99);
   EXPECT_GT(p.hr10, 0.2) << "popularity vs chance (0.1)";
   EXPECT_GT(k.hr10, p.hr10) << "item-kNN " << k.hr10 << " vs popularity " << p.hr10;
   EXPECT_GT(k.recall20, p.recall20);
@@ -117,7 +118,8 @@ struct PlantedTopN {
   }
   void expect_well_above_popularity(const char* model, Scorer& scorer) {
     PopularityScorer pop(train);
-    const TopNMetrics c = evaluate_topn(scorer, targets, train, negatives, 99), p = evaluate_topn(pop, targets, train, negatives, 99);
+    const TopNMetrics c = evaluate_topn(scorer, targets, train, negatives, 99),
+                      p = evaluate_topn(pop, targets, train, negatives, 99);
     std::printf("%s HR@10 %.3f NDCG@10 %.3f; popularity %.3f %.3f\n", model, c.hr10, c.ndcg10, p.hr10, p.ndcg10);
     EXPECT_GT(c.hr10, p.hr10 + 0.05) << model << " " << c.hr10 << " vs popularity " << p.hr10;
     EXPECT_GT(c.ndcg10, p.ndcg10);

@@ -189,8 +189,8 @@ TEST(Zoo, RbmLearnsPlantedStructure) {
   cfg.epochs = 60, cfg.batch_rows = 20, cfg.optimizer.kind = OptKind::sgd, cfg.optimizer.lr = 0.05f;
   cfg.optimizer.momentum = 0.9f;
   std::unique_ptr<TrainStep> step = m.make_step();
-  train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), 5, true), cfg, *step,
-             nullptr);
+  train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), 5, true), cfg,
+             *step, nullptr);
   const RatingMetrics got = evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, 5);
   const double baseline = mean_baseline_rmse(r, s);
   std::printf("RBM RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
@@ -200,7 +200,8 @@ TEST(Zoo, RbmLearnsPlantedStructure) {
 // NeuMF started from a GMF and an MLP scores every pair as α·logit_GMF + (1-α)·logit_MLP.
 TEST(Zoo, NeuMfFromGmfAndMlpBlendsTheirLogits) {
   const int64_t users = 7, items = 9;
-  BuiltModel gmf = build_model("gmf", {{"factors", "4"}}, users, items), mlp = build_model("mlp", {{"factors", "4"}}, users, items),
+  BuiltModel gmf = build_model("gmf", {{"factors", "4"}}, users, items),
+             mlp = build_model("mlp", {{"factors", "4"}}, users, items),
              neumf = build_model("neumf", {{"factors", "4"}}, users, items);
   auto be = make_cpu_backend();
   Exec eg(gmf.net, *be, 1), em(mlp.net, *be, 2), en(neumf.net, *be, 3);

@@ -5,9 +5,9 @@
 #include <unordered_set>
 
 #include "engine/data/rng.h"
+#include "kernels/csr.h"
 #include "kernels/error.h"
 #include "kernels/sparse_batch.h"
-#include "kernels/csr.h"
 
 namespace sr {
 
@@ -45,7 +45,10 @@ bool RowBatcher::fill(int64_t k, HostBatch& out) const {
 
 RowTargetBatcher::RowTargetBatcher(const HostCsr& input, const HostCsr& positives, int negatives, int64_t batch_rows,
                                    uint64_t seed)
-    : rows_(input, batch_rows, seed), positives_(positives), negatives_(negatives), seed_(seed),
+    : rows_(input, batch_rows, seed),
+      positives_(positives),
+      negatives_(negatives),
+      seed_(seed),
       batch_rows_(batch_rows <= 0 || batch_rows >= input.rows ? input.rows : batch_rows) {
   if (positives.rows != input.rows) throw error("targets have ", positives.rows, " rows, the input ", input.rows);
   if (negatives < 0) throw error("negatives per positive must be >= 0, got ", negatives);
@@ -64,13 +67,14 @@ bool RowTargetBatcher::fill(int64_t k, HostBatch& out) const {
   std::vector<std::pair<int32_t, float>> entries;
   for (int64_t r = b; r < e; ++r) {
     const int32_t row = rows_.order()[r];
-    const auto pb = positives_.col_idx.begin() + positives_.row_ptr[row], pe = positives_.col_idx.begin() + positives_.row_ptr[row + 1];
+    const auto pb = positives_.col_idx.begin() + positives_.row_ptr[row],
+               pe = positives_.col_idx.begin() + positives_.row_ptr[row + 1];
     entries.clear();
     for (auto it = pb; it != pe; ++it) entries.emplace_back(*it, 1.0f);
     const int64_t free_cols = t.cols - (pe - pb);
     const int64_t want = std::min<int64_t>(free_cols, static_cast<int64_t>(negatives_) * (pe - pb));
     Rng rng(stream_seed(seed_ ^ 0x746172ull, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(row)));
-    std::vector<int32_t> drawn;  // distinct unseen columns
+    std::vector<int32_t> drawn;   // distinct unseen columns
     if (2 * want >= free_cols) {  // most of them: shuffle the unseen columns and take a prefix
       for (int32_t j = 0; j < t.cols; ++j)
         if (!std::binary_search(pb, pe, j)) drawn.push_back(j);
@@ -95,12 +99,15 @@ bool RowTargetBatcher::fill(int64_t k, HostBatch& out) const {
 TripleBatcher::TripleBatcher(const HostCsr& m, int negatives, int64_t positives_per_batch, uint64_t seed,
                              bool rating_labels)
     : m_(m), negatives_(negatives), per_batch_(positives_per_batch), seed_(seed), rating_labels_(rating_labels) {
-  if (rating_labels && m.val.size() != static_cast<size_t>(m.nnz())) throw error("triples: rating labels need rating values");
-  if (negatives < 0 || positives_per_batch <= 0) throw error("triples: negatives >= 0 and a positive batch size needed");
+  if (rating_labels && m.val.size() != static_cast<size_t>(m.nnz()))
+    throw error("triples: rating labels need rating values");
+  if (negatives < 0 || positives_per_batch <= 0)
+    throw error("triples: negatives >= 0 and a positive batch size needed");
   for (int64_t u = 0; u < m.rows; ++u) {
     if (negatives > 0 && m.row_ptr[u + 1] - m.row_ptr[u] >= m.cols)
       throw error("triples: user ", u, " has interacted with every item; no negative can be drawn");
-    for (int64_t k = m.row_ptr[u]; k < m.row_ptr[u + 1]; ++k) pos_user_.push_back(static_cast<int32_t>(u)), pos_entry_.push_back(k);
+    for (int64_t k = m.row_ptr[u]; k < m.row_ptr[u + 1]; ++k)
+      pos_user_.push_back(static_cast<int32_t>(u)), pos_entry_.push_back(k);
   }
 }
 
@@ -121,7 +128,9 @@ void TripleBatcher::start_epoch(int epoch) {
   pos_user_ = std::move(u), pos_entry_ = std::move(e);
 }
 
-int64_t TripleBatcher::batches() const { return (static_cast<int64_t>(pos_user_.size()) + per_batch_ - 1) / per_batch_; }
+int64_t TripleBatcher::batches() const {
+  return (static_cast<int64_t>(pos_user_.size()) + per_batch_ - 1) / per_batch_;
+}
 
 int64_t TripleBatcher::rows_in(int64_t k) const {
   if (k >= batches()) return 0;
@@ -137,7 +146,8 @@ bool TripleBatcher::fill(int64_t k, HostBatch& out) const {
   user.clear(), item.clear(), label.clear();
   for (int64_t p = b; p < e; ++p) {
     const int32_t u = pos_user_[p];
-    user.push_back(u), item.push_back(m_.col_idx[pos_entry_[p]]), label.push_back(rating_labels_ ? m_.val[pos_entry_[p]] : 1.0f);
+    user.push_back(u), item.push_back(m_.col_idx[pos_entry_[p]]),
+        label.push_back(rating_labels_ ? m_.val[pos_entry_[p]] : 1.0f);
     const auto row_b = m_.col_idx.begin() + m_.row_ptr[u], row_e = m_.col_idx.begin() + m_.row_ptr[u + 1];
     Rng rng(stream_seed(seed_ ^ 0x6e6567ull, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(p)));
     for (int n = 0; n < negatives_;) {
@@ -194,7 +204,8 @@ PrefixInputs prefix_inputs(const std::vector<std::span<const int32_t>>& prefixes
 
 PrefixBatcher::PrefixBatcher(const Sessions& s, int64_t steps, int64_t batch, uint64_t seed, bool in_time_order)
     : s_(s), steps_(steps), batch_(batch), seed_(seed), in_time_order_(in_time_order) {
-  if (steps <= 0 || batch <= 0) throw error("prefix batches need steps and a batch size > 0, got ", steps, " and ", batch);
+  if (steps <= 0 || batch <= 0)
+    throw error("prefix batches need steps and a batch size > 0, got ", steps, " and ", batch);
   for (int64_t i = 0; i < s.size(); ++i)
     for (int64_t e = s.start[i] + 1; e < s.start[i + 1]; ++e) order_.push_back(e);
 }
@@ -226,7 +237,8 @@ bool PrefixBatcher::fill(int64_t k, HostBatch& out) const {
 
 SessionBatcher::SessionBatcher(Sessions sessions, int lanes) : s_(std::move(sessions)), lanes_(lanes) {
   if (lanes <= 0) throw error("session batches need at least one lane, got ", lanes);
-  if (s_.size() < lanes) throw error("session batches: ", s_.size(), " sessions with two or more clicks for ", lanes, " lanes");
+  if (s_.size() < lanes)
+    throw error("session batches: ", s_.size(), " sessions with two or more clicks for ", lanes, " lanes");
 }
 
 bool SessionBatcher::fill(int64_t k, HostBatch& out) {

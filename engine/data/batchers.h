@@ -14,11 +14,11 @@
 #include <span>
 #include <vector>
 
-#include "kernels/batch_fields.h"
-#include "kernels/csr.h"
 #include "engine/data/dataset.h"
 #include "engine/data/sessions.h"
 #include "engine/data/split.h"
+#include "kernels/batch_fields.h"
+#include "kernels/csr.h"
 
 namespace sr {
 
@@ -84,7 +84,7 @@ class TripleBatcher {
   uint64_t seed_;
   bool rating_labels_;
   int epoch_ = 0;
-  std::vector<int32_t> pos_user_;    // the positives (user, entry), shuffled per epoch
+  std::vector<int32_t> pos_user_;  // the positives (user, entry), shuffled per epoch
   std::vector<int64_t> pos_entry_;
 };
 

@@ -45,7 +45,8 @@ void Dataset::validate(const std::string& what) const {
     throw error(what, ": ", time_.size(), " timestamps for ", n, " events");
   const int64_t items = n_items();
   int64_t bad = -1;
-  for (int64_t e = 0; e < n; ++e) bad = (static_cast<uint64_t>(item_[e]) >= static_cast<uint64_t>(items) && bad < 0) ? e : bad;
+  for (int64_t e = 0; e < n; ++e)
+    bad = (static_cast<uint64_t>(item_[e]) >= static_cast<uint64_t>(items) && bad < 0) ? e : bad;
   if (bad >= 0) throw error(what, ": event ", bad, " names item ", item_[bad], " of ", items);
   for (int64_t e = 0; e < static_cast<int64_t>(rating_.size()); ++e)
     if (!(rating_[e] >= info_.rating_min && rating_[e] <= info_.rating_max))

@@ -29,8 +29,8 @@ struct DatasetInfo {
 struct DatasetArrays {
   std::vector<int64_t> row_ptr{0};
   std::vector<int32_t> item;
-  std::vector<float> rating;   // empty: every event counts 1 (clicks)
-  std::vector<int64_t> time;   // milliseconds since the Unix epoch; empty: the input had no times
+  std::vector<float> rating;                // empty: every event counts 1 (clicks)
+  std::vector<int64_t> time;                // milliseconds since the Unix epoch; empty: the input had no times
   std::vector<int64_t> user_ids, item_ids;  // dense index -> the id in the input
 };
 

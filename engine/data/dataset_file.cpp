@@ -5,16 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
 #include "engine/checksum.h"
-#include "kernels/error.h"
 #include "engine/io/atomic_file.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -179,9 +179,8 @@ Dataset load_dataset_from_memory(const void* data, size_t bytes, const std::stri
     bool required;
     const void* ptr = nullptr;
   };
-  Want want[] = {{"row_ptr", 8, n_users + 1, true},     {"item", 4, n_events, true},
-                 {"rating", 4, n_events, false},        {"time", 8, n_events, false},
-                 {"user_ids", 8, n_users, true},        {"item_ids", 8, n_items, true}};
+  Want want[] = {{"row_ptr", 8, n_users + 1, true}, {"item", 4, n_events, true},    {"rating", 4, n_events, false},
+                 {"time", 8, n_events, false},      {"user_ids", 8, n_users, true}, {"item_ids", 8, n_items, true}};
   for (const SectionEntry& s : table) {
     const std::string name(s.name, strnlen(s.name, sizeof s.name));
     Want* w = nullptr;

@@ -11,7 +11,8 @@ IdIndex::IdIndex(std::span<const int64_t> sorted_ids) {
   auto split = std::lower_bound(sorted_ids.begin(), sorted_ids.end(), kDirectIdLimit);
   while (split != sorted_ids.begin() && !direct_table_fits(*(split - 1) + 1, split - sorted_ids.begin())) --split;
   if (split != sorted_ids.begin()) direct_.assign(static_cast<size_t>(*(split - 1)) + 1, -1);
-  for (auto it = sorted_ids.begin(); it != split; ++it) direct_[static_cast<size_t>(*it)] = static_cast<int32_t>(it - sorted_ids.begin());
+  for (auto it = sorted_ids.begin(); it != split; ++it)
+    direct_[static_cast<size_t>(*it)] = static_cast<int32_t>(it - sorted_ids.begin());
   sparse_.assign(split, sorted_ids.end());
   sparse_base_ = split - sorted_ids.begin();
 }
@@ -31,7 +32,8 @@ std::vector<int64_t> merge_ids(std::span<const IdCounter> counters, const char* 
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   if (ids.size() > static_cast<size_t>(INT32_MAX))
-    throw error("the input names ", ids.size(), " distinct ", what, "; at most 2^31 - 1 are supported (dense indices are 32-bit)");
+    throw error("the input names ", ids.size(), " distinct ", what,
+                "; at most 2^31 - 1 are supported (dense indices are 32-bit)");
   return ids;
 }
 

@@ -34,7 +34,8 @@ class IdCounter {
     }
     const int64_t bound = std::min(kDirectIdLimit, std::max(kDirectFloor, kDirectSlotsPerId * (distinct_ + 1)));
     if (id < bound) {  // grow geometrically, within the bound
-      direct_.resize(static_cast<size_t>(std::min(bound, std::max<int64_t>(id + 1, static_cast<int64_t>(direct_.size()) * 2))));
+      direct_.resize(
+          static_cast<size_t>(std::min(bound, std::max<int64_t>(id + 1, static_cast<int64_t>(direct_.size()) * 2))));
       // Ids counted in the hash table while the flat table was smaller move into it: an id is
       // counted in one place only.
       for (auto it = sparse_.begin(); it != sparse_.end();) {

@@ -18,8 +18,8 @@ HostCsr expand_rating_levels(const HostCsr& m, int levels, bool one_hot) {
     for (int32_t k = m.row_ptr[r]; k < m.row_ptr[r + 1]; ++k) {
       const float v = m.val[k];
       if (!(v >= 1.0f && v <= static_cast<float>(levels) && v == std::floor(v)))
-        throw error("rating levels: rating ", v, " (row ", r, ", column ", m.col_idx[k], ") is not an integer in 1..", levels,
-                    " (set levels= to the rating scale)");
+        throw error("rating levels: rating ", v, " (row ", r, ", column ", m.col_idx[k], ") is not an integer in 1..",
+                    levels, " (set levels= to the rating scale)");
       for (int l = 0; l < levels; ++l) {
         out.col_idx.push_back(m.col_idx[k] * levels + l);
         if (one_hot) out.val.push_back(l + 1 == static_cast<int>(v) ? 1.0f : 0.0f);
@@ -32,7 +32,8 @@ HostCsr expand_rating_levels(const HostCsr& m, int levels, bool one_hot) {
 }
 
 std::vector<float> expected_ratings(const std::vector<float>& logits, int levels) {
-  SR_CHECK(levels > 0 && logits.size() % static_cast<size_t>(levels) == 0, logits.size(), " logits in groups of ", levels);
+  SR_CHECK(levels > 0 && logits.size() % static_cast<size_t>(levels) == 0, logits.size(), " logits in groups of ",
+           levels);
   std::vector<float> out(logits.size() / static_cast<size_t>(levels));
   for (size_t g = 0; g < out.size(); ++g) {
     const float* z = logits.data() + g * static_cast<size_t>(levels);

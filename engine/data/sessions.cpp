@@ -45,13 +45,16 @@ Sessions collect(const Dataset& d, int64_t n_items, Keep keep, Map map, int64_t*
 }  // namespace
 
 Sessions sessions_of(const Dataset& d, const Split& s, Part p) {
-  SR_CHECK(static_cast<int64_t>(s.part.size()) == d.n_events(), "split of ", s.part.size(), " events for ", d.n_events());
-  return collect(d, d.n_items(), [&](int64_t e) { return s.part[e] == static_cast<uint8_t>(p); },
-                 [](int32_t i) { return i; }, nullptr);
+  SR_CHECK(static_cast<int64_t>(s.part.size()) == d.n_events(), "split of ", s.part.size(), " events for ",
+           d.n_events());
+  return collect(
+      d, d.n_items(), [&](int64_t e) { return s.part[e] == static_cast<uint8_t>(p); }, [](int32_t i) { return i; },
+      nullptr);
 }
 
 Sessions sessions_of(const Dataset& d) {
-  return collect(d, d.n_items(), [](int64_t) { return true; }, [](int32_t i) { return i; }, nullptr);
+  return collect(
+      d, d.n_items(), [](int64_t) { return true; }, [](int32_t i) { return i; }, nullptr);
 }
 
 Sessions sessions_in_item_space(const Dataset& test, const Dataset& train, int64_t* dropped_clicks) {
@@ -62,8 +65,9 @@ Sessions sessions_in_item_space(const Dataset& test, std::span<const int64_t> tr
   std::vector<int32_t> to_train(static_cast<size_t>(test.n_items()));
   for (int64_t i = 0; i < test.n_items(); ++i)
     to_train[i] = static_cast<int32_t>(index_of(train_item_ids, test.item_ids()[i]));
-  return collect(test, static_cast<int64_t>(train_item_ids.size()), [](int64_t) { return true; },
-                 [&](int32_t i) { return to_train[i]; }, dropped_clicks);
+  return collect(
+      test, static_cast<int64_t>(train_item_ids.size()), [](int64_t) { return true; },
+      [&](int32_t i) { return to_train[i]; }, dropped_clicks);
 }
 
 std::vector<int64_t> item_counts(const Sessions& s) {

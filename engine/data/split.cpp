@@ -32,12 +32,18 @@ uint64_t mix(uint64_t seed, uint64_t salt) { return splitmix64(seed ^ splitmix64
 
 const char* part_name(Part p) {
   switch (p) {
-    case Part::train: return "train";
-    case Part::test: return "test";
-    case Part::valid: return "valid";
-    case Part::test_foldin: return "test fold-in";
-    case Part::valid_foldin: return "valid fold-in";
-    default: return "dropped";
+    case Part::train:
+      return "train";
+    case Part::test:
+      return "test";
+    case Part::valid:
+      return "valid";
+    case Part::test_foldin:
+      return "test fold-in";
+    case Part::valid_foldin:
+      return "valid fold-in";
+    default:
+      return "dropped";
   }
 }
 
@@ -51,12 +57,14 @@ std::vector<int64_t> Split::events(Part p) const {
 }
 
 Split random_holdout(int64_t n, double test_fraction, uint64_t seed) {
-  if (!(test_fraction > 0.0 && test_fraction < 1.0)) throw error("test fraction must be in (0, 1), got ", test_fraction);
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw error("test fraction must be in (0, 1), got ", test_fraction);
   Split s;
   s.part.assign(static_cast<size_t>(n), static_cast<uint8_t>(Part::train));
   Rng rng(seed);
   const auto k = static_cast<int64_t>(std::llround(test_fraction * static_cast<double>(n)));
-  select_exactly(n, k, rng, [](int64_t) { return true; }, [&](int64_t i) { s.part[i] = static_cast<uint8_t>(Part::test); });
+  select_exactly(
+      n, k, rng, [](int64_t) { return true; }, [&](int64_t i) { s.part[i] = static_cast<uint8_t>(Part::test); });
   return s;
 }
 
@@ -65,8 +73,9 @@ void carve_validation(Split& s, double fraction, uint64_t seed) {
   const int64_t n = s.count(Part::train);
   Rng rng(mix(seed, 1));
   const auto k = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
-  select_exactly(n, k, rng, [&](int64_t i) { return s.part[i] == static_cast<uint8_t>(Part::train); },
-                 [&](int64_t i) { s.part[i] = static_cast<uint8_t>(Part::valid); });
+  select_exactly(
+      n, k, rng, [&](int64_t i) { return s.part[i] == static_cast<uint8_t>(Part::train); },
+      [&](int64_t i) { s.part[i] = static_cast<uint8_t>(Part::valid); });
 }
 
 Split leave_one_out(const Dataset& d, bool validation) {
@@ -112,9 +121,10 @@ Split heldout_users(const Dataset& d, int64_t n_heldout, double target_fraction,
     const int64_t kept = std::count(s.part.begin() + b, s.part.begin() + e, static_cast<uint8_t>(foldin));
     if (kept < 5) continue;
     Rng user_rng(mix(seed, static_cast<uint64_t>(u)));
-    select_exactly(kept, static_cast<int64_t>(target_fraction * static_cast<double>(kept)), user_rng,
-                   [&](int64_t i) { return s.part[b + i] == static_cast<uint8_t>(foldin); },
-                   [&](int64_t i) { s.part[b + i] = static_cast<uint8_t>(target); });
+    select_exactly(
+        kept, static_cast<int64_t>(target_fraction * static_cast<double>(kept)), user_rng,
+        [&](int64_t i) { return s.part[b + i] == static_cast<uint8_t>(foldin); },
+        [&](int64_t i) { s.part[b + i] = static_cast<uint8_t>(target); });
   }
   return s;
 }
@@ -126,7 +136,8 @@ Split session_time_split(const Dataset& d, double test_days) {
   const auto cut = t_max - static_cast<int64_t>(test_days * 86400000.0);
   Split s;
   s.part.assign(static_cast<size_t>(d.n_events()), static_cast<uint8_t>(Part::train));
-  std::vector<bool> test_session(static_cast<size_t>(d.n_users()), false), train_item(static_cast<size_t>(d.n_items()), false);
+  std::vector<bool> test_session(static_cast<size_t>(d.n_users()), false),
+      train_item(static_cast<size_t>(d.n_items()), false);
   for (int64_t u = 0; u < d.n_users(); ++u) {
     if (d.row_end(u) == d.row_begin(u)) continue;
     test_session[static_cast<size_t>(u)] = d.time(d.row_end(u) - 1) > cut;  // rows end with their latest click
@@ -208,7 +219,8 @@ HostCsr events_matrix(const Dataset& d, const std::vector<int64_t>& events, Rows
       e.clear();
       for (int32_t k = m.row_ptr[r]; k < m.row_ptr[r + 1]; ++k) e.emplace_back(m.col_idx[k], m.val[k]);
       std::stable_sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t j = 0; j < e.size(); ++j) m.col_idx[m.row_ptr[r] + j] = e[j].first, m.val[m.row_ptr[r] + j] = e[j].second;
+      for (size_t j = 0; j < e.size(); ++j)
+        m.col_idx[m.row_ptr[r] + j] = e[j].first, m.val[m.row_ptr[r] + j] = e[j].second;
     }
   }
   return m;

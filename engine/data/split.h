@@ -6,18 +6,18 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/csr.h"
 #include "engine/data/dataset.h"
+#include "kernels/csr.h"
 
 namespace sr {
 
 enum class Part : uint8_t {
   train = 0,
-  test = 1,          // the held-out targets
-  valid = 2,         // validation targets, carved from training: tuning never sees test
-  test_foldin = 3,   // held-out users' events given to the model as input (Mult-VAE protocol)
+  test = 1,         // the held-out targets
+  valid = 2,        // validation targets, carved from training: tuning never sees test
+  test_foldin = 3,  // held-out users' events given to the model as input (Mult-VAE protocol)
   valid_foldin = 4,
-  dropped = 5,       // in no part (e.g. a test click on an item never seen in training)
+  dropped = 5,  // in no part (e.g. a test click on an item never seen in training)
 };
 const char* part_name(Part p);
 

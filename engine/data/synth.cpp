@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "engine/data/rng.h"
-#include "kernels/error.h"
 #include "engine/io/atomic_file.h"
+#include "kernels/error.h"
 
 namespace sr {
 
 namespace {
 
-constexpr int64_t kStartMs = 942278400000;    // 1999-11-11, where Netflix's ratings begin
+constexpr int64_t kStartMs = 942278400000;      // 1999-11-11, where Netflix's ratings begin
 constexpr int64_t kSpanMs = 2242ll * 86400000;  // to the end of 2005
 constexpr int64_t kUsersPerBlock = 2048;
 
@@ -24,7 +24,9 @@ double normal(Rng& r) {  // Box–Muller
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-uint64_t user_seed(uint64_t seed, int64_t u) { return splitmix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(u)); }
+uint64_t user_seed(uint64_t seed, int64_t u) {
+  return splitmix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(u));
+}
 
 // Walker's alias table: O(1) draws from the Zipf popularity.
 struct Alias {
@@ -71,7 +73,8 @@ struct Model {
 
   explicit Model(const SynthOptions& opt) : o(opt) {
     if (o.users <= 0 || o.items <= 1 || o.events < o.users)
-      throw error("synth: need users > 0, items > 1 and events >= users (got ", o.users, ", ", o.items, ", ", o.events, ")");
+      throw error("synth: need users > 0, items > 1 and events >= users (got ", o.users, ", ", o.items, ", ", o.events,
+                  ")");
     if (o.items > INT32_MAX || o.rank <= 0) throw error("synth: items must fit in 31 bits and rank be positive");
     Rng r(splitmix64(o.seed ^ 0x5eed));
     item_factor.resize(static_cast<size_t>(o.items * o.rank));
@@ -109,8 +112,10 @@ struct Model {
       total += n[u];
     }
     for (int64_t u = 0; total != o.events; u = (u + 1) % o.users) {  // round-robin to the exact total
-      if (total < o.events && n[u] < cap) ++n[u], ++total;
-      else if (total > o.events && n[u] > 1) --n[u], --total;
+      if (total < o.events && n[u] < cap)
+        ++n[u], ++total;
+      else if (total > o.events && n[u] > 1)
+        --n[u], --total;
     }
     for (int64_t u = 0; u < o.users; ++u) row_ptr[u + 1] = row_ptr[u] + n[u];
   }
@@ -133,7 +138,8 @@ struct Model {
       int64_t t = kStartMs + static_cast<int64_t>(r.below(static_cast<uint64_t>(kSpanMs)));
       int32_t last = popularity->draw(r);
       for (int64_t k = 0; k < n; ++k) {
-        if (k > 0) last = r.uniform() < 0.6 ? static_cast<int32_t>((last + 1 + r.below(4)) % o.items) : popularity->draw(r);
+        if (k > 0)
+          last = r.uniform() < 0.6 ? static_cast<int32_t>((last + 1 + r.below(4)) % o.items) : popularity->draw(r);
         items[k] = last, ratings[k] = 1.0f, times[k] = t;
         t += 1000 + static_cast<int64_t>(r.below(120000));
       }
@@ -154,7 +160,9 @@ struct Model {
       // Genre items spread evenly over the user's history (selection sampling), the latest included.
       const bool in_genre = from_genre > 0 && static_cast<int64_t>(r.below(static_cast<uint64_t>(n - k))) < from_genre;
       int tries = 0;  // a genre the user has nearly exhausted falls back to the whole catalogue
-      do i = in_genre && tries++ < 64 ? genre_items[genre][static_cast<size_t>(favourite->draw(r))] : popularity->draw(r);
+      do
+        i = in_genre && tries++ < 64 ? genre_items[genre][static_cast<size_t>(favourite->draw(r))]
+                                     : popularity->draw(r);
       while (stamp[static_cast<size_t>(i)] == u);  // distinct items per user
       from_genre -= in_genre;
       stamp[static_cast<size_t>(i)] = u;

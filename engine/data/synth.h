@@ -17,8 +17,8 @@ namespace sr {
 struct SynthOptions {
   int64_t users = 480189, items = 17770, events = 100480507;  // Netflix Prize's shape
   int rank = 8;
-  double zipf = 0.9;         // popularity exponent
-  bool clicks = false;       // session click stream instead of ratings
+  double zipf = 0.9;    // popularity exponent
+  bool clicks = false;  // session click stream instead of ratings
   uint64_t seed = 42;
   int threads = 0;
 };

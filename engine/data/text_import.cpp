@@ -154,7 +154,7 @@ void scan_range(const Inputs& in, const TextLayout& l, Pos from, Pos to, Sink&& 
         if (e > b && e[-1] == '\r') --e;
         ++lines;
         if (line_offset == 0) {
-          if (e - b >= 3 && std::memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;  // UTF-8 byte-order mark
+          if (e - b >= 3 && std::memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;                    // UTF-8 byte-order mark
           if (b < e && (std::isalpha(static_cast<unsigned char>(*b)) || *b == '"')) continue;  // a header line
         }
         const char* s = b;
@@ -245,12 +245,13 @@ std::string locate_pair(const Inputs& in, const TextLayout& l, int64_t user, int
   Failure fail;
   int64_t lines = 0;
   const Pos end{in.files().size(), 0};
-  scan_range(in, l, Pos{0, 0}, end,
-             [&](const TextRecord& r, size_t f, uint64_t off) {
-               if (r.user == user && r.item == item && where.size() < 2)
-                 where.push_back(in.files()[f].path + ":" + std::to_string(line_number(in, f, off)));
-             },
-             fail, lines);
+  scan_range(
+      in, l, Pos{0, 0}, end,
+      [&](const TextRecord& r, size_t f, uint64_t off) {
+        if (r.user == user && r.item == item && where.size() < 2)
+          where.push_back(in.files()[f].path + ":" + std::to_string(line_number(in, f, off)));
+      },
+      fail, lines);
   while (where.size() < 2) where.push_back("?");
   return where[1] + ": user " + std::to_string(user) + " and item " + std::to_string(item) + " again (first at " +
          where[0] + ")";
@@ -275,7 +276,8 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
   if (opt.rating_max) l.rating_max = *opt.rating_max;
   const Inputs in(expand_paths(raw_paths));
   const auto& files = in.files();
-  const int threads = std::max(1, opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads =
+      std::max(1, opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency()));
 
   // Thread ranges: equal shares of the bytes, moved forward to the next boundary.
   const uint64_t total = in.total();
@@ -298,12 +300,13 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
   parallel(threads, [&](int t) {
     auto& u = users[static_cast<size_t>(t)];
     auto& it = items[static_cast<size_t>(t)];
-    scan_range(in, l, cut[static_cast<size_t>(t)], cut[static_cast<size_t>(t) + 1],
-               [&](const TextRecord& r, size_t, uint64_t) {
-                 u.add(r.user);
-                 it.add(r.item);
-               },
-               fails[static_cast<size_t>(t)], lines[static_cast<size_t>(t)]);
+    scan_range(
+        in, l, cut[static_cast<size_t>(t)], cut[static_cast<size_t>(t) + 1],
+        [&](const TextRecord& r, size_t, uint64_t) {
+          u.add(r.user);
+          it.add(r.item);
+        },
+        fails[static_cast<size_t>(t)], lines[static_cast<size_t>(t)]);
   });
   const auto t1 = std::chrono::steady_clock::now();
   for (const Failure& f : fails)  // ranges are in input order: the first failing range has the first bad line
@@ -321,7 +324,8 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
   }
   // Row sizes, and where each thread writes its events of each user (in input order), as offsets
   // within the row: 4 bytes per thread and user (sessions make users as many as a third of events).
-  std::vector<std::vector<uint32_t>> cursor(static_cast<size_t>(threads), std::vector<uint32_t>(static_cast<size_t>(n_users)));
+  std::vector<std::vector<uint32_t>> cursor(static_cast<size_t>(threads),
+                                            std::vector<uint32_t>(static_cast<size_t>(n_users)));
   a.row_ptr.assign(static_cast<size_t>(n_users) + 1, 0);
   for (int64_t u = 0; u < n_users; ++u) {
     uint64_t in_row = 0;
@@ -329,7 +333,8 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
       cursor[static_cast<size_t>(t)][static_cast<size_t>(u)] = static_cast<uint32_t>(in_row);
       in_row += users[static_cast<size_t>(t)].count(a.user_ids[static_cast<size_t>(u)]);
     }
-    if (in_row > UINT32_MAX) throw error("user ", a.user_ids[static_cast<size_t>(u)], " has ", in_row, " events; at most 2^32 - 1 per user");
+    if (in_row > UINT32_MAX)
+      throw error("user ", a.user_ids[static_cast<size_t>(u)], " has ", in_row, " events; at most 2^32 - 1 per user");
     a.row_ptr[static_cast<size_t>(u) + 1] = a.row_ptr[static_cast<size_t>(u)] + static_cast<int64_t>(in_row);
   }
   users.clear(), users.shrink_to_fit();
@@ -346,21 +351,22 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
     auto& cur = cursor[static_cast<size_t>(t)];
     int64_t ignored = 0;
     Failure fail;
-    scan_range(in, l, cut[static_cast<size_t>(t)], cut[static_cast<size_t>(t) + 1],
-               [&](const TextRecord& r, size_t, uint64_t) {
-                 // Both checks only fail if the input changed between the passes; they keep a
-                 // changed file from writing out of bounds.
-                 const int32_t u = user_index[r.user], i = item_index[r.item];
-                 const int64_t row = u < 0 ? 0 : a.row_ptr[static_cast<size_t>(u)];
-                 if (u < 0 || i < 0 || row + cur[static_cast<size_t>(u)] >= a.row_ptr[static_cast<size_t>(u) + 1])
-                   throw error("the input changed while it was being imported (user ", r.user, ", item ", r.item,
-                               " differ between the two passes)");
-                 const auto pos = static_cast<size_t>(row + cur[static_cast<size_t>(u)]++);
-                 a.item[pos] = i;
-                 if (with_rating) a.rating[pos] = r.rating;
-                 if (with_time) a.time[pos] = r.time_ms;
-               },
-               fail, ignored);
+    scan_range(
+        in, l, cut[static_cast<size_t>(t)], cut[static_cast<size_t>(t) + 1],
+        [&](const TextRecord& r, size_t, uint64_t) {
+          // Both checks only fail if the input changed between the passes; they keep a
+          // changed file from writing out of bounds.
+          const int32_t u = user_index[r.user], i = item_index[r.item];
+          const int64_t row = u < 0 ? 0 : a.row_ptr[static_cast<size_t>(u)];
+          if (u < 0 || i < 0 || row + cur[static_cast<size_t>(u)] >= a.row_ptr[static_cast<size_t>(u) + 1])
+            throw error("the input changed while it was being imported (user ", r.user, ", item ", r.item,
+                        " differ between the two passes)");
+          const auto pos = static_cast<size_t>(row + cur[static_cast<size_t>(u)]++);
+          a.item[pos] = i;
+          if (with_rating) a.rating[pos] = r.rating;
+          if (with_time) a.time[pos] = r.time_ms;
+        },
+        fail, ignored);
     SR_CHECK(!fail.failed, "the second pass over the input found a bad line the first did not: the file changed");
   });
   cursor.clear();
@@ -447,7 +453,8 @@ Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptio
   DatasetInfo info;
   info.feedback = l.feedback;
   info.layout = l.name;
-  info.source = raw_paths.size() == 1 ? raw_paths[0] : raw_paths[0] + " (+" + std::to_string(raw_paths.size() - 1) + ")";
+  info.source =
+      raw_paths.size() == 1 ? raw_paths[0] : raw_paths[0] + " (+" + std::to_string(raw_paths.size() - 1) + ")";
   info.rating_min = with_rating ? l.rating_min : 1.0f;
   info.rating_max = with_rating ? l.rating_max : 1.0f;
   Dataset d = Dataset::from_arrays(info, std::move(a));

@@ -19,11 +19,11 @@
 namespace sr {
 
 struct ImportOptions {
-  std::string layout = "auto";     // a name from layout_names(), or detected from the first path
-  std::string columns, separator;  // for layout "csv"
-  std::optional<Duplicates> duplicates;  // default: error for ratings, keep for clicks
+  std::string layout = "auto";                  // a name from layout_names(), or detected from the first path
+  std::string columns, separator;               // for layout "csv"
+  std::optional<Duplicates> duplicates;         // default: error for ratings, keep for clicks
   std::optional<float> rating_min, rating_max;  // default: the layout's range
-  int threads = 0;                 // 0: every core
+  int threads = 0;                              // 0: every core
 };
 
 struct ImportReport {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -30,12 +30,18 @@ TextLayout make(std::string name, Feedback fb, std::string sep, std::vector<Role
 
 const char* role_name(Role r) {
   switch (r) {
-    case R::user: return "user";
-    case R::item: return "item";
-    case R::rating: return "rating";
-    case R::time: return "time";
-    case R::time_offset_ms: return "time offset (ms)";
-    default: return "-";
+    case R::user:
+      return "user";
+    case R::item:
+      return "item";
+    case R::rating:
+      return "rating";
+    case R::time:
+      return "time";
+    case R::time_offset_ms:
+      return "time offset (ms)";
+    default:
+      return "-";
   }
 }
 
@@ -135,7 +141,9 @@ size_t count_fields(const TextLayout& l, const char* p, const char* end) {
     return n;
   }
   size_t n = 1;
-  for (size_t i = line.find(l.separator); i != std::string_view::npos; i = line.find(l.separator, i + l.separator.size())) ++n;
+  for (size_t i = line.find(l.separator); i != std::string_view::npos;
+       i = line.find(l.separator, i + l.separator.size()))
+    ++n;
   return n;
 }
 
@@ -179,18 +187,27 @@ TextLayout layout_by_name(const std::string& name, const std::string& columns, c
   if (name == "csv") {
     if (columns.empty() || separator.empty())
       throw error("layout 'csv' needs --columns (e.g. user,item,rating,time; '-' skips a field) and --separator");
-    TextLayout l = make("csv", Rt, separator == "tab" ? "\t" : separator == "space" ? "" : separator, {}, secs, 0.0f,
-                        1e9f);
+    TextLayout l = make("csv", Rt,
+                        separator == "tab"     ? "\t"
+                        : separator == "space" ? ""
+                                               : separator,
+                        {}, secs, 0.0f, 1e9f);
     size_t i = 0;
     while (i <= columns.size()) {
       const size_t j = std::min(columns.find(',', i), columns.size());
       const std::string c = columns.substr(i, j - i);
-      if (c == "user") l.columns.push_back(R::user);
-      else if (c == "item") l.columns.push_back(R::item);
-      else if (c == "rating") l.columns.push_back(R::rating);
-      else if (c == "time") l.columns.push_back(R::time);
-      else if (c == "-" || c.empty()) l.columns.push_back(R::skip);
-      else throw error("--columns: unknown column role '", c, "' (user, item, rating, time, or - to skip)");
+      if (c == "user")
+        l.columns.push_back(R::user);
+      else if (c == "item")
+        l.columns.push_back(R::item);
+      else if (c == "rating")
+        l.columns.push_back(R::rating);
+      else if (c == "time")
+        l.columns.push_back(R::time);
+      else if (c == "-" || c.empty())
+        l.columns.push_back(R::skip);
+      else
+        throw error("--columns: unknown column role '", c, "' (user, item, rating, time, or - to skip)");
       i = j + 1;
     }
     for (Role r : {R::user, R::item})
@@ -242,11 +259,13 @@ std::string detect_layout(const std::string& path) {
   if (first.find("::") != std::string::npos) return "movielens-dat";
   {  // yoochoose-clicks.dat: session,YYYY-MM-DDTHH:MM:SS.sssZ,item,category
     const auto c = first.find(',');
-    if (c != std::string::npos && first.size() > c + 11 && first[c + 5] == '-' && first[c + 11] == 'T') return "yoochoose";
+    if (c != std::string::npos && first.size() > c + 11 && first[c + 5] == '-' && first[c + 11] == 'T')
+      return "yoochoose";
   }
-  if (!first.empty() && first.back() == ':' && first.find_first_not_of("0123456789") == first.size() - 1) return "netflix";
-  if (first.find_first_not_of("0123456789.\t ") == std::string::npos && count_fields(layout_by_name("movielens-100k"),
-      first.data(), first.data() + first.size()) == 4)
+  if (!first.empty() && first.back() == ':' && first.find_first_not_of("0123456789") == first.size() - 1)
+    return "netflix";
+  if (first.find_first_not_of("0123456789.\t ") == std::string::npos &&
+      count_fields(layout_by_name("movielens-100k"), first.data(), first.data() + first.size()) == 4)
     return "movielens-100k";  // four numbers separated by blanks: u.data
   throw error("cannot tell the layout of '", path, "' (first line '", first.substr(0, 80),
               "'); pass --layout (movielens-100k, movielens-dat, movielens-csv, netflix, rsc15, yoochoose, diginetica, "
@@ -317,8 +336,9 @@ const char* parse_line(const TextLayout& l, const char* begin, const char* end, 
         break;
       }
       case R::time: {
-        const bool ok = l.time_format == TimeFormat::unix_seconds ? parse_unix_seconds(p, q, out.time_ms)
-                                                                   : parse_date_time(p, q, l.time_format == TimeFormat::iso8601, out.time_ms);
+        const bool ok = l.time_format == TimeFormat::unix_seconds
+                            ? parse_unix_seconds(p, q, out.time_ms)
+                            : parse_date_time(p, q, l.time_format == TimeFormat::iso8601, out.time_ms);
         if (!ok) {
           detail = "time '" + std::string(p, q) + "' is not " +
                    (l.time_format == TimeFormat::unix_seconds ? "Unix seconds"
@@ -337,7 +357,8 @@ const char* parse_line(const TextLayout& l, const char* begin, const char* end, 
         offset_ms = v;
         break;
       }
-      case R::skip: break;
+      case R::skip:
+        break;
     }
     if (q >= end) break;
     p = q + (sep_len ? sep_len : 1);

@@ -17,9 +17,7 @@ class LocalCommunicator final : public Communicator {
   std::string describe() const override { return "local (one process)"; }
   void all_reduce_sum(float*, int64_t) override {}
   void all_reduce_sum(double*, int64_t) override {}
-  void all_gather(const float* in, int64_t count, float* out) override {
-    std::copy(in, in + count, out);
-  }
+  void all_gather(const float* in, int64_t count, float* out) override { std::copy(in, in + count, out); }
   void all_gather_host(const int32_t* in, int64_t count, int32_t* out) override { std::copy(in, in + count, out); }
   void broadcast(void*, int64_t, int root) override {
     if (root != 0) throw error("broadcast from rank ", root, " in a one-process job");

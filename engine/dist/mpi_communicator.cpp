@@ -36,7 +36,8 @@ class MpiCommunicator final : public Communicator {
     check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
     check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
     MPI_Comm node;
-    check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+    check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+          "MPI_Comm_split_type");
     check(MPI_Comm_rank(node, &local_rank_), "MPI_Comm_rank (node)");
     MPI_Comm_free(&node);
     char name[MPI_MAX_PROCESSOR_NAME];
@@ -66,7 +67,8 @@ class MpiCommunicator final : public Communicator {
   void broadcast(void* data, int64_t bytes, int root) override {
     auto* p = static_cast<char*>(data);
     for (int64_t at = 0; at < bytes; at += kChunk)
-      check(MPI_Bcast(p + at, static_cast<int>(std::min(kChunk, bytes - at)), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+      check(MPI_Bcast(p + at, static_cast<int>(std::min(kChunk, bytes - at)), MPI_BYTE, root, MPI_COMM_WORLD),
+            "MPI_Bcast");
   }
 
   void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
@@ -91,8 +93,7 @@ class MpiCommunicator final : public Communicator {
       const int n = static_cast<int>(std::min(kChunk, count - at));
       part.resize(static_cast<size_t>(n) * static_cast<size_t>(size_));
       check(MPI_Allgather(in + at, n, type, part.data(), n, type, MPI_COMM_WORLD), "MPI_Allgather");
-      for (int r = 0; r < size_; ++r)
-        std::copy_n(part.data() + static_cast<size_t>(r) * n, n, out + r * count + at);
+      for (int r = 0; r < size_; ++r) std::copy_n(part.data() + static_cast<size_t>(r) * n, n, out + r * count + at);
     }
   }
 
@@ -113,12 +114,14 @@ class MpiCommunicator final : public Communicator {
       std::copy_n(data + at, n, send.data());
       recv.resize(b * ranks);
       check(MPI_Alltoall(send.data(), static_cast<int>(block), type, recv.data(), static_cast<int>(block), type,
-                         MPI_COMM_WORLD), "MPI_Alltoall (sum)");
+                         MPI_COMM_WORLD),
+            "MPI_Alltoall (sum)");
       mine.assign(recv.begin(), recv.begin() + static_cast<std::ptrdiff_t>(b));
       for (size_t r = 1; r < ranks; ++r)
         for (size_t i = 0; i < b; ++i) mine[i] += recv[r * b + i];
       check(MPI_Allgather(mine.data(), static_cast<int>(block), type, send.data(), static_cast<int>(block), type,
-                          MPI_COMM_WORLD), "MPI_Allgather (sum)");
+                          MPI_COMM_WORLD),
+            "MPI_Allgather (sum)");
       std::copy_n(send.data(), n, data + at);
     }
   }

@@ -8,8 +8,8 @@
 
 #include <cstdlib>
 
-#include "kernels/backend.h"
 #include "engine/dist/communicator.h"
+#include "kernels/backend.h"
 #include "kernels/error.h"
 
 namespace sr {
@@ -27,8 +27,7 @@ class NcclCommunicator final : public Communicator {
  public:
   NcclCommunicator(Communicator& host, Backend& be)
       : host_(&host), device_(be.device().index), stream_(static_cast<cudaStream_t>(be.native_stream())) {
-    if (be.device().kind != DeviceKind::cuda || !stream_)
-      throw error("NCCL needs a CUDA device, not ", be.describe());
+    if (be.device().kind != DeviceKind::cuda || !stream_) throw error("NCCL needs a CUDA device, not ", be.describe());
     ncclUniqueId id{};
     if (host_->rank() == 0) nccl_check(ncclGetUniqueId(&id), "ncclGetUniqueId");
     host_->broadcast(&id, sizeof id, 0);
@@ -48,7 +47,8 @@ class NcclCommunicator final : public Communicator {
   void all_reduce_sum(float* data, int64_t count) override {
     if (count == 0) return;
     cuda_check(cudaSetDevice(device_), "cudaSetDevice");
-    nccl_check(ncclAllReduce(data, data, static_cast<size_t>(count), ncclFloat32, ncclSum, comm_, stream_), "ncclAllReduce");
+    nccl_check(ncclAllReduce(data, data, static_cast<size_t>(count), ncclFloat32, ncclSum, comm_, stream_),
+               "ncclAllReduce");
     cuda_check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize after ncclAllReduce");
   }
   void all_reduce_sum(double* data, int64_t count) override { host_->all_reduce_sum(data, count); }
@@ -58,7 +58,9 @@ class NcclCommunicator final : public Communicator {
     nccl_check(ncclAllGather(in, out, static_cast<size_t>(count), ncclFloat32, comm_, stream_), "ncclAllGather");
     cuda_check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize after ncclAllGather");
   }
-  void all_gather_host(const int32_t* in, int64_t count, int32_t* out) override { host_->all_gather_host(in, count, out); }
+  void all_gather_host(const int32_t* in, int64_t count, int32_t* out) override {
+    host_->all_gather_host(in, count, out);
+  }
   void broadcast(void* data, int64_t bytes, int root) override { host_->broadcast(data, bytes, root); }
   void barrier() override { host_->barrier(); }
   [[noreturn]] void abort(const std::string& why) override {

@@ -12,7 +12,8 @@ bool have_mpi() { return false; }
 std::unique_ptr<Communicator> open_communicator() {
   const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
   if (size && std::atoi(size) > 1)
-    throw error("launched by mpirun with ", size, " ranks, but this build has no MPI (apt-get install libopenmpi-dev and rebuild)");
+    throw error("launched by mpirun with ", size,
+                " ranks, but this build has no MPI (apt-get install libopenmpi-dev and rebuild)");
   return make_local_communicator();
 }
 

@@ -2,9 +2,9 @@
 // is scored (a sparse output's every column, or a full softmax's logits), a chunk of users per call.
 #pragma once
 
-#include "kernels/csr.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/net/exec.h"
+#include "kernels/csr.h"
 
 namespace sr {
 

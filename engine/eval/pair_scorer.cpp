@@ -79,7 +79,8 @@ RatingMetrics evaluate_pair_ratings(Exec& ex, const PairInputs& in, const Datase
   const HostCsr test_m = part_matrix(d, s, heldout, RowsAre::users);
   std::vector<int32_t> users, items;
   for (int32_t u = 0; u < test_m.rows; ++u)
-    for (int32_t k = test_m.row_ptr[u]; k < test_m.row_ptr[u + 1]; ++k) users.push_back(u), items.push_back(test_m.col_idx[k]);
+    for (int32_t k = test_m.row_ptr[u]; k < test_m.row_ptr[u + 1]; ++k)
+      users.push_back(u), items.push_back(test_m.col_idx[k]);
   const std::vector<float> pred = score_pairs(ex, in, users, items);
   return rating_metrics(d, s, train_m, test_m, pred);
 }

@@ -5,9 +5,9 @@
 #include <numeric>
 
 #include "engine/data/rating_levels.h"
-#include "kernels/error.h"
 #include "engine/net/scoring.h"
 #include "kernels/csr.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -17,7 +17,8 @@ constexpr int64_t kRowsPerEvalBatch = 4096;  // bounds device memory for the hid
 
 RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& train_m, const HostCsr& heldout_m,
                              const std::vector<float>& pred) {
-  SR_CHECK(static_cast<int64_t>(pred.size()) == heldout_m.nnz(), pred.size(), " predictions for ", heldout_m.nnz(), " ratings");
+  SR_CHECK(static_cast<int64_t>(pred.size()) == heldout_m.nnz(), pred.size(), " predictions for ", heldout_m.nnz(),
+           " ratings");
   const float mean = static_cast<float>(mean_rating(d, s, Part::train));
   std::vector<bool> col_seen(static_cast<size_t>(train_m.cols), false);
   for (int32_t c : train_m.col_idx) col_seen[c] = true;

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <numeric>
 
-#include "kernels/error.h"
 #include "engine/net/dense_ops.h"
 #include "engine/net/scoring.h"
 #include "kernels/csr.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -43,13 +43,15 @@ std::vector<int32_t> level_columns(const std::vector<int32_t>& ids, int levels) 
 std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, int64_t n_users, int64_t n_items,
                                              bool transposed, const HostCsr& seen_rows, int k) {
   const IndexArray ptr = IndexArray::from_host(be, seen_rows.row_ptr);
-  const IndexArray cols = IndexArray::from_host(be, seen_rows.col_idx.empty() ? std::vector<int32_t>{0} : seen_rows.col_idx);
+  const IndexArray cols =
+      IndexArray::from_host(be, seen_rows.col_idx.empty() ? std::vector<int32_t>{0} : seen_rows.col_idx);
   IndexArray index(be, n_users, k);
   Tensor best(be, n_users, k);
   TopKArgs t;
   t.rows = n_users, t.cols = n_items, t.scores = scores.data();
   t.row_stride = transposed ? 1 : n_items, t.col_stride = transposed ? n_users : 1;
-  t.exclude_ptr = ptr.data(), t.exclude_cols = cols.data(), t.k = k, t.out_index = index.data(), t.out_score = best.data();
+  t.exclude_ptr = ptr.data(), t.exclude_cols = cols.data(), t.k = k, t.out_index = index.data(),
+  t.out_score = best.data();
   be.topk(t);
   const auto idx = index.to_host();
   const auto val = best.to_host();
@@ -60,8 +62,8 @@ std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, 
 }
 
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
-                                                const HostCsr& seen, RowsAre rows, const std::vector<int32_t>& users, int k,
-                                                int levels) {
+                                                const HostCsr& seen, RowsAre rows, const std::vector<int32_t>& users,
+                                                int k, int levels) {
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   const bool by_user = rows == RowsAre::users;
   const int64_t n_users = seen.rows, n_items = seen.cols;
@@ -87,8 +89,9 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
   std::vector<std::vector<Scored>> out;
   out.reserve(users.size());
   for (size_t start = 0; start < users.size(); start += kUsersPerChunk) {
-    const std::vector<int32_t> chunk(users.begin() + static_cast<std::ptrdiff_t>(start),
-                                     users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + kUsersPerChunk)));
+    const std::vector<int32_t> chunk(
+        users.begin() + static_cast<std::ptrdiff_t>(start),
+        users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + kUsersPerChunk)));
     const HostCsr seen_rows = select_rows(seen, chunk);
     std::vector<std::vector<Scored>> part;
     if (by_user) {

@@ -42,13 +42,14 @@ SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, in
     }
     if (!any) break;
     scorer.step(items, starts, scores);
-    SR_CHECK(static_cast<int64_t>(scores.size()) == lanes * test.n_items, "scorer returned ", scores.size(), " scores for ",
-             lanes, " lanes x ", test.n_items, " items");
+    SR_CHECK(static_cast<int64_t>(scores.size()) == lanes * test.n_items, "scorer returned ", scores.size(),
+             " scores for ", lanes, " lanes x ", test.n_items, " items");
     for (int l = 0; l < lanes; ++l) {
       Lane& a = lane[l];
       if (a.session < 0) continue;
       const int32_t target = test[a.session][a.pos + 1];
-      const int64_t rank = rank_with_ties_against(scores.data() + static_cast<int64_t>(l) * test.n_items, test.n_items, target);
+      const int64_t rank =
+          rank_with_ties_against(scores.data() + static_cast<int64_t>(l) * test.n_items, test.n_items, target);
       if (rank <= k) hits += 1.0, rr += 1.0 / static_cast<double>(rank);
       ++m.events;
       ++a.pos;
@@ -73,7 +74,8 @@ void NetSessionScorer::feed(const std::vector<int32_t>& starts, const SparseBatc
   ex_.bind(item_, &in);
 }
 
-void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
+void NetSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
+                            std::vector<float>& scores) {
   const SparseBatch in(ex_.backend(), one_hot_rows(items, n_items_));
   feed(starts, in);
   scores = all_scores(ex_, output_).to_host();
@@ -86,7 +88,11 @@ void NetSessionScorer::advance(const std::vector<int32_t>& items, const std::vec
 }
 
 PrefixSessionScorer::PrefixSessionScorer(Exec& ex, int64_t steps, int64_t n_items)
-    : ex_(ex), clicks_(ex.net().input("clicks")), mask_(ex.net().input("mask")), output_(ex.net().output()), steps_(steps),
+    : ex_(ex),
+      clicks_(ex.net().input("clicks")),
+      mask_(ex.net().input("mask")),
+      output_(ex.net().output()),
+      steps_(steps),
       n_items_(n_items) {}
 
 void PrefixSessionScorer::advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) {
@@ -98,13 +104,15 @@ void PrefixSessionScorer::advance(const std::vector<int32_t>& items, const std::
   }
 }
 
-void PrefixSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) {
+void PrefixSessionScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
+                               std::vector<float>& scores) {
   history_.resize(items.size());
   std::vector<std::span<const int32_t>> prefixes;
   for (size_t l = 0; l < items.size(); ++l) {
     if (starts[l]) history_[l].clear();
     history_[l].push_back(items[l]);
-    if (static_cast<int64_t>(history_[l].size()) > steps_) history_[l].erase(history_[l].begin());  // only the last steps count
+    if (static_cast<int64_t>(history_[l].size()) > steps_)
+      history_[l].erase(history_[l].begin());  // only the last steps count
     prefixes.emplace_back(history_[l]);
   }
   const PrefixInputs in = prefix_inputs(prefixes, steps_, n_items_);

@@ -18,7 +18,8 @@ class SessionScorer {
   virtual ~SessionScorer() = default;
   // Lane l shows click items[l]; starts[l] is 1 when that click begins a session (the lane's
   // earlier clicks no longer count). Writes lanes x n_items scores, row-major.
-  virtual void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts, std::vector<float>& scores) = 0;
+  virtual void step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
+                    std::vector<float>& scores) = 0;
   // The same step without scores, for clicks whose next one is not asked for.
   virtual void advance(const std::vector<int32_t>& items, const std::vector<int32_t>& starts) {
     std::vector<float> ignored;
@@ -29,7 +30,7 @@ class SessionScorer {
 struct SessionMetrics {
   int k = 20;
   double recall = 0.0, mrr = 0.0;
-  int64_t events = 0;      // clicks predicted
+  int64_t events = 0;  // clicks predicted
   double seconds = 0.0;
 };
 

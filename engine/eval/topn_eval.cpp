@@ -21,7 +21,8 @@ int64_t rank_against(const float* scores, int32_t target, const int32_t* candida
 TopNMetrics evaluate_topn(Scorer& scorer, const HostCsr& targets, const HostCsr& train,
                           const std::vector<int32_t>& negatives, int per_user) {
   const int64_t n_items = targets.cols;
-  if (train.rows != targets.rows || train.cols != n_items) throw error("top-N evaluation: train and targets differ in shape");
+  if (train.rows != targets.rows || train.cols != n_items)
+    throw error("top-N evaluation: train and targets differ in shape");
   if (static_cast<int64_t>(negatives.size()) != targets.rows * per_user)
     throw error("top-N evaluation: ", negatives.size(), " negatives for ", targets.rows, " users x ", per_user);
   std::vector<int32_t> users;
@@ -34,14 +35,16 @@ TopNMetrics evaluate_topn(Scorer& scorer, const HostCsr& targets, const HostCsr&
   std::vector<float> scores;
   std::vector<uint8_t> excluded(static_cast<size_t>(n_items), 0);
   for (size_t start = 0; start < users.size(); start += kUsersPerChunk) {
-    const std::vector<int32_t> chunk(users.begin() + static_cast<std::ptrdiff_t>(start),
-                                     users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + kUsersPerChunk)));
+    const std::vector<int32_t> chunk(
+        users.begin() + static_cast<std::ptrdiff_t>(start),
+        users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + kUsersPerChunk)));
     scorer.score(chunk, scores);
     for (size_t c = 0; c < chunk.size(); ++c) {
       const int32_t u = chunk[c];
       const float* s = scores.data() + c * static_cast<size_t>(n_items);
       for (int64_t j = 0; j < n_items; ++j)
-        if (!std::isfinite(s[j])) throw error("top-N evaluation: the model scored user ", u, ", item ", j, " as ", s[j]);
+        if (!std::isfinite(s[j]))
+          throw error("top-N evaluation: the model scored user ", u, ", item ", j, " as ", s[j]);
       const int32_t target = targets.col_idx[targets.row_ptr[u]];
       // Sampled: the target against its user's negatives.
       const int64_t r10 = rank_against(s, target, negatives.data() + static_cast<size_t>(u) * per_user, per_user);

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/csr.h"
 #include "engine/data/split.h"
+#include "kernels/csr.h"
 
 namespace sr {
 
@@ -21,7 +21,7 @@ class Scorer {
 };
 
 struct TopNMetrics {
-  double hr10 = 0, ndcg10 = 0;               // against the sampled negatives
+  double hr10 = 0, ndcg10 = 0;                 // against the sampled negatives
   double recall20 = 0, ndcg20 = 0, mrr20 = 0;  // full ranking
   int64_t users = 0;
 };

@@ -24,7 +24,8 @@ AtomicFileWriter::~AtomicFileWriter() {
 
 void AtomicFileWriter::write(const void* data, size_t bytes) {
   if (bytes && std::fwrite(data, 1, bytes, f_) != bytes)
-    throw error("writing '", path_, "' failed at byte ", pos_, ": ", std::strerror(errno), " (nothing was written under that name)");
+    throw error("writing '", path_, "' failed at byte ", pos_, ": ", std::strerror(errno),
+                " (nothing was written under that name)");
   pos_ += bytes;
 }
 

@@ -17,7 +17,7 @@ class AtomicFileWriter {
   AtomicFileWriter(const AtomicFileWriter&) = delete;
   AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
 
-  void write(const void* data, size_t bytes);  // throws sr::Error naming the file (disk full, ...)
+  void write(const void* data, size_t bytes);                      // throws sr::Error naming the file (disk full, ...)
   void write_at(uint64_t offset, const void* data, size_t bytes);  // rewrite an earlier part (headers)
   void pad_to(uint64_t offset);                                    // zeros up to `offset`
   uint64_t position() const { return pos_; }

@@ -23,10 +23,14 @@ TensorFileWriter::TensorFileWriter(const std::string& path, const std::string& m
 namespace {
 const char* type_name(uint32_t t) {
   switch (t) {
-    case 0: return "float32";
-    case 1: return "int32";
-    case 2: return "int64";
-    default: return "unknown";
+    case 0:
+      return "float32";
+    case 1:
+      return "int32";
+    case 2:
+      return "int64";
+    default:
+      return "unknown";
   }
 }
 }  // namespace
@@ -62,8 +66,8 @@ TensorFileReader::TensorFileReader(const std::string& path, const std::string& m
     // "SPARSEREC-MODEL v" before the version: another version of the same kind of file.
     const std::string kind = magic.substr(0, magic.rfind('v') + 1);
     if (m.compare(0, kind.size(), kind) == 0)
-      throw error(what, " '", path, "' is of another format version (", m.substr(0, m.find('\n')), "); this sparserec reads ",
-                  magic.substr(0, magic.size() - 1), ": write it again with this version");
+      throw error(what, " '", path, "' is of another format version (", m.substr(0, m.find('\n')),
+                  "); this sparserec reads ", magic.substr(0, magic.size() - 1), ": write it again with this version");
     throw error("'", path, "' is not a sparserec ", what, " (", magic.substr(0, magic.size() - 1), ")");
   }
   const auto n = value<uint64_t>("header length");

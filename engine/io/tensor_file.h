@@ -21,11 +21,17 @@ enum class ElementType : uint32_t { f32 = 0, i32 = 1, i64 = 2 };
 template <class T>
 constexpr ElementType element_type_of();
 template <>
-constexpr ElementType element_type_of<float>() { return ElementType::f32; }
+constexpr ElementType element_type_of<float>() {
+  return ElementType::f32;
+}
 template <>
-constexpr ElementType element_type_of<int32_t>() { return ElementType::i32; }
+constexpr ElementType element_type_of<int32_t>() {
+  return ElementType::i32;
+}
 template <>
-constexpr ElementType element_type_of<int64_t>() { return ElementType::i64; }
+constexpr ElementType element_type_of<int64_t>() {
+  return ElementType::i64;
+}
 
 class TensorFileWriter {
  public:
@@ -38,7 +44,8 @@ class TensorFileWriter {
   void commit();  // throws unless exactly `count` tensors were put
 
  private:
-  void put_bytes(const std::string& name, ElementType type, int64_t rows, int64_t cols, const void* values, size_t size);
+  void put_bytes(const std::string& name, ElementType type, int64_t rows, int64_t cols, const void* values,
+                 size_t size);
   AtomicFileWriter out_;
   uint64_t count_, put_ = 0;
 };

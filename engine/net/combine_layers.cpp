@@ -12,7 +12,8 @@ void ConcatLayer::forward(Exec& ex) {
   int64_t offset = 0;
   for (Var x : inputs()) {
     Exec::Slot& s = ex.slot(x);
-    SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ", rows);
+    SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ",
+             rows);
     const int64_t w = ex.net().var(x).width;
     elementwise(ex.backend(), EwKind::copy, rows, w, {s.value.data(), w}, {}, out.value.data() + offset, width);
     offset += w;
@@ -83,7 +84,8 @@ void SumLayer::forward(Exec& ex) {
   bool first = true;
   for (Var x : inputs()) {
     Exec::Slot& s = ex.slot(x);
-    SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ", rows);
+    SR_CHECK(s.rows == rows, "layer '", name(), "': input '", ex.net().var(x).name, "' has ", s.rows, " rows, not ",
+             rows);
     elementwise(ex.backend(), EwKind::copy, rows, w, {s.value.data(), w}, {}, out.value.data(), w,
                 {.accumulate = !first});
     first = false;

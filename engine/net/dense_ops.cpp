@@ -37,7 +37,8 @@ void add_scaled(Backend& be, int64_t n, float a, const float* x, float* y) {
 void elementwise(Backend& be, EwKind kind, int64_t rows, int64_t cols, Block a, Block b, float* y, int64_t ldy,
                  ElementwiseOptions o) {
   ElementwiseArgs e;
-  e.kind = kind, e.rows = rows, e.cols = cols, e.a = a.data, e.lda = a.ld, e.b = b.data, e.ldb = b.ld, e.y = y, e.ldy = ldy;
+  e.kind = kind, e.rows = rows, e.cols = cols, e.a = a.data, e.lda = a.ld, e.b = b.data, e.ldb = b.ld, e.y = y,
+  e.ldy = ldy;
   e.alpha = o.alpha, e.accumulate = o.accumulate, e.seed = o.seed;
   be.elementwise(e);
 }
@@ -64,7 +65,7 @@ void row_dots(Exec& ex, const float* a, const float* b, int64_t n, int64_t d, fl
 void zero_rows(Exec& ex, Tensor& t, const int32_t* device_rows, int64_t n) {
   if (n == 0) return;
   const int32_t* none = ex.constants().zero_indices(n + 1).data();  // n rows without nonzeros
-  GatherArgs g;  // Y[rows[r], :] = Σ over no nonzeros = 0
+  GatherArgs g;                                                     // Y[rows[r], :] = Σ over no nonzeros = 0
   g.a = CsrView{none, none, nullptr, n, 1, 0};
   g.w = t.data(), g.width = t.cols(), g.out_rows = device_rows, g.y = t.data();
   ex.backend().gather(g);

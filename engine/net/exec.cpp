@@ -7,15 +7,26 @@
 namespace sr {
 
 Exec::Exec(Net& net, Backend& be, uint64_t seed)
-    : net_(net), be_(be), own_params_(std::make_unique<ParamStore>(net, be, seed)), params_(own_params_.get()),
-      draws_(seed), constants_(be), state_(be), losses_(be) {
+    : net_(net),
+      be_(be),
+      own_params_(std::make_unique<ParamStore>(net, be, seed)),
+      params_(own_params_.get()),
+      draws_(seed),
+      constants_(be),
+      state_(be),
+      losses_(be) {
   slots_.resize(net.vars().size());
   gradients_.resize(net.params().size());
 }
 
 Exec::Exec(Net& net, ParamStore& params, uint64_t seed)
-    : net_(net), be_(params.backend()), params_(&params), draws_(seed), constants_(params.backend()),
-      state_(params.backend()), losses_(params.backend()) {
+    : net_(net),
+      be_(params.backend()),
+      params_(&params),
+      draws_(seed),
+      constants_(params.backend()),
+      state_(params.backend()),
+      losses_(params.backend()) {
   if (&params.net() != &net) throw error("model '", net.name(), "': the parameter store belongs to another net");
   slots_.resize(net.vars().size());
   gradients_.resize(net.params().size());
@@ -101,7 +112,8 @@ void Exec::backward() {
     const VarInfo& info = net_.vars()[i];
     const bool written = std::find(written_in_forward_.begin(), written_in_forward_.end(), static_cast<int>(i)) !=
                          written_in_forward_.end();
-    if (info.kind == VarKind::dense && !info.is_input && !slots_[i].grad.empty() && !written) slots_[i].grad.fill_zero();
+    if (info.kind == VarKind::dense && !info.is_input && !slots_[i].grad.empty() && !written)
+      slots_[i].grad.fill_zero();
   }
   for (auto it = net_.layers().rbegin(); it != net_.layers().rend(); ++it) (*it)->backward(*this);
 }

@@ -39,9 +39,9 @@ class DrawStream {
 class DeviceConstants {
  public:
   explicit DeviceConstants(Backend& be) : be_(&be) {}
-  const Tensor& ones(int64_t n);        // n ones (bias gradients through a scatter)
-  const IndexArray& arange(int64_t n);  // 0, 1, ..., n
-  CsrView diagonal(int64_t n);          // the n x n identity pattern (row-wise products)
+  const Tensor& ones(int64_t n);              // n ones (bias gradients through a scatter)
+  const IndexArray& arange(int64_t n);        // 0, 1, ..., n
+  CsrView diagonal(int64_t n);                // the n x n identity pattern (row-wise products)
   const IndexArray& zero_indices(int64_t n);  // n zeros (the row pointers of rows without nonzeros)
 
  private:
@@ -60,9 +60,9 @@ class LayerState {
   explicit LayerState(Backend& be) : be_(&be) {}
   // rows x cols; allocated zeroed when missing or when the shape changes, else kept as it was.
   Tensor& scratch(const Layer& l, int key, int64_t rows, int64_t cols);
-  Tensor* find(const Layer& l, int key);  // null when there is none
+  Tensor* find(const Layer& l, int key);                                        // null when there is none
   uint64_t& word(const Layer& l, int key) { return words_[{&l, key, slot_}]; }  // 0 when new
-  void clear();                           // forgets every slot's tensors (a new epoch, evaluation)
+  void clear();  // forgets every slot's tensors (a new epoch, evaluation)
   void set_slot(int slot) { slot_ = slot; }
   // Whether a forward pass advances the carried state (default). Gradient checks turn it off to
   // evaluate one step repeatedly from the same state.

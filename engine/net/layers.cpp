@@ -219,7 +219,10 @@ Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const Ind
 // ---- TiedOutputLayer ---------------------------------------------------------------------------
 TiedOutputLayer::TiedOutputLayer(std::string name, Var x, Var out, const Param* table, const Param* bias,
                                  bool x_needs_grad, float cosine_scale)
-    : Layer(std::move(name), {x}, out), table_(table), bias_(bias), x_needs_grad_(x_needs_grad),
+    : Layer(std::move(name), {x}, out),
+      table_(table),
+      bias_(bias),
+      x_needs_grad_(x_needs_grad),
       cosine_scale_(cosine_scale) {
   if (bias) add_param(bias);  // the table is the embedding layer's parameter
 }
@@ -267,8 +270,8 @@ void TiedOutputLayer::backward(Exec& ex) {
   Tensor& tmp = st.scratch(*this, work, m, d);
   if (x_needs_grad_) {
     matmul(be, dout, mat(wu), du.data(), {.scale = s});
-    normalize_rows_backward(ex, xu.data(), st.scratch(*this, x_inv, b, 1).data(), du.data(), b, d, dd.data(), tmp.data(),
-                            x.grad.data());
+    normalize_rows_backward(ex, xu.data(), st.scratch(*this, x_inv, b, 1).data(), du.data(), b, d, dd.data(),
+                            tmp.data(), x.grad.data());
   }
   matmul(be, dout.t(), mat(xu), du.data(), {.scale = s});
   normalize_rows_backward(ex, wu.data(), st.scratch(*this, w_inv, n, 1).data(), du.data(), n, d, dd.data(), tmp.data(),

@@ -24,7 +24,8 @@ void LossLayer::forward(Exec& ex) {
     } else {  // sampled scores ranked per row; the target's values mark the positives
       SR_CHECK(t.values, "model '", net.name(), "': the ranking loss needs target values (1 marks the positive)");
       RankLossArgs a;
-      a.kind = spec_.rank, a.rows = z.rows, a.row_ptr = target->view(false).row_ptr, a.z = z.values, a.target = t.values;
+      a.kind = spec_.rank, a.rows = z.rows, a.row_ptr = target->view(false).row_ptr, a.z = z.values,
+      a.target = t.values;
       a.bpreg = spec_.bpreg, a.dz = training ? z.grad.data() : nullptr, a.row_loss = row_loss.data();
       be.rank_loss(a);
     }

@@ -174,7 +174,8 @@ Var Net::tied_output(Var x, Var embedded, bool bias, const std::string& name, fl
     fail(n, "'" + var(embedded).name + "' is not the output of an embedding layer");
   Param* table = params_[static_cast<size_t>(source.sparse_input_weight()->id)].get();
   if (table->cols != xi.width)
-    fail(n, "input '" + xi.name + "' has width " + std::to_string(xi.width) + ", the embedding " + std::to_string(table->cols));
+    fail(n, "input '" + xi.name + "' has width " + std::to_string(xi.width) + ", the embedding " +
+                std::to_string(table->cols));
   table->row_sparse = false;  // the output's gradient reaches every row
   Param* b = bias ? add_param(n + ".bias", 1, table->rows, ParamInit::zeros, false) : nullptr;
   Var out = add_var(n, VarKind::dense, table->rows, nullptr);
@@ -199,10 +200,11 @@ void Net::check_dense(const std::string& layer, const std::vector<Var>& xs, bool
   if (xs.empty()) fail(layer, "needs at least one input");
   for (Var x : xs) {
     const VarInfo& xi = checked(x, layer, "input");
-    if (xi.kind != VarKind::dense) fail(layer, "its input '" + xi.name + "' must be dense (embed or add a dense layer first)");
+    if (xi.kind != VarKind::dense)
+      fail(layer, "its input '" + xi.name + "' must be dense (embed or add a dense layer first)");
     if (same_width && xi.width != var(xs[0]).width)
-      fail(layer, "inputs '" + var(xs[0]).name + "' and '" + xi.name + "' have widths " + std::to_string(var(xs[0]).width) +
-                      " and " + std::to_string(xi.width));
+      fail(layer, "inputs '" + var(xs[0]).name + "' and '" + xi.name + "' have widths " +
+                      std::to_string(var(xs[0]).width) + " and " + std::to_string(xi.width));
   }
 }
 
@@ -245,7 +247,8 @@ Var Net::gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std:
   const std::string n = unique_layer_name(name, "gaussian_sample");
   check_dense(n, {x}, false);
   const int64_t w = var(x).width;
-  if (w % 2 != 0) fail(n, "its input holds a mean and a log-variance per unit, so its width must be even, got " + std::to_string(w));
+  if (w % 2 != 0)
+    fail(n, "its input holds a mean and a log-variance per unit, so its width must be even, got " + std::to_string(w));
   if (!(beta_max >= 0.0f)) fail(n, "beta must be >= 0, got " + std::to_string(beta_max));
   Var out = add_var(n, VarKind::dense, w / 2, nullptr);
   layers_.push_back(std::make_unique<GaussianSampleLayer>(n, x, out, beta_max, anneal_steps));
@@ -255,7 +258,8 @@ Var Net::gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std:
 Var Net::dropout(Var x, float p, const std::string& name) {
   const std::string n = unique_layer_name(name, "dropout");
   const VarInfo xi = checked(x, n, "input");
-  if (xi.kind != VarKind::dense) fail(n, "dropout takes a dense input; use corrupt() on sparse input '" + xi.name + "'");
+  if (xi.kind != VarKind::dense)
+    fail(n, "dropout takes a dense input; use corrupt() on sparse input '" + xi.name + "'");
   if (!(p >= 0.0f && p < 1.0f)) fail(n, "dropout probability must be in [0, 1), got " + std::to_string(p));
   Var out = add_var(n, VarKind::dense, xi.width, nullptr);
   layers_.push_back(std::make_unique<DropoutLayer>(n, x, out, p, !xi.is_input));
@@ -295,12 +299,14 @@ Var Net::tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& 
   checked(tied_to, n, "tied variable");
   const Layer* source = var(tied_to).is_input ? nullptr : &producer(tied_to);
   if (!source || !source->sparse_input_weight())
-    fail(n, "'" + var(tied_to).name + "' is not made by a dense layer on a sparse input, so there is no weight to share");
+    fail(n,
+         "'" + var(tied_to).name + "' is not made by a dense layer on a sparse input, so there is no weight to share");
   Param* w = params_[static_cast<size_t>(source->sparse_input_weight()->id)].get();
   if (hi.kind != VarKind::dense || pi.kind != VarKind::sparse) fail(n, "needs a dense input and a sparse pattern");
   if (w->rows != pi.width || w->cols != hi.width)
     fail(n, "the shared weight '" + w->name + "' is " + std::to_string(w->rows) + " x " + std::to_string(w->cols) +
-                "; pattern width " + std::to_string(pi.width) + " and input width " + std::to_string(hi.width) + " do not fit");
+                "; pattern width " + std::to_string(pi.width) + " and input width " + std::to_string(hi.width) +
+                " do not fit");
   w->row_sparse = false;  // two layers touch it: update every row
   Param* c = add_param(n + ".bias", pi.width, 1, ParamInit::zeros, true);
   Var out = add_var(n, VarKind::sparse, pi.width, &pattern);

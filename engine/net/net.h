@@ -62,8 +62,8 @@ class Net {
   // Initialised from N(0, init_std²) (NCF: 0.01).
   Var embedding(Var ids, int64_t dim, const std::string& name = "", float init_std = 0.01f);
   Var concat(const std::vector<Var>& xs, const std::string& name = "");
-  Var multiply(Var a, Var b, const std::string& name = "");  // elementwise, same widths
-  Var dot(Var a, Var b, const std::string& name = "");       // row-wise inner product: width 1
+  Var multiply(Var a, Var b, const std::string& name = "");           // elementwise, same widths
+  Var dot(Var a, Var b, const std::string& name = "");                // row-wise inner product: width 1
   Var sum(const std::vector<Var>& xs, const std::string& name = "");  // Σ x_i + a learned bias
   // A VAE's sample from x = [μ | log σ²] (width 2L → L), adding β·KL to the loss (sample_layer.h).
   Var gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name = "");
@@ -110,7 +110,7 @@ class Net {
   const LossSpec& loss() const { return loss_; }
   const Regularizer& regularizer() const { return reg_; }
   bool has_loss() const { return loss_.scores.valid(); }
-  Var input(const std::string& name) const;  // throws naming the known inputs
+  Var input(const std::string& name) const;                                // throws naming the known inputs
   Var output() const { return output_.valid() ? output_ : loss_.scores; }  // what predictions read
   int64_t parameter_count() const;
   std::string summary() const;

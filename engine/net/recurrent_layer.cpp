@@ -33,8 +33,13 @@ void GruLayer::forward(Exec& ex) {
   matmul(be, mat(prev), mat(ex.weights(*u_)), gh.data());
   bias_act(be, rows, 3 * H, gh.data(), ex.weights(*b_).data(), Act::identity, gh.data());
   float* cached = ex.training() ? st.scratch(*this, cache, rows, 4 * H).data() : nullptr;
-  be.gru_forward({.rows = rows, .hidden = H, .gx = x.value.data(), .gh = gh.data(), .h_prev = prev.data(),
-                  .h = out.value.data(), .cache = cached});
+  be.gru_forward({.rows = rows,
+                  .hidden = H,
+                  .gx = x.value.data(),
+                  .gh = gh.data(),
+                  .h_prev = prev.data(),
+                  .h = out.value.data(),
+                  .cache = cached});
   if (st.carry()) state.copy_from(out.value);
 }
 
@@ -47,8 +52,13 @@ void GruLayer::backward(Exec& ex) {
   Tensor& prev = st.scratch(*this, h_prev, rows, H);
   Tensor& dgx = st.scratch(*this, GruLayer::dgx, rows, 3 * H);
   Tensor& dgh = st.scratch(*this, GruLayer::dgh, rows, 3 * H);
-  be.gru_backward({.rows = rows, .hidden = H, .dh = out.grad.data(), .cache = st.scratch(*this, cache, rows, 4 * H).data(),
-                   .h_prev = prev.data(), .dgx = dgx.data(), .dgh = dgh.data()});
+  be.gru_backward({.rows = rows,
+                   .hidden = H,
+                   .dh = out.grad.data(),
+                   .cache = st.scratch(*this, cache, rows, 4 * H).data(),
+                   .h_prev = prev.data(),
+                   .dgx = dgx.data(),
+                   .dgh = dgh.data()});
   matmul(be, mat(prev).t(), mat(dgh), ex.gradient(*u_).g.data(), {.accumulate = true});
   col_sum(be, rows, 3 * H, dgh.data(), ex.gradient(*b_).g.data());
   if (gates_need_grad_) add_scaled(be, rows * 3 * H, 1.0f, dgx.data(), x.grad.data());
@@ -89,8 +99,13 @@ void GruSequenceLayer::forward(Exec& ex) {
     const float* prev = t == 0 ? zeros.data() : out.value.data() + (t - 1) * B * H;
     matmul(be, mat(prev, B, H), u, g.data());
     bias_act(be, B, 3 * H, g.data(), ex.weights(*b_).data(), Act::identity, g.data());
-    be.gru_forward({.rows = B, .hidden = H, .gx = x.value.data() + t * B * 3 * H, .gh = g.data(), .h_prev = prev,
-                    .h = r.data(), .cache = c + t * B * 4 * H});
+    be.gru_forward({.rows = B,
+                    .hidden = H,
+                    .gx = x.value.data() + t * B * 3 * H,
+                    .gh = g.data(),
+                    .h_prev = prev,
+                    .h = r.data(),
+                    .cache = c + t * B * 4 * H});
     scale_rows(ex, mask + t * B, r.data(), B, H, out.value.data() + t * B * H, false);
   }
 }
@@ -116,9 +131,15 @@ void GruSequenceLayer::backward(Exec& ex) {
     const float* prev = t == 0 ? zeros.data() : out.value.data() + (t - 1) * B * H;
     add_scaled(be, B * H, 1.0f, out.grad.data() + t * B * H, carry.data());  // + the output's own gradient
     scale_rows(ex, mask + t * B, carry.data(), B, H, d.data(), false);       // through the mask
-    carry.fill_zero();                                                        // now ∂loss/∂h_{t−1}
-    be.gru_backward({.rows = B, .hidden = H, .dh = d.data(), .cache = c + t * B * 4 * H, .h_prev = prev,
-                     .dgx = dx.data(), .dgh = dg.data(), .dh_prev = carry.data()});
+    carry.fill_zero();                                                       // now ∂loss/∂h_{t−1}
+    be.gru_backward({.rows = B,
+                     .hidden = H,
+                     .dh = d.data(),
+                     .cache = c + t * B * 4 * H,
+                     .h_prev = prev,
+                     .dgx = dx.data(),
+                     .dgh = dg.data(),
+                     .dh_prev = carry.data()});
     matmul(be, mat(dg), u.t(), carry.data(), {.accumulate = true});
     matmul(be, mat(prev, B, H).t(), mat(dg), du, {.accumulate = true});
     col_sum(be, B, 3 * H, dg.data(), db);

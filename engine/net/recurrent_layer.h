@@ -35,7 +35,8 @@ class GruLayer final : public Layer {
 // runs the steps in reverse, carrying dh through z and through U (a GEMM).
 class GruSequenceLayer final : public Layer {
  public:
-  GruSequenceLayer(std::string name, Var gates, Var mask, Var out, int64_t hidden, int64_t steps, const Param* u, const Param* b);
+  GruSequenceLayer(std::string name, Var gates, Var mask, Var out, int64_t hidden, int64_t steps, const Param* u,
+                   const Param* b);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 

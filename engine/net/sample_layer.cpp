@@ -54,7 +54,8 @@ void GaussianSampleLayer::backward(Exec& ex) {
               {.accumulate = true, .seed = s});
   // Through β·KL: dμ += β μ, dlog σ² += β (σ² − 1) / 2.
   elementwise(be, EwKind::copy, rows, latent, {mu, ld}, {}, dmu, ld, {.alpha = b, .accumulate = true});
-  elementwise(be, EwKind::kl_logvar_grad, rows, latent, {logvar, ld}, {}, dlogvar, ld, {.alpha = b, .accumulate = true});
+  elementwise(be, EwKind::kl_logvar_grad, rows, latent, {logvar, ld}, {}, dlogvar, ld,
+              {.alpha = b, .accumulate = true});
 }
 
 }  // namespace sr

@@ -8,7 +8,8 @@ namespace {
 // run_until for a layer that scores the rows of a table (a sparse output).
 Layer& table_scorer(Exec& ex, Var v) {
   Layer& layer = ex.run_until(v);
-  if (!layer.scores_columns()) throw error("model '", ex.net().name(), "': '", layer.name(), "' is not a sparse output");
+  if (!layer.scores_columns())
+    throw error("model '", ex.net().name(), "': '", layer.name(), "' is not a sparse output");
   return layer;
 }
 }  // namespace

@@ -10,7 +10,8 @@ LastStepLayer::LastStepLayer(std::string name, Var seq, Var out, int64_t steps)
 
 void LastStepLayer::forward(Exec& ex) {
   Exec::Slot& s = ex.slot(inputs()[0]);
-  SR_CHECK(s.rows % steps_ == 0, "layer '", name(), "': ", s.rows, " rows are not whole sequences of ", steps_, " steps");
+  SR_CHECK(s.rows % steps_ == 0, "layer '", name(), "': ", s.rows, " rows are not whole sequences of ", steps_,
+           " steps");
   const int64_t B = s.rows / steps_, width = s.value.cols();
   Exec::Slot& out = ex.prepare(output(), B, nullptr);
   ex.backend().copy(out.value.data(), s.value.data() + (steps_ - 1) * B * width,
@@ -50,7 +51,8 @@ void AttentionLayer::forward(Exec& ex) {
   matmul(be, mat(p), mat(ex.weights(*v_)), a.data());
   Exec::Slot& out = ex.prepare(output(), B, nullptr);
   out.value.fill_zero();
-  for (int64_t t = 0; t < T; ++t) scale_rows(ex, a.data() + t * B, h.value.data() + t * B * H, B, H, out.value.data(), true);
+  for (int64_t t = 0; t < T; ++t)
+    scale_rows(ex, a.data() + t * B, h.value.data() + t * B * H, B, H, out.value.data(), true);
 }
 
 void AttentionLayer::backward(Exec& ex) {

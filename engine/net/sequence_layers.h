@@ -25,7 +25,8 @@ class LastStepLayer final : public Layer {
 // Backward: per step a sampled dot for ∂α and a row scaling for ∂h, then GEMMs.
 class AttentionLayer final : public Layer {
  public:
-  AttentionLayer(std::string name, Var seq, Var query, Var out, int64_t steps, const Param* a1, const Param* a2, const Param* v);
+  AttentionLayer(std::string name, Var seq, Var query, Var out, int64_t steps, const Param* a1, const Param* a2,
+                 const Param* v);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
 

@@ -6,9 +6,12 @@ namespace sr {
 
 const char* task_name(Task t) {
   switch (t) {
-    case Task::ratings: return "rating";
-    case Task::topn: return "top-N";
-    default: return "session";
+    case Task::ratings:
+      return "rating";
+    case Task::topn:
+      return "top-N";
+    default:
+      return "session";
   }
 }
 
@@ -20,9 +23,12 @@ Task parse_task(const std::string& name) {
 
 const char* task_command(Task t) {
   switch (t) {
-    case Task::ratings: return "train";
-    case Task::topn: return "topn";
-    default: return "session";
+    case Task::ratings:
+      return "train";
+    case Task::topn:
+      return "topn";
+    default:
+      return "session";
   }
 }
 

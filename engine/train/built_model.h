@@ -24,8 +24,8 @@ enum class Task {
   topn,      // top-N from implicit feedback (`sparserec topn`; leave-one-out)
   sessions,  // the next click in sessions (`sparserec session`; every next click of test sessions)
 };
-const char* task_name(Task t);     // "rating", "top-N", "session"
-const char* task_command(Task t);  // "train", "topn", "session"
+const char* task_name(Task t);             // "rating", "top-N", "session"
+const char* task_command(Task t);          // "train", "topn", "session"
 Task parse_task(const std::string& name);  // task_name() back; throws on anything else
 
 // Training settings a model is best trained with; command-line flags override them.

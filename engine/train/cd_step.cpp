@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "kernels/error.h"
 #include "engine/net/dense_ops.h"
+#include "kernels/error.h"
 
 namespace sr {
 

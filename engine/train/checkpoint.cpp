@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-#include <nlohmann/json.hpp>
 #include <vector>
 
-#include "kernels/error.h"
 #include "engine/io/tensor_file.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -51,7 +51,8 @@ std::vector<Part> saved_parts(const Optimizer& opt) {
       {"#s1", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).s1; }},
       {"#s2", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).s2; }}};
   if (opt.config().average > 0.0f)
-    parts.push_back({"#avg", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).avg; }});
+    parts.push_back(
+        {"#avg", [](Exec& ex, Optimizer& o, const Param& p) -> Tensor& { return o.state(ex.params(), p).avg; }});
   return parts;
 }
 
@@ -98,9 +99,11 @@ TrainPosition load_checkpoint(const std::string& path, const std::string& run, E
   try {
     const auto j = nlohmann::json::parse(r.header());
     if (j.at("run").get<std::string>() != run)
-      throw error("checkpoint '", path, "' belongs to another run (it: ", j.at("run").get<std::string>(), "; this one: ", run, ")");
+      throw error("checkpoint '", path, "' belongs to another run (it: ", j.at("run").get<std::string>(),
+                  "; this one: ", run, ")");
     if (j.at("model").get<std::string>() != ex.net().name())
-      throw error("checkpoint '", path, "' is of model '", j.at("model").get<std::string>(), "', not '", ex.net().name(), "'");
+      throw error("checkpoint '", path, "' is of model '", j.at("model").get<std::string>(), "', not '",
+                  ex.net().name(), "'");
     at.epoch = j.at("epoch"), at.step = j.at("step"), at.epoch_loss = j.at("epoch_loss");
     steps = j.at("optimizer_steps"), updates = j.at("updates"), draws = j.at("draws");
   } catch (const nlohmann::json::exception& e) {

@@ -15,12 +15,12 @@
 namespace sr {
 
 struct Checkpointing {
-  std::string dir;     // empty: no checkpoints
-  int64_t every = 0;   // global steps between checkpoints within an epoch (0: at epoch ends only)
+  std::string dir;      // empty: no checkpoints
+  int64_t every = 0;    // global steps between checkpoints within an epoch (0: at epoch ends only)
   bool resume = false;  // start from the newest checkpoint in dir (from the beginning if none)
-  std::string run;     // what the run is (model, options, data, training flags); must match to resume
-  bool writer = true;  // this process writes them (rank 0 of a data-parallel job)
-  int keep = 2;        // the newest files kept
+  std::string run;      // what the run is (model, options, data, training flags); must match to resume
+  bool writer = true;   // this process writes them (rank 0 of a data-parallel job)
+  int keep = 2;         // the newest files kept
 };
 
 // Where training stands: `step` global steps of epoch `epoch` done (1-based epoch), and their

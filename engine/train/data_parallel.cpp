@@ -20,11 +20,15 @@ void sort_unique(std::vector<int32_t>& v) {
 void DataParallel::check() const {
   if (shards < 1) throw error("data-parallel: the number of shards must be at least 1, got ", shards);
   if (ranks() > 1 && shards != ranks())
-    throw error("data-parallel: ", ranks(), " ranks train one shard each, so shards must be ", ranks(), ", got ", shards);
+    throw error("data-parallel: ", ranks(), " ranks train one shard each, so shards must be ", ranks(), ", got ",
+                shards);
 }
 
 GradientExchange::GradientExchange(Exec& ex, Communicator* comm)
-    : ex_(ex), params_(ex.net().params()), slots_(params_.size()), comm_(comm),
+    : ex_(ex),
+      params_(ex.net().params()),
+      slots_(params_.size()),
+      comm_(comm),
       on_device_(comm && comm->device_memory() && !params_.empty()) {
   int64_t n = 0, widest = 0;
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -127,7 +131,8 @@ void GradientExchange::unite_rows() {
     sparse.push_back(i);
     header.push_back(s.any_dense ? -1 : static_cast<int32_t>(s.own.size()));
     // What one rank of a `shards`-rank job lists: its shard's rows (here: the shards' average).
-    stats_.gather_bytes += (1 + s.own_listed / std::max<int64_t>(shards_in_step_, 1)) * static_cast<int64_t>(sizeof(int32_t));
+    stats_.gather_bytes +=
+        (1 + s.own_listed / std::max<int64_t>(shards_in_step_, 1)) * static_cast<int64_t>(sizeof(int32_t));
   }
   if (sparse.empty()) return;
   const int ranks = comm_ ? comm_->size() : 1;
@@ -234,9 +239,11 @@ void GradientExchange::exchange_host(double& loss) {
         for (int32_t r : s.rows) move(s.offset + r * p.cols, at, p.cols), at += p.cols;
       }
     };
-    each_run([&](int64_t from, int64_t to, int64_t n) { std::copy_n(sum_.data() + from, n, packed_host_.data() + to); });
+    each_run(
+        [&](int64_t from, int64_t to, int64_t n) { std::copy_n(sum_.data() + from, n, packed_host_.data() + to); });
     timed([&] { comm_->all_reduce_sum(packed_host_.data(), total); });
-    each_run([&](int64_t to, int64_t from, int64_t n) { std::copy_n(packed_host_.data() + from, n, sum_.data() + to); });
+    each_run(
+        [&](int64_t to, int64_t from, int64_t n) { std::copy_n(packed_host_.data() + from, n, sum_.data() + to); });
   }
   if (reduce) timed([&] { comm_->all_reduce_sum(&loss, 1); });
   for (size_t i = 0; i < slots_.size(); ++i) {

@@ -35,10 +35,10 @@ struct DataParallel {
 // rows its shard touched (all-gathered).
 struct ExchangeStats {
   int64_t steps = 0;
-  int64_t reduce_bytes = 0;  // gradient values all-reduced
-  int64_t gather_bytes = 0;  // touched-row ids all-gathered (per rank's own list)
-  int64_t dense_bytes = 0;   // what all-reducing every gradient whole would have moved
-  double wait_seconds = 0.0; // in the collectives
+  int64_t reduce_bytes = 0;   // gradient values all-reduced
+  int64_t gather_bytes = 0;   // touched-row ids all-gathered (per rank's own list)
+  int64_t dense_bytes = 0;    // what all-reducing every gradient whole would have moved
+  double wait_seconds = 0.0;  // in the collectives
 
   // Sums and differences (what a span of steps moved).
   ExchangeStats& operator+=(const ExchangeStats& o) { return add(o, 1); }
@@ -80,17 +80,17 @@ class GradientExchange {
  private:
   // How one parameter goes into the step's exchange buffer.
   struct Slot {
-    int64_t offset = 0;             // of the parameter in the full bucket
-    bool sparse_ok = false;         // row-sparse: may go as touched rows
-    bool any_dense = false;         // some shard of this process touched every row
-    std::vector<int32_t> own;       // rows this process's shards touched (unsorted, repeats)
-    int64_t own_listed = 0;         // ids listed by this process's shards, summed
-    std::vector<int32_t> rows;      // the step's union over all shards, sorted (when known)
-    bool union_known = false;       // no shard touched every row
-    bool packed = false;            // exchanged as `rows` only
-    DeviceArray<int32_t> row_ids;   // `rows` on the device, for the optimizer (and packing)
+    int64_t offset = 0;            // of the parameter in the full bucket
+    bool sparse_ok = false;        // row-sparse: may go as touched rows
+    bool any_dense = false;        // some shard of this process touched every row
+    std::vector<int32_t> own;      // rows this process's shards touched (unsorted, repeats)
+    int64_t own_listed = 0;        // ids listed by this process's shards, summed
+    std::vector<int32_t> rows;     // the step's union over all shards, sorted (when known)
+    bool union_known = false;      // no shard touched every row
+    bool packed = false;           // exchanged as `rows` only
+    DeviceArray<int32_t> row_ids;  // `rows` on the device, for the optimizer (and packing)
   };
-  void unite_rows();               // fills each slot's union (a collective across ranks)
+  void unite_rows();  // fills each slot's union (a collective across ranks)
   void exchange_host(double& loss);
   void exchange_device(double& loss);
   void take_union(Exec::Gradient& g, const Slot& s);  // hands the union to the optimizer as the touched rows

@@ -32,7 +32,8 @@ void Epoch::settle(bool all) {
   }
 }
 
-void Epoch::finish(Exec& ex, int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) const {
+void Epoch::finish(Exec& ex, int64_t work, const char* unit,
+                   const std::function<void(const EpochReport&)>& on_epoch) const {
   ex.backend().synchronize();
   EpochReport r;
   r.epoch = epoch_;
@@ -50,8 +51,9 @@ namespace {
 // One epoch from global step `first` on; after_step(n) when n global steps of it are done. Stops
 // early when more() says so before a global step. A step's loss goes to the epoch as a ticket, read
 // a few steps later (data-parallel: at once, summed over the ranks).
-void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed, Epoch& epoch,
-               int64_t first_step, const std::function<void(int64_t)>& after_step, const std::function<bool()>& more) {
+void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& config, const EpochFeed& feed,
+               Epoch& epoch, int64_t first_step, const std::function<void(int64_t)>& after_step,
+               const std::function<bool()>& more) {
   const DataParallel& dp = config.parallel;
   const bool profiling = config.profile_steps > 0;
   if (feed.bind_resident) {
@@ -127,8 +129,9 @@ void run_epoch(Exec& ex, TrainStep& step, Optimizer& opt, const TrainConfig& con
 
 }  // namespace
 
-void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const std::function<EpochFeed(int)>& start_epoch,
-                  int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch) {
+void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config,
+                  const std::function<EpochFeed(int)>& start_epoch, int64_t work, const char* unit,
+                  const std::function<void(const EpochReport&)>& on_epoch) {
   ex.set_scatter_mode(config.scatter);
   config.parallel.check();
   Optimizer opt(config.optimizer, ex.net().regularizer().l2);
@@ -149,14 +152,17 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const st
     step.start_epoch(epoch, config.epochs);
     opt.set_lr(config.lr_at(epoch));
     const EpochFeed feed = start_epoch(epoch);
-    run_epoch(ex, step, opt, config, feed, e, first, [&](int64_t done) {
-      if (++steps_done == 1 && step_limit > 0) warm_up = e.times();
-      if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch && step_limit < 0) {
-        e.settle(true);  // every step's loss checked and counted before a checkpoint records them
-        save_checkpoint(ck, {epoch, done, e.total()}, ex, opt);
-      }
-      if (config.on_step) config.on_step(epoch, done);
-    }, more);
+    run_epoch(
+        ex, step, opt, config, feed, e, first,
+        [&](int64_t done) {
+          if (++steps_done == 1 && step_limit > 0) warm_up = e.times();
+          if (ck.every > 0 && done % ck.every == 0 && feed.checkpoint_within_epoch && step_limit < 0) {
+            e.settle(true);  // every step's loss checked and counted before a checkpoint records them
+            save_checkpoint(ck, {epoch, done, e.total()}, ex, opt);
+          }
+          if (config.on_step) config.on_step(epoch, done);
+        },
+        more);
     e.settle(true);
     if (step_limit > 0) e.times() -= std::exchange(warm_up, StepTimes{});  // a measurement: no warm-up, no checkpoint
     e.finish(ex, work, unit, on_epoch);

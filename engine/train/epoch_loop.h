@@ -8,8 +8,8 @@
 #include <deque>
 #include <functional>
 
-#include "kernels/batch_fields.h"
 #include "engine/train/trainer.h"
+#include "kernels/batch_fields.h"
 
 namespace sr {
 
@@ -66,7 +66,8 @@ struct EpochFeed {
 // report, `work` `unit`s an epoch. Checkpoints (config.checkpoint) every `every` global steps and
 // at each epoch's end; with `resume`, it starts where the newest checkpoint left off. The feed's
 // functions may refer to state the caller keeps; they are called only during that epoch.
-void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config, const std::function<EpochFeed(int)>& start_epoch,
-                  int64_t work, const char* unit, const std::function<void(const EpochReport&)>& on_epoch);
+void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config,
+                  const std::function<EpochFeed(int)>& start_epoch, int64_t work, const char* unit,
+                  const std::function<void(const EpochReport&)>& on_epoch);
 
 }  // namespace sr

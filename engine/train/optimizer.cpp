@@ -14,10 +14,14 @@ OptKind parse_optimizer(const std::string& name) {
 
 const char* optimizer_name(OptKind k) {
   switch (k) {
-    case OptKind::sgd: return "sgd";
-    case OptKind::adam: return "adam";
-    case OptKind::adagrad: return "adagrad";
-    default: return "rprop";
+    case OptKind::sgd:
+      return "sgd";
+    case OptKind::adam:
+      return "adam";
+    case OptKind::adagrad:
+      return "adagrad";
+    default:
+      return "rprop";
   }
 }
 
@@ -61,7 +65,10 @@ void Optimizer::step(Exec& ex) {
     g.touched_rows = nullptr;
     g.n_touched = 0;
     if (config_.average > 0.0f)  // every row: an untouched row's average still moves toward it
-      w.backend().axpby({.n = p->rows * p->cols, .a = 1.0f - config_.average, .x = w.data(), .b = config_.average,
+      w.backend().axpby({.n = p->rows * p->cols,
+                         .a = 1.0f - config_.average,
+                         .x = w.data(),
+                         .b = config_.average,
                          .y = st.avg.data()});
   }
 }

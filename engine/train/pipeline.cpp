@@ -64,7 +64,7 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
   const bool implicit = m.task == Task::topn;
   HostCsr train = part_matrix(*data.dataset, *data.split, Part::train, m.rows);
   if (implicit) std::fill(train.val.begin(), train.val.end(), 1.0f);  // any interaction is a positive
-  if (m.pretrain_parts && o.config.profile_steps == 0)  // a profile times the model's own steps
+  if (m.pretrain_parts && o.config.profile_steps == 0)                // a profile times the model's own steps
     pretrain(m, ex, train, o);
   t.inputs = net_inputs(m, train);
   std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
@@ -102,7 +102,8 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
       t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
       BackpropStep step;
       if (m.prefix_steps > 0)
-        train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, run.config, step, run.on_epoch);
+        train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, run.config, step,
+                       run.on_epoch);
       else
         train_sessions(*t->exec, *data.sessions, m.sampling, run.config, step, run.on_epoch);
     }
@@ -122,7 +123,7 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
 }
 
 std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& be, const std::string& path,
-                                                   ModelData* data) {
+                                                    ModelData* data) {
   if (model.is_baseline()) throw error("model file '", path, "': a baseline has no model file");
   auto t = std::make_unique<TrainedModel>();
   t->model = std::move(model);
@@ -192,7 +193,8 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
                         model.rating_levels);
 }
 
-std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k) {
+std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<std::vector<int32_t>>& sessions,
+                                                              int k) {
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   SR_CHECK(model.task == Task::sessions, "recommend_next() is for session models");
   for (size_t s = 0; s < sessions.size(); ++s) {
@@ -203,7 +205,8 @@ std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<
   // Sessions of like length side by side (the longest first), so that few lanes wait.
   std::vector<size_t> order(sessions.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sessions[a].size() > sessions[b].size(); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sessions[a].size() > sessions[b].size(); });
   constexpr size_t kLanes = 256;
   SessionScorer& scorer = session_scorer();
   auto cpu = make_cpu_backend();  // the top-K op on the host scores

@@ -33,8 +33,8 @@ struct FitOptions {
   // The run of a model this one starts from (NeuMF's GMF and MLP), from that model's defaults
   // (default: `config`).
   std::function<TrainConfig(const TrainDefaults&)> pretrain_config{};
-  std::function<void(const EpochReport&)> on_epoch{};          // each epoch of the model's run
-  std::function<void(const std::string&)> on_pretrain{};       // announces each model pretrained
+  std::function<void(const EpochReport&)> on_epoch{};           // each epoch of the model's run
+  std::function<void(const std::string&)> on_pretrain{};        // announces each model pretrained
   std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs
 };
 

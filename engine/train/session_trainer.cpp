@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "engine/data/batchers.h"
+#include "engine/train/epoch_loop.h"
 #include "kernels/error.h"
 #include "kernels/sparse_batch.h"
-#include "engine/train/epoch_loop.h"
 
 namespace sr {
 
@@ -26,14 +26,16 @@ void PopularitySampler::draw(uint64_t seed, int n, std::vector<int32_t>& out) co
   for (int j = 0; j < n; ++j) {
     const double u = uniform01(seed, static_cast<uint64_t>(j)) * total;
     const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
-    out[j] = static_cast<int32_t>(std::min<ptrdiff_t>(it - cumulative_.begin(), static_cast<ptrdiff_t>(cumulative_.size()) - 1));
+    out[j] = static_cast<int32_t>(
+        std::min<ptrdiff_t>(it - cumulative_.begin(), static_cast<ptrdiff_t>(cumulative_.size()) - 1));
   }
 }
 
 HostCsr sampled_next(const std::vector<int32_t>& targets, const std::vector<int32_t>& samples, int64_t n_items) {
   const size_t b = targets.size(), width = b + samples.size();
   if (b * width > static_cast<size_t>(INT32_MAX))  // CSR offsets are int32
-    throw error("a sampled output of ", b, " lanes x ", width, " candidates has more than 2^31 entries: lower the batch or n_sample");
+    throw error("a sampled output of ", b, " lanes x ", width,
+                " candidates has more than 2^31 entries: lower the batch or n_sample");
   HostCsr next;
   next.rows = static_cast<int64_t>(b), next.cols = n_items;
   next.row_ptr.resize(b + 1);
@@ -47,7 +49,8 @@ HostCsr sampled_next(const std::vector<int32_t>& targets, const std::vector<int3
   return next;
 }
 
-void encode_session_batch(const HostBatch& lanes, int64_t n_items, const std::vector<int32_t>* samples, HostBatch& out) {
+void encode_session_batch(const HostBatch& lanes, int64_t n_items, const std::vector<int32_t>* samples,
+                          HostBatch& out) {
   const std::vector<int32_t>& reset = lanes.ints[2];
   encode_sparse_batch(one_hot_rows(lanes.ints[0], n_items), out, 0);
   if (samples)  // the sampled output's pattern: a block, scored and learned through its shared row
@@ -105,8 +108,9 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
       if (!batcher.fill(g, global)) return false;
       made = g;
       if (sampled)
-        sampler.draw(splitmix64(config.seed ^ splitmix64(static_cast<uint64_t>(epoch_now) << 32 | static_cast<uint64_t>(g))),
-                     sampling.n_sample, samples);
+        sampler.draw(
+            splitmix64(config.seed ^ splitmix64(static_cast<uint64_t>(epoch_now) << 32 | static_cast<uint64_t>(g))),
+            sampling.n_sample, samples);
     }
     shard.ints.resize(global.ints.size());
     for (size_t f = 0; f < global.ints.size(); ++f)
@@ -120,12 +124,15 @@ void train_sessions(Exec& ex, const Sessions& train, const SessionSampling& samp
     ex.reset_state(lane_resets(b, resets));
     ex.bind(in.item, &item), ex.bind(in.next, &next);
   };
-  train_epochs(ex, step, config, [&](int epoch) {
-    batcher.start_epoch();
-    ex.state().clear();
-    made = -1, epoch_now = epoch;
-    return EpochFeed{global_steps * shards, fill, bind, [&](int64_t) { return lanes; }, nullptr, false};
-  }, global_steps * lanes * shards, "events", on_epoch);
+  train_epochs(
+      ex, step, config,
+      [&](int epoch) {
+        batcher.start_epoch();
+        ex.state().clear();
+        made = -1, epoch_now = epoch;
+        return EpochFeed{global_steps * shards, fill, bind, [&](int64_t) { return lanes; }, nullptr, false};
+      },
+      global_steps * lanes * shards, "events", on_epoch);
 }
 
 void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time_order, const TrainConfig& config,
@@ -134,15 +141,19 @@ void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time
   const Var clicks = ex.net().input("clicks"), mask = ex.net().input("mask"), next = ex.net().input("next");
   PrefixBatcher batcher(train, steps, config.batch_rows > 0 ? config.batch_rows : 512, config.seed, in_time_order);
   SparseBatch c, m, n;
-  train_epochs(ex, step, config, [&](int epoch) {
-    batcher.start_epoch(epoch);
-    return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
-                     [&](const DeviceBatch& b) {
-                       c = SparseBatch::view_of(b, 0), m = SparseBatch::view_of(b, 1), n = SparseBatch::view_of(b, 2);
-                       ex.bind(clicks, &c), ex.bind(mask, &m), ex.bind(next, &n);
-                     },
-                     [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
-  }, batcher.examples(), "events", on_epoch);
+  train_epochs(
+      ex, step, config,
+      [&](int epoch) {
+        batcher.start_epoch(epoch);
+        return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
+                         [&](const DeviceBatch& b) {
+                           c = SparseBatch::view_of(b, 0), m = SparseBatch::view_of(b, 1),
+                           n = SparseBatch::view_of(b, 2);
+                           ex.bind(clicks, &c), ex.bind(mask, &m), ex.bind(next, &n);
+                         },
+                         [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
+      },
+      batcher.examples(), "events", on_epoch);
 }
 
 }  // namespace sr

@@ -11,9 +11,9 @@
 #include <functional>
 #include <vector>
 
-#include "kernels/batch_fields.h"
 #include "engine/data/sessions.h"
 #include "engine/train/trainer.h"
+#include "kernels/batch_fields.h"
 
 namespace sr {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "engine/data/batchers.h"
-#include "kernels/error.h"
 #include "engine/train/epoch_loop.h"
+#include "kernels/error.h"
 
 namespace sr {
 
@@ -29,19 +29,22 @@ void train_rows(Exec& ex, Var input, const HostCsr& data, const TrainConfig& con
   const bool resident = batcher.batches() == 1;
   SparseBatch whole, batch;
   if (resident && !config.parallel.active()) whole = SparseBatch(ex.backend(), data);
-  train_epochs(ex, step, config, [&](int epoch) {
-    EpochFeed f;
-    if (resident) {
-      f.bind_resident = [&] { ex.bind(input, &whole); };
-      return f;
-    }
-    batcher.start_epoch(epoch);
-    f.batches = batcher.batches();
-    f.fill = [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); };
-    f.bind = [&](const DeviceBatch& b) { batch = SparseBatch::view_of(b), ex.bind(input, &batch); };
-    f.rows_of = [&](int64_t k) { return batcher.rows_in(k); };
-    return f;
-  }, data.nnz(), "ratings", on_epoch);
+  train_epochs(
+      ex, step, config,
+      [&](int epoch) {
+        EpochFeed f;
+        if (resident) {
+          f.bind_resident = [&] { ex.bind(input, &whole); };
+          return f;
+        }
+        batcher.start_epoch(epoch);
+        f.batches = batcher.batches();
+        f.fill = [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); };
+        f.bind = [&](const DeviceBatch& b) { batch = SparseBatch::view_of(b), ex.bind(input, &batch); };
+        f.rows_of = [&](int64_t k) { return batcher.rows_in(k); };
+        return f;
+      },
+      data.nnz(), "ratings", on_epoch);
 }
 
 void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& inputs, const HostCsr& positives,
@@ -50,15 +53,18 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
   if (positives.nnz() == 0) throw error("training data has no positives");
   RowTargetBatcher batcher(inputs, positives, negatives, config.batch_rows, config.seed);
   SparseBatch in, target;
-  train_epochs(ex, step, config, [&](int epoch) {
-    batcher.start_epoch(epoch);
-    return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
-                     [&](const DeviceBatch& b) {
-                       in = SparseBatch::view_of(b, 0), target = SparseBatch::view_of(b, 1);
-                       ex.bind(input, &in), ex.bind(targets, &target);
-                     },
-                     [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
-  }, positives.nnz(), "ratings", on_epoch);
+  train_epochs(
+      ex, step, config,
+      [&](int epoch) {
+        batcher.start_epoch(epoch);
+        return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
+                         [&](const DeviceBatch& b) {
+                           in = SparseBatch::view_of(b, 0), target = SparseBatch::view_of(b, 1);
+                           ex.bind(input, &in), ex.bind(targets, &target);
+                         },
+                         [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
+      },
+      positives.nnz(), "ratings", on_epoch);
 }
 
 PairInputs PairInputs::of(const Net& net) { return {net.input("user"), net.input("item"), net.input("label")}; }
@@ -69,15 +75,19 @@ void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int neg
   const int64_t per_batch = config.batch_rows > 0 ? config.batch_rows : by_user.nnz();
   TripleBatcher batcher(by_user, negatives, per_batch, config.seed, rating_labels);
   SparseBatch u, i, l;
-  train_epochs(ex, step, config, [&](int epoch) {
-    batcher.start_epoch(epoch);
-    return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); },
-                     [&](const DeviceBatch& b) {
-                       u = SparseBatch::view_of(b, 0), i = SparseBatch::view_of(b, 1), l = SparseBatch::view_of(b, 2);
-                       ex.bind(in.user, &u), ex.bind(in.item, &i), ex.bind(in.label, &l);
-                     },
-                     [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
-  }, by_user.nnz() * (1 + negatives), "ratings", on_epoch);
+  train_epochs(
+      ex, step, config,
+      [&](int epoch) {
+        batcher.start_epoch(epoch);
+        return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); },
+                         [&](const DeviceBatch& b) {
+                           u = SparseBatch::view_of(b, 0), i = SparseBatch::view_of(b, 1),
+                           l = SparseBatch::view_of(b, 2);
+                           ex.bind(in.user, &u), ex.bind(in.item, &i), ex.bind(in.label, &l);
+                         },
+                         [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
+      },
+      by_user.nnz() * (1 + negatives), "ratings", on_epoch);
 }
 
 }  // namespace sr

@@ -8,11 +8,11 @@
 #include <functional>
 #include <memory>
 
-#include "kernels/csr.h"
 #include "engine/net/exec.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/data_parallel.h"
 #include "engine/train/optimizer.h"
+#include "kernels/csr.h"
 
 namespace sr {
 
@@ -44,7 +44,7 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   float lr_decay = 1.0f;  // epoch e trains at optimizer.lr · lr_decay^(e − 1)
   ScatterMode scatter = ScatterMode::deterministic;
-  DataParallel parallel;  // one process and one shard unless set
+  DataParallel parallel;     // one process and one shard unless set
   Checkpointing checkpoint;  // none unless set
   // > 0: a measurement, not a training run: one untimed warm-up global step, then this many timed
   // ones through the data-parallel path (even with one shard), then training stops; the report's
@@ -73,16 +73,19 @@ struct StepTimes {
     steps += sign * o.steps, shards += sign * o.shards;
     shard_seconds += sign * o.shard_seconds, bucket_seconds += sign * o.bucket_seconds;
     update_seconds += sign * o.update_seconds;
-    if (sign > 0) exchange += o.exchange; else exchange -= o.exchange;
+    if (sign > 0)
+      exchange += o.exchange;
+    else
+      exchange -= o.exchange;
     return *this;
   }
 };
 
 struct EpochReport {
   int epoch = 0, epochs = 0;
-  double loss = 0.0;        // sum of batch losses (the data term of the objective)
-  double seconds = 0.0;     // wall time of the epoch's training steps
-  double nnz_per_second = 0.0;  // interactions trained on per second
+  double loss = 0.0;             // sum of batch losses (the data term of the objective)
+  double seconds = 0.0;          // wall time of the epoch's training steps
+  double nnz_per_second = 0.0;   // interactions trained on per second
   const char* unit = "ratings";  // what they are ("events" for click sessions)
   StepTimes step_times;          // data-parallel (or profiled) epochs only
 };

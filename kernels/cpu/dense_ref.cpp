@@ -43,8 +43,7 @@ SR_CPU_HOT void col_sum(const ColSumArgs& s) {
 
 SR_CPU_HOT void axpby(const AxpbyArgs& a) {
 #pragma omp parallel for if (parallel_worth(a.n))
-  for (int64_t i = 0; i < a.n; ++i)
-    a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);
+  for (int64_t i = 0; i < a.n; ++i) a.y[i] = (a.x ? a.a * a.x[i] : 0.0f) + (a.b == 0.0f ? 0.0f : a.b * a.y[i]);
 }
 
 void dropout(const DropoutArgs& d) {
@@ -79,4 +78,3 @@ void elementwise(const ElementwiseArgs& e) {
 }
 
 }  // namespace sr::ref
-

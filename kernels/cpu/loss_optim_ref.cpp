@@ -55,7 +55,7 @@ void softmax_xent(const SoftmaxXentArgs& a) {
 
 void rank_loss(const RankLossArgs& a) {
   // Float sums in entry order, like the kernel's per-thread sums: the terms are O(1) and rows short.
-#pragma omp parallel for if (parallel_worth(static_cast<int64_t>(a.rows) * 64))
+#pragma omp parallel for if (parallel_worth(static_cast <int64_t>(a.rows) * 64))
   for (int64_t r = 0; r < a.rows; ++r) {
     const int32_t b = a.row_ptr[r], e = a.row_ptr[r + 1];
     int32_t p = -1;

@@ -10,7 +10,6 @@
 #include "kernels/cuda/kernels.h"
 #include "kernels/cuda/library_check.h"
 
-
 namespace sr {
 namespace {
 
@@ -104,8 +103,8 @@ GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, const std::
   SR_CUSPARSE_CHECK(cusparseCreateDnMat(&Y, a.rows, width, width, y_ref.p, CUDA_R_32F, CUSPARSE_ORDER_ROW));
   const float one = 1.0f, zero = 0.0f;
   size_t bytes = 0;
-  SR_CUSPARSE_CHECK(cusparseSpMM_bufferSize(sp, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
-                                            A, W, &zero, Y, CUDA_R_32F, CUSPARSE_SPMM_ALG_DEFAULT, &bytes));
+  SR_CUSPARSE_CHECK(cusparseSpMM_bufferSize(sp, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                            &one, A, W, &zero, Y, CUDA_R_32F, CUSPARSE_SPMM_ALG_DEFAULT, &bytes));
   DevBuf<char> spmm_buf(bytes);
   r.cusparse_spmm_ms = time_ms(s, reps, [&] {
     SR_CUSPARSE_CHECK(cusparseSpMM(sp, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, A, W,
@@ -113,7 +112,8 @@ GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, const std::
   });
   {
     const auto ours = y.host(), theirs = y_ref.host();
-    for (size_t i = 0; i < ours.size(); ++i) r.max_abs_diff_spmm = std::max<double>(r.max_abs_diff_spmm, std::fabs(ours[i] - theirs[i]));
+    for (size_t i = 0; i < ours.size(); ++i)
+      r.max_abs_diff_spmm = std::max<double>(r.max_abs_diff_spmm, std::fabs(ours[i] - theirs[i]));
   }
   // SDDMM: C (pattern of A) = H (rows x width, row-major) · Vᵀ, with V = W (cols x width, row-major),
   // i.e. Vᵀ as a width x cols column-major matrix.
@@ -122,8 +122,8 @@ GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, const std::
   cusparseSpMatDescr_t C;
   SR_CUSPARSE_CHECK(cusparseCreateCsr(&C, a.rows, a.cols, a.nnz(), row_ptr.p, col_idx.p, z.p, CUSPARSE_INDEX_32I,
                                       CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
-  SR_CUSPARSE_CHECK(cusparseSDDMM_bufferSize(sp, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
-                                             H, Vt, &zero, C, CUDA_R_32F, CUSPARSE_SDDMM_ALG_DEFAULT, &bytes));
+  SR_CUSPARSE_CHECK(cusparseSDDMM_bufferSize(sp, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                             &one, H, Vt, &zero, C, CUDA_R_32F, CUSPARSE_SDDMM_ALG_DEFAULT, &bytes));
   DevBuf<char> sddmm_buf(bytes);
   r.cusparse_sddmm_ms = time_ms(s, reps, [&] {
     SR_CUSPARSE_CHECK(cusparseSDDMM(sp, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, H, Vt,
@@ -158,7 +158,8 @@ GpuPrimitiveTimes bench_gpu_primitives(int device, const HostCsr& a, const std::
   {
     const size_t n = size_t(256) << 20;
     DevBuf<char> from(n), to(n);
-    const double ms = time_ms(s, reps, [&] { SR_CUDA_CHECK(cudaMemcpyAsync(to.p, from.p, n, cudaMemcpyDeviceToDevice, s)); });
+    const double ms =
+        time_ms(s, reps, [&] { SR_CUDA_CHECK(cudaMemcpyAsync(to.p, from.p, n, cudaMemcpyDeviceToDevice, s)); });
     r.copy_bandwidth_gbs = 2.0 * static_cast<double>(n) / (ms * 1e6);
   }
   SR_CUDA_CHECK(cudaStreamDestroy(s));

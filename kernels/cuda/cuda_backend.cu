@@ -244,7 +244,7 @@ class CudaBackend final : public Backend {
     (void)direction;
     std::memmove(dst, src, n);
 #else
-    const cudaMemcpyKind kind = direction == 1 ? cudaMemcpyHostToDevice
+    const cudaMemcpyKind kind = direction == 1   ? cudaMemcpyHostToDevice
                                 : direction == 2 ? cudaMemcpyDeviceToHost
                                                  : cudaMemcpyDeviceToDevice;
     SR_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, kind, stream_));
@@ -274,7 +274,9 @@ namespace sr {
 #if defined(SPARSEREC_EMU)
 std::unique_ptr<Backend> make_emu_backend() { return std::make_unique<cuda_emu::CudaBackend>(0); }
 #else
-std::unique_ptr<Backend> make_cuda_backend(int device_index) { return std::make_unique<cuda::CudaBackend>(device_index); }
+std::unique_ptr<Backend> make_cuda_backend(int device_index) {
+  return std::make_unique<cuda::CudaBackend>(device_index);
+}
 bool built_with_cuda() { return true; }
 int cuda_device_count() {
   int n = 0;

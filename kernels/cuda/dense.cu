@@ -45,8 +45,8 @@ __global__ void elementwise_kernel(ElementwiseArgs e) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t r = i / e.cols, c = i - r * e.cols;
-    const float f = elementwise_f(e.kind, e.a[r * e.lda + c], e.b ? e.b[r * e.ldb + c] : 0.0f, e.seed,
-                                  static_cast<uint64_t>(i));
+    const float f =
+        elementwise_f(e.kind, e.a[r * e.lda + c], e.b ? e.b[r * e.ldb + c] : 0.0f, e.seed, static_cast<uint64_t>(i));
     float& y = e.y[r * e.ldy + c];
     y = e.alpha * f + (e.accumulate ? y : 0.0f);
   }

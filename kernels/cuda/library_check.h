@@ -7,15 +7,15 @@
 
 #include "kernels/error.h"
 
-#define SR_CUBLAS_CHECK(call)                                                                                \
-  do {                                                                                                       \
-    const cublasStatus_t sr_st_ = (call);                                                                    \
-    if (sr_st_ != CUBLAS_STATUS_SUCCESS)                                                                     \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cublasGetStatusString(sr_st_));          \
+#define SR_CUBLAS_CHECK(call)                                                                       \
+  do {                                                                                              \
+    const cublasStatus_t sr_st_ = (call);                                                           \
+    if (sr_st_ != CUBLAS_STATUS_SUCCESS)                                                            \
+      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cublasGetStatusString(sr_st_)); \
   } while (0)
-#define SR_CUSPARSE_CHECK(call)                                                                              \
-  do {                                                                                                       \
-    const cusparseStatus_t sr_st_ = (call);                                                                  \
-    if (sr_st_ != CUSPARSE_STATUS_SUCCESS)                                                                   \
-      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cusparseGetErrorString(sr_st_));         \
+#define SR_CUSPARSE_CHECK(call)                                                                      \
+  do {                                                                                               \
+    const cusparseStatus_t sr_st_ = (call);                                                          \
+    if (sr_st_ != CUSPARSE_STATUS_SUCCESS)                                                           \
+      throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cusparseGetErrorString(sr_st_)); \
   } while (0)

@@ -116,7 +116,8 @@ __global__ void rank_loss_kernel(RankLossArgs a) {
   if (first == -INFINITY || e - b < 2) {  // no positive or no negative: nothing to learn
     if (a.row_loss && threadIdx.x == 0) a.row_loss[r] = 0.0f;
     if (a.dz)
-      for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x)) a.dz[k] = 0.0f;
+      for (int32_t k = b + static_cast<int32_t>(threadIdx.x); k < e; k += static_cast<int32_t>(blockDim.x))
+        a.dz[k] = 0.0f;
     return;
   }
   const int32_t p = b + static_cast<int32_t>(-first);
@@ -192,8 +193,8 @@ void loss(const LossArgs& l, const OpContext& ctx) {
   const size_t smem = kLossThreads * sizeof(float);
   launch("loss_partial_kernel", loss_partial_kernel, blocks, kLossThreads, smem, ctx, l, ctx.loss_scratch);
   if (l.loss_out)
-    launch("loss_final_kernel", loss_final_kernel, 1, kLossThreads, smem, ctx, static_cast<const float*>(ctx.loss_scratch),
-           static_cast<int>(blocks), l.scale, l.loss_out);
+    launch("loss_final_kernel", loss_final_kernel, 1, kLossThreads, smem, ctx,
+           static_cast<const float*>(ctx.loss_scratch), static_cast<int>(blocks), l.scale, l.loss_out);
 }
 
 void softmax_xent(const SoftmaxXentArgs& a, const OpContext& ctx) {
@@ -202,7 +203,8 @@ void softmax_xent(const SoftmaxXentArgs& a, const OpContext& ctx) {
   // no threads (and the emulator, which runs every thread, no time).
   unsigned threads = 32;
   while (threads < kLossThreads && threads < static_cast<unsigned>(a.cols)) threads *= 2;
-  launch("softmax_xent_kernel", softmax_xent_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float), ctx, a);
+  launch("softmax_xent_kernel", softmax_xent_kernel, static_cast<unsigned>(a.rows), threads, threads * sizeof(float),
+         ctx, a);
 }
 
 void rank_loss(const RankLossArgs& a, const OpContext& ctx) {

@@ -26,10 +26,10 @@ using namespace ::emu;  // the CUDA language and runtime names, answered by the 
 #include "kernels/error.h"
 
 // Every CUDA runtime call is checked: the message names the call, the file and the line.
-#define SR_CUDA_CHECK(call)                                                                   \
-  do {                                                                                        \
-    const cudaError_t sr_err_ = (call);                                                       \
-    if (sr_err_ != cudaSuccess)                                                               \
+#define SR_CUDA_CHECK(call)                                                                       \
+  do {                                                                                            \
+    const cudaError_t sr_err_ = (call);                                                           \
+    if (sr_err_ != cudaSuccess)                                                                   \
       throw ::sr::error(__FILE__, ":", __LINE__, ": ", #call, ": ", cudaGetErrorString(sr_err_)); \
   } while (0)
 

@@ -159,38 +159,42 @@ SR_REGISTER_BUDGET(sampled_dot_split_kernel, 48);
 __global__ void __launch_bounds__(kSplitWarps * 32) sampled_dot_split_kernel(SampledDotArgs s) {
   const int64_t row = blockIdx.x;
   const float* h = s.h + row * s.width;
-  for (int32_t k = s.pattern.row_ptr[row] + static_cast<int32_t>(threadIdx.y); k < s.pattern.row_ptr[row + 1]; k += kSplitWarps)
+  for (int32_t k = s.pattern.row_ptr[row] + static_cast<int32_t>(threadIdx.y); k < s.pattern.row_ptr[row + 1];
+       k += kSplitWarps)
     sampled_dot_entry(s, h, k, static_cast<int>(threadIdx.x));
 }
 
-bool split_rows(int64_t rows, int64_t nnz) { return rows > 0 && rows < kSplitBelowRows && nnz >= rows * kSplitMinAverage; }
+bool split_rows(int64_t rows, int64_t nnz) {
+  return rows > 0 && rows < kSplitBelowRows && nnz >= rows * kSplitMinAverage;
+}
 
 void spmm(const RowSpmm& p, int64_t nnz, const OpContext& ctx) {
   if (split_rows(p.rows, nnz))
     launch("spmm_split_rows_kernel", spmm_split_rows_kernel, static_cast<unsigned>(p.rows), dim3(32, kSplitWarps), 0,
            ctx, p);
   else
-    launch("spmm_rows_kernel", spmm_rows_kernel, blocks_for(p.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0,
-           ctx, p);
+    launch("spmm_rows_kernel", spmm_rows_kernel, blocks_for(p.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0, ctx,
+           p);
 }
 
 }  // namespace
 
 void gather(const GatherArgs& g, const OpContext& ctx) {
-  spmm({g.a.row_ptr, g.a.col_idx, g.a.val, nullptr, g.a.rows, g.out_rows, g.w, g.width, g.bias, g.act, g.accumulate, g.y},
+  spmm({g.a.row_ptr, g.a.col_idx, g.a.val, nullptr, g.a.rows, g.out_rows, g.w, g.width, g.bias, g.act, g.accumulate,
+        g.y},
        g.a.nnz, ctx);
 }
 
 void scatter(const ScatterArgs& s, const OpContext& ctx) {
   if (s.mode == ScatterMode::atomic) {
-    launch("scatter_atomic_kernel", scatter_atomic_kernel, blocks_for(s.a.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock),
-           0, ctx, s.a, s.vals, s.d, s.width, s.dw);
+    launch("scatter_atomic_kernel", scatter_atomic_kernel, blocks_for(s.a.rows, kWarpsPerBlock),
+           dim3(32, kWarpsPerBlock), 0, ctx, s.a, s.vals, s.d, s.width, s.dw);
     return;
   }
   // Deterministic: each touched column is summed in a fixed order (by a warp, or a block's warps
   // in warp order), then added once.
-  spmm({s.at.col_ptr, s.at.row_idx, s.vals, s.at.src, s.at.n_touched, s.at.touched, s.d, s.width, nullptr, Act::identity,
-        true, s.dw},
+  spmm({s.at.col_ptr, s.at.row_idx, s.vals, s.at.src, s.at.n_touched, s.at.touched, s.d, s.width, nullptr,
+        Act::identity, true, s.dw},
        s.a.nnz, ctx);
 }
 
@@ -199,8 +203,8 @@ void sampled_dot(const SampledDotArgs& s, const OpContext& ctx) {
     launch("sampled_dot_split_kernel", sampled_dot_split_kernel, static_cast<unsigned>(s.pattern.rows),
            dim3(32, kSplitWarps), 0, ctx, s);
   else
-    launch("sampled_dot_kernel", sampled_dot_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock),
-           0, ctx, s);
+    launch("sampled_dot_kernel", sampled_dot_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock),
+           dim3(32, kWarpsPerBlock), 0, ctx, s);
 }
 
 }  // namespace sr::SR_KERNEL_NS

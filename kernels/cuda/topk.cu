@@ -26,8 +26,10 @@ __device__ __forceinline__ bool contains_sorted(const int32_t* list, int32_t n, 
   int32_t lo = 0, hi = n;
   while (lo < hi) {
     const int32_t mid = (lo + hi) / 2;
-    if (list[mid] < value) lo = mid + 1;
-    else hi = mid;
+    if (list[mid] < value)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < n && list[lo] == value;
 }
@@ -50,7 +52,7 @@ __global__ void __launch_bounds__(kTopKThreads) topk_kernel(TopKArgs t) {
       for (int64_t c64 = tid; c64 < t.cols; c64 += blockDim.x) {
         const int32_t c = static_cast<int32_t>(c64);
         const float v = s[c64 * t.col_stride];
-        if (v != v) continue;                                              // NaN: never selected
+        if (v != v) continue;                                                 // NaN: never selected
         if (j > 0 && !(v < last_s || (v == last_s && c > last_i))) continue;  // picked already
         if (!ranks_before(v, c, best_s, best_i)) continue;
         if (n_excluded && contains_sorted(excluded, n_excluded, c)) continue;

@@ -37,9 +37,9 @@ struct Rendezvous {
 };
 
 struct Warp {
-  std::condition_variable cv;  // lanes waiting in a collective wait here, not on the block's cv
-  unsigned lanes = 0;        // lanes that exist in this warp (a partial last warp has fewer)
-  unsigned exited = 0;       // lanes that have returned from the kernel
+  std::condition_variable cv;              // lanes waiting in a collective wait here, not on the block's cv
+  unsigned lanes = 0;                      // lanes that exist in this warp (a partial last warp has fewer)
+  unsigned exited = 0;                     // lanes that have returned from the kernel
   std::map<unsigned, Rendezvous> pending;  // one rendezvous per distinct mask
 };
 
@@ -124,9 +124,9 @@ void read_env_once() {
 
 std::string describe_thread(const Launch& l, unsigned tid) {
   std::ostringstream os;
-  os << "kernel '" << l.name << "' block (" << l.current_index.x << "," << l.current_index.y << ","
-     << l.current_index.z << ") thread (" << tid % l.block.x << "," << (tid / l.block.x) % l.block.y << ","
-     << tid / (l.block.x * l.block.y) << ")";
+  os << "kernel '" << l.name << "' block (" << l.current_index.x << "," << l.current_index.y << "," << l.current_index.z
+     << ") thread (" << tid % l.block.x << "," << (tid / l.block.x) % l.block.y << "," << tid / (l.block.x * l.block.y)
+     << ")";
   return os.str();
 }
 
@@ -167,14 +167,16 @@ int block_barrier(int pred, const char* file, int line) {
   std::unique_lock<std::mutex> lk(b.m);
   if (b.failed) throw Aborted{};
   if (b.exited > 0)
-    fail(b, lk, "__syncthreads at " + site(file, line) + " after " + std::to_string(b.exited) +
-                    " thread(s) of the block exited (barrier divergence)");
+    fail(b, lk,
+         "__syncthreads at " + site(file, line) + " after " + std::to_string(b.exited) +
+             " thread(s) of the block exited (barrier divergence)");
   if (b.arrived == 0) {
     b.site_file = file;
     b.site_line = line;
   } else if (b.site_line != line || std::strcmp(b.site_file, file) != 0) {
-    fail(b, lk, "waits at __syncthreads " + site(file, line) + " while other threads wait at " +
-                    site(b.site_file, b.site_line) + " (barrier divergence)");
+    fail(b, lk,
+         "waits at __syncthreads " + site(file, line) + " while other threads wait at " +
+             site(b.site_file, b.site_line) + " (barrier divergence)");
   }
   b.threads[t_tid] = {"at __syncthreads", file, line};
   b.accum += pred;
@@ -186,10 +188,12 @@ int block_barrier(int pred, const char* file, int line) {
     ++b.generation;
     b.cv.notify_all();
   } else {
-    wait_or_fail(b, b.cv, lk, [&] { return b.generation != gen; }, [&] {
-      return "at __syncthreads " + site(file, line) + ": " + std::to_string(b.arrived) + " of " +
-             std::to_string(b.nthreads) + " threads arrived";
-    });
+    wait_or_fail(
+        b, b.cv, lk, [&] { return b.generation != gen; },
+        [&] {
+          return "at __syncthreads " + site(file, line) + ": " + std::to_string(b.arrived) + " of " +
+                 std::to_string(b.nthreads) + " threads arrived";
+        });
   }
   b.threads[t_tid] = {"running", "", 0};
   return b.result;
@@ -223,16 +227,20 @@ void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* w
   if (b.failed) throw Aborted{};
   const unsigned lane = t_tid % 32;
   Warp& w = b.warps[t_tid / 32];
-  if (!((mask >> lane) & 1u)) fail(b, lk, std::string(what) + " with mask " + lanes_of(mask) + " that omits the calling lane");
+  if (!((mask >> lane) & 1u))
+    fail(b, lk, std::string(what) + " with mask " + lanes_of(mask) + " that omits the calling lane");
   if (mask & ~w.lanes)
-    fail(b, lk, std::string(what) + " with mask " + lanes_of(mask) + " names lanes that do not exist in this warp (" +
-                    lanes_of(w.lanes) + ")");
+    fail(b, lk,
+         std::string(what) + " with mask " + lanes_of(mask) + " names lanes that do not exist in this warp (" +
+             lanes_of(w.lanes) + ")");
   if (mask & w.exited)
-    fail(b, lk, std::string(what) + " with mask " + lanes_of(mask) + " names lanes that have exited (" +
-                    lanes_of(mask & w.exited) + ")");
+    fail(b, lk,
+         std::string(what) + " with mask " + lanes_of(mask) + " names lanes that have exited (" +
+             lanes_of(mask & w.exited) + ")");
   Rendezvous& r = w.pending[mask];
   if (r.arrived != 0 && std::strcmp(r.what, what) != 0)
-    fail(b, lk, std::string(what) + " meets " + r.what + " with the same mask " + lanes_of(mask) + " (divergent collectives)");
+    fail(b, lk,
+         std::string(what) + " meets " + r.what + " with the same mask " + lanes_of(mask) + " (divergent collectives)");
   r.what = what;
   r.values[lane] = mine;
   r.arrived |= 1u << lane;
@@ -244,9 +252,12 @@ void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* w
     ++r.generation;
     w.cv.notify_all();
   } else {
-    wait_or_fail(b, w.cv, lk, [&] { return r.generation != gen; }, [&] {
-      return std::string("in ") + what + " with mask " + lanes_of(mask) + ": lanes " + lanes_of(r.arrived) + " arrived";
-    });
+    wait_or_fail(
+        b, w.cv, lk, [&] { return r.generation != gen; },
+        [&] {
+          return std::string("in ") + what + " with mask " + lanes_of(mask) + ": lanes " + lanes_of(r.arrived) +
+                 " arrived";
+        });
   }
   std::copy(std::begin(r.result), std::end(r.result), out);
   b.threads[t_tid] = {"running", "", 0};
@@ -290,9 +301,11 @@ void check_limits(const char* name, dim3 grid, dim3 block, size_t smem) {
     if (bd[i] == 0 || bd[i] > lim.max_block_dim[i]) err << " block dimension " << i << " is " << bd[i] << ";";
     if (gd[i] == 0 || gd[i] > lim.max_grid_dim[i]) err << " grid dimension " << i << " is " << gd[i] << ";";
   }
-  if (threads > lim.max_threads_per_block) err << " " << threads << " threads per block (max " << lim.max_threads_per_block << ");";
+  if (threads > lim.max_threads_per_block)
+    err << " " << threads << " threads per block (max " << lim.max_threads_per_block << ");";
   if (smem > lim.max_dynamic_shared_default)
-    err << " " << smem << " bytes of dynamic shared memory (max " << lim.max_dynamic_shared_default << " without opt-in);";
+    err << " " << smem << " bytes of dynamic shared memory (max " << lim.max_dynamic_shared_default
+        << " without opt-in);";
   if (!err.str().empty())
     throw KernelError(std::string("kernel '") + name + "': invalid launch configuration:" + err.str());
 }
@@ -312,8 +325,8 @@ void on_thread_exit(Block& b) {
     for (auto& [mask, r] : w.pending) {
       if (r.arrived != 0 && ((mask >> (t_tid % 32)) & 1u) && !b.failed) {
         b.failed = true;
-        b.error = describe_thread(*t_launch, t_tid) + ": exited while lanes " + lanes_of(r.arrived) + " wait for it in " +
-                  r.what + " with mask " + lanes_of(mask);
+        b.error = describe_thread(*t_launch, t_tid) + ": exited while lanes " + lanes_of(r.arrived) +
+                  " wait for it in " + r.what + " with mask " + lanes_of(mask);
       }
     }
   }

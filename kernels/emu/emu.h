@@ -144,8 +144,7 @@ T atomic_cas_loop_add(T* addr, T v) {
     const T new_v = old_v + v;
     Bits new_bits;
     std::memcpy(&new_bits, &new_v, sizeof(T));
-    if (__atomic_compare_exchange_n(p, &old_bits, new_bits, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-      return old_v;
+    if (__atomic_compare_exchange_n(p, &old_bits, new_bits, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return old_v;
   }
 }
 inline float atomicAdd(float* a, float v) { return atomic_cas_loop_add(a, v); }
@@ -172,15 +171,13 @@ T atomicCAS(T* a, T compare, T v) {
 template <class T>
 T atomicMax(T* a, T v) {
   T old = __atomic_load_n(a, __ATOMIC_RELAXED);
-  while (old < v && !__atomic_compare_exchange_n(a, &old, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-  }
+  while (old < v && !__atomic_compare_exchange_n(a, &old, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
   return old;
 }
 template <class T>
 T atomicMin(T* a, T v) {
   T old = __atomic_load_n(a, __ATOMIC_RELAXED);
-  while (old > v && !__atomic_compare_exchange_n(a, &old, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-  }
+  while (old > v && !__atomic_compare_exchange_n(a, &old, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
   return old;
 }
 inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

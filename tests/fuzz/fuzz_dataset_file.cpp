@@ -25,7 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int64_t id : d.user_ids()) sum += static_cast<uint64_t>(id);
     for (int64_t id : d.item_ids()) sum += static_cast<uint64_t>(id);
     if (sum == 42) return 0;
-  } catch (const sr::Error&) {
-  }
+  } catch (const sr::Error&) {}
   return 0;
 }

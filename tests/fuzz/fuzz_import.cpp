@@ -32,8 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const sr::Dataset d = sr::import_text({"/proc/self/fd/" + std::to_string(fd)}, o);
     d.validate("fuzzed import");
-  } catch (const sr::Error&) {
-  }
+  } catch (const sr::Error&) {}
   close(fd);
   return 0;
 }

@@ -54,14 +54,16 @@ Loaded load_and_split(const DataOptions& d) {
 }
 
 void TrainFlags::add_to(CLI::App& app) {
-  app.add_option("--device", device, "auto, cpu, emu (CUDA kernels on the emulator), cuda, cuda:N")->capture_default_str();
+  app.add_option("--device", device, "auto, cpu, emu (CUDA kernels on the emulator), cuda, cuda:N")
+      ->capture_default_str();
   app.add_option("--epochs", epochs, "epochs (default: the model's)");
   app.add_option("--batch", batch, "rows per batch, 0 for full batch (default: the model's)");
   app.add_option("--optimizer", optimizer, "sgd, adam, adagrad or rprop (default: the model's)");
   app.add_option("--lr", lr, "learning rate, or Rprop's initial step (default: the model's)");
   app.add_option("--lr-decay", lr_decay, "multiply the learning rate by this after every epoch (default: the model's)");
-  app.add_option("--average-weights", average,
-                 "end on an exponential moving average of the weights with this decay a step, 0 for none (default: the model's)");
+  app.add_option(
+      "--average-weights", average,
+      "end on an exponential moving average of the weights with this decay a step, 0 for none (default: the model's)");
   app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")->capture_default_str();
   app.add_option("--scatter", scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
   app.add_option("--progress-every", progress_every, "print every N-th epoch's progress line")->capture_default_str();
@@ -71,9 +73,11 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--comm", comm,
                  "data-parallel gradient exchange: auto (NCCL between GPUs, else MPI on the host), host, nccl")
       ->capture_default_str();
-  app.add_option("--checkpoint-dir", checkpoint_dir, "write training checkpoints here (at every epoch's end, and see --checkpoint-every)");
+  app.add_option("--checkpoint-dir", checkpoint_dir,
+                 "write training checkpoints here (at every epoch's end, and see --checkpoint-every)");
   app.add_option("--checkpoint-every", checkpoint_every, "also checkpoint every N (global) steps within an epoch");
-  app.add_flag("--resume", resume, "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
+  app.add_flag("--resume", resume,
+               "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
   app.add_option("--profile-steps", profile_steps,
                  "measure instead of training: one warm-up and N timed global steps through the data-parallel path, "
                  "then print seconds and bytes exchanged per step (no evaluation, no files)");
@@ -87,7 +91,8 @@ void TrainFlags::check() const {
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
   if (shards < 0) throw error("--shards must be positive, got ", shards);
-  if (comm != "auto" && comm != "host" && comm != "nccl") throw error("--comm must be auto, host or nccl, got '", comm, "'");
+  if (comm != "auto" && comm != "host" && comm != "nccl")
+    throw error("--comm must be auto, host or nccl, got '", comm, "'");
   if (checkpoint_every < 0) throw error("--checkpoint-every must be >= 0, got ", checkpoint_every);
   if (profile_steps < 0) throw error("--profile-steps must be >= 0, got ", profile_steps);
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
@@ -136,9 +141,9 @@ void TrainFlags::print_epoch(const EpochReport& r) const {
   if (const ExchangeStats& x = r.step_times.exchange; x.steps > 0) {
     const double n = static_cast<double>(x.steps);
     char text[160];
-    std::snprintf(text, sizeof text, "  | exchange %.3g MB/step a rank (dense %.3g MB), waited %.3f s", 
-                  static_cast<double>(x.reduce_bytes + x.gather_bytes) / n / 1e6, static_cast<double>(x.dense_bytes) / n / 1e6,
-                  x.wait_seconds);
+    std::snprintf(text, sizeof text, "  | exchange %.3g MB/step a rank (dense %.3g MB), waited %.3f s",
+                  static_cast<double>(x.reduce_bytes + x.gather_bytes) / n / 1e6,
+                  static_cast<double>(x.dense_bytes) / n / 1e6, x.wait_seconds);
     exchange = text;
   }
   std::fprintf(stderr, "epoch %d/%d  loss %.6g  %.3f s  %.0f %s/s%s\n", r.epoch, r.epochs, r.loss, r.seconds,

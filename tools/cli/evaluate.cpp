@@ -9,8 +9,8 @@
 
 #include "engine/eval/topn_eval.h"
 #include "kernels/error.h"
-#include "tools/cli/commands.h"
 #include "tools/cli/args.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/output.h"
 #include "tools/cli/saved_model.h"
 
@@ -42,9 +42,9 @@ void run_evaluate(const EvaluateArgs& a) {
     const Dataset d = open_training_data(s, a.data);
     const HostCsr targets = part_matrix(d, leave_one_out(d, false), Part::test, RowsAre::users);
     constexpr int kNegatives = 99;
-    const TopNMetrics m = evaluate_topn(s.trained->topn_scorer(), targets, s.trained->by_user,
-                                        sample_negatives(d, kNegatives, a.negatives_seed.value_or(s.meta.negatives_seed)),
-                                        kNegatives);
+    const TopNMetrics m =
+        evaluate_topn(s.trained->topn_scorer(), targets, s.trained->by_user,
+                      sample_negatives(d, kNegatives, a.negatives_seed.value_or(s.meta.negatives_seed)), kNegatives);
     std::fprintf(stderr, "test: HR@10 %.4f  NDCG@10 %.4f  |  Recall@20 %.4f  NDCG@20 %.4f  MRR@20 %.4f  (%lld users)\n",
                  m.hr10, m.ndcg10, m.recall20, m.ndcg20, m.mrr20, static_cast<long long>(m.users));
     j["hr10"] = m.hr10, j["ndcg10"] = m.ndcg10, j["recall20"] = m.recall20, j["ndcg20"] = m.ndcg20;
@@ -68,11 +68,13 @@ void add_evaluate_command(CLI::App& app) {
   auto a = std::make_shared<EvaluateArgs>();
   CLI::App* sub = app.add_subcommand("evaluate", "a saved model's metrics under its task's protocol");
   a->saved.add_to(*sub);
-  a->data.add_to(*sub, false, "rating and top-N models: the data they were trained on (default: the path in the model file)");
+  a->data.add_to(*sub, false,
+                 "rating and top-N models: the data they were trained on (default: the path in the model file)");
   sub->add_option("--test", a->test.paths, "session models: the test click sessions");
   sub->add_option("--negatives-seed", a->negatives_seed,
                   "top-N: seed of the 99 sampled negatives (default: the one the model's run used)");
-  sub->add_option("--eval-lanes", a->eval_lanes, "session models: test sessions scored side by side")->capture_default_str();
+  sub->add_option("--eval-lanes", a->eval_lanes, "session models: test sessions scored side by side")
+      ->capture_default_str();
   sub->callback([a] {
     EvaluateArgs b = *a;
     b.test.layout = b.data.layout;

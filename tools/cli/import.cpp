@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "engine/data/dataset_file.h"
-#include "tools/cli/commands.h"
 #include "tools/cli/args.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/output.h"
 
 namespace sr::cli {
@@ -23,7 +23,9 @@ void run_import(const Args& a) {
                a.input.paths[0].c_str(), rep.layout.c_str(), static_cast<long long>(d.n_events()),
                static_cast<long long>(d.n_users()), static_cast<long long>(d.n_items()), rep.seconds,
                static_cast<double>(rep.bytes) / 1e6 / rep.seconds,
-               rep.duplicates_dropped ? (", " + std::to_string(rep.duplicates_dropped) + " earlier duplicates dropped").c_str() : "");
+               rep.duplicates_dropped
+                   ? (", " + std::to_string(rep.duplicates_dropped) + " earlier duplicates dropped").c_str()
+                   : "");
   std::fprintf(stderr, "  pass 1 (validate, count ids) %.2f s, pass 2 (place events) %.2f s, time order %.2f s\n",
                rep.pass1_seconds, rep.pass2_seconds, rep.order_seconds);
   const auto t0 = std::chrono::steady_clock::now();
@@ -52,7 +54,8 @@ void run_import(const Args& a) {
 
 void add_import_command(CLI::App& app) {
   auto a = std::make_shared<Args>();
-  CLI::App* sub = app.add_subcommand("import", "convert text (MovieLens, Netflix, RSC15, ...) to a binary dataset file");
+  CLI::App* sub =
+      app.add_subcommand("import", "convert text (MovieLens, Netflix, RSC15, ...) to a binary dataset file");
   a->input.add_to(*sub, true, "input: one or more text files of one layout, or Netflix's training_set directory");
   sub->add_option("--out", a->out, "the binary dataset to write")->required();
   sub->callback([a] { run_import(*a); });

@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "engine/data/dataset_file.h"
-#include "tools/cli/commands.h"
 #include "tools/cli/args.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/output.h"
 
 namespace sr::cli {

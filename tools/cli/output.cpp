@@ -13,9 +13,7 @@ std::unique_ptr<Backend> open_device(const Device& device) {
   return be;
 }
 
-void print_result(const nlohmann::json& j) {
-  std::cout << j.dump() << std::endl;
-}
+void print_result(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
 
 double peak_rss_mb() {
   rusage u{};

@@ -13,7 +13,8 @@ void StepProfile::add(const EpochReport& r) { sum_ += r.step_times; }
 
 nlohmann::json StepProfile::result(const std::string& command, const std::string& model, const nlohmann::json& options,
                                    const TrainConfig& cfg, const Net& net, const Backend& be) const {
-  if (sum_.steps == 0) throw error("--profile-steps: no step was timed (the data has too few batches for a warm-up and a timed step)");
+  if (sum_.steps == 0)
+    throw error("--profile-steps: no step was timed (the data has too few batches for a warm-up and a timed step)");
   const double steps = static_cast<double>(sum_.steps);
   int64_t weights = 0;
   for (const Param* p : net.params()) weights += p->rows * p->cols;
@@ -68,9 +69,13 @@ void announce_resume(const TrainConfig& cfg) {
 
 }  // namespace
 
-RankTraining::RankTraining(const TrainFlags& flags, const TrainDefaults& defaults, Communicator& comm, const std::string& run)
-    : flags_(&flags), comm_(&comm), backend_(open_rank_device(flags.device, comm)),
-      nccl_(gradient_communicator(flags.comm, comm, *backend_)), config_(flags.config(defaults, &gradients(), run)) {
+RankTraining::RankTraining(const TrainFlags& flags, const TrainDefaults& defaults, Communicator& comm,
+                           const std::string& run)
+    : flags_(&flags),
+      comm_(&comm),
+      backend_(open_rank_device(flags.device, comm)),
+      nccl_(gradient_communicator(flags.comm, comm, *backend_)),
+      config_(flags.config(defaults, &gradients(), run)) {
   announce_resume(config_);
 }
 
@@ -81,14 +86,15 @@ std::function<void(const EpochReport&)> RankTraining::reporter() {
   };
 }
 
-bool RankTraining::profiled(const std::string& command, const std::string& model, const nlohmann::json& options, const Net& net) {
+bool RankTraining::profiled(const std::string& command, const std::string& model, const nlohmann::json& options,
+                            const Net& net) {
   if (config_.profile_steps <= 0) return false;
   if (comm_->rank() == 0) print_result(profile_.result(command, model, options, config_, net, *backend_));
   return true;
 }
 
-std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,
-                   const std::vector<std::string>& data) {
+std::string run_id(const std::string& command, const std::string& model,
+                   const std::map<std::string, std::string>& options, const std::vector<std::string>& data) {
   nlohmann::json j;
   j["command"] = command, j["model"] = model, j["options"] = options, j["data"] = data;
   return j.dump();

@@ -59,13 +59,12 @@ class RankTraining {
 };
 
 // What a training command trains, for TrainFlags::config's `run`.
-std::string run_id(const std::string& command, const std::string& model, const std::map<std::string, std::string>& options,
-                   const std::vector<std::string>& data);
+std::string run_id(const std::string& command, const std::string& model,
+                   const std::map<std::string, std::string>& options, const std::vector<std::string>& data);
 
 // Runs a training command as this process's part of its job. An error on any rank stops every
 // rank, each exiting non-zero with the failing rank's cause, so that none waits for the others.
 // Rank 0 (the leader) prints the results and writes files.
 void run_job(const std::function<void(Communicator& comm)>& body);
-
 
 }  // namespace sr::cli

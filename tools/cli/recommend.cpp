@@ -8,8 +8,8 @@
 #include <iostream>
 
 #include "kernels/error.h"
-#include "tools/cli/commands.h"
 #include "tools/cli/args.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/output.h"
 #include "tools/cli/saved_model.h"
 
@@ -41,14 +41,17 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
   }
   if (a.sessions.paths.empty()) return;
   const Dataset d = open_dataset(a.sessions.paths, a.sessions.options());
-  if (d.info().feedback != Feedback::clicks) throw error("--sessions '", a.sessions.paths[0], "' holds ratings, not clicks");
+  if (d.info().feedback != Feedback::clicks)
+    throw error("--sessions '", a.sessions.paths[0], "' holds ratings, not clicks");
   int64_t unknown = 0, empty = 0;
   for (int64_t r = 0; r < d.n_users(); ++r) {
     std::vector<int32_t> one;
     for (int64_t e = d.row_begin(r); e < d.row_end(r); ++e) {
       const int32_t i = index_in(items, d.item_ids()[d.items()[e]]);
-      if (i < 0) ++unknown;
-      else one.push_back(i);
+      if (i < 0)
+        ++unknown;
+      else
+        one.push_back(i);
     }
     if (one.empty()) {
       ++empty;
@@ -56,7 +59,8 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
     }
     sessions.push_back(one), names.push_back(std::to_string(d.user_ids()[r]));
   }
-  std::fprintf(stderr, "sessions: %lld read; %lld clicks on items the model does not know dropped, %lld sessions left empty\n",
+  std::fprintf(stderr,
+               "sessions: %lld read; %lld clicks on items the model does not know dropped, %lld sessions left empty\n",
                static_cast<long long>(d.n_users()), static_cast<long long>(unknown), static_cast<long long>(empty));
 }
 
@@ -80,7 +84,8 @@ void run_recommend(const RecommendArgs& a) {
     } else {
       for (int64_t id : a.users) {
         const int32_t u = index_in(s.data.user_ids, id);
-        if (u < 0) throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
+        if (u < 0)
+          throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
         users.push_back(u);
       }
     }

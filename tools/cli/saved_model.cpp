@@ -46,14 +46,15 @@ Dataset open_training_data(const SavedModel& m, const ImportArgs& other) {
     d = open_dataset(how.paths, how.options());
   } catch (const Error& e) {
     if (!other.paths.empty()) throw;
-    throw error(e.what(), " (the data model file '", m.path, "' was trained on, as it records it: give --data where it is now)");
+    throw error(e.what(), " (the data model file '", m.path,
+                "' was trained on, as it records it: give --data where it is now)");
   }
   const uint64_t fingerprint = dataset_fingerprint(d);
   if (fingerprint != ref.fingerprint)
-    throw error("data '", how.paths[0], "' is not the data model file '", m.path, "' was trained on: it has ", d.n_users(),
-                " users, ", d.n_items(), " items, ", d.n_events(), " events (fingerprint ", std::hex, fingerprint,
-                "); the model's had ", std::dec, m.meta.n_users, " users, ", m.meta.n_items, " items, ", ref.n_events,
-                " events (fingerprint ", std::hex, ref.fingerprint, ")");
+    throw error("data '", how.paths[0], "' is not the data model file '", m.path, "' was trained on: it has ",
+                d.n_users(), " users, ", d.n_items(), " items, ", d.n_events(), " events (fingerprint ", std::hex,
+                fingerprint, "); the model's had ", std::dec, m.meta.n_users, " users, ", m.meta.n_items, " items, ",
+                ref.n_events, " events (fingerprint ", std::hex, ref.fingerprint, ")");
   return d;
 }
 

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "engine/data/synth.h"
-#include "tools/cli/commands.h"
 #include "tools/cli/args.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/output.h"
 
 namespace sr::cli {

@@ -20,7 +20,8 @@ struct Args {
 
 void run_topn(const Args& a, Communicator& comm) {
   TrainingCommand cmd(a.model, Task::topn, comm);  // everything that can be refused before the data
-  if (!a.model.save.empty() && a.validate) throw error("--save with --validate: a model tuned on a sub-split is not saved");
+  if (!a.model.save.empty() && a.validate)
+    throw error("--save with --validate: a model tuned on a sub-split is not saved");
   const Dataset d = open_dataset(a.input.paths, a.input.options());
   const Split s = leave_one_out(d, a.validate);
   const Part target = a.validate ? Part::valid : Part::test;
@@ -34,7 +35,8 @@ void run_topn(const Args& a, Communicator& comm) {
   if (!t) return;
   cmd.save(a.input, d, 0.0, 0, a.negatives_seed);
   const TopNMetrics m = evaluate_topn(t->topn_scorer(), targets, t->by_user, negatives, kNegatives);
-  std::fprintf(stderr, "%s: HR@10 %.4f  NDCG@10 %.4f  |  Recall@20 %.4f  NDCG@20 %.4f  MRR@20 %.4f  (%lld users; fit %.2f s)\n",
+  std::fprintf(stderr,
+               "%s: HR@10 %.4f  NDCG@10 %.4f  |  Recall@20 %.4f  NDCG@20 %.4f  MRR@20 %.4f  (%lld users; fit %.2f s)\n",
                a.validate ? "validation" : "test", m.hr10, m.ndcg10, m.recall20, m.ndcg20, m.mrr20,
                static_cast<long long>(m.users), t->fit_seconds);
   nlohmann::json j = cmd.result();

@@ -27,7 +27,8 @@ void run_train(const TrainArgs& a, Communicator& comm) {
     carve_validation(data.split, a.validate, a.data.seed);
     heldout = Part::valid, heldout_name = "validation";
   }
-  TrainedModel* t = cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(), a.data.input.paths);
+  TrainedModel* t =
+      cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(), a.data.input.paths);
   if (!t) return;
   const RatingMetrics m = t->rating_metrics(data.data, data.split, heldout);
   std::fprintf(stderr, "%s RMSE %.4f  MAE %.4f  (%lld ratings, %lld by fallback to the mean)\n", heldout_name, m.rmse,
@@ -47,7 +48,8 @@ void add_train_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("train", "train a model on ratings and report held-out metrics");
   a->data.add_to(*sub, true);
   a->model.add_to(*sub, "a rating model (see `sparserec models`)");
-  sub->add_option("--validate", a->validate, "hold out this share of training for validation and report it instead of test");
+  sub->add_option("--validate", a->validate,
+                  "hold out this share of training for validation and report it instead of test");
   sub->callback([a] { run_job([&](Communicator& comm) { run_train(*a, comm); }); });
 }
 

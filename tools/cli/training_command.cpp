@@ -14,12 +14,15 @@ void ModelArgs::add_to(CLI::App& app, const char* models_help) {
 }
 
 TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm)
-    : args_(&args), task_(task), comm_(&comm), entry_(&find_model(args.model, task)),
+    : args_(&args),
+      task_(task),
+      comm_(&comm),
+      entry_(&find_model(args.model, task)),
       options_(parse_key_values(args.options)) {
   args.flags.check();
   if (entry_->baseline && !args.save.empty())
     throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
-  const BuiltModel probe = build_model(*entry_, options_, 1, 1);  // refuses options before any data is read
+  const BuiltModel probe = build_model(*entry_, options_, 1, 1);       // refuses options before any data is read
   if (!probe.is_baseline()) args.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split
 }
 
@@ -71,8 +74,8 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   return rank_->leader() ? trained_.get() : nullptr;
 }
 
-void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, double test_fraction,
-                           uint64_t split_seed, uint64_t negatives_seed) const {
+void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, double test_fraction, uint64_t split_seed,
+                           uint64_t negatives_seed) const {
   if (args_->save.empty()) return;
   ModelMeta meta;
   meta.model = entry_->name, meta.task = task_name(task_), meta.options = options_;

@@ -37,7 +37,8 @@ class TrainingCommand {
 
   // Builds the model for data of this shape and fits it. Null when the run was a profile (its
   // result printed) or this process is not the job's leader: the caller stops there.
-  TrainedModel* fit(const TrainingData& data, int64_t n_users, int64_t n_items, const std::vector<std::string>& data_paths);
+  TrainedModel* fit(const TrainingData& data, int64_t n_users, int64_t n_items,
+                    const std::vector<std::string>& data_paths);
   // Writes the model file when --save was given: the model, its weights, the ids of `data` and the
   // training interactions (session models: the items), and where the data is (`data_args`) and
   // how it was split and tested (a random holdout: `test_fraction`, `split_seed`; the leave-one-out
@@ -54,7 +55,7 @@ class TrainingCommand {
   const ModelEntry* entry_;
   std::map<std::string, std::string> options_;
   std::unique_ptr<RankTraining> rank_;  // a net's device: outlives the model below
-  int64_t n_users_ = 0, n_items_ = 0;  // the shape the model was built for
+  int64_t n_users_ = 0, n_items_ = 0;   // the shape the model was built for
   std::unique_ptr<TrainedModel> trained_;
 };
 
