@@ -85,8 +85,14 @@ OptionSpec derived(OptionSpec spec, std::string how) {
 }
 
 ModelOptions::ModelOptions(const std::string& model, const std::vector<OptionSpec>& specs,
-                           std::map<std::string, std::string> given, int64_t n_users, int64_t n_items)
-    : model_(model), specs_(specs), given_(std::move(given)), n_users_(n_users), n_items_(n_items) {
+                           std::map<std::string, std::string> given, int64_t n_users, int64_t n_items,
+                           std::vector<float> rating_values)
+    : model_(model),
+      specs_(specs),
+      given_(std::move(given)),
+      n_users_(n_users),
+      n_items_(n_items),
+      rating_values_(std::move(rating_values)) {
   for (const auto& [key, value] : given_) {
     const OptionSpec* s = nullptr;
     for (const auto& spec : specs_)
@@ -151,6 +157,11 @@ int64_t ModelOptions::integer_or(const std::string& name, int64_t fallback) cons
 
 double ModelOptions::real(const std::string& name) const {
   return std::strtod(text(spec(name, OptionType::real)).c_str(), nullptr);
+}
+
+double ModelOptions::real_or(const std::string& name, double fallback) const {
+  spec(name, OptionType::real);
+  return given(name) ? std::strtod(given_.at(name).c_str(), nullptr) : fallback;
 }
 
 bool ModelOptions::flag(const std::string& name) const { return text(spec(name, OptionType::flag)) == "1"; }

@@ -47,16 +47,20 @@ class ModelOptions {
  public:
   // Throws one line naming the model and the option when a key is not declared (listing those that
   // are), or a value does not parse as its type or lies outside its range.
+  // `rating_values`: the distinct training ratings when the data is ratings (a builder may take its
+  // rating scale from them), else empty.
   ModelOptions(const std::string& model, const std::vector<OptionSpec>& specs, std::map<std::string, std::string> given,
-               int64_t n_users, int64_t n_items);
+               int64_t n_users, int64_t n_items, std::vector<float> rating_values = {});
   int64_t n_users() const { return n_users_; }
   int64_t n_items() const { return n_items_; }
+  const std::vector<float>& rating_values() const { return rating_values_; }
 
   // The value given, else the declared default. A derived option's default comes from the
   // builder: integer_or(name, fallback).
   int64_t integer(const std::string& name) const;
   int64_t integer_or(const std::string& name, int64_t fallback) const;
   double real(const std::string& name) const;
+  double real_or(const std::string& name, double fallback) const;
   bool flag(const std::string& name) const;
   const std::string& choice(const std::string& name) const;
   bool given(const std::string& name) const { return given_.count(name) > 0; }
@@ -68,6 +72,7 @@ class ModelOptions {
   std::vector<OptionSpec> specs_;
   std::map<std::string, std::string> given_;
   int64_t n_users_, n_items_;
+  std::vector<float> rating_values_;
 };
 
 // "key=value" arguments into a map; throws on a malformed one or a key given twice.

@@ -13,14 +13,36 @@
 // 0.9441, lr 0.03 0.9425, lr 0.05 for 20 epochs 0.9326, batch 20 for 100 epochs 0.9734: more
 // learning overfits). Visible biases started at each item's rating-level log frequencies
 // (Hinton's guide) did not help and are not used.
+#include <iomanip>
+#include <sstream>
+
 #include "engine/train/cd_step.h"
 #include "models/models.h"
 
 namespace sr {
 
 namespace {
+// The rating scale of the softmax units: the data's (its distinct training ratings on their grid:
+// 1..5 stars, or half stars 0.5..5 as 10 levels) unless levels= is given (then the ratings
+// 1..levels), each part overridden by its option.
+RatingScale scale_of(const ModelOptions& o) {
+  RatingScale s;  // 1..5 when neither the options nor the data say
+  if (!o.given("levels") && !o.rating_values().empty()) s = rating_scale_of(o.rating_values());
+  s.levels = static_cast<int>(o.integer_or("levels", s.levels));
+  s.lo = static_cast<float>(o.real_or("rating_min", s.lo));
+  s.step = static_cast<float>(o.real_or("rating_step", s.step));
+  return s;
+}
+
+std::string exact_text(float v) {
+  std::ostringstream os;
+  os << std::setprecision(9) << v;  // enough digits to read back the same float
+  return os.str();
+}
+
 BuiltModel build_rbm(const ModelOptions& o) {
-  const int levels = static_cast<int>(o.integer("levels"));
+  const RatingScale scale = scale_of(o);
+  const int levels = scale.levels;
   const int k_max = static_cast<int>(o.integer("cd_k"));
   Net net("rbm");
   RbmVars v;
@@ -39,7 +61,10 @@ BuiltModel build_rbm(const ModelOptions& o) {
   d.epochs = 40;
   d.batch_rows = 50;
   BuiltModel m{Task::ratings, std::move(net), item_based ? RowsAre::items : RowsAre::users, d};
-  m.rating_levels = levels;
+  m.rating_levels = scale;
+  m.derived_options = {{"levels", std::to_string(scale.levels)},
+                       {"rating_min", exact_text(scale.lo)},
+                       {"rating_step", exact_text(scale.step)}};
   m.make_step = [v, k_max] { return std::make_unique<CdStep>(v, k_max); };
   return m;
 }
@@ -51,7 +76,13 @@ ModelEntry rbm_model() {
           "RBM-CF (Salakhutdinov et al. 2007): softmax visible units, trained by contrastive divergence",
           {choice("variant", "item", {"item", "user"}, "rows are items or users"),
            integer("hidden", 100, 1, "binary hidden units"),
-           integer("levels", 5, 2, "rating levels, the ratings 1..levels (each a softmax unit)"),
+           derived(integer("levels", 0, 2, "rating levels, each a softmax unit"),
+                   "the training ratings' distinct values on their grid (1..5 stars: 5; half stars: 10); "
+                   "given alone: the ratings 1..levels"),
+           derived(real("rating_min", 0, -kInf, kInf, "the lowest level's rating"),
+                   "the lowest training rating (with levels=: 1)"),
+           derived(real("rating_step", 0, 1e-6, kInf, "ratings between adjacent levels"),
+                   "the smallest gap between distinct training ratings (with levels=: 1)"),
            integer("cd_k", 9, 1, "the most Gibbs steps of CD-k (k rises 1, 3, 5, 9 over training)"),
            real("momentum", 0.9, 0.0, 1.0, "SGD momentum", true), real("l2", 0.001, 0.0, kInf, "weight decay")},
           build_rbm};

@@ -56,19 +56,19 @@ const ModelEntry& find_model(const std::string& name, Task task) {
 }
 
 BuiltModel build_model(const ModelEntry& entry, const std::map<std::string, std::string>& options, int64_t n_users,
-                       int64_t n_items) {
-  const ModelOptions o(entry.name, entry.options, options, n_users, n_items);
+                       int64_t n_items, std::vector<float> rating_values) {
+  const ModelOptions o(entry.name, entry.options, options, n_users, n_items, std::move(rating_values));
   BuiltModel m = entry.build(o);
   SR_CHECK(m.task == entry.task, "model ", entry.name, " was built for another task than it declares");
   return m;
 }
 
 BuiltModel build_model(const std::string& name, const std::map<std::string, std::string>& options, int64_t n_users,
-                       int64_t n_items) {
+                       int64_t n_items, std::vector<float> rating_values) {
   std::string known;
   for (const auto& m : model_registry()) {
     if (m.baseline) continue;
-    if (m.name == name) return build_model(m, options, n_users, n_items);
+    if (m.name == name) return build_model(m, options, n_users, n_items, std::move(rating_values));
     known += (known.empty() ? "" : ", ") + m.name;
   }
   throw error("unknown model '", name, "' (known: ", known, ")");

@@ -29,12 +29,13 @@ const std::vector<ModelEntry>& model_registry();
 // for a model of another task, names the command that trains it.
 const ModelEntry& find_model(const std::string& name, Task task);
 
-// Checks `options` against the entry's declarations and builds it for data of this shape.
+// Checks `options` against the entry's declarations and builds it for data of this shape (rating
+// data: `rating_values`, its distinct training ratings; see ModelOptions).
 BuiltModel build_model(const ModelEntry& entry, const std::map<std::string, std::string>& options, int64_t n_users,
-                       int64_t n_items);
+                       int64_t n_items, std::vector<float> rating_values = {});
 // The same by name, for models whose name says their task (every model but the baselines).
 BuiltModel build_model(const std::string& name, const std::map<std::string, std::string>& options, int64_t n_users,
-                       int64_t n_items);
+                       int64_t n_items, std::vector<float> rating_values = {});
 
 // The listing of `sparserec models`: every model with its options, defaults, ranges and help.
 std::string describe_models();

@@ -61,7 +61,48 @@ expect_error "a baseline \(spop\) has no trained weights to save" session --trai
 expect_error "over 3 shards: --batch \(the global batch, now 16\) must be a positive multiple of it" train --data "$tmp/ok.tsv" --model autorec --device cpu --batch 16 --shards 3
 expect_error "--batch \(the global batch, now 0\)" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards 2
 expect_error "--comm must be auto, host or nccl, got 'gloo'" train --data "$tmp/ok.tsv" --model autorec --device cpu --comm gloo
-expect_error "--shards must be positive, got -1" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards -1
-expect_error "--profile-steps must be >= 0, got -2" train --data "$tmp/ok.tsv" --model autorec --device cpu --profile-steps -2
 expect_error "--profile-steps times batches.*give --batch" train --data "$tmp/ok.tsv" --model autorec --device cpu --profile-steps 3
+# Early stopping: not with a tuning split of the user's, nor yet with checkpoints or session models.
+expect_error "--early-stop with --validate" train --data "$tmp/ok.tsv" --model autorec --device cpu --early-stop 3 --validate 0.1
+expect_error "--early-stop with --validate" topn --data "$tmp/ok.tsv" --model cdae --device cpu --early-stop 3 --validate
+expect_error "--early-stop with --checkpoint-dir" train --data "$tmp/ok.tsv" --model autorec --early-stop 3 --checkpoint-dir "$tmp/ck"
+expect_error "--early-stop: session models do not yet" session --train "$tmp/clicks.tsv" --test "$tmp/clicks.tsv" --model gru4rec --early-stop 3
+# Every flag of the commands that train or read a model: each impossible value is refused with one
+# line that names the flag, and the walk covers every flag --help lists (a new flag must join
+# `bad` or, when any value is valid or other tests check it, `free`).
+declare -A bad=(
+  [--epochs]="0 -1 x" [--batch]="-1 1.5" [--lr]="-1 0 nan inf x" [--lr-decay]="0 -1 1.5 nan"
+  [--average-weights]="1 -0.1 nan" [--seed]="-1 1.5" [--split-seed]="-1" [--negatives-seed]="-1"
+  [--optimizer]="adamw" [--scatter]="random" [--device]="gpu7" [--comm]="gloo" [--progress-every]="0 -1"
+  [--shards]="0 -1" [--checkpoint-every]="-1" [--profile-steps]="-2" [--test-fraction]="0 1 -0.5 nan"
+  [--validate]="0 1 nan" [--threads]="-1" [--eval-lanes]="0 -1" [--duplicates]="first" [--layout]="nosuch"
+  [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" ["topn --validate"]="" )
+free=" --help --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out "
+printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n2\t5\t12\n2\t7\t13\n' > "$tmp/sessions.tsv"
+"$bin" train --data "$tmp/ok.tsv" --model biased_mf --device cpu --epochs 1 --save "$tmp/r.srm" >/dev/null 2>"$tmp/err" ||
+  { echo "FAIL: training the model the recommend walk reads"; failures=$((failures + 1)); }
+walk_flags() {  # walk_flags COMMAND ARGS...: every flag of COMMAND's --help, after ARGS
+  local command=$1 flag value
+  shift
+  for flag in $("$bin" "$command" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | sed 's/.*--/--/'); do
+    local key=$flag
+    [ -n "${bad["$command $flag"]+x}" ] && key="$command $flag"  # a flag that differs between commands
+    if [ -n "${bad[$key]+x}" ]; then
+      for value in ${bad[$key]}; do
+        local args=("$@")
+        [ "$flag" = --device ] && args=("${args[@]/--device/--layout}") && args=("${args[@]/cpu/auto}")
+        local name=${flag#--}
+        expect_error "${name//-/[- ]}" "$command" "${args[@]}" "$flag" "$value"
+      done
+    elif [[ "$free" != *" $flag "* ]]; then
+      echo "FAIL: $command $flag is in neither the walk's bad values nor its free flags"
+      failures=$((failures + 1))
+    fi
+  done
+}
+walk_flags train --data "$tmp/ok.tsv" --model autorec --device cpu
+walk_flags topn --data "$tmp/ok.tsv" --model cdae --device cpu
+walk_flags session --train "$tmp/sessions.tsv" --test "$tmp/sessions.tsv" --model gru4rec --device cpu
+walk_flags recommend --model-file "$tmp/r.srm" --device cpu
+walk_flags evaluate --model-file "$tmp/r.srm" --device cpu
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

@@ -91,7 +91,8 @@ else
   echo "ok: touched-row exchange: $verdict"
 fi
 
-for model in $("$bin" models | cut -f1); do
+# `sparserec models` lists "  NAME<tab>SUMMARY" lines; baselines are fitted, not trained.
+for model in $("$bin" models | grep -P '^  \S+\t' | grep -Pv '\tbaseline:' | cut -f1 | tr -d ' ' | sort -u); do
   if [[ " ${tested[*]} " == *" $model "* ]]; then continue; fi
   if [ -n "${not_yet[$model]:-}" ]; then
     echo "NOT YET: $model: ${not_yet[$model]}"

@@ -1,5 +1,6 @@
 // Ratings with a planted rank-2 structure around 3 (30 % of all pairs rated), clamped to 1..5 and,
-// with `integers`, rounded: a rating model that learns must beat the global mean by a wide margin.
+// with `integers`, rounded; with `half_stars` rounded to halves in 0.5..5 instead (a MovieLens
+// release's scale): a rating model that learns must beat the global mean by a wide margin.
 #pragma once
 
 #include <algorithm>
@@ -11,7 +12,8 @@
 
 namespace sr::test {
 
-inline Dataset planted_ratings(int users, int items, std::mt19937_64& rng, bool integers = false) {
+inline Dataset planted_ratings(int users, int items, std::mt19937_64& rng, bool integers = false,
+                               bool half_stars = false) {
   DatasetArrays a;
   std::normal_distribution<float> n(0.0f, 1.0f);
   std::vector<float> uf(users * 2), itf(items * 2);
@@ -24,12 +26,17 @@ inline Dataset planted_ratings(int users, int items, std::mt19937_64& rng, bool 
     for (int i = 0; i < items; ++i)
       if (keep(rng)) {
         const float s = 3.0f + uf[2 * u] * itf[2 * i] + uf[2 * u + 1] * itf[2 * i + 1];
-        a.item.push_back(i),
-            a.rating.push_back(integers ? std::round(std::clamp(s, 1.0f, 5.0f)) : std::clamp(s, 1.0f, 5.0f));
+        a.item.push_back(i);
+        if (half_stars)
+          a.rating.push_back(std::round(std::clamp(s, 0.5f, 5.0f) * 2.0f) / 2.0f);
+        else
+          a.rating.push_back(integers ? std::round(std::clamp(s, 1.0f, 5.0f)) : std::clamp(s, 1.0f, 5.0f));
       }
     a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
   }
-  return Dataset::from_arrays(DatasetInfo{}, std::move(a));
+  DatasetInfo info;
+  if (half_stars) info.rating_min = 0.5f;
+  return Dataset::from_arrays(info, std::move(a));
 }
 
 // The RMSE of predicting the training mean for every test rating: the floor a model must beat.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "engine/data/rating_levels.h"
 #include "engine/eval/pair_scorer.h"
@@ -10,6 +11,7 @@
 #include "engine/train/cd_step.h"
 #include "models/models.h"
 #include "models/registry.h"
+#include "tests/error_expect.h"
 #include "tests/planted_ratings.h"
 #include "tests/test_util.h"
 
@@ -36,7 +38,7 @@ TEST_P(CdStepReference, OneStepEqualsTheEquations) {
   HostCsr ratings;
   ratings.rows = 2, ratings.cols = kItems;
   ratings.row_ptr = {0, 2, 3}, ratings.col_idx = {0, 2, 1}, ratings.val = {2.0f, 1.0f, 1.0f};
-  const HostCsr v = expand_rating_levels(ratings, kLevels, true);
+  const HostCsr v = expand_rating_levels(ratings, RatingScale{1.0f, 1.0f, kLevels}, true);
   const std::map<std::string, std::string> options = {
       {"hidden", "3"}, {"levels", "2"}, {"variant", "user"}, {"cd_k", std::to_string(c_.k)}};
   BuiltModel m = build_model("rbm", options, 2, kItems);
@@ -147,15 +149,43 @@ TEST(CdStep, KRisesOverTrainingUpToTheCap) {
 TEST(RatingLevels, ExpandAndExpectation) {
   HostCsr m;
   m.rows = 1, m.cols = 2, m.row_ptr = {0, 1}, m.col_idx = {1}, m.val = {3.0f};
-  const HostCsr e = expand_rating_levels(m, 3, true);
+  const RatingScale three{1.0f, 1.0f, 3};
+  const HostCsr e = expand_rating_levels(m, three, true);
   EXPECT_EQ(e.cols, 6);
   EXPECT_NO_THROW(e.validate("expanded"));
   EXPECT_EQ(e.col_idx, (std::vector<int32_t>{3, 4, 5}));
   EXPECT_EQ(e.val, (std::vector<float>{0.0f, 0.0f, 1.0f}));
   m.val = {2.5f};
-  EXPECT_THROW(expand_rating_levels(m, 3, true), Error);
-  const std::vector<float> p = expected_ratings({0.0f, 0.0f, std::log(2.0f)}, 3);  // probabilities 1/4, 1/4, 1/2
+  expect_error([&] { expand_rating_levels(m, three, true); }, {"rating 2.5", "row 0, column 1", "1..3 in steps of 1"});
+  const std::vector<float> p = expected_ratings({0.0f, 0.0f, std::log(2.0f)}, three);  // probabilities 1/4, 1/4, 1/2
   EXPECT_NEAR(p[0], 0.25f * 1 + 0.25f * 2 + 0.5f * 3, 1e-6f);
+  // Half stars: 2.5 is level 4 of 0.5..5, and the expectation weighs the scale's values.
+  const RatingScale halves{0.5f, 0.5f, 10};
+  const HostCsr h = expand_rating_levels(m, halves, true);
+  EXPECT_EQ(h.cols, 20);
+  EXPECT_EQ(h.val[4], 1.0f);
+  std::vector<float> z(10, -50.0f);
+  z[4] = z[5] = 0.0f;
+  EXPECT_NEAR(expected_ratings(z, halves)[0], 2.75f, 1e-5f);
+}
+
+TEST(RatingLevels, ScaleFromTheData) {
+  const RatingScale stars = rating_scale_of({3, 1, 5, 2, 4, 4, 1});
+  EXPECT_EQ(stars.lo, 1.0f);
+  EXPECT_EQ(stars.step, 1.0f);
+  EXPECT_EQ(stars.levels, 5);
+  const RatingScale gap = rating_scale_of({1, 2, 5});  // a level no training rating uses is still a level
+  EXPECT_EQ(gap.levels, 5);
+  const RatingScale halves = rating_scale_of({0.5f, 5.0f, 3.5f, 1.0f, 4.0f});
+  EXPECT_EQ(halves.lo, 0.5f);
+  EXPECT_EQ(halves.step, 0.5f);
+  EXPECT_EQ(halves.levels, 10);
+  EXPECT_EQ(halves.describe(), "0.5..5 in steps of 0.5 (10 levels)");
+  expect_error([] { rating_scale_of({1.0f, 1.5f, 2.2f}); }, {"rating 2.2", "1..2 in steps of 0.5"});
+  std::vector<float> continuous;
+  for (int i = 0; i < 300; ++i) continuous.push_back(1.0f + static_cast<float>(i) * 0.0131f + (i % 7) * 1e-4f);
+  expect_error([&] { rating_scale_of(continuous); }, {"levels, more than 100", "set levels="});
+  expect_error([] { rating_scale_of({4.0f, 4.0f}); }, {"every rating is 4"});
 }
 
 // ---- learning planted structure ---------------------------------------------------------------
@@ -178,6 +208,8 @@ TEST(Zoo, BiasedMfLearnsPlantedStructure) {
   EXPECT_LT(got.rmse, 0.75 * baseline);
 }
 
+constexpr RatingScale kStars{1.0f, 1.0f, 5};
+
 TEST(Zoo, RbmLearnsPlantedStructure) {
   std::mt19937_64 rng(test_seed());
   const Dataset r = planted_ratings(200, 120, rng, true);
@@ -189,11 +221,43 @@ TEST(Zoo, RbmLearnsPlantedStructure) {
   cfg.epochs = 60, cfg.batch_rows = 20, cfg.optimizer.kind = OptKind::sgd, cfg.optimizer.lr = 0.05f;
   cfg.optimizer.momentum = 0.9f;
   std::unique_ptr<TrainStep> step = m.make_step();
-  train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), 5, true), cfg,
-             *step, nullptr);
-  const RatingMetrics got = evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, 5);
+  train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), kStars, true),
+             cfg, *step, nullptr);
+  const RatingMetrics got =
+      evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, &kStars);
   const double baseline = mean_baseline_rmse(r, s);
   std::printf("RBM RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
+  EXPECT_LT(got.rmse, 0.85 * baseline);
+}
+
+// On half stars RBM-CF takes its 10 levels from the training ratings (issue 21: the 1..5 default
+// refused them) and records them, so that the model builds again without the data.
+TEST(Zoo, RbmTakesItsScaleFromTheData) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_ratings(200, 120, rng, true, true);
+  const Split s = random_holdout(r.n_events(), 0.1, 42);
+  std::set<float> distinct;
+  for (int64_t e : s.events(Part::train)) distinct.insert(r.rating(e));
+  BuiltModel m = build_model("rbm", {{"hidden", "30"}}, r.n_users(), r.n_items(),
+                             std::vector<float>(distinct.begin(), distinct.end()));
+  ASSERT_TRUE(m.rating_levels);
+  EXPECT_EQ(m.rating_levels->levels, 10);
+  EXPECT_EQ(m.rating_levels->lo, 0.5f);
+  EXPECT_EQ(m.derived_options.at("levels"), "10");
+  EXPECT_EQ(m.derived_options.at("rating_step"), "0.5");
+  EXPECT_EQ(build_model("rbm", m.derived_options, r.n_users(), r.n_items()).rating_levels->levels, 10);
+  auto be = make_cpu_backend();
+  Exec ex(m.net, *be, 3);
+  TrainConfig cfg;
+  cfg.epochs = 60, cfg.batch_rows = 20, cfg.optimizer.kind = OptKind::sgd, cfg.optimizer.lr = 0.05f;
+  cfg.optimizer.momentum = 0.9f;
+  std::unique_ptr<TrainStep> step = m.make_step();
+  train_rows(ex, m.net.input("ratings"),
+             expand_rating_levels(part_matrix(r, s, Part::train, m.rows), *m.rating_levels, true), cfg, *step, nullptr);
+  const RatingMetrics got =
+      evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, &*m.rating_levels);
+  const double baseline = mean_baseline_rmse(r, s);
+  std::printf("RBM on half stars RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
   EXPECT_LT(got.rmse, 0.85 * baseline);
 }
 

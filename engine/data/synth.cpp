@@ -75,7 +75,10 @@ struct Model {
     if (o.users <= 0 || o.items <= 1 || o.events < o.users)
       throw error("synth: need users > 0, items > 1 and events >= users (got ", o.users, ", ", o.items, ", ", o.events,
                   ")");
-    if (o.items > INT32_MAX || o.rank <= 0) throw error("synth: items must fit in 31 bits and rank be positive");
+    if (o.items > INT32_MAX) throw error("synth: items must fit in 31 bits, got ", o.items);
+    if (o.rank <= 0) throw error("synth: --rank must be positive, got ", o.rank);
+    if (!std::isfinite(o.zipf) || o.zipf < 0) throw error("synth: --zipf must be a finite exponent >= 0, got ", o.zipf);
+    if (o.threads < 0) throw error("synth: --threads must be >= 0 (0: every core), got ", o.threads);
     Rng r(splitmix64(o.seed ^ 0x5eed));
     item_factor.resize(static_cast<size_t>(o.items * o.rank));
     for (auto& v : item_factor) v = static_cast<float>(normal(r) / std::sqrt(static_cast<double>(o.rank)));

@@ -269,6 +269,7 @@ Duplicates parse_duplicates(const std::string& s) {
 Dataset import_text(const std::vector<std::string>& raw_paths, const ImportOptions& opt, ImportReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   if (raw_paths.empty()) throw error("no input file given");
+  if (opt.threads < 0) throw error("import threads must be >= 0 (0: every core), got ", opt.threads);
   const std::string layout_name = opt.layout == "auto" ? detect_layout(raw_paths[0]) : opt.layout;
   TextLayout l = layout_by_name(layout_name, opt.columns, opt.separator);
   if (opt.duplicates) l.duplicates = *opt.duplicates;

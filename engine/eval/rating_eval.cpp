@@ -15,11 +15,18 @@ namespace {
 constexpr int64_t kRowsPerEvalBatch = 4096;  // bounds device memory for the hidden layer at scale
 }
 
+RatingRange observed_range(const std::vector<float>& ratings) {
+  SR_CHECK(!ratings.empty(), "the rating range of no ratings");
+  const auto [lo, hi] = std::minmax_element(ratings.begin(), ratings.end());
+  return {*lo, *hi};
+}
+
 RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& train_m, const HostCsr& heldout_m,
                              const std::vector<float>& pred) {
   SR_CHECK(static_cast<int64_t>(pred.size()) == heldout_m.nnz(), pred.size(), " predictions for ", heldout_m.nnz(),
            " ratings");
   const float mean = static_cast<float>(mean_rating(d, s, Part::train));
+  const RatingRange range = observed_range(train_m.val);
   std::vector<bool> col_seen(static_cast<size_t>(train_m.cols), false);
   for (int32_t c : train_m.col_idx) col_seen[c] = true;
   RatingMetrics m;
@@ -32,7 +39,7 @@ RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& tr
         p = mean;
         ++m.n_fallback;
       }
-      p = std::clamp(p, d.info().rating_min, d.info().rating_max);
+      p = range.clip(p);
       const double e = static_cast<double>(p) - heldout_m.val[k];
       se += e * e;
       ae += std::fabs(e);
@@ -45,7 +52,7 @@ RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& tr
 }
 
 RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
-                               RowsAre rows, int levels) {
+                               RowsAre rows, const RatingScale* levels) {
   const HostCsr train_m = part_matrix(d, s, Part::train, rows);
   const HostCsr test_m = part_matrix(d, s, heldout, rows);
   std::vector<float> pred;
@@ -56,13 +63,13 @@ RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d
     std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
     const HostCsr in_h = select_rows(train_m, ids), q_h = select_rows(test_m, ids);
     if (q_h.nnz() == 0) continue;
-    const SparseBatch in(ex.backend(), levels > 0 ? expand_rating_levels(in_h, levels, true) : in_h);
-    const SparseBatch q(ex.backend(), levels > 0 ? expand_rating_levels(q_h, levels, false) : q_h);
+    const SparseBatch in(ex.backend(), levels ? expand_rating_levels(in_h, *levels, true) : in_h);
+    const SparseBatch q(ex.backend(), levels ? expand_rating_levels(q_h, *levels, false) : q_h);
     ex.bind(input, &in);
     ex.query(output, &q);
     ex.forward(false);
     std::vector<float> p = sparse_values(ex, output);
-    if (levels > 0) p = expected_ratings(p, levels);
+    if (levels) p = expected_ratings(p, *levels);
     ex.clear_queries();
     pred.insert(pred.end(), p.begin(), p.end());
   }

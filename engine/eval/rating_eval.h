@@ -1,7 +1,12 @@
 // Rating prediction metrics (BENCHMARKS.md): RMSE and MAE on held-out ratings, predictions
-// clipped to the rating range; a user or item with no training rating falls back to the mean.
+// clipped to the range of the training ratings; a user or item with no training rating falls back
+// to the mean.
 #pragma once
 
+#include <algorithm>
+#include <vector>
+
+#include "engine/data/rating_levels.h"
 #include "engine/data/split.h"
 #include "engine/net/exec.h"
 
@@ -13,10 +18,18 @@ struct RatingMetrics {
 };
 
 // Scores the model's sparse output at the events of part `heldout`, feeding each row's training
-// vector (part train). With `levels` > 0 the input is the ratings as softmax levels and the
-// prediction the expected rating over the output's logits per level (RBM-CF).
+// vector (part train). With a rating scale `levels` the input is the ratings as softmax levels and
+// the prediction the expected rating over the output's logits per level (RBM-CF).
 RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
-                               RowsAre rows, int levels = 0);
+                               RowsAre rows, const RatingScale* levels = nullptr);
+
+// The lowest and highest of `ratings` (the training ratings): what a prediction is clipped to, so
+// that no model predicts outside the scale its data uses (a layout's range can be wider).
+struct RatingRange {
+  float lo = 0.0f, hi = 0.0f;
+  float clip(float p) const { return std::clamp(p, lo, hi); }
+};
+RatingRange observed_range(const std::vector<float>& ratings);
 
 // The metrics of predictions `pred` for the nonzeros of `heldout_m` (in CSR order), with the
 // training matrix `train_m` of the same orientation deciding which rows and columns are unseen.

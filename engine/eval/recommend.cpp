@@ -16,13 +16,14 @@ constexpr int64_t kUsersPerChunk = 1024;  // a chunk's score matrix is chunk x i
 constexpr int64_t kRowsPerChunk = 4096;   // input rows per forward pass when collecting hidden rows
 
 // Expected ratings from logits laid out as `groups` x levels (consecutive levels per item): a
-// softmax per group, then a product with the levels 1..K, on the device.
-Tensor expected_ratings_on_device(Backend& be, const Tensor& logits, int levels) {
+// softmax per group, then a product with the scale's values, on the device.
+Tensor expected_ratings_on_device(Backend& be, const Tensor& logits, const RatingScale& scale) {
+  const int levels = scale.levels;
   const int64_t groups = logits.numel() / levels;
   Tensor p(be, groups, levels), e(be, groups, 1);
   elementwise(be, EwKind::softmax_rows, groups, levels, {logits.data(), levels}, {}, p.data(), levels);
   std::vector<float> values(static_cast<size_t>(levels));
-  std::iota(values.begin(), values.end(), 1.0f);
+  for (int l = 0; l < levels; ++l) values[static_cast<size_t>(l)] = scale.value(l);
   const Tensor v = Tensor::from_host(be, values);
   matmul(be, mat(p), mat(v.data(), levels, 1), e.data());
   return e;
@@ -63,7 +64,8 @@ std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, 
 
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
                                                 const HostCsr& seen, RowsAre rows, const std::vector<int32_t>& users,
-                                                int k, int levels) {
+                                                int k, const RatingScale* scale) {
+  const int levels = scale ? scale->levels : 0;
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   const bool by_user = rows == RowsAre::users;
   const int64_t n_users = seen.rows, n_items = seen.cols;
@@ -98,12 +100,12 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
       const SparseBatch in(be, select_rows(inputs, chunk));
       ex.bind(input, &in);
       Tensor scores = all_scores(ex, output);  // chunk x items (x levels)
-      if (levels > 0) scores = expected_ratings_on_device(be, scores, levels);
+      if (scale) scores = expected_ratings_on_device(be, scores, *scale);
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
     } else {
       const IndexArray cols = IndexArray::from_host(be, level_columns(chunk, levels));
       Tensor scores = column_scores(ex, output, h_all, cols);  // items x chunk (x levels)
-      if (levels > 0) scores = expected_ratings_on_device(be, scores, levels);
+      if (scale) scores = expected_ratings_on_device(be, scores, *scale);
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, true, seen_rows, k);
     }
     for (auto& p : part) out.push_back(std::move(p));

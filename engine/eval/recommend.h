@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/data/rating_levels.h"
 #include "engine/data/split.h"
 #include "engine/net/exec.h"
 
@@ -19,11 +20,12 @@ struct Scored {
 // For each user in `users` (dense indices), the k best items the user has not seen, best first;
 // ties go to the lower item index. `inputs` are the rows the net reads, in its orientation (rows
 // are `rows`; rating levels and a user node already applied); `seen_by_user` (users x items) what
-// each user has seen. With `rating_levels` > 0 the output holds a logit per rating level of each
-// item (RBM-CF) and an item's score is its expected rating.
+// each user has seen. With a rating scale `levels` the output holds a logit per rating level of
+// each item (RBM-CF) and an item's score is its expected rating.
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
                                                 const HostCsr& seen_by_user, RowsAre rows,
-                                                const std::vector<int32_t>& users, int k, int rating_levels = 0);
+                                                const std::vector<int32_t>& users, int k,
+                                                const RatingScale* levels = nullptr);
 
 // The device top-K of each row of `scores` (n_users x n_items, or its transpose), excluding the
 // items listed in each row of `seen_rows`.

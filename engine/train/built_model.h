@@ -3,10 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/data/rating_levels.h"
 #include "engine/data/sessions.h"
 #include "engine/data/split.h"
 #include "engine/eval/session_eval.h"
@@ -51,9 +54,12 @@ struct BuiltModel {
   // The net scores (user, item) pairs: inputs "user", "item", "label" (PairInputs), trained by
   // train_pairs; rows = users. Otherwise its input "ratings" is a row of the matrix.
   bool pairs = false;
-  // > 0: the input is each rating as this many softmax levels (expand_rating_levels) and the
-  // output a logit per level; predictions are the expected rating (RBM-CF).
-  int rating_levels = 0;
+  // Set: the input is each rating as a softmax over the scale's levels (expand_rating_levels) and
+  // the output a logit per level; predictions are the expected rating (RBM-CF).
+  std::optional<RatingScale> rating_levels;
+  // Options the builder took from the data rather than from its declared defaults (RBM-CF's rating
+  // scale): the model file records them, so the model builds again from its file alone.
+  std::map<std::string, std::string> derived_options;
   // The training step; null means backprop. (RBM-CF trains by contrastive divergence.)
   std::function<std::unique_ptr<TrainStep>()> make_step{};
   // Models this one starts from (NeuMF from GMF and MLP): built by pretrain_parts, each trained

@@ -167,6 +167,7 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config,
     if (step_limit > 0) e.times() -= std::exchange(warm_up, StepTimes{});  // a measurement: no warm-up, no checkpoint
     e.finish(ex, work, unit, on_epoch);
     if (step_limit < 0) save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
+    if (step_limit < 0 && config.after_epoch && config.after_epoch(epoch)) break;
   }
   if (step_limit < 0) opt.use_average(ex.params());  // training ends on the averaged weights
 }

@@ -53,8 +53,26 @@ void pretrain(const BuiltModel& m, Exec& ex, const HostCsr& train, const FitOpti
 // The rows a rating or top-N net reads, from the training matrix in its orientation.
 HostCsr net_inputs(const BuiltModel& m, const HostCsr& train) {
   if (m.user_node) return with_user_node(train);
-  if (m.rating_levels > 0) return expand_rating_levels(train, m.rating_levels, true);
+  if (m.rating_levels) return expand_rating_levels(train, *m.rating_levels, true);
   return train;
+}
+
+// The early stopping of a rating or top-N net, scored on the split's valid part: RMSE (rating
+// models), or NDCG@20 ranking every item the user has not trained on (top-N models).
+std::unique_ptr<EarlyStopper> validation_stopper(TrainedModel& t, const TrainingData& data, int patience) {
+  const Dataset& d = *data.dataset;
+  const Split& s = *data.split;
+  if (s.count(Part::valid) == 0) throw error("early stopping: the split has no validation part to score epochs on");
+  ParamStore& store = t.exec->params();
+  if (t.model.task == Task::ratings)
+    return std::make_unique<EarlyStopper>(store, patience, "validation RMSE", true,
+                                          [&t, &d, &s] { return t.rating_metrics(d, s, Part::valid).rmse; });
+  auto targets = std::make_shared<HostCsr>(part_matrix(d, s, Part::valid, RowsAre::users));
+  // No sampled negatives (the full ranking's NDCG@20 does not use them, and a small catalogue may
+  // not have 99 to sample).
+  return std::make_unique<EarlyStopper>(store, patience, "validation NDCG@20", false, [&t, targets] {
+    return evaluate_topn(t.topn_scorer(), *targets, t.by_user, {}, 0).ndcg20;
+  });
 }
 
 // Rating and top-N nets: rows of the training matrix, sampled targets, or (user, item) pairs.
@@ -67,17 +85,27 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
   if (m.pretrain_parts && o.config.profile_steps == 0)                // a profile times the model's own steps
     pretrain(m, ex, train, o);
   t.inputs = net_inputs(m, train);
+  t.by_user = m.rows == RowsAre::users ? train : transpose(train);  // the scorers read it while training
+  TrainConfig config = o.config;
+  std::unique_ptr<EarlyStopper> stopper;
+  if (o.early_stop_patience > 0) {
+    stopper = validation_stopper(t, data, o.early_stop_patience);
+    config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
+  }
   std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
   if (m.pairs) {
-    train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, o.config, *step,
+    train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
                 o.on_epoch);
   } else if (implicit && m.defaults.negatives > 0) {
     train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), t.inputs, train, m.defaults.negatives,
-                            o.config, *step, o.on_epoch);
+                            config, *step, o.on_epoch);
   } else {  // the input is its own target (autoencoders), or the RBM's data
-    train_rows(ex, m.net.input("ratings"), t.inputs, o.config, *step, o.on_epoch);
+    train_rows(ex, m.net.input("ratings"), t.inputs, config, *step, o.on_epoch);
   }
-  t.by_user = m.rows == RowsAre::users ? std::move(train) : transpose(train);
+  if (stopper) {
+    stopper->restore_best();
+    t.early_stop = stopper->report();
+  }
 }
 
 }  // namespace
@@ -183,14 +211,21 @@ SessionScorer& TrainedModel::session_scorer() {
 RatingMetrics TrainedModel::rating_metrics(const Dataset& d, const Split& s, Part heldout) {
   if (model.pairs) return evaluate_pair_ratings(*exec, PairInputs::of(model.net), d, s, heldout);
   return evaluate_ratings(*exec, model.net.input("ratings"), model.net.output(), d, s, heldout, model.rows,
-                          model.rating_levels);
+                          model.rating_levels ? &*model.rating_levels : nullptr);
 }
 
 std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32_t>& users, int k) {
   SR_CHECK(exec && model.task != Task::sessions, "recommend() is for trained rating and top-N models");
-  if (model.pairs) return recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k);
-  return recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows, users, k,
-                        model.rating_levels);
+  std::vector<std::vector<Scored>> top =
+      model.pairs ? recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k)
+                  : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows,
+                                   users, k, model.rating_levels ? &*model.rating_levels : nullptr);
+  if (model.task == Task::ratings && by_user.nnz() > 0) {  // predicted ratings stay on the training data's scale
+    const RatingRange range = observed_range(by_user.val);
+    for (auto& row : top)
+      for (Scored& s : row) s.score = range.clip(s.score);
+  }
+  return top;
 }
 
 std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<std::vector<int32_t>>& sessions,

@@ -14,6 +14,7 @@
 #include "engine/eval/recommend.h"
 #include "engine/model_file.h"
 #include "engine/train/built_model.h"
+#include "engine/train/early_stopping.h"
 
 namespace sr {
 
@@ -21,6 +22,8 @@ namespace sr {
 struct TrainingData {
   // Rating and top-N models: the training part of a split of a dataset (top-N models read it as
   // implicit feedback: every interaction counts 1).
+  // With early stopping the split's `valid` part is what each epoch is scored on: random ratings
+  // (carve_validation) or each user's second latest interaction (leave_one_out with validation).
   const Dataset* dataset = nullptr;
   const Split* split = nullptr;
   // Session models: the training sessions.
@@ -33,7 +36,11 @@ struct FitOptions {
   // The run of a model this one starts from (NeuMF's GMF and MLP), from that model's defaults
   // (default: `config`).
   std::function<TrainConfig(const TrainDefaults&)> pretrain_config{};
-  std::function<void(const EpochReport&)> on_epoch{};           // each epoch of the model's run
+  std::function<void(const EpochReport&)> on_epoch{};  // each epoch of the model's run
+  // > 0: early stopping (rating and top-N nets) with this patience, scored on the split's valid
+  // part after each epoch: validation RMSE, or NDCG@20 over all items; the best epoch's weights
+  // are kept. --epochs is then the most epochs.
+  int early_stop_patience = 0;
   std::function<void(const std::string&)> on_pretrain{};        // announces each model pretrained
   std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs
 };
@@ -51,7 +58,8 @@ class TrainedModel {
   // the rows the net reads, in its orientation (the user node and rating levels applied).
   HostCsr by_user, inputs;
   std::vector<EpochReport> epochs;
-  double fit_seconds = 0.0;  // training (or fitting) wall time, pretraining included
+  EarlyStopReport early_stop;  // best_epoch 0 when early stopping was off
+  double fit_seconds = 0.0;    // training (or fitting) wall time, pretraining included
 
   // A model saved by save(), on `be`: the net built again (`model`, from the file's meta), its
   // weights and its training interactions read from the file; it scores as it did when saved.

@@ -1,5 +1,6 @@
 #include "tools/cli/args.h"
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +8,17 @@
 #include "kernels/error.h"
 
 namespace sr::cli {
+
+const CLI::Validator& seed_check() {
+  static const CLI::Validator v(
+      [](std::string& text) {
+        return text.find_first_not_of("0123456789") == std::string::npos && !text.empty()
+                   ? std::string()
+                   : "a seed is an integer >= 0, got '" + text + "'";
+      },
+      "SEED");
+  return v;
+}
 
 void ImportArgs::add_to(CLI::App& app, bool required, const char* what) {
   auto* o = app.add_option("--data", paths, what);
@@ -22,6 +34,16 @@ void ImportArgs::add_to(CLI::App& app, bool required, const char* what) {
   app.add_option("--threads", threads, "import threads (default: every core)");
 }
 
+void ImportArgs::check() const {
+  if (layout != "auto") layout_by_name(layout, columns, separator);
+  if (!duplicates.empty()) parse_duplicates(duplicates);
+  if (threads < 0) throw error("--threads must be >= 0 (0: every core), got ", threads);
+}
+
+void check_positive(const char* flag, int64_t value) {
+  if (value < 1) throw error(flag, " must be >= 1, got ", value);
+}
+
 ImportOptions ImportArgs::options() const {
   ImportOptions o;
   o.layout = layout;
@@ -35,7 +57,13 @@ ImportOptions ImportArgs::options() const {
 void DataOptions::add_to(CLI::App& app, bool required) {
   input.add_to(app, required, "a dataset file from `sparserec import`, or text in any layout (one or more files)");
   app.add_option("--test-fraction", test_fraction, "share of ratings held out for testing")->capture_default_str();
-  app.add_option("--split-seed", seed, "seed of the random holdout split")->capture_default_str();
+  app.add_option("--split-seed", seed, "seed of the random holdout split")->check(seed_check())->capture_default_str();
+}
+
+void DataOptions::check() const {
+  input.check();
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw error("--test-fraction must be in (0, 1), got ", test_fraction);
 }
 
 Loaded load_and_split(const DataOptions& d) {
@@ -64,7 +92,9 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option(
       "--average-weights", average,
       "end on an exponential moving average of the weights with this decay a step, 0 for none (default: the model's)");
-  app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")->capture_default_str();
+  app.add_option("--seed", seed, "seed of initialisation, shuffling, sampling and dropout")
+      ->check(seed_check())
+      ->capture_default_str();
   app.add_option("--scatter", scatter, "deterministic (bit-reproducible) or atomic")->capture_default_str();
   app.add_option("--progress-every", progress_every, "print every N-th epoch's progress line")->capture_default_str();
   app.add_option("--shards", shards,
@@ -78,23 +108,56 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--checkpoint-every", checkpoint_every, "also checkpoint every N (global) steps within an epoch");
   app.add_flag("--resume", resume,
                "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
+  app.add_option("--early-stop", early_stop,
+                 "stop after N epochs without a better validation score and keep the best epoch's weights "
+                 "(rating and top-N models; validation: 10% of the training ratings at random, or each user's "
+                 "second latest interaction); --epochs is then the most epochs. 0: off")
+      ->capture_default_str();
   app.add_option("--profile-steps", profile_steps,
                  "measure instead of training: one warm-up and N timed global steps through the data-parallel path, "
                  "then print seconds and bytes exchanged per step (no evaluation, no files)");
 }
 
+namespace {
+// Refuses a value given for `flag` that is not finite or lies outside [lo, hi] (an open end when
+// the bound itself is excluded): the flag, the range and the value in one line.
+template <typename T>
+void check_range(const char* flag, const std::optional<T>& v, double lo, bool lo_open, double hi, bool hi_open) {
+  if (!v) return;
+  const double x = static_cast<double>(*v);
+  const bool ok = std::isfinite(x) && (lo_open ? x > lo : x >= lo) && (hi_open ? x < hi : x <= hi);
+  if (ok) return;
+  char range[64];
+  std::snprintf(range, sizeof range, "%s%g, %s%s", lo_open ? "(" : "[", lo, std::isinf(hi) ? "∞" : "",
+                std::isinf(hi) ? ")" : (hi_open ? ")" : "]"));
+  if (!std::isinf(hi))
+    std::snprintf(range, sizeof range, "%s%g, %g%s", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
+  throw error(flag, " must be in ", range, ", got ", *v);
+}
+constexpr double kInfinity = INFINITY;
+}  // namespace
+
 void TrainFlags::check() const {
   Device::parse(device);
   if (!optimizer.empty()) parse_optimizer(optimizer);
-  if (average != -1.0f && !(average >= 0.0f && average < 1.0f))
-    throw error("--average-weights must be in [0, 1), got ", average);
+  check_range("--epochs", epochs, 1, false, kInfinity, true);
+  check_range("--batch", batch, 0, false, kInfinity, true);  // 0: the whole data as one batch
+  check_range("--lr", lr, 0, true, kInfinity, true);
+  check_range("--lr-decay", lr_decay, 0, true, 1, false);
+  check_range("--average-weights", average, 0, false, 1, true);
+  check_range("--progress-every", std::optional<int>(progress_every), 1, false, kInfinity, true);
+  check_range("--shards", shards, 1, false, kInfinity, true);
+  check_range("--checkpoint-every", std::optional<int64_t>(checkpoint_every), 0, false, kInfinity, true);
+  check_range("--profile-steps", std::optional<int64_t>(profile_steps), 0, false, kInfinity, true);
+  check_range("--early-stop", std::optional<int>(early_stop), 0, false, kInfinity, true);
+  if (early_stop > 0 && !checkpoint_dir.empty())
+    throw error("--early-stop with --checkpoint-dir: checkpoints do not yet hold the early-stopping state");
+  if (early_stop > 0 && shards && *shards > 1)
+    throw error("--early-stop with --shards: data-parallel runs do not yet stop early");
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
-  if (shards < 0) throw error("--shards must be positive, got ", shards);
   if (comm != "auto" && comm != "host" && comm != "nccl")
     throw error("--comm must be auto, host or nccl, got '", comm, "'");
-  if (checkpoint_every < 0) throw error("--checkpoint-every must be >= 0, got ", checkpoint_every);
-  if (profile_steps < 0) throw error("--profile-steps must be >= 0, got ", profile_steps);
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
 }
@@ -102,15 +165,15 @@ void TrainFlags::check() const {
 TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm, const std::string& run) const {
   TrainConfig cfg;
   cfg.parallel.comm = comm;
-  cfg.parallel.shards = shards > 0 ? shards : (comm ? comm->size() : 1);
+  cfg.parallel.shards = shards ? *shards : (comm ? comm->size() : 1);
   cfg.parallel.check();
-  cfg.epochs = epochs >= 0 ? epochs : d.epochs;
-  cfg.batch_rows = batch >= 0 ? batch : d.batch_rows;
+  cfg.epochs = epochs.value_or(d.epochs);
+  cfg.batch_rows = batch.value_or(d.batch_rows);
   cfg.seed = seed;
   cfg.optimizer.kind = parse_optimizer(optimizer.empty() ? d.optimizer : optimizer);
-  cfg.optimizer.lr = lr > 0.0f ? lr : d.lr;
-  cfg.lr_decay = lr_decay > 0.0f ? lr_decay : d.lr_decay;
-  cfg.optimizer.average = average >= 0.0f ? average : d.average;
+  cfg.optimizer.lr = lr.value_or(d.lr);
+  cfg.lr_decay = lr_decay.value_or(d.lr_decay);
+  cfg.optimizer.average = average.value_or(d.average);
   cfg.optimizer.momentum = d.momentum;
   cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
   if (cfg.parallel.shards > 1) {  // --batch is the global batch; each shard trains its part
@@ -152,7 +215,7 @@ void TrainFlags::print_epoch(const EpochReport& r) const {
 
 TrainConfig TrainFlags::pretrain_config(const TrainDefaults& d, Communicator* comm) const {
   TrainFlags own = *this;  // --lr, --batch, --optimizer are the final model's; --epochs all
-  own.lr = -1.0f, own.batch = -1, own.optimizer.clear();
+  own.lr.reset(), own.batch.reset(), own.optimizer.clear();
   own.checkpoint_dir.clear(), own.checkpoint_every = 0, own.resume = false;
   return own.config(d, comm);
 }

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,19 @@
 
 namespace sr::cli {
 
+// Refuses a count flag (lanes, k) below 1.
+void check_positive(const char* flag, int64_t value);
+
+// Checks a seed flag's text: CLI11 would read "-1" into an unsigned seed as 2^64 - 1.
+const CLI::Validator& seed_check();
+
 // --data and how to read it: a binary dataset (`sparserec import`) or any text layout.
 struct ImportArgs {
   std::vector<std::string> paths;
   std::string layout = "auto", columns, separator, duplicates;
   int threads = 0;
   void add_to(CLI::App& app, bool required, const char* what);
+  void check() const;  // refuses an unknown layout, a bad --duplicates or --threads before any data is read
   ImportOptions options() const;
 };
 
@@ -29,6 +37,7 @@ struct DataOptions {
   double test_fraction = 0.1;
   uint64_t seed = 42;
   void add_to(CLI::App& app, bool required);
+  void check() const;
 };
 struct Loaded {
   Dataset data;
@@ -37,22 +46,24 @@ struct Loaded {
 // Loads and splits; refuses click data (rating prediction needs ratings).
 Loaded load_and_split(const DataOptions& d);
 
-// The training flags of `train`, `topn` and `session`; each overrides the model's default when given.
+// The training flags of `train`, `topn` and `session`; each optional one overrides the model's
+// default when given, and a value given is checked, never taken for "not given".
 struct TrainFlags {
   std::string device = "auto", optimizer, scatter = "deterministic";
-  int epochs = -1;
-  int64_t batch = -1;
-  float lr = -1.0f, lr_decay = -1.0f, average = -1.0f;
+  std::optional<int> epochs;
+  std::optional<int64_t> batch;
+  std::optional<float> lr, lr_decay, average;
   uint64_t seed = 1;
   int progress_every = 1;
-  int shards = 0;             // 0: one per rank of the job
+  std::optional<int> shards;  // default: one per rank of the job
   std::string comm = "auto";  // how data-parallel gradients travel: auto, host, nccl
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0;
   bool resume = false;
   int64_t profile_steps = 0;  // > 0: measure this many global steps instead of training (StepProfile)
+  int early_stop = 0;         // > 0: the patience of early stopping on a validation part (FitOptions)
   void add_to(CLI::App& app);
-  void check() const;  // refuses a bad optimizer or scatter name before any data is read
+  void check() const;  // refuses every impossible value, each with one line, before any data is read
   // The run's configuration; data-parallel over `comm`'s ranks (or --shards in one process), where
   // --batch is the global batch and batch_rows the rows of each shard. `run` says what is trained
   // (command, model, options, data); with the flags that shape the run it identifies the run in

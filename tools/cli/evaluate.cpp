@@ -25,6 +25,8 @@ struct EvaluateArgs {
 };
 
 void run_evaluate(const EvaluateArgs& a) {
+  a.data.check(), a.test.check();
+  check_positive("--eval-lanes", a.eval_lanes);
   SavedModel s = open_saved_model(a.saved);
   if (s.task == Task::sessions && a.test.paths.empty())
     throw error("model '", s.meta.model, "' predicts the next click in sessions: give the test sessions with --test");
@@ -72,7 +74,8 @@ void add_evaluate_command(CLI::App& app) {
                  "rating and top-N models: the data they were trained on (default: the path in the model file)");
   sub->add_option("--test", a->test.paths, "session models: the test click sessions");
   sub->add_option("--negatives-seed", a->negatives_seed,
-                  "top-N: seed of the 99 sampled negatives (default: the one the model's run used)");
+                  "top-N: seed of the 99 sampled negatives (default: the one the model's run used)")
+      ->check(seed_check());
   sub->add_option("--eval-lanes", a->eval_lanes, "session models: test sessions scored side by side")
       ->capture_default_str();
   sub->callback([a] {

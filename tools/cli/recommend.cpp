@@ -65,6 +65,8 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
 }
 
 void run_recommend(const RecommendArgs& a) {
+  a.sessions.check();
+  check_positive("--k", a.k);
   SavedModel s = open_saved_model(a.saved);
   const bool sessions = s.task == Task::sessions;
   if (sessions && a.clicks.empty() && a.sessions.paths.empty())

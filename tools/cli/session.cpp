@@ -19,6 +19,8 @@ struct Args {
 
 void run_session(const Args& a, Communicator& comm) {
   TrainingCommand cmd(a.model, Task::sessions, comm);  // everything that can be refused before the data
+  a.train.check();
+  check_positive("--eval-lanes", a.eval_lanes);
   const Dataset train_data = open_dataset(a.train.paths, a.train.options());
   const Dataset test_data = open_dataset(a.test.paths, a.test.options());
   if (train_data.info().feedback != Feedback::clicks || test_data.info().feedback != Feedback::clicks)

@@ -20,7 +20,7 @@ void add_synth_command(CLI::App& app) {
   sub->add_option("--rank", o->rank, "rank of the planted factor model")->capture_default_str();
   sub->add_option("--zipf", o->zipf, "exponent of the item popularity")->capture_default_str();
   sub->add_flag("--clicks", o->clicks, "a session click stream (RSC15 layout) instead of ratings (ratings.csv)");
-  sub->add_option("--seed", o->seed, "seed")->capture_default_str();
+  sub->add_option("--seed", o->seed, "seed")->check(seed_check())->capture_default_str();
   sub->add_option("--threads", o->threads, "threads (default: every core)");
   sub->callback([o, out] {
     const SynthReport r = write_synthetic_text(*out, *o);

@@ -20,10 +20,13 @@ struct Args {
 
 void run_topn(const Args& a, Communicator& comm) {
   TrainingCommand cmd(a.model, Task::topn, comm);  // everything that can be refused before the data
+  a.input.check();
   if (!a.model.save.empty() && a.validate)
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
   const Dataset d = open_dataset(a.input.paths, a.input.options());
-  const Split s = leave_one_out(d, a.validate);
+  if (a.validate && a.model.flags.early_stop > 0)
+    throw error("--early-stop with --validate: early stopping scores the validation targets itself");
+  const Split s = leave_one_out(d, a.validate || a.model.flags.early_stop > 0);
   const Part target = a.validate ? Part::valid : Part::test;
   const HostCsr targets = part_matrix(d, s, target, RowsAre::users);
   constexpr int kNegatives = 99;
@@ -58,7 +61,9 @@ void add_topn_command(CLI::App& app) {
   a->input.add_to(*sub, true, "a dataset file, or text in any layout");
   a->model.add_to(*sub, "a top-N model or baseline: popularity, itemknn, ... (see `sparserec models`)");
   sub->add_flag("--validate", a->validate, "hold out each user's second latest instead and report it (for tuning)");
-  sub->add_option("--negatives-seed", a->negatives_seed, "seed of the 99 sampled negatives")->capture_default_str();
+  sub->add_option("--negatives-seed", a->negatives_seed, "seed of the 99 sampled negatives")
+      ->check(seed_check())
+      ->capture_default_str();
   sub->callback([a] { run_job([&](Communicator& comm) { run_topn(*a, comm); }); });
 }
 

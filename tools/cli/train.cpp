@@ -1,6 +1,7 @@
 // sparserec train: read ratings, split, build a model by name, train it with a progress line per
 // epoch on stderr, report the held-out metrics as JSON, optionally save it.
 #include <cstdio>
+#include <optional>
 
 #include "kernels/error.h"
 #include "tools/cli/commands.h"
@@ -13,19 +14,27 @@ namespace {
 struct TrainArgs {
   DataOptions data;
   ModelArgs model;
-  double validate = 0.0;
+  std::optional<double> validate;  // the share of training held out for validation
 };
 
 void run_train(const TrainArgs& a, Communicator& comm) {
   TrainingCommand cmd(a.model, Task::ratings, comm);  // everything that can be refused before the data
-  if (!a.model.save.empty() && a.validate > 0.0)
+  a.data.check();
+  if (a.validate && !(*a.validate > 0.0 && *a.validate < 1.0))
+    throw error("--validate must be in (0, 1), got ", *a.validate);
+  if (a.validate && a.model.flags.early_stop > 0)
+    throw error("--early-stop with --validate: early stopping carves its own validation part; tune without it");
+  if (!a.model.save.empty() && a.validate)
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
   Loaded data = load_and_split(a.data);
   Part heldout = Part::test;
   const char* heldout_name = "test";
-  if (a.validate > 0.0) {  // tune on a validation part of training; the test split stays unseen
-    carve_validation(data.split, a.validate, a.data.seed);
+  if (a.validate) {  // tune on a validation part of training; the test split stays unseen
+    carve_validation(data.split, *a.validate, a.data.seed);
     heldout = Part::valid, heldout_name = "validation";
+  } else if (a.model.flags.early_stop > 0) {  // epochs scored on 10% of training; test unseen
+    constexpr double kEarlyStopShare = 0.1;
+    carve_validation(data.split, kEarlyStopShare, a.data.seed);
   }
   TrainedModel* t =
       cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(), a.data.input.paths);

@@ -1,6 +1,7 @@
 #include "tools/cli/training_command.h"
 
 #include <cstdio>
+#include <set>
 
 #include "kernels/error.h"
 
@@ -20,6 +21,10 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
       entry_(&find_model(args.model, task)),
       options_(parse_key_values(args.options)) {
   args.flags.check();
+  if (args.flags.early_stop > 0 && task == Task::sessions)
+    throw error("--early-stop: session models do not yet stop early (rating and top-N models do)");
+  if (args.flags.early_stop > 0 && comm.size() > 1)
+    throw error("--early-stop under mpirun: data-parallel runs do not yet stop early");
   if (entry_->baseline && !args.save.empty())
     throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
   const BuiltModel probe = build_model(*entry_, options_, 1, 1);       // refuses options before any data is read
@@ -27,6 +32,17 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
 }
 
 namespace {
+// The distinct ratings of the training part (a model may take its rating scale from them); none
+// for implicit feedback and sessions.
+std::vector<float> distinct_training_ratings(const TrainingData& data) {
+  if (!data.dataset || !data.split || !data.dataset->has_ratings()) return {};
+  std::set<float> seen;
+  const auto ratings = data.dataset->ratings();
+  for (size_t e = 0; e < ratings.size(); ++e)
+    if (static_cast<Part>(data.split->part[e]) == Part::train) seen.insert(ratings[e]);
+  return {seen.begin(), seen.end()};
+}
+
 // The model and its run, on stderr.
 void announce(const BuiltModel& m, const TrainConfig& cfg) {
   std::string how;
@@ -49,7 +65,9 @@ void announce(const BuiltModel& m, const TrainConfig& cfg) {
 TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, int64_t n_items,
                                    const std::vector<std::string>& data_paths) {
   n_users_ = n_users, n_items_ = n_items;
-  BuiltModel built = build_model(*entry_, options_, n_users, n_items);
+  BuiltModel built = build_model(*entry_, options_, n_users, n_items,
+                                 task_ == Task::ratings ? distinct_training_ratings(data) : std::vector<float>{});
+  derived_options_ = built.derived_options;
   if (built.is_baseline()) {
     trained_ = fit_model(std::move(built), data, nullptr, {});
     return comm_->rank() == 0 ? trained_.get() : nullptr;
@@ -61,6 +79,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   FitOptions o;
   o.config = rank_->config();
   o.seed = args_->flags.seed;
+  o.early_stop_patience = args_->flags.early_stop;
   o.on_epoch = rank_->reporter();
   o.pretrain_config = [this](const TrainDefaults& d) { return args_->flags.pretrain_config(d, &rank_->gradients()); };
   o.on_pretrain = [this](const std::string& what) {
@@ -70,6 +89,9 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     if (rank_->leader()) args_->flags.print_epoch(r);
   };
   trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
+  if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && rank_->leader())
+    std::fprintf(stderr, "early stopping: best %s %.4f at epoch %d (%d epochs run)\n", es.metric.c_str(), es.best,
+                 es.best_epoch, es.epochs_run);
   if (rank_->profiled(command, entry_->name, options_, trained_->model.net)) return nullptr;
   return rank_->leader() ? trained_.get() : nullptr;
 }
@@ -79,6 +101,7 @@ void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, dou
   if (args_->save.empty()) return;
   ModelMeta meta;
   meta.model = entry_->name, meta.task = task_name(task_), meta.options = options_;
+  meta.options.insert(derived_options_.begin(), derived_options_.end());  // rebuilds without the data
   meta.n_users = n_users_, meta.n_items = n_items_;
   meta.data = data_reference(data_args, data);
   meta.test_fraction = test_fraction, meta.split_seed = split_seed, meta.negatives_seed = negatives_seed;
@@ -98,6 +121,7 @@ nlohmann::json TrainingCommand::result() const {
   j["command"] = task_command(task_);
   j["model"] = entry_->name;
   j["options"] = options_;
+  if (!derived_options_.empty()) j["derived_options"] = derived_options_;  // e.g. RBM-CF's rating scale
   j["fit_seconds"] = trained_->fit_seconds;
   j["epoch_seconds_median"] = trained_->median_epoch_seconds();
   if (rank_) {
@@ -110,6 +134,12 @@ nlohmann::json TrainingCommand::result() const {
     for (const auto& r : trained_->epochs) total += r.seconds;
     j["train_seconds"] = total;
     j["train_rate_median"] = trained_->median_rate();
+    if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0)
+      j["early_stop"] = {{"metric", es.metric},
+                         {"best_epoch", es.best_epoch},
+                         {"best", es.best},
+                         {"epochs_run", es.epochs_run},
+                         {"patience", args_->flags.early_stop}};
   }
   return j;
 }

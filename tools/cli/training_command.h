@@ -54,8 +54,9 @@ class TrainingCommand {
   Communicator* comm_;
   const ModelEntry* entry_;
   std::map<std::string, std::string> options_;
-  std::unique_ptr<RankTraining> rank_;  // a net's device: outlives the model below
-  int64_t n_users_ = 0, n_items_ = 0;   // the shape the model was built for
+  std::map<std::string, std::string> derived_options_;  // what the model took from the data
+  std::unique_ptr<RankTraining> rank_;                  // a net's device: outlives the model below
+  int64_t n_users_ = 0, n_items_ = 0;                   // the shape the model was built for
   std::unique_ptr<TrainedModel> trained_;
 };
 

@@ -1,0 +1,89 @@
+// Early stopping (engine/train/early_stopping.h) through the training pipeline: the run stops
+// `patience` epochs after its best validation score (or at --epochs), and the model it returns has
+// the best epoch's weights — scored again after training, the validation metric equals the best
+// of the curve, not the last epoch's.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "engine/data/split.h"
+#include "engine/data/synth.h"
+#include "engine/train/pipeline.h"
+#include "kernels/backend.h"
+#include "models/registry.h"
+#include "tests/error_expect.h"
+#include "tests/planted_ratings.h"
+#include "tests/test_util.h"
+
+namespace sr::test {
+namespace {
+
+// The shape every early-stopped run must have, given its curve.
+void expect_consistent(const EarlyStopReport& es, int patience, int max_epochs, bool lower_is_better) {
+  ASSERT_GT(es.best_epoch, 0);
+  ASSERT_EQ(static_cast<int>(es.curve.size()), es.epochs_run);
+  const auto best = lower_is_better ? std::min_element(es.curve.begin(), es.curve.end())
+                                    : std::max_element(es.curve.begin(), es.curve.end());
+  EXPECT_EQ(es.best, *best);
+  EXPECT_EQ(es.best_epoch, 1 + (best - es.curve.begin()));  // the first epoch that reached it
+  EXPECT_TRUE(es.epochs_run == max_epochs || es.epochs_run == es.best_epoch + patience)
+      << "ran " << es.epochs_run << " epochs, best at " << es.best_epoch << ", patience " << patience;
+}
+
+TEST(EarlyStopping, RatingModelKeepsTheBestEpoch) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_ratings(120, 80, rng);
+  Split s = random_holdout(r.n_events(), 0.1, 42);
+  carve_validation(s, 0.1, 42);
+  // A large, weakly regularized I-AutoRec with a high learning rate overfits: the validation RMSE
+  // turns up, and the run must stop and go back.
+  BuiltModel m = build_model("autorec", {{"hidden", "200"}, {"l2", "0"}}, r.n_users(), r.n_items());
+  auto be = make_cpu_backend();
+  FitOptions o;
+  o.config.epochs = 200, o.config.batch_rows = 16, o.config.optimizer.kind = OptKind::adam;
+  o.config.optimizer.lr = 0.03f;
+  o.early_stop_patience = 4;
+  auto t = fit_model(std::move(m), {&r, &s, nullptr}, be.get(), o);
+  const EarlyStopReport& es = t->early_stop;
+  std::printf("best validation RMSE %.4f at epoch %d of %d run; last %.4f\n", es.best, es.best_epoch, es.epochs_run,
+              es.curve.back());
+  expect_consistent(es, 4, 200, true);
+  EXPECT_LT(es.epochs_run, 200) << "the overfitting run did not stop";
+  EXPECT_GT(es.curve.back(), es.best);
+  EXPECT_NEAR(t->rating_metrics(r, s, Part::valid).rmse, es.best, 1e-9);  // the best weights are back
+  EXPECT_EQ(static_cast<int>(t->epochs.size()), es.epochs_run);
+}
+
+TEST(EarlyStopping, TopNModelScoresTheValidationTargets) {
+  SynthOptions so;
+  so.users = 150, so.items = 60, so.events = 3000, so.seed = 3;
+  const Dataset d = synthesize(so);
+  const Split s = leave_one_out(d, true);
+  BuiltModel m = build_model("multdae", {{"hidden", "16"}}, d.n_users(), d.n_items());
+  auto be = make_cpu_backend();
+  FitOptions o;
+  o.config.epochs = 30, o.config.batch_rows = 32, o.config.optimizer.kind = OptKind::adam;
+  o.config.optimizer.lr = 0.01f;
+  o.early_stop_patience = 3;
+  auto t = fit_model(std::move(m), {&d, &s, nullptr}, be.get(), o);
+  const EarlyStopReport& es = t->early_stop;
+  EXPECT_EQ(es.metric, "validation NDCG@20");
+  expect_consistent(es, 3, 30, false);
+  const HostCsr targets = part_matrix(d, s, Part::valid, RowsAre::users);
+  EXPECT_NEAR(evaluate_topn(t->topn_scorer(), targets, t->by_user, {}, 0).ndcg20, es.best, 1e-9);
+}
+
+TEST(EarlyStopping, NeedsAValidationPart) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_ratings(20, 10, rng);
+  const Split s = random_holdout(r.n_events(), 0.1, 42);
+  BuiltModel m = build_model("autorec", {{"hidden", "4"}}, r.n_users(), r.n_items());
+  auto be = make_cpu_backend();
+  FitOptions o;
+  o.early_stop_patience = 2;
+  expect_error([&] { fit_model(std::move(m), {&r, &s, nullptr}, be.get(), o); }, {"no validation part"});
+}
+
+}  // namespace
+}  // namespace sr::test
