@@ -210,21 +210,28 @@ TEST(Zoo, BiasedMfLearnsPlantedStructure) {
 
 constexpr RatingScale kStars{1.0f, 1.0f, 5};
 
-TEST(Zoo, RbmLearnsPlantedStructure) {
-  std::mt19937_64 rng(test_seed());
-  const Dataset r = planted_ratings(200, 120, rng, true);
-  const Split s = random_holdout(r.n_events(), 0.1, 42);
-  BuiltModel m = build_model("rbm", {{"hidden", "30"}}, r.n_users(), r.n_items());
+// Trains RBM-CF `m` on the training part as its defaults would (CD-k, SGD with momentum) and
+// scores the test part.
+RatingMetrics train_rbm(BuiltModel& m, const Dataset& r, const Split& s) {
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 3);
   TrainConfig cfg;
   cfg.epochs = 60, cfg.batch_rows = 20, cfg.optimizer.kind = OptKind::sgd, cfg.optimizer.lr = 0.05f;
   cfg.optimizer.momentum = 0.9f;
   std::unique_ptr<TrainStep> step = m.make_step();
-  train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), kStars, true),
-             cfg, *step, nullptr);
-  const RatingMetrics got =
-      evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, &kStars);
+  const RatingScale& scale = *m.rating_levels;
+  train_rows(ex, m.net.input("ratings"), expand_rating_levels(part_matrix(r, s, Part::train, m.rows), scale, true), cfg,
+             *step, nullptr);
+  return evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, &scale);
+}
+
+TEST(Zoo, RbmLearnsPlantedStructure) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_ratings(200, 120, rng, true);
+  const Split s = random_holdout(r.n_events(), 0.1, 42);
+  BuiltModel m = build_model("rbm", {{"hidden", "30"}}, r.n_users(), r.n_items());
+  ASSERT_EQ(m.rating_levels->levels, kStars.levels);  // told nothing of the data: 1..5 stars
+  const RatingMetrics got = train_rbm(m, r, s);
   const double baseline = mean_baseline_rmse(r, s);
   std::printf("RBM RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
   EXPECT_LT(got.rmse, 0.85 * baseline);
@@ -246,16 +253,7 @@ TEST(Zoo, RbmTakesItsScaleFromTheData) {
   EXPECT_EQ(m.derived_options.at("levels"), "10");
   EXPECT_EQ(m.derived_options.at("rating_step"), "0.5");
   EXPECT_EQ(build_model("rbm", m.derived_options, r.n_users(), r.n_items()).rating_levels->levels, 10);
-  auto be = make_cpu_backend();
-  Exec ex(m.net, *be, 3);
-  TrainConfig cfg;
-  cfg.epochs = 60, cfg.batch_rows = 20, cfg.optimizer.kind = OptKind::sgd, cfg.optimizer.lr = 0.05f;
-  cfg.optimizer.momentum = 0.9f;
-  std::unique_ptr<TrainStep> step = m.make_step();
-  train_rows(ex, m.net.input("ratings"),
-             expand_rating_levels(part_matrix(r, s, Part::train, m.rows), *m.rating_levels, true), cfg, *step, nullptr);
-  const RatingMetrics got =
-      evaluate_ratings(ex, m.net.input("ratings"), m.net.output(), r, s, Part::test, m.rows, &*m.rating_levels);
+  const RatingMetrics got = train_rbm(m, r, s);
   const double baseline = mean_baseline_rmse(r, s);
   std::printf("RBM on half stars RMSE %.3f, global mean %.3f\n", got.rmse, baseline);
   EXPECT_LT(got.rmse, 0.85 * baseline);
