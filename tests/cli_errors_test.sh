@@ -62,11 +62,10 @@ expect_error "over 3 shards: --batch \(the global batch, now 16\) must be a posi
 expect_error "--batch \(the global batch, now 0\)" train --data "$tmp/ok.tsv" --model autorec --device cpu --shards 2
 expect_error "--comm must be auto, host or nccl, got 'gloo'" train --data "$tmp/ok.tsv" --model autorec --device cpu --comm gloo
 expect_error "--profile-steps times batches.*give --batch" train --data "$tmp/ok.tsv" --model autorec --device cpu --profile-steps 3
-# Early stopping: not with a tuning split of the user's, nor yet with checkpoints or session models.
+# Early stopping: not with a tuning split of the user's, nor yet with checkpoints.
 expect_error "--early-stop with --validate" train --data "$tmp/ok.tsv" --model autorec --device cpu --early-stop 3 --validate 0.1
 expect_error "--early-stop with --validate" topn --data "$tmp/ok.tsv" --model cdae --device cpu --early-stop 3 --validate
 expect_error "--early-stop with --checkpoint-dir" train --data "$tmp/ok.tsv" --model autorec --early-stop 3 --checkpoint-dir "$tmp/ck"
-expect_error "--early-stop: session models do not yet" session --train "$tmp/clicks.tsv" --test "$tmp/clicks.tsv" --model gru4rec --early-stop 3
 # Every flag of the commands that train or read a model: each impossible value is refused with one
 # line that names the flag, and the walk covers every flag --help lists (a new flag must join
 # `bad` or, when any value is valid or other tests check it, `free`).

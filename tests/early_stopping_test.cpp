@@ -1,12 +1,15 @@
 // Early stopping (engine/train/early_stopping.h) through the training pipeline: the run stops
 // `patience` epochs after its best validation score (or at --epochs), and the model it returns has
 // the best epoch's weights — scored again after training, the validation metric equals the best
-// of the curve, not the last epoch's.
+// of the curve, not the last epoch's. Scoring between epochs leaves training alone: with a patience
+// it never reaches, every epoch's loss is the same as without early stopping, for a rating, a
+// top-N and a session model.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 
+#include "engine/data/sessions.h"
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
 #include "engine/train/pipeline.h"
@@ -72,6 +75,57 @@ TEST(EarlyStopping, TopNModelScoresTheValidationTargets) {
   expect_consistent(es, 3, 30, false);
   const HostCsr targets = part_matrix(d, s, Part::valid, RowsAre::users);
   EXPECT_NEAR(evaluate_topn(t->topn_scorer(), targets, t->by_user, {}, 0).ndcg20, es.best, 1e-9);
+}
+
+// The epoch losses of `model` trained for 4 epochs on `data`, with early stopping at `patience`
+// (0: off), and the run's report.
+std::vector<double> epoch_losses(const char* model, const std::map<std::string, std::string>& options,
+                                 const TrainingData& data, int64_t n_users, int64_t n_items, int patience,
+                                 EarlyStopReport* report = nullptr) {
+  BuiltModel m = build_model(model, options, n_users, n_items);
+  auto be = make_cpu_backend();
+  FitOptions o;
+  o.config.epochs = 4, o.config.batch_rows = 8, o.config.optimizer.kind = OptKind::adam;
+  o.config.optimizer.lr = 0.01f;
+  o.early_stop_patience = patience;
+  auto t = fit_model(std::move(m), data, be.get(), o);
+  std::vector<double> losses;
+  for (const EpochReport& r : t->epochs) losses.push_back(r.loss);
+  if (report) *report = t->early_stop;
+  return losses;
+}
+
+TEST(EarlyStopping, ScoringBetweenEpochsLeavesTrainingAlone) {
+  SynthOptions so;
+  so.users = 80, so.items = 40, so.events = 1200, so.seed = 5;
+  const Dataset d = synthesize(so);
+  Split holdout = random_holdout(d.n_events(), 0.1, 1);
+  carve_validation(holdout, 0.1, 1);
+  const Split loo = leave_one_out(d, true);
+  so.clicks = true, so.users = 150, so.events = 900;
+  const Dataset clicks = synthesize(so);
+  const Sessions all = sessions_of(clicks);
+  const Sessions train = session_range(all, 0, all.size() - 15),
+                 valid = session_range(all, all.size() - 15, all.size());
+  struct Case {
+    const char* model;
+    std::map<std::string, std::string> options;
+    TrainingData data;
+    int64_t users, items;
+  };
+  const Case cases[] = {
+      {"autorec", {{"hidden", "8"}}, {&d, &holdout}, d.n_users(), d.n_items()},
+      {"multvae", {{"hidden", "8"}, {"latent", "4"}}, {&d, &loo}, d.n_users(), d.n_items()},
+      {"gru4rec", {{"hidden", "8"}}, {nullptr, nullptr, &train, &valid}, 0, all.n_items},
+  };
+  for (const Case& c : cases) {
+    EarlyStopReport es;
+    const std::vector<double> plain = epoch_losses(c.model, c.options, c.data, c.users, c.items, 0);
+    const std::vector<double> scored = epoch_losses(c.model, c.options, c.data, c.users, c.items, 100, &es);
+    EXPECT_EQ(plain, scored) << c.model;
+    EXPECT_EQ(es.epochs_run, 4) << c.model;
+    EXPECT_EQ(es.curve.size(), 4u) << c.model;
+  }
 }
 
 TEST(EarlyStopping, NeedsAValidationPart) {

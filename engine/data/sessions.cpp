@@ -12,6 +12,17 @@ void Sessions::add(const std::vector<int32_t>& clicks) {
   start.push_back(static_cast<int64_t>(item.size()));
 }
 
+Sessions session_range(const Sessions& s, int64_t begin, int64_t end) {
+  SR_CHECK(0 <= begin && begin <= end && end <= s.size(), "sessions ", begin, "..", end, " of ", s.size());
+  Sessions out;
+  out.n_items = s.n_items;
+  const int64_t first = s.start[static_cast<size_t>(begin)];
+  out.item.assign(s.item.begin() + first, s.item.begin() + s.start[static_cast<size_t>(end)]);
+  out.start.clear();
+  for (int64_t i = begin; i <= end; ++i) out.start.push_back(s.start[static_cast<size_t>(i)] - first);
+  return out;
+}
+
 namespace {
 // Rows of d (their clicks for which keep(e) holds, mapped by map(item)) with two or more clicks,
 // in the order of their first kept click.

@@ -39,6 +39,10 @@ Sessions sessions_in_item_space(const Dataset& test, const Dataset& train, int64
 Sessions sessions_in_item_space(const Dataset& test, std::span<const int64_t> train_item_ids,
                                 int64_t* dropped_clicks = nullptr);
 
+// Sessions [begin, end) of `s`, in the same item space (early stopping validates on the latest
+// sessions of training: the last ones in entry order).
+Sessions session_range(const Sessions& s, int64_t begin, int64_t end);
+
 // How often each item is clicked in `s` (popularity), n_items entries.
 std::vector<int64_t> item_counts(const Sessions& s);
 

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <vector>
 
 #include "engine/train/trainer.h"
 #include "kernels/batch_fields.h"
+#include "kernels/sparse_batch.h"
 
 namespace sr {
 
@@ -60,6 +62,25 @@ struct EpochFeed {
   bool checkpoint_within_epoch = true;
 };
 
+// A feed's `bind` for batches whose blocks are the net's sparse inputs in order: block i of each
+// device batch is bound to vars[i]. The caller keeps it for the whole run (the executor holds
+// pointers to its views) and passes std::ref of it as the feed's bind.
+class BlockBinder {
+ public:
+  BlockBinder(Exec& ex, std::vector<Var> vars) : ex_(&ex), vars_(std::move(vars)), views_(vars_.size()) {}
+  void operator()(const DeviceBatch& b) {
+    for (size_t i = 0; i < vars_.size(); ++i) {
+      views_[i] = SparseBatch::view_of(b, static_cast<int>(i));
+      ex_->bind(vars_[i], &views_[i]);
+    }
+  }
+
+ private:
+  Exec* ex_;
+  std::vector<Var> vars_;
+  std::vector<SparseBatch> views_;
+};
+
 // The loop of every trainer: for each of config's epochs, the step's schedule and the learning
 // rate, then `start_epoch(epoch)` (the batchers' new order) and every batch of the feed it
 // returns, a step each (data-parallel: `shards` batches a global step, DESIGN.md §4), then the
@@ -69,5 +90,22 @@ struct EpochFeed {
 void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config,
                   const std::function<EpochFeed(int)>& start_epoch, int64_t work, const char* unit,
                   const std::function<void(const EpochReport&)>& on_epoch);
+
+// train_epochs over a batcher (start_epoch(epoch), batches(), rows_in(k)) whose batch k is made on
+// the host by fill(k, h) and whose blocks bind to `vars` in order.
+template <class Batcher, class Fill>
+void train_batches(Exec& ex, TrainStep& step, const TrainConfig& config, Batcher& batcher, Fill fill,
+                   std::vector<Var> vars, int64_t work, const char* unit,
+                   const std::function<void(const EpochReport&)>& on_epoch) {
+  BlockBinder bind(ex, std::move(vars));
+  train_epochs(
+      ex, step, config,
+      [&](int epoch) {
+        batcher.start_epoch(epoch);
+        return EpochFeed{batcher.batches(), fill, std::ref(bind), [&](int64_t k) { return batcher.rows_in(k); },
+                         nullptr};
+      },
+      work, unit, on_epoch);
+}
 
 }  // namespace sr

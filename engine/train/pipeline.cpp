@@ -128,12 +128,29 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
       t->sessions_ = m.fit_sessions(*data.sessions);
     } else {
       t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
+      std::unique_ptr<EarlyStopper> stopper;
+      if (o.early_stop_patience > 0) {
+        if (!data.valid_sessions || data.valid_sessions->size() == 0)
+          throw error("early stopping: no validation sessions to score epochs on");
+        TrainedModel& model = *t;
+        const Sessions& valid = *data.valid_sessions;
+        stopper = std::make_unique<EarlyStopper>(
+            t->exec->params(), o.early_stop_patience, "validation MRR@20", false, [&model, &valid] {
+              constexpr int kLanes = 256;  // the evaluation's own lanes; training's state restarts each epoch
+              return evaluate_sessions(model.session_scorer(), valid, kLanes, 20).mrr;
+            });
+        run.config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
+      }
       BackpropStep step;
       if (m.prefix_steps > 0)
         train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, run.config, step,
                        run.on_epoch);
       else
         train_sessions(*t->exec, *data.sessions, m.sampling, run.config, step, run.on_epoch);
+      if (stopper) {
+        stopper->restore_best();
+        t->early_stop = stopper->report();
+      }
     }
   } else {
     SR_CHECK(data.dataset && data.split, "fit_model: a rating or top-N model needs a dataset and its split");

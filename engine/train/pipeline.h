@@ -26,8 +26,10 @@ struct TrainingData {
   // (carve_validation) or each user's second latest interaction (leave_one_out with validation).
   const Dataset* dataset = nullptr;
   const Split* split = nullptr;
-  // Session models: the training sessions.
+  // Session models: the training sessions, and with early stopping the sessions each epoch is
+  // scored on (MRR@20 of their next clicks), in the same item space.
   const Sessions* sessions = nullptr;
+  const Sessions* valid_sessions = nullptr;
 };
 
 struct FitOptions {
@@ -37,9 +39,9 @@ struct FitOptions {
   // (default: `config`).
   std::function<TrainConfig(const TrainDefaults&)> pretrain_config{};
   std::function<void(const EpochReport&)> on_epoch{};  // each epoch of the model's run
-  // > 0: early stopping (rating and top-N nets) with this patience, scored on the split's valid
-  // part after each epoch: validation RMSE, or NDCG@20 over all items; the best epoch's weights
-  // are kept. --epochs is then the most epochs.
+  // > 0: early stopping with this patience, scored after each epoch on the split's valid part
+  // (validation RMSE; NDCG@20 over all items) or the validation sessions (MRR@20); the best
+  // epoch's weights are kept. --epochs is then the most epochs.
   int early_stop_patience = 0;
   std::function<void(const std::string&)> on_pretrain{};        // announces each model pretrained
   std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs

@@ -140,19 +140,8 @@ void train_prefixes(Exec& ex, const Sessions& train, int64_t steps, bool in_time
   if (train.size() == 0) throw error("training data has no session with two or more clicks");
   const Var clicks = ex.net().input("clicks"), mask = ex.net().input("mask"), next = ex.net().input("next");
   PrefixBatcher batcher(train, steps, config.batch_rows > 0 ? config.batch_rows : 512, config.seed, in_time_order);
-  SparseBatch c, m, n;
-  train_epochs(
-      ex, step, config,
-      [&](int epoch) {
-        batcher.start_epoch(epoch);
-        return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
-                         [&](const DeviceBatch& b) {
-                           c = SparseBatch::view_of(b, 0), m = SparseBatch::view_of(b, 1),
-                           n = SparseBatch::view_of(b, 2);
-                           ex.bind(clicks, &c), ex.bind(mask, &m), ex.bind(next, &n);
-                         },
-                         [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
-      },
+  train_batches(
+      ex, step, config, batcher, [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); }, {clicks, mask, next},
       batcher.examples(), "events", on_epoch);
 }
 

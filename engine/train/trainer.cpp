@@ -52,18 +52,8 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
                              const std::function<void(const EpochReport&)>& on_epoch) {
   if (positives.nnz() == 0) throw error("training data has no positives");
   RowTargetBatcher batcher(inputs, positives, negatives, config.batch_rows, config.seed);
-  SparseBatch in, target;
-  train_epochs(
-      ex, step, config,
-      [&](int epoch) {
-        batcher.start_epoch(epoch);
-        return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); },
-                         [&](const DeviceBatch& b) {
-                           in = SparseBatch::view_of(b, 0), target = SparseBatch::view_of(b, 1);
-                           ex.bind(input, &in), ex.bind(targets, &target);
-                         },
-                         [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
-      },
+  train_batches(
+      ex, step, config, batcher, [&](int64_t k, HostBatch& h) { return batcher.fill(k, h); }, {input, targets},
       positives.nnz(), "ratings", on_epoch);
 }
 
@@ -74,20 +64,9 @@ void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int neg
   if (by_user.nnz() == 0) throw error("training data has no interactions");
   const int64_t per_batch = config.batch_rows > 0 ? config.batch_rows : by_user.nnz();
   TripleBatcher batcher(by_user, negatives, per_batch, config.seed, rating_labels);
-  SparseBatch u, i, l;
-  train_epochs(
-      ex, step, config,
-      [&](int epoch) {
-        batcher.start_epoch(epoch);
-        return EpochFeed{batcher.batches(), [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); },
-                         [&](const DeviceBatch& b) {
-                           u = SparseBatch::view_of(b, 0), i = SparseBatch::view_of(b, 1),
-                           l = SparseBatch::view_of(b, 2);
-                           ex.bind(in.user, &u), ex.bind(in.item, &i), ex.bind(in.label, &l);
-                         },
-                         [&](int64_t k) { return batcher.rows_in(k); }, nullptr};
-      },
-      by_user.nnz() * (1 + negatives), "ratings", on_epoch);
+  train_batches(
+      ex, step, config, batcher, [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); },
+      {in.user, in.item, in.label}, by_user.nnz() * (1 + negatives), "ratings", on_epoch);
 }
 
 }  // namespace sr

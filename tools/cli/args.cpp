@@ -110,8 +110,8 @@ void TrainFlags::add_to(CLI::App& app) {
                "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
   app.add_option("--early-stop", early_stop,
                  "stop after N epochs without a better validation score and keep the best epoch's weights "
-                 "(rating and top-N models; validation: 10% of the training ratings at random, or each user's "
-                 "second latest interaction); --epochs is then the most epochs. 0: off")
+                 "(validation, not trained on: 10% of the training ratings at random, each user's second "
+                 "latest interaction, or the latest 10% of training sessions); --epochs is then the most. 0: off")
       ->capture_default_str();
   app.add_option("--profile-steps", profile_steps,
                  "measure instead of training: one warm-up and N timed global steps through the data-parallel path, "

@@ -2,6 +2,7 @@
 // baseline — train on one file of click sessions, then for every click of every test session
 // after the first rank all training items (Recall@20, MRR@20). Test clicks on items training
 // never saw are dropped, then test sessions left with fewer than two clicks.
+#include <algorithm>
 #include <cstdio>
 
 #include "kernels/error.h"
@@ -25,7 +26,12 @@ void run_session(const Args& a, Communicator& comm) {
   const Dataset test_data = open_dataset(a.test.paths, a.test.options());
   if (train_data.info().feedback != Feedback::clicks || test_data.info().feedback != Feedback::clicks)
     throw error("session models need click sessions (layouts rsc15, yoochoose, diginetica), not ratings");
-  const Sessions train = sessions_of(train_data);
+  const Sessions all_train = sessions_of(train_data);
+  // Early stopping scores each epoch on the latest tenth of the training sessions (the last in
+  // entry order), which it then does not train on; the test sessions stay unseen.
+  const int64_t n_valid = a.model.flags.early_stop > 0 ? std::max<int64_t>(1, all_train.size() / 10) : 0;
+  const Sessions train = session_range(all_train, 0, all_train.size() - n_valid);
+  const Sessions valid = session_range(all_train, all_train.size() - n_valid, all_train.size());
   int64_t dropped = 0;
   const Sessions test = sessions_in_item_space(test_data, train_data, &dropped);
   std::fprintf(stderr,
@@ -34,7 +40,11 @@ void run_session(const Args& a, Communicator& comm) {
                static_cast<long long>(train.size()), static_cast<long long>(train.events()),
                static_cast<long long>(train.n_items), static_cast<long long>(test.size()),
                static_cast<long long>(test.events()), static_cast<long long>(dropped));
-  TrainedModel* t = cmd.fit({nullptr, nullptr, &train}, 0, train.n_items, a.train.paths);
+  if (n_valid > 0)
+    std::fprintf(stderr, "early stopping: validating on the latest %lld training sessions (%lld clicks)\n",
+                 static_cast<long long>(valid.size()), static_cast<long long>(valid.events()));
+  TrainedModel* t =
+      cmd.fit({nullptr, nullptr, &train, n_valid > 0 ? &valid : nullptr}, 0, train.n_items, a.train.paths);
   if (!t) return;
   cmd.save(a.train, train_data);
   const SessionMetrics m = evaluate_sessions(t->session_scorer(), test, a.eval_lanes, 20);

@@ -21,8 +21,6 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
       entry_(&find_model(args.model, task)),
       options_(parse_key_values(args.options)) {
   args.flags.check();
-  if (args.flags.early_stop > 0 && task == Task::sessions)
-    throw error("--early-stop: session models do not yet stop early (rating and top-N models do)");
   if (args.flags.early_stop > 0 && comm.size() > 1)
     throw error("--early-stop under mpirun: data-parallel runs do not yet stop early");
   if (entry_->baseline && !args.save.empty())
