@@ -31,6 +31,15 @@ __global__ void shared_write_race(float* out) {
   if (threadIdx.x == 0) *out = slots[1];
 }
 
+// Each thread reads the word a thread of the other warp wrote, ordered only by __syncwarp, which
+// orders the lanes of one warp and nothing across warps: a data race for ThreadSanitizer.
+__global__ void syncwarp_across_warps(float* out) {
+  __shared__ float s[64];
+  s[threadIdx.x] = static_cast<float>(threadIdx.x);
+  __syncwarp();
+  out[threadIdx.x] = s[(threadIdx.x + 32) % 64];
+}
+
 // `<=` where `<` was meant: reads and writes one element past the end. AddressSanitizer.
 __global__ void copy_off_by_one(const float* in, float* out, int n) {
   const int i = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
@@ -92,6 +101,11 @@ int run(const std::string& c) {
   if (c == "shared_race") {
     for (int i = 0; i < kRaceAttempts; ++i)
       launch("shared_write_race", shared_write_race, 1, 64, 0, OpContext{}, out.data());
+    return 0;
+  }
+  if (c == "syncwarp_race") {
+    for (int i = 0; i < kRaceAttempts; ++i)
+      launch("syncwarp_across_warps", syncwarp_across_warps, 1, 64, 0, OpContext{}, out.data());
     return 0;
   }
   if (c == "off_by_one") {

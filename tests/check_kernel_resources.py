@@ -4,8 +4,11 @@
 Compiles each kernels/cuda/*.cu with `nvcc --resource-usage` for the given architecture, prints a
 table, and exits 1 if a kernel spills to local memory, uses more registers than the
 SR_REGISTER_BUDGET(kernel, N) declared beside it, or has no budget.
+With SPARSEREC_RESOURCE_REPORT=PATH the table is also written to PATH (CI prints it after the run,
+without compiling everything a second time).
 Usage: check_kernel_resources.py NVCC SOURCE_ROOT ARCH FILE.cu [FILE.cu ...]
 """
+import os
 import re
 import subprocess
 import sys
@@ -55,9 +58,13 @@ for src in sources:
         if problems:
             failures.append(k)
 
-print(f"sm_{arch}: {'kernel':24} {'file':16} {'regs':>4} {'budget':>6} {'smem':>6} {'spill':>5} {'stack':>5}  verdict")
+table = [f"sm_{arch}: {'kernel':24} {'file':16} {'regs':>4} {'budget':>6} {'smem':>6} {'spill':>5} {'stack':>5}  verdict"]
 for r in rows:
-    print(f"       {r[0]:24} {r[1]:16} {r[2]:>4} {str(r[3]):>6} {r[4]:>6} {r[5]:>5} {r[6]:>5}  {r[7]}")
+    table.append(f"       {r[0]:24} {r[1]:16} {r[2]:>4} {str(r[3]):>6} {r[4]:>6} {r[5]:>5} {r[6]:>5}  {r[7]}")
+print("\n".join(table))
+if os.environ.get("SPARSEREC_RESOURCE_REPORT"):
+    with open(os.environ["SPARSEREC_RESOURCE_REPORT"], "w") as f:
+        f.write("\n".join(table) + "\n")
 if not rows:
     sys.exit("no kernels found")
 sys.exit(1 if failures else 0)

@@ -49,7 +49,7 @@ using GradientExchangeParity = BackendParity<ExchangeCase, kCases>;
 // whether rows were packed.
 TEST_P(GradientExchangeParity, DeviceBucketTrainsAsTheHostBucket) {
   std::mt19937_64 rng(test_seed());
-  const Dataset r = planted_ratings(24, 16, rng);  // small: the emulator runs every kernel on host threads
+  const Dataset r = planted_ratings(24, 16, rng);  // small: the emulator runs every kernel on the host
   const Split s = random_holdout(r.n_events(), 0.1, 42);
   const HostCsr train = part_matrix(r, s, Part::train, RowsAre::users);
   auto run = [&](Communicator* comm, StepTimes* times) {

@@ -38,7 +38,7 @@ using StepCounters = BackendParity<StepCase, kStepCases>;
 
 TEST_P(StepCounters, NoHostSyncInATrainingStep) {
   const StepCase& c = c_;
-  SynthOptions so;  // small: the emulator runs every kernel on host threads
+  SynthOptions so;  // small: the emulator runs every kernel on the host
   so.users = 100, so.items = 40, so.events = 400, so.seed = 4;
   const bool sessions = std::string(c.model) == "gru4rec";
   so.clicks = sessions;

@@ -22,10 +22,12 @@ echo "== 1/4 full build (CUDA architectures: $arch) =="
 cmake -S . -B build-test -G Ninja -DSPARSEREC_CUDA_ARCHITECTURES="$arch" >/dev/null
 cmake --build build-test -j "$jobs"
 ctest --test-dir build-test -j "$jobs" --output-on-failure -L 'unit|emu|gpu|static|mpi|slow'
-if [ -n "$(ctest --test-dir build-test -N -L static | grep 'Test #')" ]; then
-  echo "-- kernel resources (nvcc --resource-usage) --"
-  ctest --test-dir build-test -L static -V 2>&1 | grep -E '^[0-9]+: (sm_| {7}\w)' | sed 's/^[0-9]*: //'
-fi
+# The static tests wrote their tables (tests/check_kernel_resources.py) beside the build.
+for report in build-test/kernel_resources_sm*.txt; do
+  [ -f "$report" ] || continue
+  echo "-- kernel resources (nvcc --resource-usage), $(basename "$report" .txt) --"
+  cat "$report"
+done
 
 echo "== 2/4 kernels under ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \

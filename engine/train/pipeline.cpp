@@ -75,6 +75,17 @@ std::unique_ptr<EarlyStopper> validation_stopper(TrainedModel& t, const Training
   });
 }
 
+// Runs `train` with the config it is given; with a stopper, that config scores every epoch and
+// stops at the patience, and the best epoch's weights are put back afterwards.
+template <class Train>
+EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainConfig config, Train train) {
+  if (stopper) config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
+  train(config);
+  if (!stopper) return {};
+  stopper->restore_best();
+  return stopper->report();
+}
+
 // Rating and top-N nets: rows of the training matrix, sampled targets, or (user, item) pairs.
 void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions& o) {
   BuiltModel& m = t.model;
@@ -85,27 +96,26 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
   if (m.pretrain_parts && o.config.profile_steps == 0)                // a profile times the model's own steps
     pretrain(m, ex, train, o);
   t.inputs = net_inputs(m, train);
-  t.by_user = m.rows == RowsAre::users ? train : transpose(train);  // the scorers read it while training
-  TrainConfig config = o.config;
+  auto set_by_user = [&] { t.by_user = m.rows == RowsAre::users ? train : transpose(train); };
+  const bool early_stop = o.early_stop_patience > 0;
   std::unique_ptr<EarlyStopper> stopper;
-  if (o.early_stop_patience > 0) {
+  if (early_stop) {
+    set_by_user();  // the scorers of the epochs read it
     stopper = validation_stopper(t, data, o.early_stop_patience);
-    config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
   }
   std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
-  if (m.pairs) {
-    train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
-                o.on_epoch);
-  } else if (implicit && m.defaults.negatives > 0) {
-    train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), t.inputs, train, m.defaults.negatives,
-                            config, *step, o.on_epoch);
-  } else {  // the input is its own target (autoencoders), or the RBM's data
-    train_rows(ex, m.net.input("ratings"), t.inputs, config, *step, o.on_epoch);
-  }
-  if (stopper) {
-    stopper->restore_best();
-    t.early_stop = stopper->report();
-  }
+  t.early_stop = train_with_stopper(std::move(stopper), o.config, [&](const TrainConfig& config) {
+    if (m.pairs) {
+      train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
+                  o.on_epoch);
+    } else if (implicit && m.defaults.negatives > 0) {
+      train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), t.inputs, train, m.defaults.negatives,
+                              config, *step, o.on_epoch);
+    } else {  // the input is its own target (autoencoders), or the RBM's data
+      train_rows(ex, m.net.input("ratings"), t.inputs, config, *step, o.on_epoch);
+    }
+  });
+  if (!early_stop) set_by_user();
 }
 
 }  // namespace
@@ -139,18 +149,15 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
               constexpr int kLanes = 256;  // the evaluation's own lanes; training's state restarts each epoch
               return evaluate_sessions(model.session_scorer(), valid, kLanes, 20).mrr;
             });
-        run.config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
       }
       BackpropStep step;
-      if (m.prefix_steps > 0)
-        train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, run.config, step,
-                       run.on_epoch);
-      else
-        train_sessions(*t->exec, *data.sessions, m.sampling, run.config, step, run.on_epoch);
-      if (stopper) {
-        stopper->restore_best();
-        t->early_stop = stopper->report();
-      }
+      t->early_stop = train_with_stopper(std::move(stopper), run.config, [&](const TrainConfig& config) {
+        if (m.prefix_steps > 0)
+          train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, config, step,
+                         run.on_epoch);
+        else
+          train_sessions(*t->exec, *data.sessions, m.sampling, config, step, run.on_epoch);
+      });
     }
   } else {
     SR_CHECK(data.dataset && data.split, "fit_model: a rating or top-N model needs a dataset and its split");
@@ -238,9 +245,9 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
                   : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows,
                                    users, k, model.rating_levels ? &*model.rating_levels : nullptr);
   if (model.task == Task::ratings && by_user.nnz() > 0) {  // predicted ratings stay on the training data's scale
-    const RatingRange range = observed_range(by_user.val);
+    if (!rating_range_) rating_range_ = observed_range(by_user.val);
     for (auto& row : top)
-      for (Scored& s : row) s.score = range.clip(s.score);
+      for (Scored& s : row) s.score = rating_range_->clip(s.score);
   }
   return top;
 }

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/eval/rating_eval.h"
@@ -89,6 +90,7 @@ class TrainedModel {
   friend std::unique_ptr<TrainedModel> fit_model(BuiltModel, const TrainingData&, Backend*, const FitOptions&);
   std::unique_ptr<Scorer> topn_;
   std::unique_ptr<SessionScorer> sessions_;
+  std::optional<RatingRange> rating_range_;  // of by_user's ratings, found at the first recommend()
   int64_t n_items_ = 0;
 };
 

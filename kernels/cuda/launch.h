@@ -1,6 +1,6 @@
 // The project's one way to launch a kernel. Kernel files never write <<< >>>: they call
 // sr::SR_KERNEL_NS::launch, which is the triple-chevron launch on the op's stream plus an error check
-// on a GPU build and a run on host threads on the emulator build, so every file under kernels/cuda/
+// on a GPU build and a run on the host on the emulator build, so every file under kernels/cuda/
 // compiles unchanged both ways; it counts the launch (Backend::counters).
 #pragma once
 
@@ -35,8 +35,8 @@ inline unsigned blocks_for(int64_t n, int64_t per_block) {
 }
 
 // The grid of a grid-stride loop over n items, `threads` a block: enough blocks to cover n, at
-// most 4096 (the loop covers the rest). The emulator runs a block's threads as host threads, so
-// there a small grid is much faster (and makes each thread take several strides).
+// most 4096 (the loop covers the rest). On the emulator the grid stays small, so each thread takes
+// several strides (the path a large GPU grid seldom takes) and runs stay quick.
 inline unsigned grid_stride_blocks(int64_t n, int64_t threads) {
 #if defined(SPARSEREC_EMU)
   constexpr unsigned kMaxBlocks = 16;

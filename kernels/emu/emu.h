@@ -1,8 +1,9 @@
-// The CUDA kernel-language emulator: the part of CUDA C++ the project's kernels use, on host threads.
+// The CUDA kernel-language emulator: the part of CUDA C++ the project's kernels use, on the host.
 // Files under kernels/cuda/ are compiled by the host compiler with this header instead of
 // <cuda_runtime.h> (see kernels/cuda/runtime.h) so that every kernel runs, under ASan/UBSan and
-// TSan, on machines without a GPU. Threads of a block are real host threads meeting at real
-// barriers; blocks run one after another. It says nothing about the memory model or speed.
+// TSan, on machines without a GPU. The threads of a block are fibers on the launching host thread,
+// switched at barriers, warp collectives and exits (ThreadSanitizer sees each as its own thread);
+// blocks run one after another. It says nothing about the memory model or speed.
 #pragma once
 
 #include <cmath>
@@ -218,11 +219,12 @@ struct LaunchLimits {
 // How blocks are ordered: in index order, or shuffled by a seed so that a kernel whose result
 // depends on block order shows it. Set by tests, or by SPARSEREC_EMU_BLOCK_ORDER=shuffle:<seed>.
 void set_block_order_seed(uint64_t seed);  // 0 = in order
-// Seconds a thread may wait at a barrier or collective, or a block may run, before the kernel is
-// reported as hung (SPARSEREC_EMU_TIMEOUT_S, default 20).
+// Seconds past which a block still running is reported as hung and the process ended: a thread
+// that spins forever (SPARSEREC_EMU_TIMEOUT_S, default 20; the report comes after 1.5x + 1 s). A
+// deadlock at barriers or collectives is found at once, without waiting.
 void set_timeout_seconds(double s);
 
-// Runs `body` as a kernel on grid x block host threads; throws KernelError on any broken rule.
+// Runs `body` as a kernel on grid x block emulated threads; throws KernelError on any broken rule.
 void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
             const std::function<void()>& body);
 
