@@ -31,6 +31,28 @@ BuiltModel build_biased_mf(const ModelOptions& o) {
   d.batch_rows = 128;
   BuiltModel m{Task::ratings, std::move(net), RowsAre::users, d};
   m.pairs = true;
+  // μ + b_u + b_i + p_uᵀ q_i = [p_u | b_u + μ | 1]ᵀ [q_i | 1 | b_i]: one GEMM scores every item.
+  m.pair_factors = [](const ParamStore& s) {
+    auto host = [&s](const char* name) { return s.weights(s.net().param(name)).to_host(); };
+    const std::vector<float> p = host("user_factors.weight"), q = host("item_factors.weight"),
+                             bu = host("user_bias.weight"), bi = host("item_bias.weight"), mu = host("rating.bias");
+    const size_t f = p.size() / bu.size();
+    PairFactors out;
+    out.dim = static_cast<int64_t>(f) + 2;
+    for (size_t u = 0; u < bu.size(); ++u) {
+      out.users.insert(out.users.end(), p.begin() + static_cast<std::ptrdiff_t>(u * f),
+                       p.begin() + static_cast<std::ptrdiff_t>((u + 1) * f));
+      out.users.push_back(bu[u] + mu[0]);
+      out.users.push_back(1.0f);
+    }
+    for (size_t i = 0; i < bi.size(); ++i) {
+      out.items.insert(out.items.end(), q.begin() + static_cast<std::ptrdiff_t>(i * f),
+                       q.begin() + static_cast<std::ptrdiff_t>((i + 1) * f));
+      out.items.push_back(1.0f);
+      out.items.push_back(bi[i]);
+    }
+    return out;
+  };
   return m;
 }
 }  // namespace

@@ -64,7 +64,27 @@ std::vector<OptionSpec> pair_options() {
 BuiltModel build_gmf(const ModelOptions& o) {
   PairNet p = pair_net("gmf", o);
   const Var h = gmf_part(p.net, p.user, p.item, o.integer("factors"));
-  return finish(std::move(p), h, o);
+  BuiltModel m = finish(std::move(p), h, o);
+  // hᵀ(p_u ⊙ q_i) + b = [p_u ⊙ h | b]ᵀ [q_i | 1]: a user's factors absorb the prediction layer.
+  m.pair_factors = [](const ParamStore& s) {
+    auto host = [&s](const char* name) { return s.weights(s.net().param(name)).to_host(); };
+    const std::vector<float> pu = host("gmf_user.weight"), qi = host("gmf_item.weight"), w = host("prediction.weight"),
+                             b = host("prediction.bias");
+    const size_t f = w.size();
+    PairFactors out;
+    out.dim = static_cast<int64_t>(f) + 1;
+    for (size_t u = 0; u < pu.size() / f; ++u) {
+      for (size_t j = 0; j < f; ++j) out.users.push_back(pu[u * f + j] * w[j]);
+      out.users.push_back(b[0]);
+    }
+    for (size_t i = 0; i < qi.size() / f; ++i) {
+      out.items.insert(out.items.end(), qi.begin() + static_cast<std::ptrdiff_t>(i * f),
+                       qi.begin() + static_cast<std::ptrdiff_t>((i + 1) * f));
+      out.items.push_back(1.0f);
+    }
+    return out;
+  };
+  return m;
 }
 
 BuiltModel build_mlp(const ModelOptions& o) {

@@ -40,6 +40,26 @@ __global__ void syncwarp_across_warps(float* out) {
   out[threadIdx.x] = s[(threadIdx.x + 32) % 64];
 }
 
+// A race between two barriers: after the first, each thread overwrites its word while its
+// neighbour reads it, with no barrier between. ThreadSanitizer must see it although both sides
+// are ordered with everything before the first barrier and after the second.
+__global__ void race_between_barriers(float* out) {
+  __shared__ float s[64];
+  s[threadIdx.x] = 1.0f;
+  __syncthreads();
+  s[threadIdx.x] = s[(threadIdx.x + 1) % 64] + 1.0f;
+  __syncthreads();
+  out[threadIdx.x] = s[threadIdx.x];
+}
+
+// A shuffle used as if it were a __syncwarp: shuffles exchange values, they order no memory.
+__global__ void shuffle_as_fence(float* out) {
+  __shared__ float s[32];
+  s[threadIdx.x] = static_cast<float>(threadIdx.x);
+  const float v = __shfl_sync(0xffffffffu, 1.0f, 0);
+  out[threadIdx.x] = s[(threadIdx.x + 1) % 32] + v;
+}
+
 // `<=` where `<` was meant: reads and writes one element past the end. AddressSanitizer.
 __global__ void copy_off_by_one(const float* in, float* out, int n) {
   const int i = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
@@ -106,6 +126,16 @@ int run(const std::string& c) {
   if (c == "syncwarp_race") {
     for (int i = 0; i < kRaceAttempts; ++i)
       launch("syncwarp_across_warps", syncwarp_across_warps, 1, 64, 0, OpContext{}, out.data());
+    return 0;
+  }
+  if (c == "race_between_barriers") {
+    for (int i = 0; i < kRaceAttempts; ++i)
+      launch("race_between_barriers", race_between_barriers, 1, 64, 0, OpContext{}, out.data());
+    return 0;
+  }
+  if (c == "shuffle_as_fence") {
+    for (int i = 0; i < kRaceAttempts; ++i)
+      launch("shuffle_as_fence", shuffle_as_fence, 1, 32, 0, OpContext{}, out.data());
     return 0;
   }
   if (c == "off_by_one") {

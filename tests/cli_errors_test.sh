@@ -75,8 +75,9 @@ declare -A bad=(
   [--optimizer]="adamw" [--scatter]="random" [--device]="gpu7" [--comm]="gloo" [--progress-every]="0 -1"
   [--shards]="0 -1" [--checkpoint-every]="-1" [--profile-steps]="-2" [--test-fraction]="0 1 -0.5 nan"
   [--validate]="0 1 nan" [--threads]="-1" [--eval-lanes]="0 -1" [--duplicates]="first" [--layout]="nosuch"
-  [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" ["topn --validate"]="" )
-free=" --help --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out "
+  [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" ["topn --validate"]="" [--shard-users]="0 -1"
+  [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" )
+free=" --help --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir "
 printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n2\t5\t12\n2\t7\t13\n' > "$tmp/sessions.tsv"
 "$bin" train --data "$tmp/ok.tsv" --model biased_mf --device cpu --epochs 1 --save "$tmp/r.srm" >/dev/null 2>"$tmp/err" ||
   { echo "FAIL: training the model the recommend walk reads"; failures=$((failures + 1)); }

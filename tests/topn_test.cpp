@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/data/synth.h"
+#include "engine/eval/factor_scorer.h"
 #include "engine/eval/model_scorer.h"
 #include "engine/eval/pair_scorer.h"
 #include "engine/eval/topn_eval.h"
@@ -182,6 +183,47 @@ TEST_P(NcfLearnsPlantedTaste, WellAbovePopularity) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ncf, NcfLearnsPlantedTaste, ::testing::Values("gmf", "mlp", "neumf"));
+
+// Pair models whose scores factorize recommend by one GEMM (FactorScorer) what a forward pass per
+// (user, item) pair recommends: the same items (but for a swap of near-ties) and scores, for a run
+// of consecutive users and for users in any order. Trained a little first, so that every bias the
+// factors absorb is nonzero.
+class FactorizedPairModels : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FactorizedPairModels, RecommendByGemmAsByPairs) {
+  PlantedTopN t;
+  BuiltModel m = build_model(GetParam(), {{"factors", "8"}}, t.d.n_users(), t.d.n_items());
+  ASSERT_TRUE(m.pair_factors) << GetParam() << " declares no factors";
+  auto be = make_cpu_backend();
+  Exec ex(m.net, *be, 5);
+  TrainConfig cfg;
+  cfg.epochs = 2, cfg.batch_rows = 64, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;
+  BackpropStep step;
+  const PairInputs in = PairInputs::of(m.net);
+  const bool ratings = m.task == Task::ratings;
+  train_pairs(ex, in, t.train, ratings ? 0 : m.defaults.negatives, ratings, cfg, step, nullptr);
+  const FactorScorer gemm(*be, m.pair_factors(ex.params()));
+  std::vector<int32_t> run(static_cast<size_t>(t.d.n_users()));
+  for (size_t u = 0; u < run.size(); ++u) run[u] = static_cast<int32_t>(u);
+  for (const std::vector<int32_t>& users : {run, std::vector<int32_t>{7, 2, 30, 2, 0}}) {
+    const auto want = recommend_pairs_topk(ex, in, t.train, users, 15);
+    const auto got = gemm.topk(t.train, users, 15);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t u = 0; u < want.size(); ++u) {
+      ASSERT_EQ(got[u].size(), want[u].size()) << "user " << users[u];
+      for (size_t j = 0; j < want[u].size(); ++j) {
+        EXPECT_NEAR(got[u][j].score, want[u][j].score, 1e-5f * std::max(1.0f, std::abs(want[u][j].score)))
+            << GetParam() << " user " << users[u] << " rank " << j + 1;
+        if (std::abs(got[u][j].score - want[u][j].score) > 1e-6f || j + 1 == want[u].size()) continue;
+        if (got[u][j].item != want[u][j].item) {  // only a near-tie may swap
+          EXPECT_NEAR(want[u][j].score, want[u][j + 1].score, 1e-5f) << GetParam() << " user " << users[u];
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Recommend, FactorizedPairModels, ::testing::Values("gmf", "biased_mf"));
 
 }  // namespace
 }  // namespace sr::test

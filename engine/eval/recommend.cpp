@@ -62,9 +62,24 @@ std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, 
   return out;
 }
 
+Tensor item_hidden_rows(Exec& ex, Var input, Var output, const HostCsr& inputs) {
+  Backend& be = ex.backend();
+  Tensor h_all;
+  for (int64_t start = 0; start < inputs.rows; start += kRowsPerChunk) {
+    std::vector<int32_t> ids(static_cast<size_t>(std::min(kRowsPerChunk, inputs.rows - start)));
+    std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
+    const SparseBatch in(be, select_rows(inputs, ids));
+    ex.bind(input, &in);
+    const Tensor h = output_input(ex, output);
+    if (h_all.empty()) h_all = Tensor(be, inputs.rows, h.cols());
+    be.copy(h_all.data() + start * h.cols(), h.data(), h.bytes());
+  }
+  return h_all;
+}
+
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
                                                 const HostCsr& seen, RowsAre rows, const std::vector<int32_t>& users,
-                                                int k, const RatingScale* scale) {
+                                                int k, const RatingScale* scale, const Tensor* item_hidden) {
   const int levels = scale ? scale->levels : 0;
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   const bool by_user = rows == RowsAre::users;
@@ -73,20 +88,11 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
     if (u < 0 || u >= n_users) throw error("user index ", u, " is outside [0, ", n_users, ")");
   Backend& be = ex.backend();
 
-  // Item-based models score a user through every item row: collect the hidden rows of all items
-  // once, then score chunks of users as columns of the output.
-  Tensor h_all;
-  if (!by_user) {
-    for (int64_t start = 0; start < inputs.rows; start += kRowsPerChunk) {
-      std::vector<int32_t> ids(static_cast<size_t>(std::min(kRowsPerChunk, inputs.rows - start)));
-      std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
-      const SparseBatch in(be, select_rows(inputs, ids));
-      ex.bind(input, &in);
-      const Tensor h = output_input(ex, output);
-      if (h_all.empty()) h_all = Tensor(be, inputs.rows, h.cols());
-      be.copy(h_all.data() + start * h.cols(), h.data(), h.bytes());
-    }
-  }
+  // Item-based models score a user through every item row: the hidden rows of all items (given, or
+  // collected here), then chunks of users scored as columns of the output.
+  Tensor h_local;
+  if (!by_user && !item_hidden) h_local = item_hidden_rows(ex, input, output, inputs);
+  const Tensor& h_all = item_hidden ? *item_hidden : h_local;
 
   std::vector<std::vector<Scored>> out;
   out.reserve(users.size());

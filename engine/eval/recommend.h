@@ -21,11 +21,18 @@ struct Scored {
 // ties go to the lower item index. `inputs` are the rows the net reads, in its orientation (rows
 // are `rows`; rating levels and a user node already applied); `seen_by_user` (users x items) what
 // each user has seen. With a rating scale `levels` the output holds a logit per rating level of
-// each item (RBM-CF) and an item's score is its expected rating.
+// each item (RBM-CF) and an item's score is its expected rating. Item-based models (rows are
+// items) score through the hidden rows of every item: `item_hidden` (item_hidden_rows), or
+// collected anew by this call.
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
                                                 const HostCsr& seen_by_user, RowsAre rows,
                                                 const std::vector<int32_t>& users, int k,
-                                                const RatingScale* levels = nullptr);
+                                                const RatingScale* levels = nullptr,
+                                                const Tensor* item_hidden = nullptr);
+
+// The output layer's input for every row of `inputs` (items x hidden, on the device): what an
+// item-based model's scores of any user are made from, computed once for a batch of calls.
+Tensor item_hidden_rows(Exec& ex, Var input, Var output, const HostCsr& inputs);
 
 // The device top-K of each row of `scores` (n_users x n_items, or its transpose), excluding the
 // items listed in each row of `seen_rows`.

@@ -12,6 +12,7 @@
 #include "engine/data/rating_levels.h"
 #include "engine/data/sessions.h"
 #include "engine/data/split.h"
+#include "engine/eval/factor_scorer.h"
 #include "engine/eval/session_eval.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/net/net.h"
@@ -56,10 +57,10 @@ struct BuiltModel {
   bool pairs = false;
   // Set: the input is each rating as a softmax over the scale's levels (expand_rating_levels) and
   // the output a logit per level; predictions are the expected rating (RBM-CF).
-  std::optional<RatingScale> rating_levels;
+  std::optional<RatingScale> rating_levels{};
   // Options the builder took from the data rather than from its declared defaults (RBM-CF's rating
   // scale): the model file records them, so the model builds again from its file alone.
-  std::map<std::string, std::string> derived_options;
+  std::map<std::string, std::string> derived_options{};
   // The training step; null means backprop. (RBM-CF trains by contrastive divergence.)
   std::function<std::unique_ptr<TrainStep>()> make_step{};
   // Models this one starts from (NeuMF from GMF and MLP): built by pretrain_parts, each trained
@@ -76,6 +77,10 @@ struct BuiltModel {
   // A baseline (no net): fitted on the training data instead of trained.
   std::function<std::unique_ptr<Scorer>(const HostCsr& train_by_user)> fit_topn{};
   std::function<std::unique_ptr<SessionScorer>(const Sessions& train)> fit_sessions{};
+
+  // A pair model whose scores factorize (GMF, biased MF): its factors from the trained weights, so
+  // that recommendation scores a block of users against every item by one GEMM.
+  std::function<PairFactors(const ParamStore&)> pair_factors{};
 
   bool is_baseline() const { return fit_topn || fit_sessions; }
 };

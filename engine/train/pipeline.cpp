@@ -115,7 +115,7 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
       train_rows(ex, m.net.input("ratings"), t.inputs, config, *step, o.on_epoch);
     }
   });
-  if (!early_stop) set_by_user();
+  if (!early_stop) t.by_user = m.rows == RowsAre::users ? std::move(train) : transpose(train);
 }
 
 }  // namespace
@@ -240,16 +240,26 @@ RatingMetrics TrainedModel::rating_metrics(const Dataset& d, const Split& s, Par
 
 std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32_t>& users, int k) {
   SR_CHECK(exec && model.task != Task::sessions, "recommend() is for trained rating and top-N models");
+  if (model.pair_factors && !factors_)
+    factors_ = std::make_unique<FactorScorer>(exec->backend(), model.pair_factors(exec->params()));
   std::vector<std::vector<Scored>> top =
-      model.pairs ? recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k)
-                  : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows,
-                                   users, k, model.rating_levels ? &*model.rating_levels : nullptr);
+      factors_      ? factors_->topk(by_user, users, k)
+      : model.pairs ? recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k)
+                    : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows,
+                                     users, k, model.rating_levels ? &*model.rating_levels : nullptr,
+                                     model.rows == RowsAre::items ? &item_hidden() : nullptr);
   if (model.task == Task::ratings && by_user.nnz() > 0) {  // predicted ratings stay on the training data's scale
     if (!rating_range_) rating_range_ = observed_range(by_user.val);
     for (auto& row : top)
       for (Scored& s : row) s.score = rating_range_->clip(s.score);
   }
   return top;
+}
+
+const Tensor& TrainedModel::item_hidden() {
+  if (item_hidden_.empty())
+    item_hidden_ = item_hidden_rows(*exec, model.net.input("ratings"), model.net.output(), inputs);
+  return item_hidden_;
 }
 
 std::vector<std::vector<Scored>> TrainedModel::recommend_next(const std::vector<std::vector<int32_t>>& sessions,

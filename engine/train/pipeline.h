@@ -81,7 +81,9 @@ class TrainedModel {
   SessionScorer& session_scorer();
   // Rating prediction metrics on part `heldout` of the split the model was trained on.
   RatingMetrics rating_metrics(const Dataset& d, const Split& s, Part heldout);
-  // Top-K unseen items for users (dense indices) of a rating or top-N model.
+  // Top-K unseen items for users (dense indices) of a rating or top-N model. Call it a block of
+  // users at a time: scores are block x items on the device. The model must not train meanwhile
+  // (an item-based model keeps its items' hidden rows from the first call).
   std::vector<std::vector<Scored>> recommend(const std::vector<int32_t>& users, int k);
   // Top-K next items after each click sequence (item indices) of a session model.
   std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k);
@@ -91,6 +93,9 @@ class TrainedModel {
   std::unique_ptr<Scorer> topn_;
   std::unique_ptr<SessionScorer> sessions_;
   std::optional<RatingRange> rating_range_;  // of by_user's ratings, found at the first recommend()
+  Tensor item_hidden_;                       // item-based models: every item's hidden row, ditto
+  std::unique_ptr<FactorScorer> factors_;    // pair models that factorize: their factors, ditto
+  const Tensor& item_hidden();
   int64_t n_items_ = 0;
 };
 

@@ -8,10 +8,11 @@
 // Why fibers and not host threads: a block of 256 threads as host threads costs hundreds of futex
 // wake-ups and context switches at every barrier and every block; as fibers a switch is a register
 // swap. ThreadSanitizer still sees each CUDA thread as its own thread (each fiber has its own TSan
-// context, switched without synchronization) and sees exactly the orderings CUDA promises: barriers
-// and warp collectives are declared to it as acquire/release pairs, nothing else orders two threads
-// of a block. This file is compiled without TSan instrumentation (kernels/CMakeLists.txt): its own
-// bookkeeping is sequential by construction, and only the kernels' accesses are of interest.
+// context, switched without synchronization) and only the orderings CUDA promises within a block:
+// a barrier, and a __syncwarp among its lanes, are declared to it as acquire/release pairs; nothing
+// else orders two threads of a block (blocks of a launch follow one another). This file is compiled without TSan
+// instrumentation (kernels/CMakeLists.txt): its own bookkeeping is sequential by construction, and only the kernels'
+// accesses are of interest.
 #include "kernels/emu/emu.h"
 
 #include <sys/mman.h>
@@ -23,7 +24,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -44,6 +44,7 @@
 #endif
 #endif
 #if defined(SR_EMU_ASAN)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 // Set by kernels/CMakeLists.txt in a ThreadSanitizer build (this file itself is not instrumented).
@@ -141,6 +142,7 @@ struct Untracked {
 struct Aborted {};
 
 struct Rendezvous {
+  char sync[2] = {};  // TSan's synchronization address of even and odd generations (see block_barrier)
   unsigned arrived = 0;
   uint64_t generation = 0;
   uint64_t values[32] = {};
@@ -203,7 +205,7 @@ struct Pool {
   const std::function<void()>* body = nullptr;
   Block* b = nullptr;
   // Addresses ThreadSanitizer keys its synchronization on (their contents are never used).
-  char start_sync = 0, end_sync = 0, barrier_sync = 0;
+  char start_sync = 0, end_sync = 0, barrier_sync[2] = {};
   ~Pool();
 };
 
@@ -211,20 +213,20 @@ constexpr size_t kStackBytes = 1 << 20;  // virtual; only the pages a kernel tou
 
 thread_local Pool* t_pool = nullptr;
 
-// What the watchdog needs to report a block that never finishes (a thread that spins forever
-// cannot be switched away from): the launch in progress, and its deadline.
+// What the watchdog needs to report a thread that never yields (one that spins forever cannot be
+// switched away from): the launch in progress, and a count of switches that stops moving.
 std::mutex g_launch_mutex;  // the emulated device runs one kernel at a time
 std::atomic<Pool*> g_running{nullptr};
-std::atomic<int64_t> g_deadline_ns{0};  // steady-clock time past which the current block is hung
+std::atomic<uint64_t> g_switches{0};
 uint64_t g_block_order_seed = 0;
-double g_timeout_s = 20.0;
+double g_timeout_s = 20.0;  // 0: no watchdog
 bool g_env_read = false;
 std::set<std::string> g_launched;  // kernel names, for the coverage test
 
 void read_env_once() {
   if (g_env_read) return;
   g_env_read = true;
-  if (const char* t = std::getenv("SPARSEREC_EMU_TIMEOUT_S")) g_timeout_s = std::atof(t);
+  if (const char* t = std::getenv("SPARSEREC_EMU_TIMEOUT_S")) set_timeout_seconds(std::atof(t));
   if (const char* o = std::getenv("SPARSEREC_EMU_BLOCK_ORDER")) {
     const std::string s(o);
     if (s.rfind("shuffle:", 0) == 0) g_block_order_seed = std::strtoull(s.c_str() + 8, nullptr, 10);
@@ -278,6 +280,7 @@ void yield_to_launcher(Pool& p, Fiber& f) {
 // From the launcher into fiber f: the CUDA built-ins are this host thread's thread-locals, so they
 // are set to f's before it runs.
 void resume(Pool& p, Fiber& f) {
+  g_switches.fetch_add(1, std::memory_order_relaxed);
   p.current = &f;
   threadIdx = f.index;
   blockIdx = p.b->index;
@@ -342,9 +345,12 @@ int block_barrier(int pred, const char* file, int line) {
          "waits at __syncthreads " + site(file, line) + " while other threads wait at " +
              site(b.site_file, b.site_line) + " (barrier divergence)");
   }
-  hb_release(&p.barrier_sync);
-  b.accum += pred;
+  // One synchronization address per parity of the generation: a thread acquires generation g's
+  // releases only, never those of threads already past it and arriving at g + 1 (which would order
+  // sections that no barrier orders). g + 2 cannot begin before every thread acquired g.
   const uint64_t gen = b.generation;
+  hb_release(&p.barrier_sync[gen & 1]);
+  b.accum += pred;
   if (++b.arrived == b.nthreads) {
     b.arrived = 0;
     b.result = b.accum;
@@ -355,7 +361,7 @@ int block_barrier(int pred, const char* file, int line) {
     wait_until(
         p, f, [&] { return b.generation != gen; }, "at __syncthreads", file, line);
   }
-  hb_acquire(&p.barrier_sync);
+  hb_acquire(&p.barrier_sync[gen & 1]);
   return b.result;
 }
 
@@ -376,7 +382,7 @@ void* dynamic_shared() {
 
 unsigned lane_id() { return current_fiber().tid % 32; }
 
-void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* what) {
+void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* what, bool orders_memory) {
   const Untracked untracked;
   Fiber& f = current_fiber();
   Pool& p = *t_pool;
@@ -398,11 +404,11 @@ void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* w
   if (r.arrived != 0 && std::strcmp(r.what, what) != 0)
     fail(p, f,
          std::string(what) + " meets " + r.what + " with the same mask " + lanes_of(mask) + " (divergent collectives)");
-  hb_release(&r);
+  const uint64_t gen = r.generation;
+  if (orders_memory) hb_release(&r.sync[gen & 1]);  // as a barrier's, per parity of the generation
   r.what = what;
   r.values[lane] = mine;
   r.arrived |= 1u << lane;
-  const uint64_t gen = r.generation;
   if (r.arrived == mask) {
     std::copy(std::begin(r.values), std::end(r.values), std::begin(r.result));
     r.arrived = 0;
@@ -414,18 +420,18 @@ void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* w
     wait_until(
         p, f, [&] { return r.generation != gen; }, what, "", 0);
   }
-  hb_acquire(&r);
+  if (orders_memory) hb_acquire(&r.sync[gen & 1]);
   std::copy(std::begin(r.result), std::end(r.result), out);
 }
 
 void syncwarp(const char*, int, unsigned mask) {
   uint64_t all[32];
-  warp_exchange(mask, 0, all, "__syncwarp");
+  warp_exchange(mask, 0, all, "__syncwarp", true);
 }
 
 unsigned __ballot_sync(unsigned mask, int pred) {
   uint64_t all[32];
-  warp_exchange(mask, pred != 0, all, "__ballot_sync");
+  warp_exchange(mask, pred != 0, all, "__ballot_sync", false);
   unsigned bits = 0;
   for (unsigned l = 0; l < 32; ++l)
     if (((mask >> l) & 1u) && all[l]) bits |= 1u << l;
@@ -441,8 +447,8 @@ void set_block_order_seed(uint64_t seed) {
   g_block_order_seed = seed;
 }
 void set_timeout_seconds(double s) {
-  read_env_once();
-  g_timeout_s = s;
+  read_env_once();  // first, so that an explicit setting wins over the environment
+  g_timeout_s = std::isfinite(s) && s > 0.0 ? std::min(s, 1e6) : 0.0;
 }
 
 namespace {
@@ -571,8 +577,14 @@ Pool::~Pool() {
 #if defined(SPARSEREC_EMU_TSAN)
     __tsan_destroy_fiber(f->tsan);
 #endif
+#if defined(SR_EMU_ASAN)
+    // The parked frames' redzones stay poisoned in the shadow, and munmap does not clear it: a
+    // later mapping at this address would inherit them.
+    __asan_unpoison_memory_region(f->stack, f->stack_size);
+#endif
     munmap(f->map, f->map_size);
   }
+  t_pool = nullptr;
 }
 
 Pool& this_threads_pool() {
@@ -618,8 +630,9 @@ void run_block(Pool& p, Block& b) {
   }
 }
 
-// A thread spinning forever cannot be switched away from: a watchdog thread reports the block and
-// ends the process once the block has run past its deadline.
+// A thread spinning forever cannot be switched away from: a watchdog thread reports it and ends the
+// process once no switch happened for the timeout (the launching thread is then inside that one
+// thread, and nothing else writes what the report reads).
 [[noreturn]] void report_hang(Pool& p) {
   std::ostringstream os;
   os << "sparserec kernel emulator: kernel '" << p.name << "' never finished (block " << p.b->linear << "):";
@@ -646,15 +659,30 @@ void start_watchdog_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     std::thread([] {
+      uint64_t seen = 0;
+      auto since = Clock::now();
       for (;;) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        const int64_t deadline = g_deadline_ns.load(std::memory_order_acquire);
-        if (deadline == 0 || Clock::now().time_since_epoch().count() < deadline) continue;
-        if (Pool* p = g_running.load(std::memory_order_acquire)) report_hang(*p);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const uint64_t now_switches = g_switches.load(std::memory_order_relaxed);
+        Pool* p = g_running.load(std::memory_order_acquire);
+        if (!p || now_switches != seen || g_timeout_s <= 0.0) {
+          seen = now_switches;
+          since = Clock::now();
+          continue;
+        }
+        if (std::chrono::duration<double>(Clock::now() - since).count() > g_timeout_s && p->current) report_hang(*p);
       }
     }).detach();
   });
 }
+
+// Marks a launch in progress for the watchdog, until the launch returns or throws.
+struct Running {
+  explicit Running(Pool& p) { g_running.store(&p, std::memory_order_release); }
+  ~Running() { g_running.store(nullptr, std::memory_order_release); }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+};
 
 // SPARSEREC_EMU_COVERAGE_FILE: append the names of the kernels this process ran (one per line).
 struct CoverageWriter {
@@ -672,10 +700,11 @@ struct CoverageWriter {
 
 void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
             const std::function<void()>& body) {
+  // Before the lock, which the launch running this kernel holds.
+  if (t_pool && t_pool->current) throw KernelError("kernel '" + std::string(kernel_name) + "' launched from a kernel");
   std::lock_guard<std::mutex> serial(g_launch_mutex);
   read_env_once();
   check_limits(kernel_name, grid, block, dynamic_shared_bytes);
-  if (t_pool && t_pool->current) throw KernelError("kernel '" + std::string(kernel_name) + "' launched from a kernel");
   start_watchdog_once();
 
   const unsigned nthreads = block.x * block.y * block.z;
@@ -691,6 +720,7 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
   p.grid = grid;
   p.block = block;
   p.body = &body;
+  const Running running(p);
 
   std::string error;
   for (uint64_t linear : order) {
@@ -716,15 +746,15 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
     }
     // Blocks follow one another (as they may on a GPU): each starts after the previous one ended.
     hb_release(&p.start_sync);
-    g_deadline_ns.store((Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(g_timeout_s * 1.5 + 1.0)))
-                            .time_since_epoch()
-                            .count(),
-                        std::memory_order_release);
-    g_running.store(&p, std::memory_order_release);
-    run_block(p, b);
-    g_running.store(nullptr, std::memory_order_release);
-    g_deadline_ns.store(0, std::memory_order_release);
+    try {
+      run_block(p, b);
+    } catch (...) {  // the emulator itself failed (out of memory): unwind every thread, then report
+      b.failed = true;
+      if (b.error.empty()) b.error = "the emulator failed while running the block";
+      run_block(p, b);
+      p.b = nullptr;
+      throw;
+    }
     hb_acquire(&p.end_sync);
     p.b = nullptr;
     if (b.failed) {

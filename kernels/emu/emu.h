@@ -78,7 +78,9 @@ void* dynamic_shared();  // this block's dynamic shared memory, poisoned with 0x
 // exited or never arrives is reported, not waited for forever.
 void syncwarp(const char* file, int line, unsigned mask = 0xffffffffu);
 // Deposits this lane's 8-byte value and returns all lanes' values once every lane in mask arrived.
-void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* what);
+// Only __syncwarp orders memory among its lanes; shuffles and votes exchange values and nothing else
+// (`orders_memory`), so ThreadSanitizer still sees a shuffle standing in for a __syncwarp.
+void warp_exchange(unsigned mask, uint64_t mine, uint64_t out[32], const char* what, bool orders_memory = false);
 unsigned lane_id();
 
 template <class T>
@@ -219,9 +221,9 @@ struct LaunchLimits {
 // How blocks are ordered: in index order, or shuffled by a seed so that a kernel whose result
 // depends on block order shows it. Set by tests, or by SPARSEREC_EMU_BLOCK_ORDER=shuffle:<seed>.
 void set_block_order_seed(uint64_t seed);  // 0 = in order
-// Seconds past which a block still running is reported as hung and the process ended: a thread
-// that spins forever (SPARSEREC_EMU_TIMEOUT_S, default 20; the report comes after 1.5x + 1 s). A
-// deadlock at barriers or collectives is found at once, without waiting.
+// Seconds a thread may run without reaching a barrier, a collective or its end before it is
+// reported as hung and the process ended (SPARSEREC_EMU_TIMEOUT_S, default 20; 0 turns the
+// watchdog off). A deadlock at barriers or collectives is found at once, without waiting.
 void set_timeout_seconds(double s);
 
 // Runs `body` as a kernel on grid x block emulated threads; throws KernelError on any broken rule.

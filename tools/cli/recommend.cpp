@@ -1,16 +1,21 @@
 // sparserec recommend: top-K items from a saved model, from its file alone, as TSV in the data's
 // own ids — for users of a rating or top-N model (the items each has not seen: user, rank, item,
 // score), or for click sequences of a session model (the next click after each: session, rank,
-// item, score; --clicks for one, --sessions for a file of them in any session layout).
+// item, score; --clicks for one, --sessions for a file of them in any session layout). Users are
+// scored a block at a time (--memory-budget) and streamed out; with --out-dir, into shards (the
+// batch job of engine/batch/topk_job.h: resumable, split over mpirun ranks).
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <filesystem>
 
+#include "engine/batch/topk_job.h"
+#include "engine/io/atomic_file.h"
 #include "kernels/error.h"
 #include "tools/cli/args.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output.h"
+#include "tools/cli/rank_training.h"
 #include "tools/cli/saved_model.h"
 
 namespace sr::cli {
@@ -18,10 +23,12 @@ namespace sr::cli {
 namespace {
 struct RecommendArgs {
   SavedModelArgs saved;
-  std::string out;
+  std::string out, out_dir, format = "tsv";
   std::vector<int64_t> users, clicks;
   ImportArgs sessions;
   int k = 10;
+  int64_t memory_budget_mb = 1024, shard_users = 100000, block_users = 0;
+  bool resume = false;
 };
 
 int32_t index_in(const std::vector<int64_t>& ids, int64_t id) { return static_cast<int32_t>(index_of(ids, id)); }
@@ -64,55 +71,173 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
                static_cast<long long>(d.n_users()), static_cast<long long>(unknown), static_cast<long long>(empty));
 }
 
-void run_recommend(const RecommendArgs& a) {
-  a.sessions.check();
-  check_positive("--k", a.k);
-  SavedModel s = open_saved_model(a.saved);
+// How many users a block holds: --block-users, or as many as keep their scores (users x items, x
+// rating levels) and their selection within the memory budget (about three score-sized arrays
+// live at once).
+int64_t users_per_block(const SavedModel& s, const RecommendArgs& a) {
+  if (a.block_users > 0) return a.block_users;
+  const int64_t budget_mb = a.memory_budget_mb;
+  const int k = a.k;
+  const int64_t levels = s.trained->model.rating_levels ? s.trained->model.rating_levels->levels : 1;
+  const int64_t per_user = 3 * 4 * levels * static_cast<int64_t>(s.data.item_ids.size()) + 16 * k;
+  const int64_t fit = (budget_mb << 20) / std::max<int64_t>(per_user, 1);
+  if (fit < 1)
+    throw error("--memory-budget ", budget_mb, " MB holds the scores of no user (one needs ", (per_user >> 20) + 1,
+                " MB): raise it");
+  return std::min<int64_t>(fit, 4096);
+}
+
+// A progress line on stderr every few seconds: users done, users/s, the time left.
+struct Progress {
+  std::string who;
+  double next = 0.0;
+  void operator()(const TopKJobProgress& p) {
+    if (p.seconds < next && p.users_done < p.users_total) return;
+    next = p.seconds + 5.0;
+    const double rate = p.users_done / std::max(p.seconds, 1e-9);
+    std::fprintf(stderr, "%srecommend: %lld of %lld users (%.1f%%), %.0f users/s, %.0f s left\n", who.c_str(),
+                 static_cast<long long>(p.users_done), static_cast<long long>(p.users_total),
+                 100.0 * p.users_done / std::max<int64_t>(p.users_total, 1), rate,
+                 (p.users_total - p.users_done) / std::max(rate, 1e-9));
+  }
+};
+
+std::vector<int32_t> users_of(const RecommendArgs& a, const SavedModel& s) {
+  std::vector<int32_t> users;
+  if (a.users.empty()) {
+    for (size_t u = 0; u < s.data.user_ids.size(); ++u) users.push_back(static_cast<int32_t>(u));
+    return users;
+  }
+  for (int64_t id : a.users) {
+    const int32_t u = index_in(s.data.user_ids, id);
+    if (u < 0) throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
+    users.push_back(u);
+  }
+  return users;
+}
+
+// Sessions, or users into one TSV (stdout or --out, written atomically), a block at a time.
+void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) {
   const bool sessions = s.task == Task::sessions;
-  if (sessions && a.clicks.empty() && a.sessions.paths.empty())
-    throw error("model '", s.meta.model, "' recommends the next click of a session: give --clicks or --sessions");
-  if (!sessions && (!a.clicks.empty() || !a.sessions.paths.empty()))
-    throw error("--clicks and --sessions are for session models; model '", s.meta.model, "' recommends for --users");
-  std::vector<std::string> names;
-  std::vector<std::vector<Scored>> top;
+  std::unique_ptr<AtomicFileWriter> file;
+  if (!a.out.empty()) file = std::make_unique<AtomicFileWriter>(a.out);
+  auto emit = [&](const std::string& text) {
+    if (file)
+      file->write(text.data(), text.size());
+    else
+      std::fwrite(text.data(), 1, text.size(), stdout);
+  };
+  emit(sessions ? "session\trank\titem\tscore\n" : "user\trank\titem\tscore\n");
   if (sessions) {
     std::vector<std::vector<int32_t>> clicks;
+    std::vector<std::string> names;
     read_sessions(a, s, clicks, names);
-    top = s.trained->recommend_next(clicks, a.k);
-  } else {
-    std::vector<int32_t> users;
-    if (a.users.empty()) {
-      for (size_t u = 0; u < s.data.user_ids.size(); ++u) users.push_back(static_cast<int32_t>(u));
-    } else {
-      for (int64_t id : a.users) {
-        const int32_t u = index_in(s.data.user_ids, id);
-        if (u < 0)
-          throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
-        users.push_back(u);
+    const auto top = s.trained->recommend_next(clicks, a.k);
+    std::string text;
+    char line[64];
+    for (size_t i = 0; i < top.size(); ++i)
+      for (size_t r = 0; r < top[i].size(); ++r) {
+        std::snprintf(line, sizeof line, "\t%zu\t%lld\t%.9g\n", r + 1,
+                      static_cast<long long>(s.data.item_ids[static_cast<size_t>(top[i][r].item)]), top[i][r].score);
+        text += names[i] + line;
       }
+    emit(text);
+    j["sessions"] = top.size();
+  } else {
+    const std::vector<int32_t> users = users_of(a, s);
+    const int64_t block = users_per_block(s, a);
+    Progress progress;
+    TopKJobProgress p;
+    p.users_total = static_cast<int64_t>(users.size());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t b = 0; b < users.size(); b += static_cast<size_t>(block)) {
+      const std::vector<int32_t> part(
+          users.begin() + static_cast<std::ptrdiff_t>(b),
+          users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), b + static_cast<size_t>(block))));
+      const auto top = s.trained->recommend(part, a.k);
+      std::string text;
+      for (size_t u = 0; u < part.size(); ++u)
+        append_topk_tsv(text, s.data.user_ids[static_cast<size_t>(part[u])], top[u], s.data.item_ids);
+      emit(text);
+      p.users_done += static_cast<int64_t>(part.size());
+      p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (p.users_total > block) progress(p);
     }
-    for (int32_t u : users) names.push_back(std::to_string(s.data.user_ids[u]));
-    top = s.trained->recommend(users, a.k);
+    j["users"] = users.size();
+    j["users_per_block"] = block;
+    j["seconds"] = p.seconds;
   }
-  std::ofstream file;
-  if (!a.out.empty()) {
-    file.open(a.out);
-    if (!file) throw error("cannot write '", a.out, "'");
+  if (file) {
+    file->commit();
+    j["out"] = a.out;
+  } else if (std::fflush(stdout) != 0) {
+    throw error("writing recommendations to stdout failed");
   }
-  std::ostream& os = a.out.empty() ? std::cout : file;
-  os << (sessions ? "session" : "user") << "\trank\titem\tscore\n";
-  for (size_t i = 0; i < top.size(); ++i)
-    for (size_t rank = 0; rank < top[i].size(); ++rank)
-      os << names[i] << '\t' << rank + 1 << '\t' << s.data.item_ids[top[i][rank].item] << '\t' << top[i][rank].score
-         << '\n';
-  if (!os) throw error("writing recommendations failed");
-  nlohmann::json j;
-  j["command"] = "recommend";
-  j["model"] = s.meta.model;
-  j[sessions ? "sessions" : "users"] = top.size();
-  j["k"] = a.k;
-  if (!a.out.empty()) j["out"] = a.out;
-  print_result(j);
+}
+
+// Every listed user into shards of --out-dir, resumable, split over the ranks of an mpirun.
+void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& comm, nlohmann::json& j) {
+  if (s.task == Task::sessions)
+    throw error("--out-dir is for users of rating and top-N models; session models take --out");
+  TopKJobOptions o;
+  o.k = a.k;
+  o.users_per_shard = a.shard_users;
+  o.users_per_block = std::min<int64_t>(users_per_block(s, a), a.shard_users);
+  o.tsv = a.format != "npy";
+  o.npy = a.format != "tsv";
+  o.resume = a.resume;
+  o.model = s.meta.model + " " + std::filesystem::path(s.path).filename().string();
+  const std::vector<int32_t> users = users_of(a, s);
+  Progress progress;
+  if (comm.size() > 1) progress.who = "rank " + std::to_string(comm.rank()) + ": ";
+  const TopKJobReport r = run_topk_job(
+      a.out_dir, users, s.data.user_ids, s.data.item_ids,
+      [&s](const std::vector<int32_t>& block, int k) { return s.trained->recommend(block, k); }, o, comm,
+      [&progress](const TopKJobProgress& p) { progress(p); });
+  j["users"] = users.size();
+  j["users_per_block"] = o.users_per_block;
+  j["shards"] = r.shards;
+  j["shards_this_rank"] = r.shards_here;
+  j["shards_resumed"] = r.shards_resumed;
+  j["users_scored"] = r.users;
+  j["seconds"] = r.seconds;
+  j["users_per_second"] = r.users / std::max(r.seconds, 1e-9);
+  j["out_dir"] = a.out_dir;
+  if (comm.size() > 1) j["rank"] = comm.rank(), j["ranks"] = comm.size();
+}
+
+void run_recommend(RecommendArgs a) {
+  a.sessions.check();
+  check_positive("--k", a.k);
+  check_positive("--memory-budget", a.memory_budget_mb);
+  check_positive("--shard-users", a.shard_users);
+  if (a.block_users < 0) throw error("--block-users must be >= 1, got ", a.block_users);
+  if (a.format != "tsv" && a.format != "npy" && a.format != "both")
+    throw error("--format must be tsv, npy or both, got '", a.format, "'");
+  if (a.out_dir.empty() && (a.resume || a.format != "tsv"))
+    throw error(a.resume ? "--resume" : "--format", " is for sharded output: give --out-dir");
+  if (!a.out_dir.empty() && !a.out.empty()) throw error("give --out (one TSV) or --out-dir (shards), not both");
+  run_job([&](Communicator& comm) {
+    if (comm.size() > 1 && a.out_dir.empty())
+      throw error("under mpirun the ranks share a job by shards: give --out-dir");
+    if (comm.size() > 1 && a.saved.device == "cuda") a.saved.device = "cuda:" + std::to_string(comm.local_rank());
+    SavedModel s = open_saved_model(a.saved);
+    const bool sessions = s.task == Task::sessions;
+    if (sessions && a.clicks.empty() && a.sessions.paths.empty())
+      throw error("model '", s.meta.model, "' recommends the next click of a session: give --clicks or --sessions");
+    if (!sessions && (!a.clicks.empty() || !a.sessions.paths.empty()))
+      throw error("--clicks and --sessions are for session models; model '", s.meta.model, "' recommends for --users");
+    nlohmann::json j;
+    j["command"] = "recommend";
+    j["model"] = s.meta.model;
+    j["k"] = a.k;
+    if (a.out_dir.empty())
+      recommend_to_tsv(a, s, j);
+    else
+      recommend_to_shards(a, s, comm, j);
+    j["peak_rss_mb"] = peak_rss_mb();
+    if (comm.rank() == 0 || !a.out_dir.empty()) print_result(j);
+  });
 }
 }  // namespace
 
@@ -128,6 +253,17 @@ void add_recommend_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("-k,--k", a->k, "items per user or session")->capture_default_str();
   sub->add_option("--out", a->out, "write TSV here instead of stdout");
+  sub->add_option("--out-dir", a->out_dir,
+                  "users: write shards of --shard-users users here (each file atomic; resumable; split over "
+                  "mpirun ranks)");
+  sub->add_option("--shard-users", a->shard_users, "users per shard of --out-dir")->capture_default_str();
+  sub->add_option("--format", a->format, "shards as tsv, npy (users, items, scores arrays) or both")
+      ->capture_default_str();
+  sub->add_flag("--resume", a->resume, "finish the job in --out-dir, keeping its finished shards");
+  sub->add_option("--memory-budget", a->memory_budget_mb,
+                  "MB for a block of users' scores on the device (sets the users per block)")
+      ->capture_default_str();
+  sub->add_option("--block-users", a->block_users, "users per block, instead of what --memory-budget allows");
   sub->callback([a] { run_recommend(*a); });
 }
 

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The batch top-K job (`recommend --out-dir`, engine/batch/topk_job.h) for a model of each kind —
+# item-based rating (I-AutoRec), user-based top-N (Mult-VAE), pair (GMF, biased MF):
+#   1. blocks of 7 users give the top-K of one block of all users (same items, but for ties; scores
+#      within 1e-5);
+#   2. shards, concatenated, are byte for byte the single TSV of the same blocks;
+#   3. the .npy shards hold what the TSV holds (read by numpy), padded with -1 / NaN when K is
+#      larger than a user's unseen items;
+#   4. a job killed with shards left, then run with --resume, ends with the same files as a job never
+#      interrupted; --resume with other parameters, or an output directory holding a job, is refused;
+#   5. `mpirun -np 2` (the ranks share the shards) writes the same files as one process.
+# Usage: batch_recommend_test.sh PATH/TO/sparserec
+set -u
+bin=$(realpath "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# numpy reads the .npy shards: Debian's python3-numpy (tools/setup_debian.sh), when the python3 on
+# PATH (a pyenv, say) has none.
+npy_python=python3
+python3 -c "import numpy" 2>/dev/null || npy_python=/usr/bin/python3
+"$npy_python" -c "import numpy" 2>/dev/null || { echo "FAIL: no python with numpy (apt-get install python3-numpy)"; exit 1; }
+"$bin" synth --out r.csv --users 300 --items 400 --events 9000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
+
+same_topk() {  # same_topk A.tsv B.tsv: same rows, same items, scores within 1e-5
+  python3 - "$1" "$2" <<'PY'
+import sys
+a = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
+b = [l.rstrip("\n").split("\t") for l in open(sys.argv[2])][1:]
+assert len(a) == len(b), f"{len(a)} rows vs {len(b)}"
+for x, y in zip(a, b):
+    assert x[:3] == y[:3] or abs(float(x[3]) - float(y[3])) <= 1e-5, f"{x} vs {y}"  # a tie may swap items
+    assert abs(float(x[3]) - float(y[3])) <= 1e-5 * max(1.0, abs(float(x[3]))), f"{x} vs {y}"
+PY
+}
+
+train() {  # train NAME COMMAND MODEL OPTIONS...
+  local name=$1
+  shift
+  "$bin" "$@" --data r.csv --epochs 2 --device cpu --save "$name.srm" >/dev/null 2>"$name.err" ||
+    { fail "$name: training:"; tail -3 "$name.err"; return 1; }
+}
+train autorec train --model autorec hidden=24 || true
+train multvae topn --model multvae hidden=24 latent=8 || true
+train gmf topn --model gmf factors=8 || true
+train biased_mf train --model biased_mf factors=8 || true
+
+for model in autorec multvae gmf biased_mf; do
+  [ -f "$model.srm" ] || continue
+  before=$failures
+  rec() { "$bin" recommend --model-file "$model.srm" --device cpu "$@" 2>>"$model.rec.err"; }
+  # 1. blocks of 7 against one block
+  rec -k 20 --out one.tsv --block-users 300 >/dev/null || { fail "$model: recommend"; tail -3 "$model.rec.err"; continue; }
+  rec -k 20 --out blocks.tsv --block-users 7 >/dev/null || { fail "$model: recommend in blocks"; continue; }
+  same_topk one.tsv blocks.tsv || fail "$model: blocks of 7 users differ from one block"
+  # 2. shards of 35 users (5 blocks each) against the single file of the same blocks
+  rec -k 20 --out-dir shards --shard-users 35 --block-users 7 --format both >/dev/null ||
+    { fail "$model: recommend --out-dir"; tail -3 "$model.rec.err"; continue; }
+  [ "$(ls shards/part-*.tsv | wc -l)" -eq 9 ] || fail "$model: $(ls shards/part-*.tsv | wc -l) shards, not 9"
+  tail -q -n +2 shards/part-*.tsv | cat <(head -1 blocks.tsv) - | cmp -s - blocks.tsv ||
+    fail "$model: the shards differ from the single file"
+  # 3. numpy reads the arrays, and they hold the TSV's rows
+  "$npy_python" - shards <<'PY' || fail "$model: the npy shards do not match the TSV"
+import glob, math, sys
+import numpy as np
+d = sys.argv[1]
+for tsv in sorted(glob.glob(d + "/part-*.tsv")):
+    base = tsv[:-4]
+    users, items, scores = (np.load(f"{base}.{n}.npy") for n in ("users", "items", "scores"))
+    assert users.dtype == np.int64 and items.dtype == np.int64 and scores.dtype == np.float32
+    assert items.shape == scores.shape == (len(users), 20), items.shape
+    rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
+    got = {}
+    for u, r, i, s in rows:
+        got.setdefault(int(u), []).append((int(i), float(s)))
+    for n, u in enumerate(users):
+        want = got.get(int(u), [])
+        assert [int(x) for x in items[n][: len(want)]] == [i for i, _ in want]
+        assert all(abs(float(scores[n][j]) - s) <= 1e-6 * max(1, abs(s)) for j, (_, s) in enumerate(want))
+        assert all(x == -1 for x in items[n][len(want):]) and all(math.isnan(x) for x in scores[n][len(want):])
+PY
+  rm -rf shards
+  [ "$failures" -eq "$before" ] && echo "ok: $model: blocks, shards and npy arrays agree"
+done
+
+# K larger than the unseen items: every unseen item once, then padding.
+if [ -f gmf.srm ]; then
+  "$bin" recommend --model-file gmf.srm --device cpu -k 1000 --out-dir big --format npy >/dev/null 2>big.err ||
+    { fail "gmf: -k 1000"; tail -3 big.err; }
+  before=$failures
+  "$npy_python" - <<'PY' || fail "gmf: -k 1000 is not every unseen item once, then padding"
+import glob
+import numpy as np
+items = np.concatenate([np.load(f) for f in sorted(glob.glob("big/part-*.items.npy"))])
+users = np.concatenate([np.load(f) for f in sorted(glob.glob("big/part-*.users.npy"))])
+rows = [l.split(",")[:2] for l in open("r.csv").readlines()[1:]]
+n_items = len({int(i) for _, i in rows})
+seen = {}
+for u, i in rows:
+    seen.setdefault(int(u), set()).add(int(i))
+assert items.shape == (len(users), 1000)
+for n, u in enumerate(users):
+    row = [int(x) for x in items[n] if x != -1]
+    assert all(x == -1 for x in items[n][len(row):]), u  # padding only after the items
+    assert len(set(row)) == len(row), u
+    # trained on 90% of the ratings: at least every item the user never rated, never all items
+    assert n_items - len(seen[int(u)]) <= len(row) < n_items, (u, len(row))
+PY
+  [ "$failures" -eq "$before" ] && echo "ok: gmf: -k 1000 gives every unseen item, then padding"
+fi
+
+# 4. kill and resume: shards of one user each, killed once a few are written.
+if [ -f autorec.srm ]; then
+  job() { echo recommend --model-file autorec.srm --device cpu -k "$1" --shard-users 1 --format both --block-users 1; }
+  "$bin" $(job 10) --out-dir whole >/dev/null 2>&1 || fail "resume: the uninterrupted job"
+  "$bin" $(job 10) --out-dir killed >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 500); do
+    [ "$(ls killed 2>/dev/null | grep -c '\.tsv$')" -ge 5 ] && break
+    sleep 0.01
+  done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  left=$(($(ls whole | grep -c '\.tsv$') - $(ls killed | grep -c '\.tsv$')))
+  [ "$left" -gt 0 ] || echo "note: the job finished before the kill; --resume then has nothing to do"
+  out=$("$bin" $(job 10) --out-dir killed --resume 2>resume.err) || { fail "resume: --resume failed"; tail -3 resume.err; }
+  diff -r whole killed >/dev/null || fail "resume: the resumed job's files differ from the uninterrupted job's"
+  echo "ok: killed with $left of $(ls whole | grep -c '\.tsv$') shards to go; resumed: $(echo "$out" | tail -1)"
+  if "$bin" $(job 10) --out-dir killed >/dev/null 2>err; then fail "resume: a second job into a job's directory ran"; fi
+  grep -q "holds a top-K job already" err || fail "resume: the refusal does not say why: $(cat err)"
+  if "$bin" $(job 11) --out-dir killed --resume >/dev/null 2>err; then fail "resume: a job with another k resumed"; fi
+  grep -q "k (10 there, 11 now)" err || fail "resume: the refusal does not name k: $(cat err)"
+  # 5. two ranks share the shards
+  if command -v mpirun >/dev/null; then
+    timeout 300 mpirun -np 2 "$bin" $(job 10) --out-dir two >/dev/null 2>mpi.err || { fail "mpirun -np 2:"; tail -5 mpi.err; }
+    diff -r whole two >/dev/null || fail "mpirun -np 2 wrote other files than one process"
+    echo "ok: mpirun -np 2 wrote the files of one process"
+  else
+    echo "skipped: mpirun -np 2 (no mpirun on this machine)"
+  fi
+fi
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
