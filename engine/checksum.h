@@ -5,6 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -12,5 +16,20 @@
 namespace sr {
 
 inline uint64_t checksum64(const void* data, size_t bytes) { return XXH3_64bits(data, bytes); }
+
+// The checksum of a whole file's bytes, read 4 MiB at a time (a model file can be gigabytes);
+// false when it cannot be read.
+inline bool checksum64_file(const std::string& path, uint64_t& out) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return false;
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> st(XXH3_createState(), &XXH3_freeState);
+  XXH3_64bits_reset(st.get());
+  std::vector<char> buf(size_t{4} << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) XXH3_64bits_update(st.get(), buf.data(), n);
+  if (std::ferror(f.get())) return false;
+  out = XXH3_64bits_digest(st.get());
+  return true;
+}
 
 }  // namespace sr

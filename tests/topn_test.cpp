@@ -211,12 +211,15 @@ TEST_P(FactorizedPairModels, RecommendByGemmAsByPairs) {
     ASSERT_EQ(got.size(), want.size());
     for (size_t u = 0; u < want.size(); ++u) {
       ASSERT_EQ(got[u].size(), want[u].size()) << "user " << users[u];
-      for (size_t j = 0; j < want[u].size(); ++j) {
-        EXPECT_NEAR(got[u][j].score, want[u][j].score, 1e-5f * std::max(1.0f, std::abs(want[u][j].score)))
-            << GetParam() << " user " << users[u] << " rank " << j + 1;
-        if (std::abs(got[u][j].score - want[u][j].score) > 1e-6f || j + 1 == want[u].size()) continue;
-        if (got[u][j].item != want[u][j].item) {  // only a near-tie may swap
-          EXPECT_NEAR(want[u][j].score, want[u][j + 1].score, 1e-5f) << GetParam() << " user " << users[u];
+      const auto& w = want[u];
+      auto near = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(a)); };
+      for (size_t j = 0; j < w.size(); ++j) {
+        EXPECT_TRUE(near(got[u][j].score, w[j].score)) << GetParam() << " user " << users[u] << " rank " << j + 1
+                                                       << ": " << got[u][j].score << " vs " << w[j].score;
+        const bool tie =
+            (j > 0 && near(w[j - 1].score, w[j].score)) || (j + 1 < w.size() && near(w[j + 1].score, w[j].score));
+        if (!tie) {
+          EXPECT_EQ(got[u][j].item, w[j].item) << GetParam() << " user " << users[u] << " rank " << j + 1;
         }
       }
     }

@@ -1,14 +1,21 @@
 #include "engine/batch/topk_job.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "engine/checksum.h"
 #include "engine/io/atomic_file.h"
@@ -21,14 +28,42 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shard_name(int64_t s) {
-  char b[32];
-  std::snprintf(b, sizeof b, "part-%05lld", static_cast<long long>(s));
+// An exclusive flock on a file, released when destroyed (or when the process dies).
+class JobLock {
+ public:
+  JobLock() = default;
+  explicit JobLock(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw error("cannot open '", path, "': ", std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw error("'", path, "' is locked: another top-K job is running on this directory");
+    }
+  }
+  JobLock(JobLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  JobLock& operator=(JobLock&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~JobLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// part-00000 ...: at least five digits, more when the job has more shards, so that the names sort
+// in shard order.
+std::string shard_name(int64_t s, int64_t shards) {
+  const int width = std::max<int>(5, static_cast<int>(std::to_string(std::max<int64_t>(shards - 1, 0)).size()));
+  char b[48];
+  std::snprintf(b, sizeof b, "part-%0*lld", width, static_cast<long long>(s));
   return b;
 }
 
-std::vector<std::string> shard_files(const std::string& dir, int64_t s, const TopKJobOptions& o) {
-  const std::string base = (fs::path(dir) / shard_name(s)).string();
+std::vector<std::string> shard_files(const std::string& dir, int64_t s, int64_t shards, const TopKJobOptions& o) {
+  const std::string base = (fs::path(dir) / shard_name(s, shards)).string();
   std::vector<std::string> f;
   if (o.tsv) f.push_back(base + ".tsv");
   if (o.npy) {
@@ -39,15 +74,15 @@ std::vector<std::string> shard_files(const std::string& dir, int64_t s, const To
   return f;
 }
 
-bool shard_finished(const std::string& dir, int64_t s, const TopKJobOptions& o) {
-  for (const std::string& f : shard_files(dir, s, o))
+bool shard_finished(const std::string& dir, int64_t s, int64_t shards, const TopKJobOptions& o) {
+  for (const std::string& f : shard_files(dir, s, shards, o))
     if (!fs::exists(f)) return false;
   return true;
 }
 
 // Whether a directory entry is one a job writes (its description, shards, their temporaries).
 bool job_file(const std::string& name) {
-  return name == "job.json" || name.rfind("job.json.tmp.", 0) == 0 || name.rfind("part-", 0) == 0;
+  return name == "job.json" || name == "job.lock" || name.rfind("job.json.tmp.", 0) == 0 || name.rfind("part-", 0) == 0;
 }
 
 std::string read_file(const std::string& path) {
@@ -58,55 +93,64 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// Creates the directory, or checks that it holds this very job (resume) or nothing.
-void prepare_directory(const std::string& dir, const std::string& description, bool resume) {
+// What differs between two job descriptions, named by key ("k (10 there, 11 now)").
+std::string differences(const std::string& old_text, const std::string& now_text) {
+  const auto old = nlohmann::json::parse(old_text, nullptr, false), now = nlohmann::json::parse(now_text);
+  if (old.is_discarded() || !old.is_object()) return " its job.json is not a job description";
+  std::string diff;
+  for (auto it = now.begin(); it != now.end(); ++it)
+    if (!old.contains(it.key()) || old[it.key()] != it.value())
+      diff += " " + it.key() + " (" + (old.contains(it.key()) ? old[it.key()].dump() : "missing") + " there, " +
+              it.value().dump() + " now)";
+  for (auto it = old.begin(); it != old.end(); ++it)
+    if (!now.contains(it.key())) diff += " " + it.key() + " (" + it.value().dump() + " there, missing now)";
+  return diff;
+}
+
+// Creates the directory, or checks that it holds this very job (resume) or nothing; takes the
+// job's lock (held until the returned lock is destroyed), so that a second process on the same
+// directory stops at once instead of writing the same shards or deleting the other's temporaries.
+JobLock prepare_directory(const std::string& dir, const std::string& description, bool resume) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw error("cannot create output directory '", dir, "': ", ec.message());
   if (!fs::is_directory(dir)) throw error("'", dir, "' is not a directory");
-  const std::string job = (fs::path(dir) / "job.json").string();
-  bool empty = true;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
     if (!job_file(name))
       throw error("output directory '", dir, "' holds '", name,
                   "', which no top-K job writes: give an empty or new directory");
-    empty = false;
   }
-  if (resume)  // temporaries of the killed run (AtomicFileWriter's <name>.tmp.<pid>): never finished
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
+  JobLock lock((fs::path(dir) / "job.lock").string());
+  const std::string job = (fs::path(dir) / "job.json").string();
   if (fs::exists(job)) {
     if (!resume)
       throw error("output directory '", dir,
                   "' holds a top-K job already: --resume to finish it, or another directory");
     const std::string old = read_file(job);
-    if (old != description) {
-      const auto a = nlohmann::json::parse(old, nullptr, false), b = nlohmann::json::parse(description);
-      std::string diff;
-      if (!a.is_discarded())
-        for (auto it = b.begin(); it != b.end(); ++it)
-          if (!a.contains(it.key()) || a[it.key()] != it.value())
-            diff += " " + it.key() + " (" + (a.contains(it.key()) ? a[it.key()].dump() : "missing") + " there, " +
-                    it.value().dump() + " now)";
-      throw error("--resume: the job in '", dir,
-                  "' was started with other parameters:", diff.empty() ? " unreadable job.json" : diff);
-    }
-    return;
+    if (old != description)
+      throw error("--resume: the job in '", dir, "' was started with other parameters:", differences(old, description));
+    // Temporaries of the killed run (AtomicFileWriter's <name>.tmp.<pid>): never finished.
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
+    return lock;
   }
-  if (!empty && !resume)
-    throw error("output directory '", dir, "' holds shards without a job.json: remove them or give another directory");
+  // job.json is written before any shard: shards without it are of no job this one can trust.
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind("part-", 0) == 0)
+      throw error("output directory '", dir, "' holds shards but no job.json: give an empty or new directory");
   AtomicFileWriter w(job);
   w.write(description.data(), description.size());
   w.commit();
+  return lock;
 }
 
 // One shard's files, streamed a block at a time (memory stays a block's worth) and committed
 // together: the npy files first, the TSV last.
 class ShardWriter {
  public:
-  ShardWriter(const std::string& dir, int64_t s, int64_t n_users, const TopKJobOptions& o) : k_(o.k) {
-    const std::string base = (fs::path(dir) / shard_name(s)).string();
+  ShardWriter(const std::string& dir, int64_t s, int64_t shards, int64_t n_users, const TopKJobOptions& o) : k_(o.k) {
+    const std::string base = (fs::path(dir) / shard_name(s, shards)).string();
     if (o.npy) {
       users_ = std::make_unique<AtomicFileWriter>(base + ".users.npy");
       items_ = std::make_unique<AtomicFileWriter>(base + ".items.npy");
@@ -176,8 +220,7 @@ std::string topk_job_description(const std::vector<int32_t>& users, const TopKJo
   j["k"] = o.k;
   j["users"] = users.size();
   j["users_checksum"] = checksum64(users.data(), users.size() * sizeof(int32_t));
-  j["users_per_shard"] = o.users_per_shard;
-  j["users_per_block"] = o.users_per_block;  // blocks never cross a shard; the same blocks give the same files
+  j["users_per_shard"] = o.users_per_shard;  // not the block size: a resumed job may take another budget
   j["tsv"] = o.tsv;
   j["npy"] = o.npy;
   return j.dump(2) + "\n";
@@ -193,8 +236,10 @@ TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& u
   if (!o.tsv && !o.npy) throw error("a top-K job needs an output format (TSV, npy or both)");
   const auto t0 = std::chrono::steady_clock::now();
   const std::string description = topk_job_description(users, o);
-  // Rank 0 prepares the directory; the others then find the same job there.
-  if (comm.rank() == 0) prepare_directory(dir, description, o.resume);
+  // Rank 0 prepares the directory (and holds its lock for the job); the others then find the same
+  // job there.
+  JobLock lock;
+  if (comm.rank() == 0) lock = prepare_directory(dir, description, o.resume);
   comm.barrier();
   if (comm.rank() != 0 && read_file((fs::path(dir) / "job.json").string()) != description)
     comm.abort("the job in '" + dir + "' differs from this rank's parameters");
@@ -206,7 +251,7 @@ TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& u
   int64_t users_total = 0;
   for (int64_t s = comm.rank(); s < r.shards; s += comm.size()) {
     ++r.shards_here;
-    if (shard_finished(dir, s, o)) {
+    if (shard_finished(dir, s, r.shards, o)) {
       ++r.shards_resumed;
       continue;
     }
@@ -217,7 +262,7 @@ TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& u
   p.users_total = users_total;
   for (int64_t s : mine) {
     const int64_t begin = s * o.users_per_shard, end = std::min(n, begin + o.users_per_shard);
-    ShardWriter out(dir, s, end - begin, o);
+    ShardWriter out(dir, s, r.shards, end - begin, o);
     for (int64_t b = begin; b < end; b += o.users_per_block) {
       const std::vector<int32_t> block(users.begin() + b, users.begin() + std::min(end, b + o.users_per_block));
       out.add(block, recommend(block, o.k), user_ids, item_ids);

@@ -4,6 +4,7 @@
 // the rest. Several processes (the ranks of an mpirun) share a job by shard: rank r takes shards
 // r, r + ranks, ... . What the directory holds:
 //   job.json              the job's parameters, written first; a resumed job must match them
+//   job.lock              flock'ed by the job's rank 0 while it runs: one job at a time
 //   part-NNNNN.tsv        user, rank, item, score (the data's ids), a header line first
 //   part-NNNNN.users.npy  int64 [n]      the shard's user ids          } with npy output
 //   part-NNNNN.items.npy  int64 [n, k]   item ids, best first, -1 pad  }
@@ -27,7 +28,7 @@ struct TopKJobOptions {
   int64_t users_per_block = 1024;  // users scored together (the caller sizes it to its memory budget)
   bool tsv = true, npy = false;
   bool resume = false;  // finish the job already in the directory (its job.json must match)
-  std::string model;    // recorded in job.json (the model file's name and checksum, say)
+  std::string model;    // recorded in job.json: what the scores come from (the model file's checksum)
 };
 
 struct TopKJobProgress {

@@ -1,4 +1,5 @@
-// CPU reference of batched top-K (kernels/topk.h): collect the selectable columns, sort, cut.
+// CPU reference of batched top-K (kernels/topk.h): the k best selectable columns of each row, in
+// order (score descending, then column ascending).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,25 +9,45 @@
 
 namespace sr::ref {
 
+// Selection keeps the k best in a heap whose top is the worst of them, so that most columns cost
+// one comparison with that worst (a partial sort of every column cost ~log k each, and dominated a
+// batch job's time on the CPU). "Better" is a strict total order, so the set is the sort's.
 void topk(const TopKArgs& t) {
-#pragma omp parallel for schedule(dynamic, 4)
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const int64_t rs = t.row_stride ? t.row_stride : t.cols;
-    std::vector<float> s(static_cast<size_t>(t.cols));
-    for (int64_t c = 0; c < t.cols; ++c) s[c] = t.scores[r * rs + c * t.col_stride];
-    std::vector<bool> excluded(static_cast<size_t>(t.cols), false);
-    if (t.exclude_ptr)
-      for (int32_t e = t.exclude_ptr[r]; e < t.exclude_ptr[r + 1]; ++e) excluded[t.exclude_cols[e]] = true;
-    std::vector<int32_t> cand;
-    for (int32_t c = 0; c < t.cols; ++c)
-      if (!excluded[c] && !std::isnan(s[c])) cand.push_back(c);
-    const size_t n = std::min(cand.size(), static_cast<size_t>(t.k));
-    std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(n), cand.end(),
-                      [&](int32_t a, int32_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); });
-    for (int j = 0; j < t.k; ++j) {
-      const bool have = static_cast<size_t>(j) < n;
-      t.out_index[r * t.k + j] = have ? cand[j] : -1;
-      t.out_score[r * t.k + j] = have ? s[cand[j]] : -std::numeric_limits<float>::infinity();
+#pragma omp parallel
+  {
+    std::vector<char> excluded;
+    std::vector<int32_t> heap;
+#pragma omp for schedule(dynamic, 4)
+    for (int64_t r = 0; r < t.rows; ++r) {
+      const int64_t rs = t.row_stride ? t.row_stride : t.cols;
+      const float* s = t.scores + r * rs;
+      auto score = [&](int32_t c) { return s[c * t.col_stride]; };
+      auto better = [&](int32_t a, int32_t b) {
+        const float sa = score(a), sb = score(b);
+        return sa > sb || (sa == sb && a < b);
+      };
+      excluded.assign(static_cast<size_t>(t.cols), 0);
+      if (t.exclude_ptr)
+        for (int32_t e = t.exclude_ptr[r]; e < t.exclude_ptr[r + 1]; ++e) excluded[t.exclude_cols[e]] = 1;
+      heap.clear();
+      const auto k = static_cast<size_t>(t.k);
+      for (int32_t c = 0; c < t.cols; ++c) {
+        if (excluded[c] || std::isnan(score(c))) continue;
+        if (heap.size() < k) {
+          heap.push_back(c);
+          std::push_heap(heap.begin(), heap.end(), better);  // top: the worst kept
+        } else if (better(c, heap.front())) {
+          std::pop_heap(heap.begin(), heap.end(), better);
+          heap.back() = c;
+          std::push_heap(heap.begin(), heap.end(), better);
+        }
+      }
+      std::sort(heap.begin(), heap.end(), better);
+      for (int j = 0; j < t.k; ++j) {
+        const bool have = static_cast<size_t>(j) < heap.size();
+        t.out_index[r * t.k + j] = have ? heap[j] : -1;
+        t.out_score[r * t.k + j] = have ? score(heap[j]) : -std::numeric_limits<float>::infinity();
+      }
     }
   }
 }

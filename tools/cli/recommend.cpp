@@ -5,11 +5,14 @@
 // scored a block at a time (--memory-budget) and streamed out; with --out-dir, into shards (the
 // batch job of engine/batch/topk_job.h: resumable, split over mpirun ranks).
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "engine/batch/topk_job.h"
+#include "engine/checksum.h"
 #include "engine/io/atomic_file.h"
 #include "kernels/error.h"
 #include "tools/cli/args.h"
@@ -71,6 +74,15 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
                static_cast<long long>(d.n_users()), static_cast<long long>(unknown), static_cast<long long>(empty));
 }
 
+// The XXH3 of the model file's bytes: what a resumed job checks it scores with the same model.
+std::string file_checksum(const std::string& path) {
+  uint64_t sum = 0;
+  if (!checksum64_file(path, sum)) throw error("cannot read model file '", path, "'");
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sum));
+  return hex;
+}
+
 // How many users a block holds: --block-users, or as many as keep their scores (users x items, x
 // rating levels) and their selection within the memory budget (about three score-sized arrays
 // live at once).
@@ -79,7 +91,8 @@ int64_t users_per_block(const SavedModel& s, const RecommendArgs& a) {
   const int64_t budget_mb = a.memory_budget_mb;
   const int k = a.k;
   const int64_t levels = s.trained->model.rating_levels ? s.trained->model.rating_levels->levels : 1;
-  const int64_t per_user = 3 * 4 * levels * static_cast<int64_t>(s.data.item_ids.size()) + 16 * k;
+  const int64_t per_user = 3 * 4 * levels * static_cast<int64_t>(s.data.item_ids.size()) + 16 * int64_t{k};
+  if (budget_mb > (int64_t{1} << 40)) throw error("--memory-budget ", budget_mb, " MB is more than any machine has");
   const int64_t fit = (budget_mb << 20) / std::max<int64_t>(per_user, 1);
   if (fit < 1)
     throw error("--memory-budget ", budget_mb, " MB holds the scores of no user (one needs ", (per_user >> 20) + 1,
@@ -119,13 +132,22 @@ std::vector<int32_t> users_of(const RecommendArgs& a, const SavedModel& s) {
 // Sessions, or users into one TSV (stdout or --out, written atomically), a block at a time.
 void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) {
   const bool sessions = s.task == Task::sessions;
+  // A file is written atomically (whole or not at all); a pipe or device (/dev/stdout) as a stream.
   std::unique_ptr<AtomicFileWriter> file;
-  if (!a.out.empty()) file = std::make_unique<AtomicFileWriter>(a.out);
+  std::FILE* stream = stdout;
+  if (!a.out.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(a.out, ec) || std::filesystem::is_regular_file(a.out, ec)) {
+      file = std::make_unique<AtomicFileWriter>(a.out);
+    } else if (!(stream = std::fopen(a.out.c_str(), "w"))) {
+      throw error("cannot write '", a.out, "': ", std::strerror(errno));
+    }
+  }
   auto emit = [&](const std::string& text) {
     if (file)
       file->write(text.data(), text.size());
-    else
-      std::fwrite(text.data(), 1, text.size(), stdout);
+    else if (std::fwrite(text.data(), 1, text.size(), stream) != text.size())
+      throw error("writing recommendations to ", a.out.empty() ? "stdout" : "'" + a.out + "'", " failed");
   };
   emit(sessions ? "session\trank\titem\tscore\n" : "user\trank\titem\tscore\n");
   if (sessions) {
@@ -169,10 +191,10 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
   }
   if (file) {
     file->commit();
-    j["out"] = a.out;
-  } else if (std::fflush(stdout) != 0) {
-    throw error("writing recommendations to stdout failed");
+  } else if (std::fflush(stream) != 0 || (stream != stdout && std::fclose(stream) != 0)) {
+    throw error("writing recommendations to ", a.out.empty() ? "stdout" : "'" + a.out + "'", " failed");
   }
+  if (!a.out.empty()) j["out"] = a.out;
 }
 
 // Every listed user into shards of --out-dir, resumable, split over the ranks of an mpirun.
@@ -186,7 +208,7 @@ void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& co
   o.tsv = a.format != "npy";
   o.npy = a.format != "tsv";
   o.resume = a.resume;
-  o.model = s.meta.model + " " + std::filesystem::path(s.path).filename().string();
+  o.model = s.meta.model + ", model file checksum " + file_checksum(s.path);
   const std::vector<int32_t> users = users_of(a, s);
   Progress progress;
   if (comm.size() > 1) progress.who = "rank " + std::to_string(comm.rank()) + ": ";
@@ -194,16 +216,23 @@ void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& co
       a.out_dir, users, s.data.user_ids, s.data.item_ids,
       [&s](const std::vector<int32_t>& block, int k) { return s.trained->recommend(block, k); }, o, comm,
       [&progress](const TopKJobProgress& p) { progress(p); });
+  // The job's totals over the ranks (each rank's own line goes to stderr).
+  if (comm.size() > 1)
+    std::fprintf(stderr, "rank %d: %lld shards (%lld found finished), %lld users scored in %.1f s\n", comm.rank(),
+                 static_cast<long long>(r.shards_here), static_cast<long long>(r.shards_resumed),
+                 static_cast<long long>(r.users), r.seconds);
+  double totals[3] = {static_cast<double>(r.shards_resumed), static_cast<double>(r.users), r.seconds};
+  comm.all_reduce_sum(totals, 3);
+  const double seconds = r.seconds;  // every rank waited for the last at the job's end
   j["users"] = users.size();
   j["users_per_block"] = o.users_per_block;
   j["shards"] = r.shards;
-  j["shards_this_rank"] = r.shards_here;
-  j["shards_resumed"] = r.shards_resumed;
-  j["users_scored"] = r.users;
-  j["seconds"] = r.seconds;
-  j["users_per_second"] = r.users / std::max(r.seconds, 1e-9);
+  j["shards_resumed"] = static_cast<int64_t>(totals[0]);
+  j["users_scored"] = static_cast<int64_t>(totals[1]);
+  j["seconds"] = seconds;
+  j["users_per_second"] = totals[1] / std::max(seconds, 1e-9);
   j["out_dir"] = a.out_dir;
-  if (comm.size() > 1) j["rank"] = comm.rank(), j["ranks"] = comm.size();
+  if (comm.size() > 1) j["ranks"] = comm.size();
 }
 
 void run_recommend(RecommendArgs a) {
@@ -211,7 +240,8 @@ void run_recommend(RecommendArgs a) {
   check_positive("--k", a.k);
   check_positive("--memory-budget", a.memory_budget_mb);
   check_positive("--shard-users", a.shard_users);
-  if (a.block_users < 0) throw error("--block-users must be >= 1, got ", a.block_users);
+  if (a.block_users < 0)
+    throw error("--block-users must be >= 1 (or 0: what --memory-budget holds), got ", a.block_users);
   if (a.format != "tsv" && a.format != "npy" && a.format != "both")
     throw error("--format must be tsv, npy or both, got '", a.format, "'");
   if (a.out_dir.empty() && (a.resume || a.format != "tsv"))
@@ -220,7 +250,10 @@ void run_recommend(RecommendArgs a) {
   run_job([&](Communicator& comm) {
     if (comm.size() > 1 && a.out_dir.empty())
       throw error("under mpirun the ranks share a job by shards: give --out-dir");
-    if (comm.size() > 1 && a.saved.device == "cuda") a.saved.device = "cuda:" + std::to_string(comm.local_rank());
+    // Each rank on its own GPU, as in training (a device named with its index stays as named).
+    if (comm.size() > 1 && Device::parse(a.saved.device).kind == DeviceKind::cuda &&
+        a.saved.device.find(':') == std::string::npos)
+      a.saved.device = "cuda:" + std::to_string(comm.local_rank());
     SavedModel s = open_saved_model(a.saved);
     const bool sessions = s.task == Task::sessions;
     if (sessions && a.clicks.empty() && a.sessions.paths.empty())
@@ -236,7 +269,7 @@ void run_recommend(RecommendArgs a) {
     else
       recommend_to_shards(a, s, comm, j);
     j["peak_rss_mb"] = peak_rss_mb();
-    if (comm.rank() == 0 || !a.out_dir.empty()) print_result(j);
+    if (comm.rank() == 0) print_result(j);
   });
 }
 }  // namespace
