@@ -110,9 +110,12 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
     } else {
       const IndexArray cols = IndexArray::from_host(be, level_columns(chunk, levels));
-      Tensor scores = column_scores(ex, output, h_all, cols);  // items x chunk (x levels)
+      // Users as rows (a user's scores contiguous for its top-K), but for rating levels, which the
+      // expected rating reads consecutively per (item, user): items x (chunk x levels).
+      const bool users_as_rows = !scale;
+      Tensor scores = column_scores(ex, output, h_all, cols, users_as_rows);
       if (scale) scores = expected_ratings_on_device(be, scores, *scale);
-      part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, true, seen_rows, k);
+      part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, !users_as_rows, seen_rows, k);
     }
     for (auto& p : part) out.push_back(std::move(p));
   }

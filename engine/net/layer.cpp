@@ -12,7 +12,7 @@ Tensor Layer::all_scores(Exec& ex) {
   return copy;
 }
 
-Tensor Layer::column_scores(Exec&, const Tensor&, const IndexArray&) {
+Tensor Layer::column_scores(Exec&, const Tensor&, const IndexArray&, bool) {
   throw error("layer '", name(), "' does not score the rows of a table");
 }
 

@@ -83,8 +83,9 @@ class Layer {
   // Scores the rows of a table (a sparse output's weight): every column (all_scores) and listed
   // columns for every row of a given input (column_scores).
   virtual bool scores_columns() const { return false; }
-  // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
-  virtual Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns);
+  // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns;
+  // with `columns_as_rows`, n_columns x h_all.rows (a column's scores contiguous, for its top-K).
+  virtual Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns, bool columns_as_rows);
   // The weight a sparse input multiplies (a dense layer over a sparse input, an embedding's table),
   // which tied layers share; null for other layers.
   virtual const Param* sparse_input_weight() const { return nullptr; }

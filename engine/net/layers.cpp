@@ -199,7 +199,8 @@ Tensor SparseOutputLayer::all_scores(Exec& ex) {
   return y;
 }
 
-Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns) {
+Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns,
+                                        bool columns_as_rows) {
   Backend& be = ex.backend();
   const int64_t n = columns.numel(), hidden = v_->cols;
   // One nonzero per row, value 1: the gather primitive as an embedding lookup of V's and c's rows.
@@ -210,6 +211,14 @@ Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const Ind
   be.gather(g);
   g.w = ex.weights(*c_).data(), g.width = 1, g.y = c_rows.data();
   be.gather(g);
+  if (columns_as_rows) {  // s = V_cols h_allᵀ + c ⊗ 1: the columns' biases by a rank-1 update
+    Tensor s(be, n, h_all.rows());
+    matmul(be, mat(v_rows), mat(h_all).t(), s.data());
+    const Tensor ones = Tensor::from_host(be, std::vector<float>(static_cast<size_t>(h_all.rows()), 1.0f));
+    matmul(be, mat(c_rows), mat(ones.data(), 1, h_all.rows()), s.data(), {1.0f, true});
+    bias_act(be, n, h_all.rows(), s.data(), nullptr, act_, s.data());
+    return s;
+  }
   Tensor s(be, h_all.rows(), n);
   matmul(be, mat(h_all), mat(v_rows).t(), s.data());
   bias_act(be, h_all.rows(), n, s.data(), c_rows.data(), act_, s.data());

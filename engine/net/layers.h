@@ -72,9 +72,10 @@ class SparseOutputLayer final : public Layer {
   // Every column's score for the rows of h: rows x width (GEMM against V, then bias and activation).
   Tensor all_scores(Exec& ex) override;
   bool scores_columns() const override { return true; }
-  // The scores of the listed columns for every row of h_all, transposed: h_all.rows x n_columns.
-  // (Ranking columns, e.g. users of an item-based model, over all rows; V's rows are gathered.)
-  Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns) override;
+  // The scores of the listed columns for every row of h_all: h_all.rows x n_columns, or the
+  // transpose with `columns_as_rows`. (Ranking columns, e.g. users of an item-based model, over all
+  // rows; V's rows are gathered.)
+  Tensor column_scores(Exec& ex, const Tensor& h_all, const IndexArray& columns, bool columns_as_rows) override;
 
  private:
   enum Scratch : int { block_v = 0, block_c = 1, block_dv = 2, block_dc = 3 };

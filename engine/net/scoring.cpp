@@ -31,8 +31,8 @@ Tensor output_input(Exec& ex, Var v) {
   return copy;
 }
 
-Tensor column_scores(Exec& ex, Var v, const Tensor& h_all, const IndexArray& columns) {
-  return ex.net().producer(v).column_scores(ex, h_all, columns);
+Tensor column_scores(Exec& ex, Var v, const Tensor& h_all, const IndexArray& columns, bool columns_as_rows) {
+  return ex.net().producer(v).column_scores(ex, h_all, columns, columns_as_rows);
 }
 
 }  // namespace sr

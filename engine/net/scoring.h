@@ -19,8 +19,10 @@ std::vector<float> sparse_values(Exec& ex, Var sparse_output);
 // The input of a sparse output (its hidden representation) for the bound rows.
 Tensor output_input(Exec& ex, Var sparse_output);
 
-// Scores of the listed columns of a sparse output for all rows of h_all, transposed:
-// h_all.rows x n_columns (item-based models rank a user's column over every item row).
-Tensor column_scores(Exec& ex, Var sparse_output, const Tensor& h_all, const IndexArray& columns);
+// Scores of the listed columns of a sparse output for all rows of h_all: h_all.rows x n_columns,
+// or with `columns_as_rows` n_columns x h_all.rows (item-based models rank a user's column over
+// every item row; as rows, each user's scores are contiguous for the top-K).
+Tensor column_scores(Exec& ex, Var sparse_output, const Tensor& h_all, const IndexArray& columns,
+                     bool columns_as_rows = false);
 
 }  // namespace sr
