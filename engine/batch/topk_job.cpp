@@ -212,6 +212,19 @@ void append_topk_tsv(std::string& out, int64_t user_id, const std::vector<Scored
   }
 }
 
+void score_in_blocks(const std::vector<int32_t>& users, int64_t begin, int64_t end, int64_t users_per_block, int k,
+                     const RecommendBlock& recommend, const TopKSink& sink, TopKJobProgress& p,
+                     std::chrono::steady_clock::time_point start, const TopKProgressFn& on_progress) {
+  if (users_per_block < 1) throw error("users per block must be >= 1, got ", users_per_block);
+  for (int64_t b = begin; b < end; b += users_per_block) {
+    const std::vector<int32_t> block(users.begin() + b, users.begin() + std::min(end, b + users_per_block));
+    sink(block, recommend(block, k));
+    p.users_done += static_cast<int64_t>(block.size());
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (on_progress) on_progress(p);
+  }
+}
+
 std::string topk_job_description(const std::vector<int32_t>& users, const TopKJobOptions& o) {
   nlohmann::ordered_json j;
   j["format"] = "sparserec top-K job";
@@ -229,7 +242,7 @@ std::string topk_job_description(const std::vector<int32_t>& users, const TopKJo
 TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& users,
                            const std::vector<int64_t>& user_ids, const std::vector<int64_t>& item_ids,
                            const RecommendBlock& recommend, const TopKJobOptions& o, Communicator& comm,
-                           const std::function<void(const TopKJobProgress&)>& on_progress) {
+                           const TopKProgressFn& on_progress) {
   if (o.k < 1) throw error("top-K needs k >= 1, got ", o.k);
   if (o.users_per_shard < 1) throw error("users per shard must be >= 1, got ", o.users_per_shard);
   if (o.users_per_block < 1) throw error("users per block must be >= 1, got ", o.users_per_block);
@@ -263,13 +276,12 @@ TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& u
   for (int64_t s : mine) {
     const int64_t begin = s * o.users_per_shard, end = std::min(n, begin + o.users_per_shard);
     ShardWriter out(dir, s, r.shards, end - begin, o);
-    for (int64_t b = begin; b < end; b += o.users_per_block) {
-      const std::vector<int32_t> block(users.begin() + b, users.begin() + std::min(end, b + o.users_per_block));
-      out.add(block, recommend(block, o.k), user_ids, item_ids);
-      p.users_done += static_cast<int64_t>(block.size());
-      p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (on_progress) on_progress(p);
-    }
+    score_in_blocks(
+        users, begin, end, o.users_per_block, o.k, recommend,
+        [&](const std::vector<int32_t>& block, const std::vector<std::vector<Scored>>& top) {
+          out.add(block, top, user_ids, item_ids);
+        },
+        p, t0, on_progress);
     out.commit();
   }
   r.users = p.users_done;

@@ -12,6 +12,7 @@
 // A shard is finished when all of its files exist (each appears under its name only when whole).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,6 +46,16 @@ struct TopKJobReport {
 // The top-K of dense user indices, best first (TrainedModel::recommend).
 using RecommendBlock = std::function<std::vector<std::vector<Scored>>(const std::vector<int32_t>& users, int k)>;
 
+using TopKProgressFn = std::function<void(const TopKJobProgress&)>;
+using TopKSink = std::function<void(const std::vector<int32_t>& users, const std::vector<std::vector<Scored>>& top)>;
+
+// Scores users[begin, end) a block of `users_per_block` at a time, handing each block's top-K to
+// `sink`; after each block, advances p.users_done and p.seconds (since `start`) and reports `p`.
+// The one block loop of the job's shards and of a single streamed TSV.
+void score_in_blocks(const std::vector<int32_t>& users, int64_t begin, int64_t end, int64_t users_per_block, int k,
+                     const RecommendBlock& recommend, const TopKSink& sink, TopKJobProgress& p,
+                     std::chrono::steady_clock::time_point start, const TopKProgressFn& on_progress);
+
 // Runs the job for `users` (dense indices; ids from `user_ids`/`item_ids`) into `dir`, as this
 // rank of `comm` (every rank calls it with the same arguments). The directory is created if
 // missing; one that holds another job, or files that are not a job's, is refused. `on_progress`
@@ -52,7 +63,7 @@ using RecommendBlock = std::function<std::vector<std::vector<Scored>>(const std:
 TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& users,
                            const std::vector<int64_t>& user_ids, const std::vector<int64_t>& item_ids,
                            const RecommendBlock& recommend, const TopKJobOptions& o, Communicator& comm,
-                           const std::function<void(const TopKJobProgress&)>& on_progress = {});
+                           const TopKProgressFn& on_progress = {});
 
 // The job.json a job with these parameters writes (what a resumed job compares).
 std::string topk_job_description(const std::vector<int32_t>& users, const TopKJobOptions& o);

@@ -214,7 +214,7 @@ Tensor SparseOutputLayer::column_scores(Exec& ex, const Tensor& h_all, const Ind
   if (columns_as_rows) {  // s = V_cols h_allᵀ + c ⊗ 1: the columns' biases by a rank-1 update
     Tensor s(be, n, h_all.rows());
     matmul(be, mat(v_rows), mat(h_all).t(), s.data());
-    const Tensor ones = Tensor::from_host(be, std::vector<float>(static_cast<size_t>(h_all.rows()), 1.0f));
+    const Tensor& ones = ex.constants().ones(h_all.rows());
     matmul(be, mat(c_rows), mat(ones.data(), 1, h_all.rows()), s.data(), {1.0f, true});
     bias_act(be, n, h_all.rows(), s.data(), nullptr, act_, s.data());
     return s;

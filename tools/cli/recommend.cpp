@@ -171,20 +171,19 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
     Progress progress;
     TopKJobProgress p;
     p.users_total = static_cast<int64_t>(users.size());
-    const auto t0 = std::chrono::steady_clock::now();
-    for (size_t b = 0; b < users.size(); b += static_cast<size_t>(block)) {
-      const std::vector<int32_t> part(
-          users.begin() + static_cast<std::ptrdiff_t>(b),
-          users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), b + static_cast<size_t>(block))));
-      const auto top = s.trained->recommend(part, a.k);
-      std::string text;
-      for (size_t u = 0; u < part.size(); ++u)
-        append_topk_tsv(text, s.data.user_ids[static_cast<size_t>(part[u])], top[u], s.data.item_ids);
-      emit(text);
-      p.users_done += static_cast<int64_t>(part.size());
-      p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (p.users_total > block) progress(p);
-    }
+    score_in_blocks(
+        users, 0, p.users_total, block, a.k,
+        [&s](const std::vector<int32_t>& part, int k) { return s.trained->recommend(part, k); },
+        [&](const std::vector<int32_t>& part, const std::vector<std::vector<Scored>>& top) {
+          std::string text;
+          for (size_t u = 0; u < part.size(); ++u)
+            append_topk_tsv(text, s.data.user_ids[static_cast<size_t>(part[u])], top[u], s.data.item_ids);
+          emit(text);
+        },
+        p, std::chrono::steady_clock::now(),
+        [&](const TopKJobProgress& q) {
+          if (q.users_total > block) progress(q);  // one block: no progress to show
+        });
     j["users"] = users.size();
     j["users_per_block"] = block;
     j["seconds"] = p.seconds;
@@ -221,8 +220,8 @@ void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& co
     std::fprintf(stderr, "rank %d: %lld shards (%lld found finished), %lld users scored in %.1f s\n", comm.rank(),
                  static_cast<long long>(r.shards_here), static_cast<long long>(r.shards_resumed),
                  static_cast<long long>(r.users), r.seconds);
-  double totals[3] = {static_cast<double>(r.shards_resumed), static_cast<double>(r.users), r.seconds};
-  comm.all_reduce_sum(totals, 3);
+  double totals[2] = {static_cast<double>(r.shards_resumed), static_cast<double>(r.users)};
+  comm.all_reduce_sum(totals, 2);
   const double seconds = r.seconds;  // every rank waited for the last at the job's end
   j["users"] = users.size();
   j["users_per_block"] = o.users_per_block;
