@@ -67,3 +67,15 @@ if(SPARSEREC_WITH_CUDA AND NOT SPARSEREC_KERNELS_ONLY)
     message(STATUS "NCCL not found: data-parallel jobs on GPUs exchange gradients through host memory (MPI)")
   endif()
 endif()
+
+# cpp-httplib from Debian (libcpp-httplib-dev): the HTTP server of `sparserec serve`. Without it
+# the command says how to get it.
+if(NOT SPARSEREC_KERNELS_ONLY)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+  endif()
+  if(NOT HTTPLIB_FOUND)
+    message(STATUS "cpp-httplib not found (apt-get install libcpp-httplib-dev): `sparserec serve` is left out")
+  endif()
+endif()

@@ -39,6 +39,7 @@ BuiltModel build_biased_mf(const ModelOptions& o) {
     const size_t f = p.size() / bu.size();
     PairFactors out;
     out.dim = static_cast<int64_t>(f) + 2;
+    out.embedding_dim = static_cast<int64_t>(f);
     for (size_t u = 0; u < bu.size(); ++u) {
       out.users.insert(out.users.end(), p.begin() + static_cast<std::ptrdiff_t>(u * f),
                        p.begin() + static_cast<std::ptrdiff_t>((u + 1) * f));

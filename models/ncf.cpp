@@ -73,6 +73,7 @@ BuiltModel build_gmf(const ModelOptions& o) {
     const size_t f = w.size();
     PairFactors out;
     out.dim = static_cast<int64_t>(f) + 1;
+    out.embedding_dim = static_cast<int64_t>(f);
     for (size_t u = 0; u < pu.size() / f; ++u) {
       for (size_t j = 0; j < f; ++j) out.users.push_back(pu[u * f + j] * w[j]);
       out.users.push_back(b[0]);

@@ -76,8 +76,9 @@ declare -A bad=(
   [--shards]="0 -1" [--checkpoint-every]="-1" [--profile-steps]="-2" [--test-fraction]="0 1 -0.5 nan"
   [--validate]="0 1 nan" [--threads]="-1" [--eval-lanes]="0 -1" [--duplicates]="first" [--layout]="nosuch"
   [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" ["topn --validate"]="" [--shard-users]="0 -1"
-  [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" )
-free=" --help --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir "
+  [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" [--port]="-1 65536 x" [--max-k]="0 -1"
+  [--max-batch]="0 -1" )
+free=" --help --host --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir "
 printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n2\t5\t12\n2\t7\t13\n' > "$tmp/sessions.tsv"
 "$bin" train --data "$tmp/ok.tsv" --model biased_mf --device cpu --epochs 1 --save "$tmp/r.srm" >/dev/null 2>"$tmp/err" ||
   { echo "FAIL: training the model the recommend walk reads"; failures=$((failures + 1)); }
@@ -105,4 +106,6 @@ walk_flags topn --data "$tmp/ok.tsv" --model cdae --device cpu
 walk_flags session --train "$tmp/sessions.tsv" --test "$tmp/sessions.tsv" --model gru4rec --device cpu
 walk_flags recommend --model-file "$tmp/r.srm" --device cpu
 walk_flags evaluate --model-file "$tmp/r.srm" --device cpu
+walk_flags serve --model-file "$tmp/r.srm"  # every bad value is refused before it listens
+expect_error "cannot listen on 203.0.113.9:8080" serve --model-file "$tmp/r.srm" --device cpu --host 203.0.113.9 --port 8080
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

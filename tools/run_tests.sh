@@ -6,7 +6,7 @@
 #     end) tests; gpu tests skip visibly;
 #  2. the kernels and their tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. the kernels and their tests under ThreadSanitizer;
-#  4. the fuzz targets (every text layout, the binary dataset loader) under ASan + UBSan, for a
+#  4. the fuzz targets (every text layout, the binary dataset loader, the server's requests) under ASan + UBSan, for a
 #     bounded time each (SPARSEREC_FUZZ_SECONDS, default 15).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

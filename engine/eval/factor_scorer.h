@@ -19,6 +19,7 @@ namespace sr {
 struct PairFactors {
   int64_t dim = 0;
   std::vector<float> users, items;  // n_users x dim, n_items x dim
+  int64_t embedding_dim = 0;        // the leading columns that are the factors (the rest carry biases)
   Act act = Act::identity;
 };
 

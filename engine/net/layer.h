@@ -89,6 +89,13 @@ class Layer {
   // The weight a sparse input multiplies (a dense layer over a sparse input, an embedding's table),
   // which tied layers share; null for other layers.
   virtual const Param* sparse_input_weight() const { return nullptr; }
+  // The table holding a vector per output column (a sparse or tied output's weight: a row per
+  // column; a dense layer's: a column per unit, `*by_columns` set): what says which columns are
+  // alike (the items a model scores); null for layers that have none.
+  virtual const Param* column_table(bool* by_columns) const {
+    (void)by_columns;
+    return nullptr;
+  }
 
   const std::string& name() const { return name_; }
   const std::vector<Var>& inputs() const { return inputs_; }

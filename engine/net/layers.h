@@ -14,6 +14,10 @@ class SparseDenseLayer final : public Layer {
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
   const Param* sparse_input_weight() const override { return w_; }
+  const Param* column_table(bool* by_columns) const override {
+    *by_columns = true;
+    return w_;
+  }
 
  private:
   Act act_;
@@ -26,6 +30,10 @@ class DenseLayer final : public Layer {
   DenseLayer(std::string name, Var x, Var out, Act act, const Param* w, const Param* b, bool x_needs_grad);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
+  const Param* column_table(bool* by_columns) const override {
+    *by_columns = true;
+    return w_;
+  }
 
  private:
   Act act_;
@@ -72,6 +80,10 @@ class SparseOutputLayer final : public Layer {
   // Every column's score for the rows of h: rows x width (GEMM against V, then bias and activation).
   Tensor all_scores(Exec& ex) override;
   bool scores_columns() const override { return true; }
+  const Param* column_table(bool* by_columns) const override {
+    *by_columns = false;
+    return v_;
+  }
   // The scores of the listed columns for every row of h_all: h_all.rows x n_columns, or the
   // transpose with `columns_as_rows`. (Ranking columns, e.g. users of an item-based model, over all
   // rows; V's rows are gathered.)
@@ -95,6 +107,10 @@ class TiedOutputLayer final : public Layer {
                   float cosine_scale);
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
+  const Param* column_table(bool* by_columns) const override {
+    *by_columns = false;
+    return table_;
+  }
 
  private:
   enum Scratch : int { x_unit = 0, x_inv = 1, w_unit = 2, w_inv = 3, d_unit = 4, dots = 5, work = 6 };

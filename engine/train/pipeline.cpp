@@ -256,6 +256,39 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
   return top;
 }
 
+TrainedModel::ItemVectors TrainedModel::item_vectors() {
+  ItemVectors v;
+  if (!exec || model.rating_levels) return v;
+  if (model.pair_factors) {
+    const PairFactors f = model.pair_factors(exec->params());
+    const int64_t n = static_cast<int64_t>(f.items.size()) / f.dim, d = f.embedding_dim > 0 ? f.embedding_dim : f.dim;
+    v.n = n, v.dim = d;
+    for (int64_t i = 0; i < n; ++i)
+      v.values.insert(v.values.end(), f.items.begin() + i * f.dim, f.items.begin() + i * f.dim + d);
+    return v;
+  }
+  if (model.pairs) return v;  // MLP, NeuMF: items meet users only inside the tower
+  if (model.rows == RowsAre::items) {
+    const Tensor& h = item_hidden();
+    v.n = h.rows(), v.dim = h.cols(), v.values = h.to_host();
+    return v;
+  }
+  bool by_columns = false;
+  const Param* table = model.net.producer(model.net.output()).column_table(&by_columns);
+  if (!table) return v;
+  const std::vector<float> w = exec->params().weights(*table).to_host();
+  const int64_t rows = table->rows, cols = table->cols;
+  v.n = by_columns ? cols : rows, v.dim = by_columns ? rows : cols;
+  v.values.resize(w.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      v.values[static_cast<size_t>(by_columns ? c * rows + r : r * cols + c)] = w[static_cast<size_t>(r * cols + c)];
+  // A CDAE-like input with a node per user after the items is an input, not the output: the output
+  // has a column per item. Keep only the items.
+  if (v.n > n_items_ && n_items_ > 0) v.n = n_items_, v.values.resize(static_cast<size_t>(v.n * v.dim));
+  return v;
+}
+
 const Tensor& TrainedModel::item_hidden() {
   if (item_hidden_.empty())
     item_hidden_ = item_hidden_rows(*exec, model.net.input("ratings"), model.net.output(), inputs);

@@ -85,6 +85,15 @@ class TrainedModel {
   // users at a time: scores are block x items on the device. The model must not train meanwhile
   // (an item-based model keeps its items' hidden rows from the first call).
   std::vector<std::vector<Scored>> recommend(const std::vector<int32_t>& users, int k);
+  // Every item's vector, in a space where alike items point alike (their cosine): a factor model's
+  // item factors, an item-based model's hidden rows, else the output's table of a vector per item
+  // (engine/net/layer.h column_table). Empty (dim 0) when the model has none: a baseline, a model
+  // with rating levels.
+  struct ItemVectors {
+    int64_t n = 0, dim = 0;
+    std::vector<float> values;  // n x dim
+  };
+  ItemVectors item_vectors();
   // Top-K next items after each click sequence (item indices) of a session model.
   std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time from the seed corpus in tests/fuzz/seeds/ (plus a
-# binary dataset seed made by `sparserec import`), failing on the first crash or sanitizer report.
+# binary dataset seed made by `sparserec import`; the server's requests in seeds/serve), failing on the first crash or sanitizer report.
 # Usage: run_fuzzers.sh BUILD_DIR SECONDS_PER_TARGET [SPARSEREC_BINARY]
 set -euo pipefail
 build=$1
@@ -39,5 +39,19 @@ if ! "$build/fuzz_dataset_file" -max_total_time="$seconds" -print_final_stats=1 
 else
   grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
   echo
+fi
+if [ -x "$build/fuzz_serve_request" ]; then  # the server's request handling (with cpp-httplib)
+  mkdir -p "$work/serve"
+  cp "$here/seeds/serve"/* "$work/serve/"
+  echo "-- serve requests: ${seconds}s"
+  if ! "$build/fuzz_serve_request" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/serve-" "$work/serve" >"$work/log" 2>&1; then
+    tail -40 "$work/log"
+    status=1
+  else
+    grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
+    echo
+  fi
+else
+  echo "-- serve requests: no target (cpp-httplib not installed)"
 fi
 exit $status

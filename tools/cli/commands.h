@@ -14,5 +14,6 @@ void add_models_command(CLI::App& app);
 void add_import_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 }  // namespace sr::cli

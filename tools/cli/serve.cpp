@@ -1,0 +1,134 @@
+// sparserec serve: a saved model behind HTTP (tools/serve/service.h has the endpoints). Requests
+// are taken by a pool of connection threads, scored a batch at a time on the model's device, and
+// answered as JSON; SIGTERM or SIGINT stops taking connections, answers what is in flight, and
+// exits 0 with one JSON line (requests, errors, batches).
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "engine/index/exact_index.h"
+#include "kernels/error.h"
+#include "tools/cli/args.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/output.h"
+#include "tools/cli/saved_model.h"
+#include "tools/serve/http_routes.h"
+
+namespace sr::cli {
+
+namespace {
+volatile std::sig_atomic_t g_stop_signal = 0;  // the SIGTERM or SIGINT taken
+
+struct ServeArgs {
+  SavedModelArgs saved;
+  std::string host = "127.0.0.1";
+  int port = 8080, threads = 128, max_k = 1000;
+  int64_t max_batch = 512;
+};
+
+// A saved model as the server sees it.
+class SavedServedModel final : public serve::ServedModel {
+ public:
+  explicit SavedServedModel(SavedModel& s) : s_(s) {
+    if (s.trained->exec) {
+      TrainedModel::ItemVectors v = s.trained->item_vectors();
+      if (v.dim > 0 && v.n == static_cast<int64_t>(s.data.item_ids.size()))
+        index_ = ExactIndex(v.n, v.dim, std::move(v.values));
+    }
+  }
+  std::string name() const override { return s_.meta.model; }
+  const std::vector<int64_t>& user_ids() const override { return s_.data.user_ids; }
+  const std::vector<int64_t>& item_ids() const override { return s_.data.item_ids; }
+  bool recommends_users() const override { return s_.task != Task::sessions && s_.trained->exec; }
+  bool recommends_sessions() const override { return s_.task == Task::sessions; }
+  bool finds_similar() const override { return index_.size() > 0; }
+  std::vector<std::vector<Scored>> recommend(const std::vector<int32_t>& users, int k) override {
+    return s_.trained->recommend(users, k);
+  }
+  std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k) override {
+    return s_.trained->recommend_next(sessions, k);
+  }
+  std::vector<Scored> similar(int32_t item, int k) const override { return index_.neighbours(item, k); }
+
+ private:
+  SavedModel& s_;
+  ExactIndex index_;
+};
+
+void run_serve(const ServeArgs& a) {
+  if (a.port < 0 || a.port > 65535) throw error("--port must be in [0, 65535] (0: any free port), got ", a.port);
+  check_positive("--threads", a.threads);
+  check_positive("--max-k", a.max_k);
+  check_positive("--max-batch", a.max_batch);
+  Device::parse(a.saved.device);  // before the port is taken
+  // SIGTERM and SIGINT only note the signal (any thread may take it: OpenBLAS starts its own before
+  // main); a watcher thread sees the note and stops the server.
+  struct sigaction act {};
+  act.sa_handler = [](int sig) { g_stop_signal = sig; };
+  sigemptyset(&act.sa_mask);
+  sigaction(SIGTERM, &act, nullptr);
+  sigaction(SIGINT, &act, nullptr);
+
+  // The port first: a port in use fails at once, not after the model has loaded.
+  serve::Server server;
+  const int threads = a.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.set_tcp_nodelay(true);  // a reply is one small write: Nagle would hold it for the client's delayed ACK
+  const int port = a.port == 0 ? server.bind_to_any_port(a.host) : (server.bind_to_port(a.host, a.port) ? a.port : -1);
+  if (port < 0) throw error("cannot listen on ", a.host, ":", a.port, " (in use, or not an address of this machine)");
+  server.widen_backlog();
+
+  SavedModel s = open_saved_model(a.saved);
+  SavedServedModel model(s);
+  serve::ServiceOptions o;
+  o.max_k = a.max_k;
+  o.max_batch = static_cast<size_t>(a.max_batch);
+  serve::Service service(model, o);
+  serve::add_routes(server, service);
+
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {
+    while (!done && g_stop_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    server.stop();
+  });
+  std::fprintf(stderr, "serving model '%s' (%zu users, %zu items) on http://%s:%d with %d threads; GET /health\n",
+               s.meta.model.c_str(), s.data.user_ids.size(), s.data.item_ids.size(), a.host.c_str(), port, threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool listened = server.listen_after_bind();
+  done = true;
+  stopper.join();
+  service.stop();
+  const int signal_taken = g_stop_signal;
+  if (!listened && signal_taken == 0) throw error("the server on ", a.host, ":", port, " stopped unexpectedly");
+  const serve::ServiceCounts c = service.counts();
+  nlohmann::json j;
+  j["command"] = "serve";
+  j["model"] = s.meta.model;
+  j["port"] = port;
+  j["stopped_by"] = signal_taken == SIGTERM ? "SIGTERM" : "SIGINT";
+  j["requests"] = c.requests;
+  j["errors"] = c.errors;
+  j["batches"] = c.batches;
+  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  print_result(j);
+}
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  CLI::App* sub = app.add_subcommand("serve", "serve a saved model over HTTP (/recommend, /session, /similar)");
+  a->saved.add_to(*sub);
+  sub->add_option("--host", a->host, "address to listen on")->capture_default_str();
+  sub->add_option("--port", a->port, "port to listen on (0: any free port, printed at start)")->capture_default_str();
+  sub->add_option("--threads", a->threads, "connection threads (a keep-alive connection holds one)")
+      ->capture_default_str();
+  sub->add_option("--max-k", a->max_k, "the largest k a request may ask for")->capture_default_str();
+  sub->add_option("--max-batch", a->max_batch, "requests scored in one call of the model")->capture_default_str();
+  sub->callback([a] { run_serve(*a); });
+}
+
+}  // namespace sr::cli
