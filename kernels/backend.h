@@ -57,6 +57,9 @@ class Backend {
   // The device's compute stream as an opaque handle (a cudaStream_t), for a transport that runs on
   // it (the NCCL communicator); null on host backends.
   virtual void* native_stream() { return nullptr; }
+  // Binds the calling thread to this backend's device: for a thread other than the one that opened
+  // it (a server's device thread), whose CUDA calls would otherwise go to device 0.
+  virtual void make_current() {}
 
   // Streaming to and from the device (DESIGN.md §2): pinned host memory, uploads on a copy lane
   // beside the compute lane, downloads on the compute lane, and markers that order the two. A

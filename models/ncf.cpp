@@ -74,13 +74,15 @@ BuiltModel build_gmf(const ModelOptions& o) {
     PairFactors out;
     out.dim = static_cast<int64_t>(f) + 1;
     out.embedding_dim = static_cast<int64_t>(f);
+    // The output weights h go to the item side: h ⊙ q_i is what an item's score is the dot of, so
+    // its leading columns are also the item vectors that say which items are alike.
     for (size_t u = 0; u < pu.size() / f; ++u) {
-      for (size_t j = 0; j < f; ++j) out.users.push_back(pu[u * f + j] * w[j]);
+      out.users.insert(out.users.end(), pu.begin() + static_cast<std::ptrdiff_t>(u * f),
+                       pu.begin() + static_cast<std::ptrdiff_t>((u + 1) * f));
       out.users.push_back(b[0]);
     }
     for (size_t i = 0; i < qi.size() / f; ++i) {
-      out.items.insert(out.items.end(), qi.begin() + static_cast<std::ptrdiff_t>(i * f),
-                       qi.begin() + static_cast<std::ptrdiff_t>((i + 1) * f));
+      for (size_t j = 0; j < f; ++j) out.items.push_back(qi[i * f + j] * w[j]);
       out.items.push_back(1.0f);
     }
     return out;

@@ -108,4 +108,21 @@ walk_flags recommend --model-file "$tmp/r.srm" --device cpu
 walk_flags evaluate --model-file "$tmp/r.srm" --device cpu
 walk_flags serve --model-file "$tmp/r.srm"  # every bad value is refused before it listens
 expect_error "cannot listen on 203.0.113.9:8080" serve --model-file "$tmp/r.srm" --device cpu --host 203.0.113.9 --port 8080
+# Indexes: each bad flag or file named (the walk covers commands of one word).
+/usr/bin/python3 -c "import numpy as np; np.save('$tmp/v.npy', np.random.default_rng(1).standard_normal((50, 4)).astype('float32')); np.save('$tmp/q3.npy', np.zeros((2, 3), 'float32')); np.save('$tmp/v8.npy', np.zeros((5, 4)))" ||
+  { echo "FAIL: numpy for the index cases"; failures=$((failures + 1)); }
+expect_error "--kind must be exact or ivf, got 'hnsw'" index build --vectors "$tmp/v.npy" --kind hnsw --out "$tmp/i.sridx"
+expect_error "metric must be ip .* or cosine, got 'l2'" index build --vectors "$tmp/v.npy" --metric l2 --out "$tmp/i.sridx"
+expect_error "--nlist must be >= 1" index build --vectors "$tmp/v.npy" --nlist -1 --out "$tmp/i.sridx"
+expect_error "nlist must be in \[1, 50\]" index build --vectors "$tmp/v.npy" --nlist 51 --device cpu --out "$tmp/i.sridx"
+expect_error "--iterations must be >= 1" index build --vectors "$tmp/v.npy" --iterations 0 --out "$tmp/i.sridx"
+expect_error "give --vectors .* or --model-file" index build --out "$tmp/i.sridx"
+expect_error "v8.npy' holds <f8, not float32" index build --vectors "$tmp/v8.npy" --device cpu --out "$tmp/i.sridx"
+expect_error "ok.tsv' is not a .npy file" index build --vectors "$tmp/ok.tsv" --device cpu --out "$tmp/i.sridx"
+"$bin" index build --vectors "$tmp/v.npy" --kind ivf --nlist 5 --device cpu --out "$tmp/i.sridx" >/dev/null 2>&1 ||
+  { echo "FAIL: index build"; failures=$((failures + 1)); }
+expect_error "--k must be >= 1" index query --index "$tmp/i.sridx" --queries "$tmp/v.npy" -k 0 --device cpu
+expect_error "--nprobe 6 is more than the index's 5 lists" index query --index "$tmp/i.sridx" --queries "$tmp/v.npy" --nprobe 6 --device cpu
+expect_error "q3.npy' holds queries of dimension 3; the index's is 4" index query --index "$tmp/i.sridx" --queries "$tmp/q3.npy" --device cpu
+expect_error "not a index file|is not an index file|index file" index query --index "$tmp/ok.tsv" --queries "$tmp/v.npy" --device cpu
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `sparserec serve` end to end, for a user model (biased MF) and a session model (GRU4Rec):
+# `sparserec serve` end to end, for a user model (CDAE) and a session model (GRU4Rec):
 #   1. /health, and /recommend for every user asked 16 at a time (so the device thread batches
-#      them) equal `sparserec recommend` of the same file (items, scores within 1e-5);
-#   2. /similar: k items, the item itself not among them, best first; /session equals
-#      `recommend --clicks`;
+#      them) equal `sparserec recommend` of the same file (the same items but where scores tie,
+#      scores within 1e-5; the scores must differ, or the check could not fail);
+#   2. /similar: k items, the item itself not among them, best first (both models); /session
+#      equals `recommend --clicks`;
 #   3. every error code with a JSON body naming the problem: 400 (malformed query, k out of range,
-#      bad JSON, a malformed HTTP request line), 404 (unknown user, item, endpoint), 413 (a body
-#      over the limit), 501 (an endpoint the model has no answer for);
+#      bad JSON, a body nested too deep, a malformed HTTP request line), 404 (unknown user, item,
+#      endpoint), 405 (a known endpoint by another method, with Allow), 411 (a chunked body), 413
+#      (a body over the limit), 501 (an endpoint the model has no answer for); HEAD answers and a
+#      Range header is ignored (the reply stays whole);
 #   4. wrk at concurrency 64: throughput and p50/p99 latency printed, no failed request;
-#   5. SIGTERM (under load too) ends the server with exit 0 and one JSON line of counts.
+#   5. SIGTERM (under load; and before the server is ready) ends it with exit 0 and a JSON line.
 # Usage: serve_test.sh PATH/TO/sparserec
 set -u
 bin=$(realpath "$1")
@@ -26,7 +29,7 @@ command -v wrk >/dev/null || { echo "FAIL: wrk not found (apt-get install wrk)";
 
 "$bin" synth --out r.csv --users 300 --items 400 --events 9000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
 "$bin" synth --out c.tsv --clicks --users 400 --items 120 --events 4000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
-"$bin" train --data r.csv --model biased_mf --epochs 2 --device cpu --save mf.srm >/dev/null 2>&1 || { echo "FAIL: training biased MF"; exit 1; }
+"$bin" topn --data r.csv --model cdae --epochs 3 --device cpu --save mf.srm >/dev/null 2>&1 || { echo "FAIL: training CDAE"; exit 1; }
 "$bin" session --train c.tsv --test c.tsv --model gru4rec --epochs 1 --device cpu --save gru.srm >/dev/null 2>&1 ||
   { echo "FAIL: training GRU4Rec"; exit 1; }
 
@@ -81,7 +84,7 @@ def get(path, data=None):
         return e.code, json.loads(e.read())
 
 status, h = get("/health")
-assert status == 200 and h["status"] == "ok" and h["model"] == "biased_mf" and h["users"] == 300, h
+assert status == 200 and h["status"] == "ok" and h["model"] == "cdae" and h["users"] == 300, h
 # Every user, 16 requests in flight at a time, equals the batch command's TSV.
 expected = {}
 for line in list(open("expected.tsv"))[1:]:
@@ -89,13 +92,18 @@ for line in list(open("expected.tsv"))[1:]:
     expected.setdefault(int(u), []).append((int(item), float(score)))
 with concurrent.futures.ThreadPoolExecutor(16) as pool:
     replies = dict(zip(expected, pool.map(lambda u: get(f"/recommend?user={u}&k=10"), expected)))
+scores = {s for rows in expected.values() for _, s in rows}
+assert len(scores) > 100, f"the model's scores barely differ ({len(scores)} distinct): the check could not fail"
+def tie(rows, r):  # the expected score at rank r equals a neighbour's
+    return any(0 <= o < len(rows) and abs(rows[o][1] - rows[r][1]) <= 1e-6 for o in (r - 1, r + 1))
 for u, (status, j) in replies.items():
     assert status == 200 and j["user"] == u and j["k"] == 10, (u, status, j)
     got = [(x["item"], x["score"]) for x in j["items"]]
-    assert len(got) == len(expected[u]), (u, got, expected[u])
-    for (gi, gs), (ei, es) in zip(got, expected[u]):
-        assert abs(gs - es) <= 1e-5 * max(1.0, abs(es)), (u, got, expected[u])
-        assert gi == ei or abs(gs - es) <= 1e-6, (u, got, expected[u])  # items differ only at ties
+    want = expected[u]
+    assert len(got) == len(want), (u, got, want)
+    for r, ((gi, gs), (ei, es)) in enumerate(zip(got, want)):
+        assert abs(gs - es) <= 1e-5 * max(1.0, abs(es)), (u, got, want)
+        assert gi == ei or tie(want, r), (u, r, got, want)
 print(f"/recommend: {len(replies)} users asked 16 at a time equal `recommend`")
 status, j = get("/recommend?user=1&k=3")
 assert status == 200 and len(j["items"]) == 3, j
@@ -124,6 +132,26 @@ for path, code, text in errors:
     assert status == code and text in j["error"] and j["status"] == code, (path, status, j)
 status, j = get("/session", data=b'{"clicks": [1]}')
 assert status == 501 and "recommends for users" in j["error"], j
+def raw(request):  # one request on its own connection; the reply's status line, headers, body
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(request)
+    reply = b""
+    while True:
+        part = s.recv(65536)
+        if not part:
+            break
+        reply += part
+    s.close()
+    head, _, body = reply.decode(errors="replace").partition("\r\n\r\n")
+    return head, body
+head, body = raw(b"POST /session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+assert head.startswith("HTTP/1.1 411") and "Content-Length" in json.loads(body)["error"], (head, body)
+head, body = raw(b"PUT /recommend?user=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+assert head.startswith("HTTP/1.1 405") and "Allow: GET" in head and "takes GET" in body, (head, body)
+head, body = raw(b"HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+assert head.startswith("HTTP/1.1 200") and body == "", (head, body)
+head, body = raw(b"GET /recommend?user=1&k=3 HTTP/1.1\r\nHost: x\r\nRange: bytes=0-10\r\nConnection: close\r\n\r\n")
+assert head.startswith("HTTP/1.1 200") and len(json.loads(body)["items"]) == 3, (head, body)
 status, j = get("/session", data=b"x" * (2 << 20))
 assert status == 413 and "over the limit" in j["error"], (status, j)
 # A request line that is not HTTP: 400, and the server goes on.
@@ -133,7 +161,7 @@ reply = s.recv(4096).decode(errors="replace")
 s.close()
 assert reply.startswith("HTTP/1.1 400"), reply
 assert get("/health")[0] == 200
-print(f"errors: {len(errors) + 3} bad requests answered with their codes and JSON")
+print(f"errors: {len(errors) + 5} bad requests answered with their codes and JSON; HEAD and Range as HTTP says")
 PY
 wrk -t2 -c64 -d2s --latency "http://127.0.0.1:$port/recommend?user=1&k=10" >wrk.txt 2>&1 || fail "wrk"
 python3 - wrk.txt <<'PY' || fail "wrk's run"
@@ -163,7 +191,8 @@ python3 - "$port" "$clicks" <<'PY' || fail "GRU4Rec endpoints"
 import json, sys, urllib.error, urllib.request
 port, clicks = int(sys.argv[1]), [int(c) for c in sys.argv[2].split(",")]
 def call(path, body=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST" if body is not None else "GET")
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST" if body is not None else "GET",
+                                 headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -184,12 +213,15 @@ errors = [
     (b'{"clicks": [987654321]}', 404, "item id 987654321 is not among the"),
     (b'{"clicks": [%d], "k": 0}' % clicks[0], 400, "k must be in"),
     (b'{"clicks": [%d], "top": 3}' % clicks[0], 400, "unknown field 'top'"),
+    (b'{"clicks": [' + b"[" * 100000 + b"]" * 100000 + b"]}", 400, "nests deeper than"),
 ]
 for body, code, text in errors:
     status, j = call("/session", body)
-    assert status == code and text in j["error"], (body, status, j)
+    assert status == code and text in j["error"], (body[:60], status, str(j)[:200])
 status, j = call("/recommend?user=1")
 assert status == 501 and "POST /session" in j["error"], j
+status, j = call(f"/similar?item={clicks[0]}&k=4")
+assert status == 200 and len(j["items"]) == 4 and clicks[0] not in [x["item"] for x in j["items"]], j
 print(f"errors: {len(errors) + 1} bad session requests answered with their codes and JSON")
 PY
 printf 'wrk.method = "POST"\nwrk.body = "{\\"clicks\\": [%s], \\"k\\": 20}"\nwrk.headers["Content-Type"] = "application/json"\n' "$clicks" >post.lua
@@ -197,5 +229,26 @@ wrk -t2 -c64 -d2s --latency -s post.lua "http://127.0.0.1:$port/session" >wrk_se
 grep -q "Non-2xx" wrk_session.txt && { fail "wrk /session had failed requests"; cat wrk_session.txt; }
 echo "wrk /session, 64 connections, 2 s: $(grep -E 'Requests/sec' wrk_session.txt | tr -s ' '), p99 $(grep -E ' 99%' wrk_session.txt | awk '{print $2}')"
 stop_server gru
+
+# SIGTERM before the server is ready (as the model loads, or just after): exit 0, nothing served.
+"$bin" serve --model-file gru.srm --device cpu --port 0 >early.out 2>early.err &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 300); do  # its handler is in place once it says it loads the model
+  grep -q "loading" early.err && break
+  sleep 0.02
+done
+kill -TERM "$pid"
+rc=124
+for _ in $(seq 200); do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid"
+    rc=$?
+    break
+  fi
+  sleep 0.1
+done
+[ "$rc" -eq 0 ] || { fail "SIGTERM before ready: exit $rc"; cat early.err; }
+grep -q '"stopped_by":"SIGTERM"' early.out || fail "SIGTERM before ready: no JSON line"
 
 [ "$failures" -eq 0 ] && echo "serve: all clear" || { echo "$failures failure(s)"; exit 1; }

@@ -28,3 +28,20 @@ inline std::string npy_header(const std::string& dtype, const std::vector<int64_
 }
 
 }  // namespace sr
+
+namespace sr {
+
+// A 2-D float32 .npy (a 1-D one reads as one row), C order: what `sparserec index` takes as
+// vectors and queries. Anything else (another dtype, Fortran order, a truncated file) is refused
+// naming the file and what it holds.
+struct NpyMatrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<float> values;
+};
+NpyMatrix read_npy_f32(const std::string& path);
+
+// Writes a 2-D .npy of int64 or float32 (rows x cols), atomically.
+void write_npy(const std::string& path, int64_t rows, int64_t cols, const int64_t* values);
+void write_npy(const std::string& path, int64_t rows, int64_t cols, const float* values);
+
+}  // namespace sr

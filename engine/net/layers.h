@@ -14,10 +14,6 @@ class SparseDenseLayer final : public Layer {
   void forward(Exec& ex) override;
   void backward(Exec& ex) override;
   const Param* sparse_input_weight() const override { return w_; }
-  const Param* column_table(bool* by_columns) const override {
-    *by_columns = true;
-    return w_;
-  }
 
  private:
   Act act_;

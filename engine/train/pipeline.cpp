@@ -283,9 +283,7 @@ TrainedModel::ItemVectors TrainedModel::item_vectors() {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
       v.values[static_cast<size_t>(by_columns ? c * rows + r : r * cols + c)] = w[static_cast<size_t>(r * cols + c)];
-  // A CDAE-like input with a node per user after the items is an input, not the output: the output
-  // has a column per item. Keep only the items.
-  if (v.n > n_items_ && n_items_ > 0) v.n = n_items_, v.values.resize(static_cast<size_t>(v.n * v.dim));
+  if (v.n != n_items_) return {};  // an output whose columns are not the items
   return v;
 }
 

@@ -154,6 +154,11 @@ class CudaBackend final : public Backend {
 #endif
   }
   std::string describe() const override { return description_; }
+  void make_current() override {
+#if !defined(SPARSEREC_EMU)
+    SR_CUDA_CHECK(cudaSetDevice(device_));
+#endif
+  }
 
   void* allocate(size_t bytes) override {
 #if defined(SPARSEREC_EMU)

@@ -9,9 +9,11 @@ namespace sr::cli {
 
 std::unique_ptr<Backend> open_device(const Device& device) {
   auto be = make_backend(device);
-  std::fprintf(stderr, "device: %s\n", be->describe().c_str());
+  announce_device(*be);
   return be;
 }
+
+void announce_device(const Backend& be) { std::fprintf(stderr, "device: %s\n", be.describe().c_str()); }
 
 void print_result(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
 

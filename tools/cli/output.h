@@ -11,6 +11,8 @@ namespace sr::cli {
 
 // The backend for --device, announced on stderr.
 std::unique_ptr<Backend> open_device(const Device& device);
+// The "device: ..." line alone (a command that checks its inputs on the device before saying so).
+void announce_device(const Backend& be);
 
 void print_result(const nlohmann::json& j);  // one line, last on stdout
 double peak_rss_mb();                        // the process's peak resident memory so far

@@ -21,7 +21,10 @@
 namespace sr::cli {
 
 namespace {
-volatile std::sig_atomic_t g_stop_signal = 0;  // the SIGTERM or SIGINT taken
+// The SIGTERM or SIGINT taken: set by the handler, read by the watcher thread (a lock-free atomic,
+// safe in a handler and between threads).
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 struct ServeArgs {
   SavedModelArgs saved;
@@ -36,27 +39,34 @@ class SavedServedModel final : public serve::ServedModel {
   explicit SavedServedModel(SavedModel& s) : s_(s) {
     if (s.trained->exec) {
       TrainedModel::ItemVectors v = s.trained->item_vectors();
-      if (v.dim > 0 && v.n == static_cast<int64_t>(s.data.item_ids.size()))
-        index_ = ExactIndex(v.n, v.dim, std::move(v.values));
+      try {
+        if (v.dim > 0 && v.n == static_cast<int64_t>(s.data.item_ids.size()))
+          index_ = std::make_unique<ExactIndex>(*s.backend, v.n, v.dim, std::move(v.values), Metric::cosine);
+      } catch (const Error& e) {  // the rest of the model still serves
+        std::fprintf(stderr, "serve: no /similar: the item vectors cannot be indexed: %s\n", e.what());
+      }
     }
   }
   std::string name() const override { return s_.meta.model; }
+  void attach_thread() override { s_.backend->make_current(); }
   const std::vector<int64_t>& user_ids() const override { return s_.data.user_ids; }
   const std::vector<int64_t>& item_ids() const override { return s_.data.item_ids; }
   bool recommends_users() const override { return s_.task != Task::sessions && s_.trained->exec; }
   bool recommends_sessions() const override { return s_.task == Task::sessions; }
-  bool finds_similar() const override { return index_.size() > 0; }
+  bool finds_similar() const override { return index_ != nullptr; }
   std::vector<std::vector<Scored>> recommend(const std::vector<int32_t>& users, int k) override {
     return s_.trained->recommend(users, k);
   }
   std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k) override {
     return s_.trained->recommend_next(sessions, k);
   }
-  std::vector<Scored> similar(int32_t item, int k) const override { return index_.neighbours(item, k); }
+  std::vector<std::vector<Scored>> similar(const std::vector<int32_t>& items, int k) override {
+    return index_->neighbours(items, k);
+  }
 
  private:
   SavedModel& s_;
-  ExactIndex index_;
+  std::unique_ptr<ExactIndex> index_;  // of the item vectors, by cosine
 };
 
 void run_serve(const ServeArgs& a) {
@@ -68,7 +78,8 @@ void run_serve(const ServeArgs& a) {
   // SIGTERM and SIGINT only note the signal (any thread may take it: OpenBLAS starts its own before
   // main); a watcher thread sees the note and stops the server.
   struct sigaction act {};
-  act.sa_handler = [](int sig) { g_stop_signal = sig; };
+  act.sa_handler = [](int sig) { g_stop_signal.store(sig); };
+  act.sa_flags = SA_RESTART;  // a read of the model file goes on through the signal
   sigemptyset(&act.sa_mask);
   sigaction(SIGTERM, &act, nullptr);
   sigaction(SIGINT, &act, nullptr);
@@ -82,6 +93,7 @@ void run_serve(const ServeArgs& a) {
   if (port < 0) throw error("cannot listen on ", a.host, ":", a.port, " (in use, or not an address of this machine)");
   server.widen_backlog();
 
+  std::fprintf(stderr, "serve: loading %s\n", a.saved.model_file.c_str());
   SavedModel s = open_saved_model(a.saved);
   SavedServedModel model(s);
   serve::ServiceOptions o;
@@ -91,18 +103,21 @@ void run_serve(const ServeArgs& a) {
   serve::add_routes(server, service);
 
   std::atomic<bool> done{false};
+  // httplib's stop() does nothing before the server runs: the watcher waits for both.
   std::thread stopper([&] {
-    while (!done && g_stop_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    while (!done && (g_stop_signal.load() == 0 || !server.is_running()))
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     server.stop();
   });
   std::fprintf(stderr, "serving model '%s' (%zu users, %zu items) on http://%s:%d with %d threads; GET /health\n",
                s.meta.model.c_str(), s.data.user_ids.size(), s.data.item_ids.size(), a.host.c_str(), port, threads);
   const auto t0 = std::chrono::steady_clock::now();
-  const bool listened = server.listen_after_bind();
+  // A signal while the model loaded: stop before listening.
+  const bool listened = g_stop_signal.load() != 0 || server.listen_after_bind();
   done = true;
   stopper.join();
   service.stop();
-  const int signal_taken = g_stop_signal;
+  const int signal_taken = g_stop_signal.load();
   if (!listened && signal_taken == 0) throw error("the server on ", a.host, ":", port, " stopped unexpectedly");
   const serve::ServiceCounts c = service.counts();
   nlohmann::json j;
@@ -124,7 +139,9 @@ void add_serve_command(CLI::App& app) {
   a->saved.add_to(*sub);
   sub->add_option("--host", a->host, "address to listen on")->capture_default_str();
   sub->add_option("--port", a->port, "port to listen on (0: any free port, printed at start)")->capture_default_str();
-  sub->add_option("--threads", a->threads, "connection threads (a keep-alive connection holds one)")
+  sub->add_option("--threads", a->threads,
+                  "connection threads: the clients served at once (a keep-alive connection holds one for up to "
+                  "100 requests or 2 s idle)")
       ->capture_default_str();
   sub->add_option("--max-k", a->max_k, "the largest k a request may ask for")->capture_default_str();
   sub->add_option("--max-batch", a->max_batch, "requests scored in one call of the model")->capture_default_str();

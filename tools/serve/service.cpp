@@ -1,6 +1,8 @@
 #include "tools/serve/service.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -19,6 +21,32 @@ struct Refusal {
   int status;
   std::string message;
 };
+
+// How deep a JSON text's arrays and objects nest (brackets inside strings not counted): a body
+// nested past any use is refused before it is parsed, as a deep value would recurse when printed
+// or destroyed.
+constexpr int kMaxNesting = 8;
+int nesting_depth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 // JSON text of `j`; bytes of a request that are not UTF-8 (echoed in an error) become U+FFFD, never
 // an exception.
@@ -139,6 +167,13 @@ Reply Service::not_found(const std::string& method, const std::string& path) {
 
 Reply Service::failed(const std::string& what) { return error_reply(500, what); }
 
+Reply Service::refuse(int status, const std::string& message) { return error_reply(status, message); }
+
+void Service::count_refused() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counts_.requests, ++counts_.errors;
+}
+
 Reply Service::submit(std::unique_ptr<Job> job, const std::string& what, int64_t id) {
   std::future<std::vector<Scored>> result = job->result.get_future();
   const int k = job->k;
@@ -171,7 +206,7 @@ Reply Service::recommend(const Params& q) {
     check_keys(q, {"user", "k"});
     const int64_t id = required_int(q, "user");
     auto job = std::make_unique<Job>();
-    job->user = index_of(user_index_, id, "user");
+    job->row = index_of(user_index_, id, "user");
     job->k = k_of(q, o_);
     return submit(std::move(job), "user", id);
   } catch (const Refusal& r) {
@@ -184,6 +219,9 @@ Reply Service::session(const Params& q, const std::string& body) {
     if (!model_.recommends_sessions())
       throw Refusal{501, "model '" + model_.name() + "' recommends for users: GET /recommend?user=ID"};
     check_keys(q, {});
+    if (nesting_depth(body) > kMaxNesting)
+      throw Refusal{400, "the body nests deeper than " + std::to_string(kMaxNesting) +
+                             " levels: {\"clicks\": [ID, ...], \"k\": K} needs 2"};
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(body);
@@ -200,7 +238,7 @@ Reply Service::session(const Params& q, const std::string& body) {
       throw Refusal{400, "a session of " + std::to_string(j["clicks"].size()) + " clicks is more than " +
                              std::to_string(o_.max_clicks) + " (keep its latest)"};
     auto job = std::make_unique<Job>();
-    job->session = true;
+    job->kind = Kind::session;
     job->k = o_.default_k;
     if (j.contains("k")) {
       if (!j["k"].is_number_integer()) throw Refusal{400, "field 'k' must be an integer"};
@@ -209,7 +247,8 @@ Reply Service::session(const Params& q, const std::string& body) {
     for (size_t c = 0; c < j["clicks"].size(); ++c) {
       const nlohmann::json& v = j["clicks"][c];
       if (!v.is_number_integer())
-        throw Refusal{400, "clicks[" + std::to_string(c) + "] must be an integer item id, got " + v.dump()};
+        throw Refusal{400, "clicks[" + std::to_string(c) + "] must be an integer item id, got " +
+                               std::string(v.type_name())};  // not v.dump(): a deep value recurses
       job->clicks.push_back(index_of(item_index_, v.get<int64_t>(), "item"));
     }
     const auto n_clicks = static_cast<int64_t>(job->clicks.size());  // before the move
@@ -224,17 +263,22 @@ Reply Service::similar(const Params& q) {
     if (!model_.finds_similar()) throw Refusal{501, "model '" + model_.name() + "' has no item vectors to compare"};
     check_keys(q, {"item", "k"});
     const int64_t id = required_int(q, "item");
-    const int32_t item = index_of(item_index_, id, "item");
-    const int k = k_of(q, o_);
-    const std::vector<Scored> top = model_.similar(item, k);
-    return count({200, "{\"item\":" + std::to_string(id) + ",\"k\":" + std::to_string(k) +
-                           ",\"items\":" + items_json(top, model_.item_ids()) + "}"});
+    auto job = std::make_unique<Job>();
+    job->kind = Kind::similar;
+    job->row = index_of(item_index_, id, "item");
+    job->k = k_of(q, o_);
+    return submit(std::move(job), "item", id);
   } catch (const Refusal& r) {
     return error_reply(r.status, r.message);
   }
 }
 
 void Service::device_loop() {
+  try {
+    model_.attach_thread();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "serve: the device thread cannot use the model's device: %s\n", e.what());
+  }
   for (;;) {
     std::vector<std::unique_ptr<Job>> batch;
     {
@@ -246,9 +290,9 @@ void Service::device_loop() {
         return;
       }
       // Everything of the first job's kind that waits, up to a batch.
-      const bool session = queue_.front()->session;
+      const Kind kind = queue_.front()->kind;
       for (auto it = queue_.begin(); it != queue_.end() && batch.size() < o_.max_batch;) {
-        if ((*it)->session == session) {
+        if ((*it)->kind == kind) {
           batch.push_back(std::move(*it));
           it = queue_.erase(it);
         } else {
@@ -261,14 +305,14 @@ void Service::device_loop() {
     for (const auto& job : batch) k = std::max(k, job->k);
     try {
       std::vector<std::vector<Scored>> top;
-      if (batch.front()->session) {
+      if (batch.front()->kind == Kind::session) {
         std::vector<std::vector<int32_t>> sessions;
         for (const auto& job : batch) sessions.push_back(job->clicks);
         top = model_.recommend_next(sessions, k);
       } else {
-        std::vector<int32_t> users;
-        for (const auto& job : batch) users.push_back(job->user);
-        top = model_.recommend(users, k);
+        std::vector<int32_t> rows;
+        for (const auto& job : batch) rows.push_back(job->row);
+        top = batch.front()->kind == Kind::user ? model_.recommend(rows, k) : model_.similar(rows, k);
       }
       for (size_t j = 0; j < batch.size(); ++j) {  // each its own k of the batch's largest
         std::vector<Scored>& t = top[j];

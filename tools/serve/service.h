@@ -1,8 +1,7 @@
 // What `sparserec serve` answers, apart from HTTP: each endpoint's request checked and answered
 // as a status and a JSON body. Requests for the model are queued and taken a batch at a time by
-// one device thread (all users waiting when it comes round scored in one call), so concurrent
-// requests share a launch and the model is only ever used from one thread; /similar reads the
-// item index, which any thread may.
+// one device thread (all requests of a kind waiting when it comes round answered by one call), so
+// concurrent requests share a launch and the model is only ever used from one thread.
 //
 //   GET  /health                      {"status": "ok", "model", "users", "items", "endpoints"}
 //   GET  /recommend?user=ID&k=K       the user's top-K unseen items (rating and top-N models)
@@ -36,12 +35,12 @@ struct Reply {
 
 using Params = std::multimap<std::string, std::string>;  // the decoded query (as httplib's)
 
-// What the server asks of a model. recommend and recommend_next are called from the device thread
-// only; similar from any thread.
+// What the server asks of a model; called from the device thread only.
 class ServedModel {
  public:
   virtual ~ServedModel() = default;
   virtual std::string name() const = 0;
+  virtual void attach_thread() {}  // called first on the device thread (binds it to the model's GPU)
   virtual const std::vector<int64_t>& user_ids() const = 0;  // dense index -> the data's id
   virtual const std::vector<int64_t>& item_ids() const = 0;
   virtual bool recommends_users() const = 0;     // GET /recommend
@@ -49,7 +48,8 @@ class ServedModel {
   virtual bool finds_similar() const = 0;        // GET /similar
   virtual std::vector<std::vector<Scored>> recommend(const std::vector<int32_t>& users, int k) = 0;
   virtual std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k) = 0;
-  virtual std::vector<Scored> similar(int32_t item, int k) const = 0;
+  // The k items most alike each listed item, the item itself excluded.
+  virtual std::vector<std::vector<Scored>> similar(const std::vector<int32_t>& items, int k) = 0;
 };
 
 struct ServiceOptions {
@@ -75,15 +75,18 @@ class Service {
   Reply similar(const Params& query);
   Reply not_found(const std::string& method, const std::string& path);  // no such endpoint
   Reply failed(const std::string& what);                                // 500: an exception escaped
+  void count_refused();  // a request the HTTP layer refused itself (malformed, too long)
+  Reply refuse(int status, const std::string& message);  // an error reply the HTTP layer decides (405, 411)
 
   // Requests queued or arriving from now on are answered 503; the device thread ends.
   void stop();
   ServiceCounts counts() const;
 
  private:
+  enum class Kind { user, session, similar };
   struct Job {
-    bool session = false;
-    int32_t user = -1;
+    Kind kind = Kind::user;
+    int32_t row = -1;  // the user, or the item of /similar
     std::vector<int32_t> clicks;
     int k = 0;
     std::promise<std::vector<Scored>> result;
