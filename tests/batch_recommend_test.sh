@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The batch top-K job (`recommend --out-dir`, engine/batch/topk_job.h) for a model of each kind —
-# item-based rating (I-AutoRec), user-based top-N (Mult-VAE), pair (GMF, biased MF):
+# item-based rating (I-AutoRec), user-based top-N (Mult-VAE), pair (GMF, biased MF), session
+# (GRU4Rec, for the sessions of a file):
 #   1. blocks of 7 users give the top-K of one block of all users (same items, but for ties; scores
 #      within 1e-5);
 #   2. shards, concatenated, are byte for byte the single TSV of the same blocks;
@@ -113,6 +114,43 @@ for n, u in enumerate(users):
     assert n_items - len(seen[int(u)]) <= len(row) < n_items, (u, len(row))
 PY
   [ "$failures" -eq "$before" ] && echo "ok: gmf: -k 1000 gives every unseen item, then padding"
+fi
+
+# A session model: the sessions of a file, in blocks of 7, sharded, equal to the single TSV of the
+# same blocks (first column "session", ids of the file); npy users are the session ids; blocks of 7
+# against one block (same items but for ties); --out-dir with --clicks refused.
+"$bin" synth --out c.tsv --clicks --users 200 --items 60 --events 2000 --seed 7 >/dev/null 2>&1
+if "$bin" session --train c.tsv --test c.tsv --model gru4rec --epochs 1 --device cpu --save gru.srm >/dev/null 2>gru.err; then
+  before=$failures
+  srec() { "$bin" recommend --model-file gru.srm --device cpu --sessions c.tsv -k 10 "$@" 2>>gru.rec.err; }
+  srec --out s_one.tsv --block-users 1000 >/dev/null || { fail "gru4rec: recommend --sessions"; tail -3 gru.rec.err; }
+  srec --out s_blocks.tsv --block-users 7 >/dev/null || fail "gru4rec: recommend --sessions in blocks"
+  sed 's/^session/user/' s_one.tsv >s_one_u.tsv && sed 's/^session/user/' s_blocks.tsv >s_blocks_u.tsv
+  same_topk s_one_u.tsv s_blocks_u.tsv || fail "gru4rec: blocks of 7 sessions differ from one block"
+  srec --out-dir s_shards --shard-users 35 --block-users 7 --format both >/dev/null ||
+    { fail "gru4rec: recommend --sessions --out-dir"; tail -3 gru.rec.err; }
+  tail -q -n +2 s_shards/part-*.tsv | cat <(head -1 s_blocks.tsv) - | cmp -s - s_blocks.tsv ||
+    fail "gru4rec: the session shards differ from the single file"
+  head -1 s_shards/part-00000.tsv | grep -q '^session' || fail "gru4rec: the shards' header does not say session"
+  "$npy_python" - <<'PY' || fail "gru4rec: the npy session ids are not the TSV's"
+import glob
+import numpy as np
+ids = np.concatenate([np.load(f) for f in sorted(glob.glob("s_shards/part-*.users.npy"))])
+tsv = []
+for l in open("s_blocks.tsv").readlines()[1:]:
+    s = int(l.split("\t")[0])
+    if not tsv or tsv[-1] != s:
+        tsv.append(s)
+assert list(ids) == tsv, (ids[:5], tsv[:5])
+PY
+  if "$bin" recommend --model-file gru.srm --device cpu --clicks 1,2 --out-dir s_x >/dev/null 2>err; then
+    fail "gru4rec: --out-dir with --clicks ran"
+  fi
+  grep -q "scores the sessions of --sessions" err || fail "gru4rec: --out-dir --clicks: $(cat err)"
+  [ "$failures" -eq "$before" ] && echo "ok: gru4rec: session blocks, shards and npy ids agree"
+else
+  fail "gru4rec: training"
+  tail -3 gru.err
 fi
 
 # 4. resume: shards of one user each. First a directory made as a kill leaves it, deterministically:

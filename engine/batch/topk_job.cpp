@@ -161,7 +161,7 @@ class ShardWriter {
     }
     if (o.tsv) {
       tsv_ = std::make_unique<AtomicFileWriter>(base + ".tsv");
-      put(*tsv_, "user\trank\titem\tscore\n");
+      put(*tsv_, o.row_name + "\trank\titem\tscore\n");
     }
   }
 
@@ -204,10 +204,16 @@ class ShardWriter {
 
 void append_topk_tsv(std::string& out, int64_t user_id, const std::vector<Scored>& top,
                      const std::vector<int64_t>& item_ids) {
+  append_topk_tsv(out, std::to_string(user_id), top, item_ids);
+}
+
+void append_topk_tsv(std::string& out, const std::string& name, const std::vector<Scored>& top,
+                     const std::vector<int64_t>& item_ids) {
   char line[96];
   for (size_t r = 0; r < top.size(); ++r) {
-    const int n = std::snprintf(line, sizeof line, "%lld\t%zu\t%lld\t%.9g\n", static_cast<long long>(user_id), r + 1,
+    const int n = std::snprintf(line, sizeof line, "\t%zu\t%lld\t%.9g\n", r + 1,
                                 static_cast<long long>(item_ids[static_cast<size_t>(top[r].item)]), top[r].score);
+    out += name;
     out.append(line, static_cast<size_t>(n));
   }
 }
@@ -233,6 +239,7 @@ std::string topk_job_description(const std::vector<int32_t>& users, const TopKJo
   j["k"] = o.k;
   j["users"] = users.size();
   j["users_checksum"] = checksum64(users.data(), users.size() * sizeof(int32_t));
+  j["rows_are"] = o.row_name;
   j["users_per_shard"] = o.users_per_shard;  // not the block size: a resumed job may take another budget
   j["tsv"] = o.tsv;
   j["npy"] = o.npy;

@@ -7,6 +7,7 @@
 //   job.lock              flock'ed by the job's rank 0 while it runs: one job at a time
 //   part-NNNNN.tsv        user, rank, item, score (the data's ids), a header line first
 //   part-NNNNN.users.npy  int64 [n]      the shard's user ids          } with npy output
+// (For a session model the rows are sessions: their ids in the first column and in users.npy.)
 //   part-NNNNN.items.npy  int64 [n, k]   item ids, best first, -1 pad  }
 //   part-NNNNN.scores.npy float32 [n, k] their scores, NaN pad         }
 // A shard is finished when all of its files exist (each appears under its name only when whole).
@@ -28,8 +29,9 @@ struct TopKJobOptions {
   int64_t users_per_shard = 100000;
   int64_t users_per_block = 1024;  // users scored together (the caller sizes it to its memory budget)
   bool tsv = true, npy = false;
-  bool resume = false;  // finish the job already in the directory (its job.json must match)
-  std::string model;    // recorded in job.json: what the scores come from (the model file's checksum)
+  bool resume = false;            // finish the job already in the directory (its job.json must match)
+  std::string model;              // recorded in job.json: what the scores come from (the model file's checksum)
+  std::string row_name = "user";  // what a row is: "user", or "session" (the TSV's first column)
 };
 
 struct TopKJobProgress {
@@ -70,6 +72,8 @@ std::string topk_job_description(const std::vector<int32_t>& users, const TopKJo
 
 // Appends one user's rows to a TSV (user, rank, item, score): the format of shards and of --out.
 void append_topk_tsv(std::string& out, int64_t user_id, const std::vector<Scored>& top,
+                     const std::vector<int64_t>& item_ids);
+void append_topk_tsv(std::string& out, const std::string& name, const std::vector<Scored>& top,
                      const std::vector<int64_t>& item_ids);
 
 }  // namespace sr

@@ -36,9 +36,11 @@ struct RecommendArgs {
 
 int32_t index_in(const std::vector<int64_t>& ids, int64_t id) { return static_cast<int32_t>(index_of(ids, id)); }
 
-// The sessions to recommend for, as item indices, each named by its id in the input.
+constexpr int64_t kSessionsPerBlock = 4096;  // sessions scored together (their scores: block x items)
+
+// The sessions to recommend for, as item indices, each with its id in the input (--clicks: -1).
 void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std::vector<int32_t>>& sessions,
-                   std::vector<std::string>& names) {
+                   std::vector<int64_t>& ids) {
   const std::vector<int64_t>& items = s.data.item_ids;
   if (!a.clicks.empty()) {
     std::vector<int32_t> one;
@@ -47,7 +49,7 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
       if (i < 0) throw error("--clicks: item id ", id, " is not among the ", items.size(), " items of the model");
       one.push_back(i);
     }
-    sessions.push_back(one), names.push_back("clicks");
+    sessions.push_back(one), ids.push_back(-1);
   }
   if (a.sessions.paths.empty()) return;
   const Dataset d = open_dataset(a.sessions.paths, a.sessions.options());
@@ -67,12 +69,21 @@ void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std:
       ++empty;
       continue;
     }
-    sessions.push_back(one), names.push_back(std::to_string(d.user_ids()[r]));
+    sessions.push_back(one), ids.push_back(d.user_ids()[r]);
   }
   std::fprintf(stderr,
                "sessions: %lld read; %lld clicks on items the model does not know dropped, %lld sessions left empty\n",
                static_cast<long long>(d.n_users()), static_cast<long long>(unknown), static_cast<long long>(empty));
 }
+
+// What a batch job scores: users of a rating or top-N model (dense indices, named by the data's
+// ids), or the sessions of --clicks / --sessions for a session model (named by their ids; the
+// --clicks session "clicks").
+struct JobRows {
+  std::vector<int32_t> rows;
+  std::vector<int64_t> ids;  // row index -> its id
+  RecommendBlock recommend;  // keeps the sessions it scores
+};
 
 // The XXH3 of the model file's bytes: what a resumed job checks it scores with the same model.
 std::string file_checksum(const std::string& path) {
@@ -129,7 +140,26 @@ std::vector<int32_t> users_of(const RecommendArgs& a, const SavedModel& s) {
   return users;
 }
 
-// Sessions, or users into one TSV (stdout or --out, written atomically), a block at a time.
+JobRows rows_of(const RecommendArgs& a, SavedModel& s) {
+  JobRows j;
+  if (s.task == Task::sessions) {
+    auto clicks = std::make_shared<std::vector<std::vector<int32_t>>>();
+    read_sessions(a, s, *clicks, j.ids);
+    for (size_t r = 0; r < clicks->size(); ++r) j.rows.push_back(static_cast<int32_t>(r));
+    j.recommend = [&s, clicks](const std::vector<int32_t>& block, int k) {
+      std::vector<std::vector<int32_t>> part;
+      for (int32_t r : block) part.push_back((*clicks)[static_cast<size_t>(r)]);
+      return s.trained->recommend_next(part, k);
+    };
+  } else {
+    j.rows = users_of(a, s);
+    j.ids = s.data.user_ids;
+    j.recommend = [&s](const std::vector<int32_t>& block, int k) { return s.trained->recommend(block, k); };
+  }
+  return j;
+}
+
+// Sessions or users into one TSV (stdout or --out, written atomically), a block at a time.
 void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) {
   const bool sessions = s.task == Task::sessions;
   // A file is written atomically (whole or not at all); a pipe or device (/dev/stdout) as a stream.
@@ -149,45 +179,32 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
     else if (std::fwrite(text.data(), 1, text.size(), stream) != text.size())
       throw error("writing recommendations to ", a.out.empty() ? "stdout" : "'" + a.out + "'", " failed");
   };
+  JobRows rows = rows_of(a, s);  // its errors before any output
   emit(sessions ? "session\trank\titem\tscore\n" : "user\trank\titem\tscore\n");
-  if (sessions) {
-    std::vector<std::vector<int32_t>> clicks;
-    std::vector<std::string> names;
-    read_sessions(a, s, clicks, names);
-    const auto top = s.trained->recommend_next(clicks, a.k);
-    std::string text;
-    char line[64];
-    for (size_t i = 0; i < top.size(); ++i)
-      for (size_t r = 0; r < top[i].size(); ++r) {
-        std::snprintf(line, sizeof line, "\t%zu\t%lld\t%.9g\n", r + 1,
-                      static_cast<long long>(s.data.item_ids[static_cast<size_t>(top[i][r].item)]), top[i][r].score);
-        text += names[i] + line;
-      }
-    emit(text);
-    j["sessions"] = top.size();
-  } else {
-    const std::vector<int32_t> users = users_of(a, s);
-    const int64_t block = users_per_block(s, a);
-    Progress progress;
-    TopKJobProgress p;
-    p.users_total = static_cast<int64_t>(users.size());
-    score_in_blocks(
-        users, 0, p.users_total, block, a.k,
-        [&s](const std::vector<int32_t>& part, int k) { return s.trained->recommend(part, k); },
-        [&](const std::vector<int32_t>& part, const std::vector<std::vector<Scored>>& top) {
-          std::string text;
-          for (size_t u = 0; u < part.size(); ++u)
-            append_topk_tsv(text, s.data.user_ids[static_cast<size_t>(part[u])], top[u], s.data.item_ids);
-          emit(text);
-        },
-        p, std::chrono::steady_clock::now(),
-        [&](const TopKJobProgress& q) {
-          if (q.users_total > block) progress(q);  // one block: no progress to show
-        });
-    j["users"] = users.size();
-    j["users_per_block"] = block;
-    j["seconds"] = p.seconds;
-  }
+  const int64_t block = sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock) : users_per_block(s, a);
+  Progress progress;
+  TopKJobProgress p;
+  p.users_total = static_cast<int64_t>(rows.rows.size());
+  score_in_blocks(
+      rows.rows, 0, p.users_total, block, a.k, rows.recommend,
+      [&](const std::vector<int32_t>& part, const std::vector<std::vector<Scored>>& top) {
+        std::string text;
+        for (size_t u = 0; u < part.size(); ++u) {
+          const int64_t id = rows.ids[static_cast<size_t>(part[u])];
+          if (sessions && id < 0)  // --clicks: a session named "clicks"
+            append_topk_tsv(text, "clicks", top[u], s.data.item_ids);
+          else
+            append_topk_tsv(text, std::to_string(id), top[u], s.data.item_ids);
+        }
+        emit(text);
+      },
+      p, std::chrono::steady_clock::now(),
+      [&](const TopKJobProgress& q) {
+        if (q.users_total > block) progress(q);  // one block: no progress to show
+      });
+  j[sessions ? "sessions" : "users"] = rows.rows.size();
+  j[sessions ? "sessions_per_block" : "users_per_block"] = block;
+  j["seconds"] = p.seconds;
   if (file) {
     file->commit();
   } else if (std::fflush(stream) != 0 || (stream != stdout && std::fclose(stream) != 0)) {
@@ -196,25 +213,32 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
   if (!a.out.empty()) j["out"] = a.out;
 }
 
-// Every listed user into shards of --out-dir, resumable, split over the ranks of an mpirun.
+// Every listed user (or session of --sessions) into shards of --out-dir, resumable, split over the
+// ranks of an mpirun.
 void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& comm, nlohmann::json& j) {
-  if (s.task == Task::sessions)
-    throw error("--out-dir is for users of rating and top-N models; session models take --out");
+  const bool sessions = s.task == Task::sessions;
+  if (sessions && (!a.clicks.empty() || a.sessions.paths.empty()))
+    throw error("--out-dir with a session model scores the sessions of --sessions (not --clicks)");
   TopKJobOptions o;
   o.k = a.k;
   o.users_per_shard = a.shard_users;
-  o.users_per_block = std::min<int64_t>(users_per_block(s, a), a.shard_users);
+  o.users_per_block = std::min<int64_t>(
+      sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock) : users_per_block(s, a), a.shard_users);
   o.tsv = a.format != "npy";
   o.npy = a.format != "tsv";
   o.resume = a.resume;
   o.model = s.meta.model + ", model file checksum " + file_checksum(s.path);
-  const std::vector<int32_t> users = users_of(a, s);
+  if (sessions) {
+    o.row_name = "session";
+    for (const std::string& path : a.sessions.paths)
+      o.model += ", sessions file " + path + " checksum " + file_checksum(path);
+  }
+  const JobRows rows = rows_of(a, s);
+  const std::vector<int32_t>& users = rows.rows;
   Progress progress;
   if (comm.size() > 1) progress.who = "rank " + std::to_string(comm.rank()) + ": ";
-  const TopKJobReport r = run_topk_job(
-      a.out_dir, users, s.data.user_ids, s.data.item_ids,
-      [&s](const std::vector<int32_t>& block, int k) { return s.trained->recommend(block, k); }, o, comm,
-      [&progress](const TopKJobProgress& p) { progress(p); });
+  const TopKJobReport r = run_topk_job(a.out_dir, users, rows.ids, s.data.item_ids, rows.recommend, o, comm,
+                                       [&progress](const TopKJobProgress& p) { progress(p); });
   // The job's totals over the ranks (each rank's own line goes to stderr).
   if (comm.size() > 1)
     std::fprintf(stderr, "rank %d: %lld shards (%lld found finished), %lld users scored in %.1f s\n", comm.rank(),
@@ -223,8 +247,8 @@ void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& co
   double totals[2] = {static_cast<double>(r.shards_resumed), static_cast<double>(r.users)};
   comm.all_reduce_sum(totals, 2);
   const double seconds = r.seconds;  // every rank waited for the last at the job's end
-  j["users"] = users.size();
-  j["users_per_block"] = o.users_per_block;
+  j[sessions ? "sessions" : "users"] = users.size();
+  j[sessions ? "sessions_per_block" : "users_per_block"] = o.users_per_block;
   j["shards"] = r.shards;
   j["shards_resumed"] = static_cast<int64_t>(totals[0]);
   j["users_scored"] = static_cast<int64_t>(totals[1]);
