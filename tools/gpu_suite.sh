@@ -10,6 +10,8 @@
 #   zoo        I-AutoRec and the model-zoo table on MovieLens 100K (tools/zoo_table.sh; issue 4)
 #   nccl       one-rank NCCL data-parallel jobs (2 shards) against the host exchange (issue 5)
 #   scaling    the scaling estimate from measured GPU steps (tools/scaling_estimate.py; issue 5)
+#   ann        exact and IVF-Flat search (`sparserec index`) of 10,000 queries over 1M x 128 on the
+#              GPU beside PyTorch's exact matmul + topk on the same vectors (issue 22)
 #   kernels    where a training step's GPU time goes: ncu's kernel durations over a few hundred
 #              launches of GRU4Rec (BPR-max, batch 32 and 256), I-RBM-CF and biased MF, summed by
 #              kernel (tools/ncu_summary.py); set them beside the step's wall time
@@ -30,7 +32,7 @@ log="$out/gpu_suite.log"
 results="$out/gpu_results.md"
 bin=build-gpu/tools/sparserec
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(build gpu_tests sanitizer bench session zoo nccl scaling)
+[ ${#stages[@]} -gt 0 ] || stages=(build gpu_tests sanitizer bench session zoo nccl scaling ann)
 
 say() { echo "== $*" | tee -a "$log"; }
 result() { printf '%s\n' "$@" >>"$results"; }
@@ -152,6 +154,51 @@ gru4rec_bprmax_b256|session --train $rsc/train_full.tsv --test $rsc/test.tsv --m
 rbm|train --data $ml --model rbm --profile-steps 30
 biased_mf|train --data $ml --model biased_mf --profile-steps 100
 EOF_RUNS
+}
+
+stage_ann() {
+  local t
+  t=$(limit 150)
+  [ "$t" -gt 60 ] || { result "- ann: not run (no time left)"; return; }
+  timeout "$t" python3 - "$bin" "$work" >"$work/ann.md" 2>>"$log" <<'PY'
+import json, subprocess, sys, time
+import numpy as np
+import torch
+bin_, work = sys.argv[1], sys.argv[2]
+n, d, nq, k = 1_000_000, 128, 10_000, 10
+rng = np.random.default_rng(7)
+centres = rng.standard_normal((1000, d)).astype(np.float32)
+def draw(m):
+    return centres[rng.integers(0, 1000, m)] + 1.3 * rng.standard_normal((m, d)).astype(np.float32)
+x, q = draw(n), draw(nq)
+np.save(f"{work}/x.npy", x)
+np.save(f"{work}/q.npy", q)
+def ours(*a):
+    r = subprocess.run([bin_, "index", *a, "--device", "cuda:0"], capture_output=True, text=True)
+    return json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr.strip()[-300:]}
+xt, qt = torch.from_numpy(x).cuda(), torch.from_numpy(q).cuda()
+for _ in range(2):  # warm, then timed
+    torch.cuda.synchronize(); t = time.perf_counter()
+    ids = torch.cat([torch.topk(qt[i:i + 1024] @ xt.T, k).indices for i in range(0, nq, 1024)])
+    torch.cuda.synchronize(); s = time.perf_counter() - t
+truth = ids.cpu().numpy()
+print(f"1M x 128 (synthetic clusters), {nq:,} queries, top-{k}, inner product; GPU {torch.cuda.get_device_name()}")
+print()
+print("| search | nprobe | recall@10 | queries/s |")
+print("|---|---|---|---|")
+print(f"| PyTorch matmul + topk (blocks of 1,024 queries) | - | 1.0000 | {nq / s:,.0f} |")
+def recall(path):
+    got = np.load(path)
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(got, truth)]))
+ours("build", "--vectors", f"{work}/x.npy", "--kind", "exact", "--out", f"{work}/e.sridx")
+j = ours("query", "--index", f"{work}/e.sridx", "--queries", f"{work}/q.npy", "-k", str(k), "--out", f"{work}/e")
+print(f"| sparserec exact | - | {recall(f'{work}/e.ids.npy'):.4f} | {j.get('queries_per_second', 0):,.0f} | {j.get('error', '')}")
+b = ours("build", "--vectors", f"{work}/x.npy", "--kind", "ivf", "--nlist", "1024", "--out", f"{work}/i.sridx")
+for nprobe in (1, 4, 16, 64):
+    j = ours("query", "--index", f"{work}/i.sridx", "--queries", f"{work}/q.npy", "-k", str(k), "--nprobe", str(nprobe), "--out", f"{work}/i")
+    print(f"| sparserec IVF-Flat (build {b.get('build_seconds', 0):.1f} s) | {nprobe} | {recall(f'{work}/i.ids.npy'):.4f} | {j.get('queries_per_second', 0):,.0f} | {j.get('error', '')}")
+PY
+  result "- ann (rc $?):" "" "$(cat "$work/ann.md")" ""
 }
 
 for s in "${stages[@]}"; do
