@@ -8,14 +8,10 @@
 
 #include "engine/data/rating_levels.h"
 #include "engine/data/split.h"
+#include "engine/eval/scored.h"
 #include "engine/net/exec.h"
 
 namespace sr {
-
-struct Scored {
-  int32_t item;
-  float score;
-};
 
 // For each user in `users` (dense indices), the k best items the user has not seen, best first;
 // ties go to the lower item index. `inputs` are the rows the net reads, in its orientation (rows

@@ -11,11 +11,6 @@ namespace sr::serve {
 
 namespace {
 
-// What a queued request gets when the server stops before its batch ran.
-struct ShuttingDown : std::runtime_error {
-  ShuttingDown() : std::runtime_error("the server is shutting down") {}
-};
-
 // Why a request cannot be answered: its status and message.
 struct Refusal {
   int status;
@@ -175,7 +170,7 @@ void Service::count_refused() {
 }
 
 Reply Service::submit(std::unique_ptr<Job> job, const std::string& what, int64_t id) {
-  std::future<std::vector<Scored>> result = job->result.get_future();
+  std::future<Outcome> result = job->result.get_future();
   const int k = job->k;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -186,14 +181,9 @@ Reply Service::submit(std::unique_ptr<Job> job, const std::string& what, int64_t
     queue_.push_back(std::move(job));
   }
   cv_.notify_one();
-  std::vector<Scored> top;
-  try {
-    top = result.get();
-  } catch (const ShuttingDown& e) {
-    return error_reply(503, e.what());
-  } catch (const std::exception& e) {
-    return error_reply(500, std::string("the model failed: ") + e.what());
-  }
+  const Outcome out = result.get();
+  if (out.status != 200) return error_reply(out.status, out.error);
+  const std::vector<Scored>& top = out.top;
   std::string body = "{\"" + what + "\":" + std::to_string(id) + ",\"k\":" + std::to_string(k) +
                      ",\"items\":" + items_json(top, model_.item_ids()) + "}";
   return count({200, std::move(body)});
@@ -285,7 +275,7 @@ void Service::device_loop() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) {  // what waits is answered 503
-        for (auto& job : queue_) job->result.set_exception(std::make_exception_ptr(ShuttingDown()));
+        for (auto& job : queue_) job->result.set_value({{}, 503, "the server is shutting down"});
         queue_.clear();
         return;
       }
@@ -303,8 +293,9 @@ void Service::device_loop() {
     }
     int k = 0;
     for (const auto& job : batch) k = std::max(k, job->k);
+    std::vector<std::vector<Scored>> top;
+    std::string failure;
     try {
-      std::vector<std::vector<Scored>> top;
       if (batch.front()->kind == Kind::session) {
         std::vector<std::vector<int32_t>> sessions;
         for (const auto& job : batch) sessions.push_back(job->clicks);
@@ -314,13 +305,22 @@ void Service::device_loop() {
         for (const auto& job : batch) rows.push_back(job->row);
         top = batch.front()->kind == Kind::user ? model_.recommend(rows, k) : model_.similar(rows, k);
       }
-      for (size_t j = 0; j < batch.size(); ++j) {  // each its own k of the batch's largest
-        std::vector<Scored>& t = top[j];
-        if (static_cast<int>(t.size()) > batch[j]->k) t.resize(static_cast<size_t>(batch[j]->k));
-        batch[j]->result.set_value(std::move(t));
-      }
+      if (top.size() != batch.size())
+        failure =
+            "the model answered " + std::to_string(top.size()) + " of " + std::to_string(batch.size()) + " requests";
+    } catch (const std::exception& e) {
+      failure = e.what();
     } catch (...) {
-      for (auto& job : batch) job->result.set_exception(std::current_exception());
+      failure = "an unknown exception";
+    }
+    for (size_t j = 0; j < batch.size(); ++j) {  // each its own k of the batch's largest
+      if (!failure.empty()) {
+        batch[j]->result.set_value({{}, 500, "the model failed: " + failure});
+        continue;
+      }
+      std::vector<Scored>& t = top[j];
+      if (static_cast<int>(t.size()) > batch[j]->k) t.resize(static_cast<size_t>(batch[j]->k));
+      batch[j]->result.set_value({std::move(t), 200, {}});
     }
   }
 }

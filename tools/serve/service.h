@@ -24,7 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/eval/recommend.h"
+#include "engine/eval/scored.h"
 
 namespace sr::serve {
 
@@ -84,12 +84,20 @@ class Service {
 
  private:
   enum class Kind { user, session, similar };
+  // What the device thread hands back: the top-K, or an error reply's status and message (as data,
+  // not an exception: an exception shared between threads is refcounted inside libstdc++, where
+  // ThreadSanitizer cannot see it).
+  struct Outcome {
+    std::vector<Scored> top;
+    int status = 200;
+    std::string error;
+  };
   struct Job {
     Kind kind = Kind::user;
     int32_t row = -1;  // the user, or the item of /similar
     std::vector<int32_t> clicks;
     int k = 0;
-    std::promise<std::vector<Scored>> result;
+    std::promise<Outcome> result;
   };
   Reply submit(std::unique_ptr<Job> job, const std::string& what, int64_t id);
   void device_loop();
