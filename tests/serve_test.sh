@@ -47,17 +47,20 @@ start_server() {  # start_server MODEL NAME: sets $port and $pid; stdout to NAME
   cat "$2.err"
   exit 1
 }
-stop_server() {  # stop_server NAME: SIGTERM, then exit 0 within 20 s and a JSON line of counts
+terminate() {  # terminate: SIGTERM to $pid; sets $rc to its exit status (124: still running after 20 s)
   kill -TERM "$pid"
-  local rc=124
+  rc=124
   for _ in $(seq 200); do
     if ! kill -0 "$pid" 2>/dev/null; then
       wait "$pid"
       rc=$?
-      break
+      return
     fi
     sleep 0.1
   done
+}
+stop_server() {  # stop_server NAME: SIGTERM, then exit 0 within 20 s and a JSON line of counts
+  terminate
   [ "$rc" -eq 0 ] || { fail "$1: exit $rc after SIGTERM"; cat "$1.err"; }
   python3 -c "
 import json, sys
@@ -238,16 +241,7 @@ for _ in $(seq 300); do  # its handler is in place once it says it loads the mod
   grep -q "loading" early.err && break
   sleep 0.02
 done
-kill -TERM "$pid"
-rc=124
-for _ in $(seq 200); do
-  if ! kill -0 "$pid" 2>/dev/null; then
-    wait "$pid"
-    rc=$?
-    break
-  fi
-  sleep 0.1
-done
+terminate
 [ "$rc" -eq 0 ] || { fail "SIGTERM before ready: exit $rc"; cat early.err; }
 grep -q '"stopped_by":"SIGTERM"' early.out || fail "SIGTERM before ready: no JSON line"
 

@@ -12,18 +12,24 @@ trap 'rm -rf "$work"' EXIT
 status=0
 artifacts="$build/artifacts"  # inputs that crashed, kept for reproduction: TARGET ARTIFACT
 mkdir -p "$artifacts"
-for target in "$build"/fuzz_import_*; do
-  layout=${target##*/fuzz_import_}
-  mkdir -p "$work/$layout"
-  cp "$here/seeds/$layout"/* "$work/$layout/" 2>/dev/null || true
-  echo "-- $layout: ${seconds}s"
-  if ! "$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/$layout-" "$work/$layout" >"$work/log" 2>&1; then
+# fuzz NAME TARGET CORPUS [OPTIONS]: one target for the time given; its statistics, or its log.
+fuzz() {
+  local name=$1 target=$2 corpus=$3
+  shift 3
+  echo "-- $name: ${seconds}s"
+  if ! "$target" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "$@" "$corpus" >"$work/log" 2>&1; then
     tail -40 "$work/log"
     status=1
   else
     grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
     echo
   fi
+}
+for target in "$build"/fuzz_import_*; do
+  layout=${target##*/fuzz_import_}
+  mkdir -p "$work/$layout"
+  cp "$here/seeds/$layout"/* "$work/$layout/" 2>/dev/null || true
+  fuzz "$layout" "$target" "$work/$layout" -max_len=4096
 done
 mkdir -p "$work/binary"
 if [ -n "$sparserec" ]; then  # real files as seeds: ratings with times, and clicks
@@ -32,26 +38,12 @@ if [ -n "$sparserec" ]; then  # real files as seeds: ratings with times, and cli
     "$sparserec" import --data "$work/$layout.txt" --layout $layout --out "$work/binary/$layout" >/dev/null
   done
 fi
-echo "-- binary dataset file: ${seconds}s"
-if ! "$build/fuzz_dataset_file" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/binary-" "$work/binary" >"$work/log" 2>&1; then
-  tail -40 "$work/log"
-  status=1
-else
-  grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
-  echo
-fi
+fuzz binary "$build/fuzz_dataset_file" "$work/binary"
 if [ -x "$build/fuzz_serve_request" ]; then  # the server's request handling (with cpp-httplib)
   mkdir -p "$work/serve"
   cp "$here/seeds/serve"/* "$work/serve/"
-  echo "-- serve requests: ${seconds}s"
-  if ! "$build/fuzz_serve_request" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/serve-" "$work/serve" >"$work/log" 2>&1; then
-    tail -40 "$work/log"
-    status=1
-  else
-    grep -E 'stat::number_of_executed_units|stat::new_units_added' "$work/log" | tr '\n' ' '
-    echo
-  fi
+  fuzz serve "$build/fuzz_serve_request" "$work/serve" -max_len=4096
 else
-  echo "-- serve requests: no target (cpp-httplib not installed)"
+  echo "-- serve: no target (cpp-httplib not installed)"
 fi
 exit $status
