@@ -125,4 +125,8 @@ expect_error "--k must be >= 1" index query --index "$tmp/i.sridx" --queries "$t
 expect_error "--nprobe 6 is more than the index's 5 lists" index query --index "$tmp/i.sridx" --queries "$tmp/v.npy" --nprobe 6 --device cpu
 expect_error "q3.npy' holds queries of dimension 3; the index's is 4" index query --index "$tmp/i.sridx" --queries "$tmp/q3.npy" --device cpu
 expect_error "not a index file|is not an index file|index file" index query --index "$tmp/ok.tsv" --queries "$tmp/v.npy" --device cpu
+# A model's item vectors (biased MF's factors): indexed, and queries of another dimension refused.
+"$bin" index build --model-file "$tmp/r.srm" --kind exact --metric cosine --device cpu --out "$tmp/m.sridx" >"$tmp/out" 2>&1 &&
+  grep -q '"source":".*item vectors of biased_mf' "$tmp/out" || { echo "FAIL: index build --model-file: $(cat "$tmp/out")"; failures=$((failures + 1)); }
+expect_error "holds queries of dimension 4; the index's is" index query --index "$tmp/m.sridx" --queries "$tmp/v.npy" --device cpu
 [ "$failures" -eq 0 ] && echo "cli errors: all clear" || { echo "$failures failure(s)"; exit 1; }

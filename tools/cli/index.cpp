@@ -56,7 +56,7 @@ void run_build(const BuildArgs& a) {
     if (iv.dim == 0) throw error("model '", s.meta.model, "' has no item vectors to index");
     v.rows = iv.n, v.cols = iv.dim, v.values = std::move(iv.values);
     source = a.model_file + " (item vectors of " + s.meta.model + ")";
-    be = open_device(Device::parse(a.device));
+    be = std::move(s.backend);  // the model's device; the model, gone at the block's end, releases on it
   }
   if (v.rows < 1 || v.cols < 1) throw error("'", source, "' holds no vectors (", v.rows, " x ", v.cols, ")");
   if (a.kind == "ivf" && a.nlist > v.rows)
