@@ -62,6 +62,12 @@ std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, 
   return out;
 }
 
+std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, int64_t rows, int64_t cols, int k) {
+  HostCsr none;
+  none.rows = rows, none.cols = cols, none.row_ptr.assign(static_cast<size_t>(rows) + 1, 0);
+  return select_topk(be, scores, rows, cols, false, none, k);
+}
+
 Tensor item_hidden_rows(Exec& ex, Var input, Var output, const HostCsr& inputs) {
   Backend& be = ex.backend();
   Tensor h_all;

@@ -34,5 +34,7 @@ Tensor item_hidden_rows(Exec& ex, Var input, Var output, const HostCsr& inputs);
 // items listed in each row of `seen_rows`.
 std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, int64_t n_users, int64_t n_items,
                                              bool transposed, const HostCsr& seen_rows, int k);
+// The same for the rows of a row-major rows x cols matrix, nothing excluded (nearest neighbours).
+std::vector<std::vector<Scored>> select_topk(Backend& be, const Tensor& scores, int64_t rows, int64_t cols, int k);
 
 }  // namespace sr

@@ -44,18 +44,21 @@ void normalize_rows(std::vector<float>& values, int64_t n, int64_t dim, const ch
   }
 }
 
+void check_finite(const std::vector<float>& values, int64_t dim, const char* what) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      throw error(what, " ", static_cast<int64_t>(i) / dim, " holds a non-finite value at column ",
+                  static_cast<int64_t>(i) % dim);
+}
+
 ExactIndex::ExactIndex(Backend& be, int64_t n, int64_t dim, std::vector<float> values, Metric metric, bool unit_rows)
     : be_(be), n_(n), dim_(dim), metric_(metric), host_(std::move(values)) {
   if (n < 1 || dim < 1 || static_cast<int64_t>(host_.size()) != n * dim)
     throw error("an index needs n x dim values (n, dim >= 1): got ", host_.size(), " values for ", n, " x ", dim);
-  if (metric == Metric::cosine && !unit_rows) {
+  if (metric == Metric::cosine && !unit_rows)
     normalize_rows(host_, n, dim, "vector");
-  } else {
-    for (size_t i = 0; i < host_.size(); ++i)
-      if (!std::isfinite(host_[i]))
-        throw error("vector ", static_cast<int64_t>(i) / dim, " holds a non-finite value at column ",
-                    static_cast<int64_t>(i) % dim);
-  }
+  else
+    check_finite(host_, dim, "vector");
   rows_ = Tensor::from_host(be, host_, n, dim);
 }
 
@@ -81,10 +84,8 @@ std::vector<std::vector<Scored>> ExactIndex::search(std::vector<float> queries, 
       const int64_t rn = std::min(rb, n_ - r0);
       Tensor s(be_, qn, rn);
       matmul(be_, mat(q), mat(rows_.data() + r0 * dim_, rn, dim_).t(), s.data());
-      HostCsr none;
-      none.rows = qn, none.cols = rn, none.row_ptr.assign(static_cast<size_t>(qn) + 1, 0);
       const int kk = static_cast<int>(std::min<int64_t>(k + extra, rn));
-      auto part = select_topk(be_, s, qn, rn, false, none, kk);
+      auto part = select_topk(be_, s, qn, rn, kk);
       for (int64_t i = 0; i < qn; ++i) {
         std::vector<Scored>& p = part[static_cast<size_t>(i)];
         const int32_t skip = exclude ? (*exclude)[static_cast<size_t>(q0 + i)] : -1;

@@ -23,6 +23,8 @@ void merge_topk(std::vector<Scored>& best, const std::vector<Scored>& more, int 
 // Scales each row of `values` (n x dim) to length 1 (a zero row stays zero); throws on a
 // non-finite value, naming the row.
 void normalize_rows(std::vector<float>& values, int64_t n, int64_t dim, const char* what);
+// Throws on a non-finite value of `values` (rows of `dim`), naming the row and column.
+void check_finite(const std::vector<float>& values, int64_t dim, const char* what);
 
 class ExactIndex {
  public:

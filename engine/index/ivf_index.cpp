@@ -12,18 +12,12 @@ namespace sr {
 namespace {
 constexpr int64_t kAssignBlock = 16384;  // vectors assigned to centroids per GEMM
 
-// The best centroid (inner product) of each of the n rows at `rows`: blocks of GEMM + top-1.
-std::vector<int32_t> nearest(Backend& be, const float* rows, int64_t n, int64_t dim, const Tensor& centroids) {
+// The best centroid of each of the n rows at `rows`, a block at a time (the copy a query takes).
+std::vector<int32_t> nearest(const ExactIndex& centroids, const float* rows, int64_t n, int64_t dim) {
   std::vector<int32_t> out(static_cast<size_t>(n));
-  const int64_t nlist = centroids.rows();
   for (int64_t b = 0; b < n; b += kAssignBlock) {
     const int64_t m = std::min(kAssignBlock, n - b);
-    const Tensor x = Tensor::from_host(be, std::vector<float>(rows + b * dim, rows + (b + m) * dim), m, dim);
-    Tensor s(be, m, nlist);
-    matmul(be, mat(x), mat(centroids).t(), s.data());
-    HostCsr none;
-    none.rows = m, none.cols = nlist, none.row_ptr.assign(static_cast<size_t>(m) + 1, 0);
-    const auto top = select_topk(be, s, m, nlist, false, none, 1);
+    const auto top = centroids.search(std::vector<float>(rows + b * dim, rows + (b + m) * dim), 1);
     for (int64_t i = 0; i < m; ++i)
       out[static_cast<size_t>(b + i)] = top[static_cast<size_t>(i)].empty() ? 0 : top[static_cast<size_t>(i)][0].item;
   }
@@ -37,10 +31,10 @@ IvfIndex::IvfIndex(Backend& be, int64_t n, int64_t dim, std::vector<float> value
     throw error("an index needs n x dim values (n, dim >= 1): got ", values.size(), " values for ", n, " x ", dim);
   if (o.nlist < 1 || o.nlist > n) throw error("nlist must be in [1, ", n, "] (the vectors), got ", o.nlist);
   if (o.iterations < 1) throw error("k-means needs >= 1 iteration, got ", o.iterations);
-  normalize_rows(values, metric == Metric::cosine ? n : 0, dim, "vector");  // cosine: unit rows
-  if (metric == Metric::inner_product)
-    for (size_t i = 0; i < values.size(); ++i)
-      if (!std::isfinite(values[i])) throw error("vector ", static_cast<int64_t>(i) / dim, " holds a non-finite value");
+  if (metric == Metric::cosine)
+    normalize_rows(values, n, dim, "vector");
+  else
+    check_finite(values, dim, "vector");
   // k-means (spherical: centroids renormalized, assignment by inner product) on a sample.
   std::mt19937_64 rng(o.seed);
   std::vector<int64_t> order(static_cast<size_t>(n));
@@ -54,8 +48,8 @@ IvfIndex::IvfIndex(Backend& be, int64_t n, int64_t dim, std::vector<float> value
   centroids_.assign(train.begin(), train.begin() + nlist * dim);  // distinct sampled vectors
   normalize_rows(centroids_, nlist, dim, "centroid");
   for (int it = 0; it < o.iterations; ++it) {
-    const Tensor c = Tensor::from_host(be, centroids_, nlist, dim);
-    const std::vector<int32_t> a = nearest(be, train.data(), nt, dim, c);
+    const std::vector<int32_t> a =
+        nearest(ExactIndex(be, nlist, dim, centroids_, Metric::inner_product), train.data(), nt, dim);
     std::vector<double> sum(static_cast<size_t>(nlist * dim), 0.0);
     std::vector<int64_t> count(static_cast<size_t>(nlist), 0);
     for (int64_t i = 0; i < nt; ++i) {
@@ -77,8 +71,8 @@ IvfIndex::IvfIndex(Backend& be, int64_t n, int64_t dim, std::vector<float> value
     normalize_rows(centroids_, nlist, dim, "centroid");
   }
   // Every vector into its nearest list.
-  centroids_dev_ = Tensor::from_host(be, centroids_, nlist, dim);
-  const std::vector<int32_t> a = nearest(be, values.data(), n, dim, centroids_dev_);
+  coarse_ = std::make_unique<ExactIndex>(be, nlist, dim, centroids_, Metric::inner_product);
+  const std::vector<int32_t> a = nearest(*coarse_, values.data(), n, dim);
   list_offsets_.assign(static_cast<size_t>(nlist) + 1, 0);
   for (int32_t l : a) ++list_offsets_[static_cast<size_t>(l) + 1];
   std::partial_sum(list_offsets_.begin(), list_offsets_.end(), list_offsets_.begin());
@@ -108,7 +102,7 @@ IvfIndex::IvfIndex(Backend& be, int64_t dim, Metric metric, std::vector<float> c
   for (size_t l = 0; ok && l + 1 < list_offsets_.size(); ++l) ok = list_offsets_[l] <= list_offsets_[l + 1];
   for (int32_t id : ids_) ok = ok && id >= 0 && id < n;
   if (!ok) throw error("an IVF index's lists do not fit together (centroids, offsets, ids, vectors)");
-  centroids_dev_ = Tensor::from_host(be, centroids_, nlist, dim);
+  coarse_ = std::make_unique<ExactIndex>(be, nlist, dim, centroids_, Metric::inner_product);
   upload(list_vectors);
 }
 
@@ -126,8 +120,7 @@ std::vector<std::vector<Scored>> IvfIndex::search(std::vector<float> queries, in
   std::vector<std::vector<Scored>> best(static_cast<size_t>(nq));
   if (nq == 0) return best;
   // The nprobe best lists of each query, then the queries of each list.
-  const std::vector<std::vector<Scored>> probes =
-      ExactIndex(be_, nlist(), dim_, centroids_, Metric::inner_product).search(queries, nprobe);
+  const std::vector<std::vector<Scored>> probes = coarse_->search(queries, nprobe);
   std::vector<std::vector<int32_t>> by_list(static_cast<size_t>(nlist()));
   for (int64_t q = 0; q < nq; ++q)
     for (const Scored& p : probes[static_cast<size_t>(q)])
@@ -144,9 +137,7 @@ std::vector<std::vector<Scored>> IvfIndex::search(std::vector<float> queries, in
     const Tensor q = Tensor::from_host(be_, qv, m, dim_);
     Tensor s(be_, m, size);
     matmul(be_, mat(q), mat(lists_.data() + begin * dim_, size, dim_).t(), s.data());
-    HostCsr none;
-    none.rows = m, none.cols = size, none.row_ptr.assign(static_cast<size_t>(m) + 1, 0);
-    auto part = select_topk(be_, s, m, size, false, none, static_cast<int>(std::min<int64_t>(k, size)));
+    auto part = select_topk(be_, s, m, size, static_cast<int>(std::min<int64_t>(k, size)));
     for (int64_t i = 0; i < m; ++i) {
       for (Scored& c : part[static_cast<size_t>(i)]) c.item = ids_[static_cast<size_t>(begin + c.item)];
       merge_topk(best[static_cast<size_t>(qs[static_cast<size_t>(i)])], part[static_cast<size_t>(i)], k);

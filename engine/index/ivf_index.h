@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/index/exact_index.h"
@@ -47,7 +48,8 @@ class IvfIndex {
   std::vector<float> centroids_;
   std::vector<int64_t> list_offsets_;
   std::vector<int32_t> ids_;
-  Tensor centroids_dev_, lists_;
+  std::unique_ptr<ExactIndex> coarse_;  // the centroids, scored against a batch's queries
+  Tensor lists_;
 };
 
 }  // namespace sr

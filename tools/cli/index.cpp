@@ -40,13 +40,17 @@ void run_build(const BuildArgs& a) {
   if (a.vectors.empty() == a.model_file.empty())
     throw error("give --vectors (a .npy) or --model-file (its item vectors)");
   Device::parse(a.device);
+  // Before the device is opened (a flag's error is the only line): the vectors' count bounds nlist.
+  auto check_nlist = [&a](int64_t rows, const std::string& source) {
+    if (a.kind == "ivf" && a.nlist > rows)
+      throw error("--nlist must be in [1, ", rows, "] (the vectors of '", source, "'), got ", a.nlist);
+  };
   NpyMatrix v;
   std::string source = a.vectors;
   std::unique_ptr<Backend> be;
   if (!a.vectors.empty()) {
     v = read_npy_f32(a.vectors);
-    if (v.rows >= 1 && a.kind == "ivf" && a.nlist > v.rows)
-      throw error("--nlist must be in [1, ", v.rows, "] (the vectors of '", a.vectors, "'), got ", a.nlist);
+    if (v.rows >= 1) check_nlist(v.rows, a.vectors);
     be = open_device(Device::parse(a.device));
   } else {
     SavedModelArgs m;
@@ -56,11 +60,10 @@ void run_build(const BuildArgs& a) {
     if (iv.dim == 0) throw error("model '", s.meta.model, "' has no item vectors to index");
     v.rows = iv.n, v.cols = iv.dim, v.values = std::move(iv.values);
     source = a.model_file + " (item vectors of " + s.meta.model + ")";
+    check_nlist(iv.n, a.model_file);
     be = std::move(s.backend);  // the model's device; the model, gone at the block's end, releases on it
   }
   if (v.rows < 1 || v.cols < 1) throw error("'", source, "' holds no vectors (", v.rows, " x ", v.cols, ")");
-  if (a.kind == "ivf" && a.nlist > v.rows)
-    throw error("--nlist must be in [1, ", v.rows, "] (the vectors of '", source, "'), got ", a.nlist);
   const auto t0 = std::chrono::steady_clock::now();
   VectorIndex index;
   IvfOptions o;
