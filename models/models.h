@@ -5,10 +5,12 @@
 #include "models/registry.h"
 
 namespace sr {
-// Rating prediction.
+// Rating prediction, and its baselines.
 ModelEntry autorec_model();
 ModelEntry biased_mf_model();
 ModelEntry rbm_model();
+ModelEntry mean_rating_model();
+ModelEntry bias_rating_model();
 // Top-N from implicit feedback, and its baselines.
 ModelEntry cdae_model();
 ModelEntry multdae_model();

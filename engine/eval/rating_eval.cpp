@@ -76,4 +76,15 @@ RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d
   return rating_metrics(d, s, train_m, test_m, pred);
 }
 
+RatingMetrics evaluate_ratings(const RatingPredictor& p, const Dataset& d, const Split& s, Part heldout) {
+  const HostCsr train_m = part_matrix(d, s, Part::train, RowsAre::users);
+  const HostCsr test_m = part_matrix(d, s, heldout, RowsAre::users);
+  std::vector<float> pred;
+  pred.reserve(static_cast<size_t>(test_m.nnz()));
+  for (int64_t u = 0; u < test_m.rows; ++u)
+    for (int32_t k = test_m.row_ptr[u]; k < test_m.row_ptr[u + 1]; ++k)
+      pred.push_back(p.predict(static_cast<int32_t>(u), test_m.col_idx[k]));
+  return rating_metrics(d, s, train_m, test_m, pred);
+}
+
 }  // namespace sr

@@ -36,4 +36,15 @@ RatingRange observed_range(const std::vector<float>& ratings);
 RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& train_m, const HostCsr& heldout_m,
                              const std::vector<float>& pred);
 
+// A rating model without a net (the global mean, user and item biases): fitted on the training
+// ratings by user, it predicts a rating for any (user, item) of the same index space.
+class RatingPredictor {
+ public:
+  virtual ~RatingPredictor() = default;
+  virtual float predict(int32_t user, int32_t item) const = 0;
+};
+
+// The metrics of `p`'s predictions for part `heldout`, by the same rules as a net's.
+RatingMetrics evaluate_ratings(const RatingPredictor& p, const Dataset& d, const Split& s, Part heldout);
+
 }  // namespace sr

@@ -13,6 +13,7 @@
 #include "engine/data/sessions.h"
 #include "engine/data/split.h"
 #include "engine/eval/factor_scorer.h"
+#include "engine/eval/rating_eval.h"
 #include "engine/eval/session_eval.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/net/net.h"
@@ -77,12 +78,13 @@ struct BuiltModel {
   // A baseline (no net): fitted on the training data instead of trained.
   std::function<std::unique_ptr<Scorer>(const HostCsr& train_by_user)> fit_topn{};
   std::function<std::unique_ptr<SessionScorer>(const Sessions& train)> fit_sessions{};
+  std::function<std::unique_ptr<RatingPredictor>(const HostCsr& train_by_user)> fit_ratings{};
 
   // A pair model whose scores factorize (GMF, biased MF): its factors from the trained weights, so
   // that recommendation scores a block of users against every item by one GEMM.
   std::function<PairFactors(const ParamStore&)> pair_factors{};
 
-  bool is_baseline() const { return fit_topn || fit_sessions; }
+  bool is_baseline() const { return fit_topn || fit_sessions || fit_ratings; }
 };
 
 }  // namespace sr

@@ -161,7 +161,10 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
     }
   } else {
     SR_CHECK(data.dataset && data.split, "fit_model: a rating or top-N model needs a dataset and its split");
-    if (m.fit_topn) {
+    if (m.fit_ratings) {
+      t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
+      t->ratings_ = m.fit_ratings(t->by_user);
+    } else if (m.fit_topn) {
       t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
       std::fill(t->by_user.val.begin(), t->by_user.val.end(), 1.0f);
       t->topn_ = m.fit_topn(t->by_user);
@@ -233,6 +236,7 @@ SessionScorer& TrainedModel::session_scorer() {
 }
 
 RatingMetrics TrainedModel::rating_metrics(const Dataset& d, const Split& s, Part heldout) {
+  if (ratings_) return evaluate_ratings(*ratings_, d, s, heldout);
   if (model.pairs) return evaluate_pair_ratings(*exec, PairInputs::of(model.net), d, s, heldout);
   return evaluate_ratings(*exec, model.net.input("ratings"), model.net.output(), d, s, heldout, model.rows,
                           model.rating_levels ? &*model.rating_levels : nullptr);

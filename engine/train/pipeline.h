@@ -101,9 +101,10 @@ class TrainedModel {
   friend std::unique_ptr<TrainedModel> fit_model(BuiltModel, const TrainingData&, Backend*, const FitOptions&);
   std::unique_ptr<Scorer> topn_;
   std::unique_ptr<SessionScorer> sessions_;
-  std::optional<RatingRange> rating_range_;  // of by_user's ratings, found at the first recommend()
-  Tensor item_hidden_;                       // item-based models: every item's hidden row, ditto
-  std::unique_ptr<FactorScorer> factors_;    // pair models that factorize: their factors, ditto
+  std::unique_ptr<RatingPredictor> ratings_;  // a rating baseline, fitted
+  std::optional<RatingRange> rating_range_;   // of by_user's ratings, found at the first recommend()
+  Tensor item_hidden_;                        // item-based models: every item's hidden row, ditto
+  std::unique_ptr<FactorScorer> factors_;     // pair models that factorize: their factors, ditto
   const Tensor& item_hidden();
   int64_t n_items_ = 0;
 };
