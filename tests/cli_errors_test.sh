@@ -77,7 +77,7 @@ declare -A bad=(
   [--validate]="0 1 nan" [--threads]="-1" [--eval-lanes]="0 -1" [--duplicates]="first" [--layout]="nosuch"
   [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" ["topn --validate"]="" [--shard-users]="0 -1"
   [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" [--port]="-1 65536 x" [--max-k]="0 -1"
-  [--max-batch]="0 -1" )
+  [--max-batch]="0 -1" ["session --validate"]="" [--options-file]="$tmp/missing.json $tmp/ok.tsv" )
 free=" --help --host --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir "
 printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n2\t5\t12\n2\t7\t13\n' > "$tmp/sessions.tsv"
 "$bin" train --data "$tmp/ok.tsv" --model biased_mf --device cpu --epochs 1 --save "$tmp/r.srm" >/dev/null 2>"$tmp/err" ||
@@ -108,6 +108,32 @@ walk_flags recommend --model-file "$tmp/r.srm" --device cpu
 walk_flags evaluate --model-file "$tmp/r.srm" --device cpu
 walk_flags serve --model-file "$tmp/r.srm"  # every bad value is refused before it listens
 expect_error "cannot listen on 203.0.113.9:8080" serve --model-file "$tmp/r.srm" --device cpu --host 203.0.113.9 --port 8080
+# Tuning: an unknown option range, an impossible budget, a run tune cannot drive; options files.
+tune_run=(-- train --data "$tmp/ok.tsv" --model autorec --device cpu)
+expect_error "--space hiden=1:5: model autorec has no option 'hiden'" tune --dir "$tmp/t" --space hiden=1:5 "${tune_run[@]}"
+expect_error "--space l2=5:1: an empty range" tune --dir "$tmp/t" --space l2=5:1 "${tune_run[@]}"
+expect_error "--space l2=-1:5: outside \[0, ∞\)" tune --dir "$tmp/t" --space l2=-1:5 "${tune_run[@]}"
+expect_error "--space hidden=1:9: hidden is fixed" tune --dir "$tmp/t" --space hidden=1:9 "${tune_run[@]}" hidden=5
+expect_error "--space lr=0.1:1: model mean has no option 'lr'" tune --dir "$tmp/t" --space lr=0.1:1 -- train --data "$tmp/ok.tsv" --model mean
+expect_error "--trials must be >= 1, got 0" tune --dir "$tmp/t" --trials 0 "${tune_run[@]}"
+expect_error "--parallel must be >= 1, got 0" tune --dir "$tmp/t" --parallel 0 "${tune_run[@]}"
+expect_error "--eta must be >= 2" tune --dir "$tmp/t" --eta 1 "${tune_run[@]}"
+expect_error "--time-budget must be a number of seconds >= 0" tune --dir "$tmp/t" --time-budget -5 "${tune_run[@]}"
+expect_error "tune: --epochs must be >= 1, got '0'" tune --dir "$tmp/t" "${tune_run[@]}" --epochs 0
+expect_error "tune: --save in the run: tune sets it itself" tune --dir "$tmp/t" "${tune_run[@]}" --save "$tmp/x.srm"
+expect_error "tune: --early-stop in the run: tune sets it itself" tune --dir "$tmp/t" "${tune_run[@]}" --early-stop 3
+expect_error "must be a train, topn or session command, got 'recommend'" tune --dir "$tmp/t" -- recommend --model-file "$tmp/r.srm"
+expect_error "the run names no --model" tune --dir "$tmp/t" -- train --data "$tmp/ok.tsv"
+expect_error "unknown option 'hiden' for model autorec" tune --dir "$tmp/t" "${tune_run[@]}" hiden=4
+expect_error "model 'gru4rec' predicts the next click" tune --dir "$tmp/t" -- train --data "$tmp/ok.tsv" --model gru4rec
+expect_error "--devices and a --device in the run" tune --dir "$tmp/t" --devices cpu,cpu "${tune_run[@]}"
+[ -e "$tmp/t/tune.json" ] && { echo "FAIL: a refused search left $tmp/t/tune.json"; failures=$((failures + 1)); }
+printf '{"sparserec_options": 1, "command": "topn", "model": "autorec", "options": {}, "flags": {}}\n' > "$tmp/topn.json"
+expect_error "tuned for \`topn --model autorec\`, not \`train --model autorec\`" train --data "$tmp/ok.tsv" --model autorec --options-file "$tmp/topn.json"
+printf '{"sparserec_options": 1, "command": "train", "model": "autorec", "options": {"hidden": 5}, "flags": {}}\n' > "$tmp/typed.json"
+expect_error "typed.json': .*type must be string" train --data "$tmp/ok.tsv" --model autorec --options-file "$tmp/typed.json"
+printf '{"sparserec_options": 1, "command": "train", "model": "autorec", "options": {"hiden": "5"}, "flags": {}}\n' > "$tmp/unknown.json"
+expect_error "unknown option 'hiden' for model autorec" train --data "$tmp/ok.tsv" --model autorec --options-file "$tmp/unknown.json"
 # Indexes: each bad flag or file named (the walk covers commands of one word).
 /usr/bin/python3 -c "import numpy as np; np.save('$tmp/v.npy', np.random.default_rng(1).standard_normal((50, 4)).astype('float32')); np.save('$tmp/q3.npy', np.zeros((2, 3), 'float32')); np.save('$tmp/v8.npy', np.zeros((5, 4)))" ||
   { echo "FAIL: numpy for the index cases"; failures=$((failures + 1)); }

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   sr::cli::add_session_command(app);
   sr::cli::add_serve_command(app);
   sr::cli::add_index_command(app);
+  sr::cli::add_tune_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,7 +1,5 @@
 #include "engine/batch/topk_job.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +17,7 @@
 
 #include "engine/checksum.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/file_lock.h"
 #include "engine/io/npy_file.h"
 #include "kernels/error.h"
 
@@ -27,31 +26,6 @@ namespace sr {
 namespace fs = std::filesystem;
 
 namespace {
-
-// An exclusive flock on a file, released when destroyed (or when the process dies).
-class JobLock {
- public:
-  JobLock() = default;
-  explicit JobLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw error("cannot open '", path, "': ", std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd_);
-      throw error("'", path, "' is locked: another top-K job is running on this directory");
-    }
-  }
-  JobLock(JobLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  JobLock& operator=(JobLock&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  ~JobLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // part-00000 ...: at least five digits, more when the job has more shards, so that the names sort
 // in shard order.
@@ -110,7 +84,7 @@ std::string differences(const std::string& old_text, const std::string& now_text
 // Creates the directory, or checks that it holds this very job (resume) or nothing; takes the
 // job's lock (held until the returned lock is destroyed), so that a second process on the same
 // directory stops at once instead of writing the same shards or deleting the other's temporaries.
-JobLock prepare_directory(const std::string& dir, const std::string& description, bool resume) {
+FileLock prepare_directory(const std::string& dir, const std::string& description, bool resume) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw error("cannot create output directory '", dir, "': ", ec.message());
@@ -121,7 +95,7 @@ JobLock prepare_directory(const std::string& dir, const std::string& description
       throw error("output directory '", dir, "' holds '", name,
                   "', which no top-K job writes: give an empty or new directory");
   }
-  JobLock lock((fs::path(dir) / "job.lock").string());
+  FileLock lock((fs::path(dir) / "job.lock").string(), "another top-K job");
   const std::string job = (fs::path(dir) / "job.json").string();
   if (fs::exists(job)) {
     if (!resume)
@@ -258,7 +232,7 @@ TopKJobReport run_topk_job(const std::string& dir, const std::vector<int32_t>& u
   const std::string description = topk_job_description(users, o);
   // Rank 0 prepares the directory (and holds its lock for the job); the others then find the same
   // job there.
-  JobLock lock;
+  FileLock lock;
   if (comm.rank() == 0) lock = prepare_directory(dir, description, o.resume);
   comm.barrier();
   if (comm.rank() != 0 && read_file((fs::path(dir) / "job.json").string()) != description)

@@ -16,5 +16,6 @@ void add_info_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_index_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
 
 }  // namespace sr::cli

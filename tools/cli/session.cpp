@@ -16,6 +16,7 @@ struct Args {
   ImportArgs train, test;
   ModelArgs model;
   int eval_lanes = 256;
+  bool validate = false;
 };
 
 void run_session(const Args& a, Communicator& comm) {
@@ -26,31 +27,38 @@ void run_session(const Args& a, Communicator& comm) {
   const Dataset test_data = open_dataset(a.test.paths, a.test.options());
   if (train_data.info().feedback != Feedback::clicks || test_data.info().feedback != Feedback::clicks)
     throw error("session models need click sessions (layouts rsc15, yoochoose, diginetica), not ratings");
+  if (a.validate && a.model.flags.early_stop > 0)
+    throw error("--early-stop with --validate: early stopping scores the validation sessions itself");
+  if (a.validate && !a.model.save.empty())
+    throw error("--save with --validate: a model tuned on a sub-split is not saved");
   const Sessions all_train = sessions_of(train_data);
   // Early stopping scores each epoch on the latest tenth of the training sessions (the last in
-  // entry order), which it then does not train on; the test sessions stay unseen.
-  const int64_t n_valid = a.model.flags.early_stop > 0 ? std::max<int64_t>(1, all_train.size() / 10) : 0;
+  // entry order), which it then does not train on; --validate reports them instead of the test
+  // sessions (for tuning). The test sessions stay unseen either way.
+  const int64_t n_valid = a.model.flags.early_stop > 0 || a.validate ? std::max<int64_t>(1, all_train.size() / 10) : 0;
   const Sessions train = session_range(all_train, 0, all_train.size() - n_valid);
   const Sessions valid = session_range(all_train, all_train.size() - n_valid, all_train.size());
   int64_t dropped = 0;
-  const Sessions test = sessions_in_item_space(test_data, train_data, &dropped);
+  const Sessions test = a.validate ? valid : sessions_in_item_space(test_data, train_data, &dropped);
   std::fprintf(stderr,
                "data: %lld training sessions, %lld clicks, %lld items; %lld test sessions, %lld clicks (%lld on unseen "
                "items dropped)\n",
                static_cast<long long>(train.size()), static_cast<long long>(train.events()),
                static_cast<long long>(train.n_items), static_cast<long long>(test.size()),
                static_cast<long long>(test.events()), static_cast<long long>(dropped));
-  if (n_valid > 0)
+  if (a.model.flags.early_stop > 0)
     std::fprintf(stderr, "early stopping: validating on the latest %lld training sessions (%lld clicks)\n",
                  static_cast<long long>(valid.size()), static_cast<long long>(valid.events()));
-  TrainedModel* t =
-      cmd.fit({nullptr, nullptr, &train, n_valid > 0 ? &valid : nullptr}, 0, train.n_items, a.train.paths);
+  TrainedModel* t = cmd.fit({nullptr, nullptr, &train, a.model.flags.early_stop > 0 ? &valid : nullptr}, 0,
+                            train.n_items, a.train.paths);
   if (!t) return;
   cmd.save(a.train, train_data);
   const SessionMetrics m = evaluate_sessions(t->session_scorer(), test, a.eval_lanes, 20);
-  std::fprintf(stderr, "test: Recall@20 %.4f  MRR@20 %.4f  (%lld events; fit %.2f s, evaluation %.2f s)\n", m.recall,
-               m.mrr, static_cast<long long>(m.events), t->fit_seconds, m.seconds);
+  std::fprintf(stderr, "%s: Recall@20 %.4f  MRR@20 %.4f  (%lld events; fit %.2f s, evaluation %.2f s)\n",
+               a.validate ? "validation" : "test", m.recall, m.mrr, static_cast<long long>(m.events), t->fit_seconds,
+               m.seconds);
   nlohmann::json j = cmd.result();
+  j["part"] = a.validate ? "valid" : "test";
   j["recall20"] = m.recall;
   j["mrr20"] = m.mrr;
   j["events"] = m.events;
@@ -70,6 +78,8 @@ void add_session_command(CLI::App& app) {
   sub->add_option("--layout", a->train.layout, "text layout of both files: auto, rsc15, yoochoose, diginetica, ...")
       ->capture_default_str();
   a->model.add_to(*sub, "a session model or baseline: popularity, spop, itemknn, ... (see `sparserec models`)");
+  sub->add_flag("--validate", a->validate,
+                "hold out the latest tenth of the training sessions and report them instead of the test (for tuning)");
   sub->add_option("--eval-lanes", a->eval_lanes, "test sessions scored side by side")->capture_default_str();
   sub->callback([a] {
     Args b = *a;

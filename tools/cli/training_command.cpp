@@ -4,6 +4,7 @@
 #include <set>
 
 #include "kernels/error.h"
+#include "tools/cli/options_file.h"
 
 namespace sr::cli {
 
@@ -12,21 +13,21 @@ void ModelArgs::add_to(CLI::App& app, const char* models_help) {
   app.add_option("options", options, "model options as key=value (see `sparserec models`)");
   flags.add_to(app);
   app.add_option("--save", save, "write the trained model to this file");
+  app.add_option("--options-file", options_file,
+                 "model options and --lr/--batch/--epochs from `sparserec tune` (those given here win)");
 }
 
 TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm)
-    : args_(&args),
-      task_(task),
-      comm_(&comm),
-      entry_(&find_model(args.model, task)),
-      options_(parse_key_values(args.options)) {
-  args.flags.check();
-  if (args.flags.early_stop > 0 && comm.size() > 1)
+    : args_(args), task_(task), comm_(&comm), entry_(&find_model(args.model, task)) {
+  apply_options_file(args_, task_command(task));
+  options_ = parse_key_values(args_.options);
+  args_.flags.check();
+  if (args_.flags.early_stop > 0 && comm.size() > 1)
     throw error("--early-stop under mpirun: data-parallel runs do not yet stop early");
-  if (entry_->baseline && !args.save.empty())
+  if (entry_->baseline && !args_.save.empty())
     throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
-  const BuiltModel probe = build_model(*entry_, options_, 1, 1);       // refuses options before any data is read
-  if (!probe.is_baseline()) args.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split
+  const BuiltModel probe = build_model(*entry_, options_, 1, 1);        // refuses options before any data is read
+  if (!probe.is_baseline()) args_.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split
 }
 
 namespace {
@@ -71,20 +72,20 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     return comm_->rank() == 0 ? trained_.get() : nullptr;
   }
   const std::string command = task_command(task_);
-  rank_ = std::make_unique<RankTraining>(args_->flags, built.defaults, *comm_,
+  rank_ = std::make_unique<RankTraining>(args_.flags, built.defaults, *comm_,
                                          run_id(command, entry_->name, options_, data_paths));
   if (rank_->leader()) announce(built, rank_->config());
   FitOptions o;
   o.config = rank_->config();
-  o.seed = args_->flags.seed;
-  o.early_stop_patience = args_->flags.early_stop;
+  o.seed = args_.flags.seed;
+  o.early_stop_patience = args_.flags.early_stop;
   o.on_epoch = rank_->reporter();
-  o.pretrain_config = [this](const TrainDefaults& d) { return args_->flags.pretrain_config(d, &rank_->gradients()); };
+  o.pretrain_config = [this](const TrainDefaults& d) { return args_.flags.pretrain_config(d, &rank_->gradients()); };
   o.on_pretrain = [this](const std::string& what) {
     if (rank_->leader()) std::fprintf(stderr, "pretraining %s\n", what.c_str());
   };
   o.on_pretrain_epoch = [this](const EpochReport& r) {
-    if (rank_->leader()) args_->flags.print_epoch(r);
+    if (rank_->leader()) args_.flags.print_epoch(r);
   };
   trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
   if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && rank_->leader())
@@ -96,7 +97,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
 
 void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, double test_fraction, uint64_t split_seed,
                            uint64_t negatives_seed) const {
-  if (args_->save.empty()) return;
+  if (args_.save.empty()) return;
   ModelMeta meta;
   meta.model = entry_->name, meta.task = task_name(task_), meta.options = options_;
   meta.options.insert(derived_options_.begin(), derived_options_.end());  // rebuilds without the data
@@ -110,8 +111,8 @@ void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, dou
     d.train_by_user = trained_->by_user;
     if (task_ == Task::topn) d.train_by_user.val.clear();  // implicit: every interaction counts 1
   }
-  trained_->save(args_->save, meta, d);
-  std::fprintf(stderr, "saved %s\n", args_->save.c_str());
+  trained_->save(args_.save, meta, d);
+  std::fprintf(stderr, "saved %s\n", args_.save.c_str());
 }
 
 nlohmann::json TrainingCommand::result() const {
@@ -137,7 +138,7 @@ nlohmann::json TrainingCommand::result() const {
                          {"best_epoch", es.best_epoch},
                          {"best", es.best},
                          {"epochs_run", es.epochs_run},
-                         {"patience", args_->flags.early_stop}};
+                         {"patience", args_.flags.early_stop}};
   }
   return j;
 }

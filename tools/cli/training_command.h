@@ -19,9 +19,9 @@
 
 namespace sr::cli {
 
-// --model, its key=value options, the training flags and --save.
+// --model, its key=value options, the training flags, --options-file (tools/cli/options_file.h) and --save.
 struct ModelArgs {
-  std::string model, save;
+  std::string model, save, options_file;
   std::vector<std::string> options;
   TrainFlags flags;
   void add_to(CLI::App& app, const char* models_help);
@@ -31,6 +31,7 @@ class TrainingCommand {
  public:
   // Refuses, each with one line and before any data is read: a model of another task, an unknown
   // option or a value out of range, a bad flag, a batch the shards cannot split, --save of a baseline.
+  // The options file, when given, is merged in first (options and flags on the command line win).
   TrainingCommand(const ModelArgs& args, Task task, Communicator& comm);
   const ModelEntry& entry() const { return *entry_; }
   const std::map<std::string, std::string>& options() const { return options_; }
@@ -49,7 +50,7 @@ class TrainingCommand {
   nlohmann::json result() const;
 
  private:
-  const ModelArgs* args_;
+  ModelArgs args_;  // as given, with the options file merged in
   Task task_;
   Communicator* comm_;
   const ModelEntry* entry_;

@@ -1,0 +1,313 @@
+// sparserec tune: a hyperparameter search for one model of `train`, `topn` or `session`, on the
+// validation part only (the command's own --validate: a random share of the training ratings, each
+// user's second latest interaction, the latest tenth of the training sessions), by successive
+// halving over configurations drawn from the model's declared options (tools/tune/). Every run is a
+// child process of this program, `--parallel` side by side; every finished run is a line of
+// DIR/trials.jsonl, so a killed search resumes where it stopped (`--resume`); the best settings go
+// to DIR/best.json, which `train|topn|session --options-file` reads.
+//   sparserec tune --dir t --trials 27 --parallel 2 -- train --data u.data --model autorec
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/file_lock.h"
+#include "kernels/error.h"
+#include "tools/cli/args.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/options_file.h"
+#include "tools/cli/output.h"
+#include "tools/tune/halving.h"
+#include "tools/tune/search_space.h"
+#include "tools/tune/trial_process.h"
+
+namespace sr::cli {
+
+namespace {
+namespace fs = std::filesystem;
+using tune::Dimension;
+using tune::RunResult;
+using tune::TrialConfig;
+
+struct Args {
+  std::string dir;
+  int trials = 16, eta = 3, parallel = 1;
+  double time_budget = 0.0;
+  uint64_t seed = 1;
+  std::vector<std::string> space, devices, run;
+  bool resume = false;
+};
+
+// The command line of the runs, as given after `--`, and what tune reads from it.
+struct RunLine {
+  std::string command;  // train, topn, session
+  Task task = Task::ratings;
+  std::string model;
+  std::map<std::string, std::string> fixed_options;  // key=value given: not searched
+  std::set<std::string> fixed_flags;                 // lr, batch given: not searched
+  std::optional<int> epochs;
+  bool has_device = false;
+  std::vector<std::string> args;  // the run's command line without --epochs (each rung sets its own)
+};
+
+bool is_option_token(const std::string& t) {
+  const auto eq = t.find('=');
+  if (eq == std::string::npos || eq == 0 || t[0] == '-') return false;
+  return std::all_of(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(eq),
+                     [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(c) || c == '_'; });
+}
+
+RunLine read_run_line(const std::vector<std::string>& run) {
+  if (run.empty()) throw error("tune: give the run after --, e.g. -- train --data u.data --model autorec");
+  RunLine r;
+  r.command = run[0];
+  if (r.command == "train")
+    r.task = Task::ratings;
+  else if (r.command == "topn")
+    r.task = Task::topn;
+  else if (r.command == "session")
+    r.task = Task::sessions;
+  else
+    throw error("tune: the run after -- must be a train, topn or session command, got '", r.command, "'");
+  static const std::set<std::string> owned = {"--validate", "--early-stop", "--checkpoint-dir", "--checkpoint-every",
+                                              "--resume",   "--save",       "--options-file",   "--profile-steps"};
+  std::vector<std::string> options;
+  r.args.push_back(run[0]);
+  for (size_t i = 1; i < run.size(); ++i) {
+    const std::string& t = run[i];
+    r.args.push_back(t);
+    const std::string name = t.substr(0, t.find('='));
+    const bool inline_value = t.find('=') != std::string::npos;
+    auto value = [&]() -> std::string {
+      if (inline_value) return t.substr(t.find('=') + 1);
+      if (i + 1 >= run.size()) throw error("tune: ", t, " in the run has no value");
+      r.args.push_back(run[i + 1]);
+      return run[++i];
+    };
+    if (owned.count(name))
+      throw error("tune: ", name, " in the run: tune sets it itself (each run validates, checkpoints and continues)");
+    if (name == "--model") {
+      r.model = value();
+    } else if (name == "--lr" || name == "--batch") {
+      r.fixed_flags.insert(name.substr(2));
+      value();
+    } else if (name == "--epochs") {
+      const std::string v = value();
+      r.args.resize(r.args.size() - (inline_value ? 1 : 2));  // each rung sets its own
+      char* end = nullptr;
+      const long e = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || e < 1 || e > 1000000) throw error("tune: --epochs must be >= 1, got '", v, "'");
+      r.epochs = static_cast<int>(e);
+    } else if (name == "--device") {
+      r.has_device = true;
+    } else if (is_option_token(t)) {
+      options.push_back(t);
+    }
+  }
+  if (r.model.empty()) throw error("tune: the run names no --model");
+  r.fixed_options = parse_key_values(options);
+  return r;
+}
+
+// The search's identity: what must be the same for --resume to continue it.
+nlohmann::json definition(const Args& a, const std::vector<Dimension>& space, const tune::Schedule& s) {
+  nlohmann::json j;
+  j["run"] = a.run, j["trials"] = a.trials, j["eta"] = a.eta, j["seed"] = a.seed;
+  std::vector<std::string> dims;
+  for (const auto& d : space) dims.push_back(d.text());
+  j["space"] = dims, j["rung_epochs"] = s.epochs, j["rung_trials"] = s.trials;
+  return j;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  AtomicFileWriter w(path);
+  w.write(text.data(), text.size());
+  w.commit();
+}
+
+// Creates DIR or checks that it holds this very search (--resume); refuses another one.
+void prepare_directory(const Args& a, const nlohmann::json& def) {
+  const fs::path def_path = fs::path(a.dir) / "tune.json";
+  if (fs::exists(def_path)) {
+    if (!a.resume) throw error("tune: '", a.dir, "' holds a search already: --resume to continue it, or another --dir");
+    std::ifstream in(def_path);
+    const nlohmann::json old = nlohmann::json::parse(in, nullptr, false);
+    if (old.is_discarded()) throw error("tune: '", def_path.string(), "' is not a search definition");
+    for (const char* key : {"run", "trials", "eta", "seed", "space", "rung_epochs", "rung_trials"})  // causes first
+      if (!old.contains(key) || old[key] != def[key])
+        throw error("tune --resume: '", a.dir, "' holds another search (", key, " was ",
+                    old.contains(key) ? old[key].dump() : "absent", ", now ", def[key].dump(), ")");
+    return;
+  }
+  if (fs::exists(a.dir) && !fs::is_directory(a.dir)) throw error("tune: --dir '", a.dir, "' is not a directory");
+  if (fs::exists(fs::path(a.dir) / "trials.jsonl"))
+    throw error("tune: '", a.dir, "' has a trial log but no tune.json: not a search this program can continue");
+  fs::create_directories(fs::path(a.dir) / "trials");
+  write_text(def_path.string(), def.dump(2) + "\n");
+}
+
+std::string trial_name(int t) {
+  char b[32];
+  std::snprintf(b, sizeof b, "t%03d", t);
+  return b;
+}
+
+void run_tune(const Args& a) {
+  if (a.dir.empty()) throw error("tune: --dir is required (the search's log, checkpoints and best options)");
+  check_positive("--trials", a.trials);
+  check_positive("--parallel", a.parallel);
+  if (a.eta < 2) throw error("--eta must be >= 2 (the share of trials kept each rung is 1/eta), got ", a.eta);
+  if (!(a.time_budget >= 0.0) || !std::isfinite(a.time_budget))
+    throw error("--time-budget must be a number of seconds >= 0 (0: none), got ", a.time_budget);
+  const RunLine line = read_run_line(a.run);
+  if (line.has_device && !a.devices.empty()) throw error("tune: --devices and a --device in the run: give one of them");
+  const ModelEntry& entry = find_model(line.model, line.task);
+  const BuiltModel probe = build_model(entry, line.fixed_options, 1, 1);  // refuses the run's options
+  std::set<std::string> fixed = line.fixed_flags;
+  for (const auto& [k, v] : line.fixed_options) fixed.insert(k);
+  std::vector<Dimension> space = tune::default_space(entry, probe.defaults, fixed);
+  for (const auto& text : a.space) {
+    Dimension d = tune::parse_dimension(text, entry);
+    if (fixed.count(d.name)) throw error("--space ", text, ": ", d.name, " is fixed by the run's command line");
+    tune::set_dimension(space, std::move(d));
+  }
+  const int max_epochs = entry.baseline ? 0 : line.epochs.value_or(probe.defaults.epochs);
+  const tune::Schedule schedule = tune::make_schedule(max_epochs, a.trials, a.eta);
+  const nlohmann::json def = definition(a, space, schedule);
+  fs::create_directories(a.dir);
+  FileLock lock((fs::path(a.dir) / "tune.lock").string(), "another tune");
+  prepare_directory(a, def);
+
+  const std::vector<TrialConfig> configs = tune::sample_configs(space, a.trials, a.seed);
+  const bool lower_is_better = line.task == Task::ratings;
+  const char* metric = line.task == Task::ratings ? "validation_rmse" : "recall20";
+  const std::string metric_name = line.task == Task::ratings ? "validation RMSE" : "validation Recall@20";
+  std::fprintf(stderr, "tune: %s %s, %d trials, rungs of", line.command.c_str(), entry.name.c_str(), a.trials);
+  for (size_t k = 0; k < schedule.epochs.size(); ++k)
+    std::fprintf(stderr, " %d x %d epochs", schedule.trials[k], schedule.epochs[k]);
+  std::fprintf(stderr, "; %d side by side; %s\n", a.parallel, metric_name.c_str());
+  for (const auto& d : space) std::fprintf(stderr, "  %s\n", d.text().c_str());
+
+  const std::string program = tune::self_program();
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::map<std::string, std::string> env;
+  if (!std::getenv("OPENBLAS_NUM_THREADS"))  // the cores shared by the runs side by side
+    env["OPENBLAS_NUM_THREADS"] = std::to_string(std::max(1u, cores / static_cast<unsigned>(a.parallel)));
+  auto run = [&](int trial, int rung, int epochs, int slot) {
+    const TrialConfig& c = configs[static_cast<size_t>(trial)];
+    const fs::path tdir = fs::path(a.dir) / "trials" / trial_name(trial);
+    fs::create_directories(tdir);
+    std::vector<std::string> argv = {program};
+    argv.insert(argv.end(), line.args.begin(), line.args.end());
+    for (const auto& [k, v] : c.options) argv.push_back(k + "=" + v);
+    argv.push_back("--validate");
+    if (line.task == Task::ratings) argv.push_back("0.1");
+    if (!entry.baseline) {
+      argv.insert(argv.end(), {"--early-stop", "0", "--epochs", std::to_string(epochs), "--checkpoint-dir",
+                               (tdir / "checkpoints").string(), "--resume"});
+      if (c.lr) {
+        char lr[32];
+        std::snprintf(lr, sizeof lr, "%.9g", *c.lr);  // every digit of the float drawn
+        argv.insert(argv.end(), {"--lr", lr});
+      }
+      if (c.batch) argv.insert(argv.end(), {"--batch", std::to_string(*c.batch)});
+    }
+    if (!a.devices.empty())
+      argv.insert(argv.end(), {"--device", a.devices[static_cast<size_t>(slot) % a.devices.size()]});
+    const tune::ProcessResult p = tune::run_process(argv, env, (tdir / "stderr.log").string());
+    RunResult r;
+    r.trial = trial, r.rung = rung, r.epochs = epochs, r.seconds = p.seconds, r.config = c.text();
+    const nlohmann::json j = nlohmann::json::parse(p.last_line, nullptr, false);
+    if (p.exit_code == 0 && !j.is_discarded() && j.contains(metric) && j[metric].is_number() &&
+        std::isfinite(j[metric].get<double>())) {
+      r.ok = true, r.score = j[metric].get<double>();
+    } else {
+      r.error = p.exit_code == 0 ? "no " + std::string(metric) + " in its result" : p.last_error;
+      if (r.error.empty()) r.error = "exit code " + std::to_string(p.exit_code);
+    }
+    return r;
+  };
+  std::mutex print_mutex;
+  std::optional<RunResult> best_seen;
+  auto progress = [&](const RunResult& r) {
+    std::lock_guard<std::mutex> lock(print_mutex);
+    if (r.ok &&
+        (!best_seen || r.rung > best_seen->rung ||
+         (r.rung == best_seen->rung && (lower_is_better ? r.score < best_seen->score : r.score > best_seen->score))))
+      best_seen = r;
+    if (r.ok)
+      std::fprintf(
+          stderr, "tune: rung %d/%zu (%d epochs) trial %d: %s %.4f  (%.1f s)  %s  | best at this rung: trial %d %.4f\n",
+          r.rung + 1, schedule.epochs.size(), r.epochs, r.trial, metric_name.c_str(), r.score, r.seconds,
+          r.config.c_str(), best_seen->trial, best_seen->score);
+    else
+      std::fprintf(stderr, "tune: rung %d/%zu (%d epochs) trial %d failed: %s  (%s)\n", r.rung + 1,
+                   schedule.epochs.size(), r.epochs, r.trial, r.error.c_str(), r.config.c_str());
+  };
+  tune::TrialLog log((fs::path(a.dir) / "trials.jsonl").string());
+  if (!log.runs().empty())
+    std::fprintf(stderr, "tune: resuming: %zu runs already in the trial log\n", log.runs().size());
+  tune::HalvingOptions ho;
+  ho.parallel = a.parallel, ho.time_budget = a.time_budget, ho.lower_is_better = lower_is_better;
+  const auto t0 = std::chrono::steady_clock::now();
+  const tune::HalvingResult res = tune::successive_halving(schedule, log, ho, run, progress);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  nlohmann::json j;
+  j["command"] = "tune", j["run"] = line.command, j["model"] = entry.name, j["metric"] = metric;
+  j["runs"] = res.runs_done, j["runs_skipped_by_budget"] = res.runs_skipped, j["complete"] = res.complete;
+  j["seconds"] = seconds;
+  if (!res.best) {
+    j["best"] = nullptr;
+    print_result(j);
+    throw error("tune: no run succeeded", res.runs_skipped > 0 ? " within the time budget" : "", " (see ", a.dir,
+                "/trials/*/stderr.log)");
+  }
+  const RunResult& b = *res.best;
+  const TrialConfig& c = configs[static_cast<size_t>(b.trial)];
+  OptionsFile f;
+  f.command = line.command, f.model = entry.name, f.options = line.fixed_options;
+  for (const auto& [k, v] : c.options) f.options[k] = v;
+  f.lr = c.lr, f.batch = c.batch;
+  if (!entry.baseline) f.epochs = b.epochs;
+  f.about = {{"metric", metric}, {"score", b.score},         {"trial", b.trial},
+             {"rung", b.rung},   {"complete", res.complete}, {"search", a.dir}};
+  const std::string best_path = (fs::path(a.dir) / "best.json").string();
+  write_options_file(best_path, f);
+  std::fprintf(stderr, "tune: best %s %.4f: trial %d after %d epochs: %s -> %s\n", metric_name.c_str(), b.score,
+               b.trial, b.epochs, c.text().c_str(), best_path.c_str());
+  j["best"] = {{"trial", b.trial}, {"epochs", b.epochs}, {"score", b.score}, {"config", c.text()}};
+  j["options_file"] = best_path;
+  print_result(j);
+}
+}  // namespace
+
+void add_tune_command(CLI::App& app) {
+  auto a = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand(
+      "tune", "search a model's options, learning rate and batch on the validation part (successive halving)");
+  sub->add_option("--dir", a->dir, "the search's directory: tune.json, trials.jsonl, trials/, best.json")->required();
+  sub->add_option("--trials", a->trials, "configurations drawn")->capture_default_str();
+  sub->add_option("--eta", a->eta, "each rung keeps the best 1/eta and trains them eta times as long")
+      ->capture_default_str();
+  sub->add_option("--parallel", a->parallel, "runs side by side (cores or GPUs)")->capture_default_str();
+  sub->add_option("--devices", a->devices, "a --device per side-by-side place, e.g. cuda:0,cuda:1")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  sub->add_option("--time-budget", a->time_budget, "seconds; no run starts after it (0: none)")->capture_default_str();
+  sub->add_option("--seed", a->seed, "seed of the configurations drawn")->check(seed_check())->capture_default_str();
+  sub->add_option("--space", a->space,
+                  "a dimension to search instead of its default range: name=lo:hi, name=lo:hi:log or name=a|b|c "
+                  "(repeat the flag for more)")
+      ->allow_extra_args(false);
+  sub->add_flag("--resume", a->resume, "continue the search in --dir (finished runs are not run again)");
+  sub->add_option("run", a->run, "after --: the train, topn or session command line of the runs")->required();
+  sub->callback([a] { run_tune(*a); });
+}
+
+}  // namespace sr::cli

@@ -1,0 +1,73 @@
+// Successive halving (Jamieson & Talwalkar 2016; the synchronous form of ASHA, Li et al. 2020):
+// every trial trains to the first rung's epochs, the best 1/eta go on to eta times as many, and so
+// on up to the most epochs. A trial that goes on continues from its own checkpoint, so its run to
+// the last rung costs what one run would. Each rung waits for all its runs before promoting,
+// which makes the outcome the same for the same seed however many run side by side, and after a
+// kill: every finished run is a line of the trial log, and a resumed search skips those.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sr::tune {
+
+struct Schedule {
+  std::vector<int> epochs;  // per rung: the epochs a trial has trained when it is scored
+  std::vector<int> trials;  // per rung: how many trials run it
+};
+// Rungs of `max_epochs` / eta^k epochs while that is at least 1 epoch and a rung keeps at least
+// one trial; `max_epochs` 0 (a baseline: fitted once) gives one rung of 0 epochs.
+Schedule make_schedule(int max_epochs, int trials, int eta);
+
+// One run of a trial to a rung: its score (higher is better: an RMSE enters negated), or failed
+// with what the run said.
+struct RunResult {
+  int trial = 0, rung = 0, epochs = 0;
+  bool ok = false;
+  double score = 0.0;  // as the metric reads (an RMSE positive)
+  double seconds = 0.0;
+  std::string error;   // when not ok
+  std::string config;  // the trial's settings, as text (for the log's reader)
+};
+
+// The trial log: one JSON line per finished run, appended and flushed as each ends.
+class TrialLog {
+ public:
+  // Reads what `path` holds (none when missing); a torn last line (killed mid-write) is dropped.
+  explicit TrialLog(std::string path);
+  void append(const RunResult& r);
+  const RunResult* find(int trial, int rung) const;
+  const std::vector<RunResult>& runs() const { return runs_; }
+
+ private:
+  std::string path_;
+  std::vector<RunResult> runs_;
+  mutable std::mutex mutex_;
+};
+
+struct HalvingOptions {
+  int parallel = 1;              // runs side by side
+  double time_budget = 0.0;      // seconds; 0 none. No run starts after it; runs in flight finish
+  bool lower_is_better = false;  // the metric's direction (RMSE)
+};
+
+// What the search found: the best run of the highest rung any trial reached.
+struct HalvingResult {
+  std::optional<RunResult> best;
+  int runs_done = 0, runs_skipped = 0;  // runs of this invocation; runs the budget left out
+  bool complete = false;                // every rung ran to its end
+};
+
+// `run(trial, rung, epochs, slot)` trains trial `trial` to `epochs` epochs (slot < parallel: which
+// of the side-by-side places, e.g. a GPU) and scores it; each result goes to the log, then to
+// `progress`. An exception from `run` or the log stops the search and is rethrown.
+HalvingResult successive_halving(const Schedule& s, TrialLog& log, const HalvingOptions& o,
+                                 const std::function<RunResult(int trial, int rung, int epochs, int slot)>& run,
+                                 const std::function<void(const RunResult&)>& progress);
+
+}  // namespace sr::tune
