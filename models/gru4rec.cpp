@@ -39,6 +39,8 @@ RankLoss rank_loss_named(const std::string& s) {
   return RankLoss::xent;  // xent-sampled
 }
 
+const std::vector<std::string> kSampledLosses = {"xent-sampled", "bpr-max", "top1-max", "bpr", "top1"};
+
 BuiltModel build_gru4rec(const ModelOptions& o) {
   const int64_t items = o.n_items();
   const int64_t hidden = o.integer("hidden");
@@ -49,12 +51,6 @@ BuiltModel build_gru4rec(const ModelOptions& o) {
   if (tied && embedding != hidden)
     throw error("gru4rec: tied=1 needs embedding = hidden (", hidden, "), got ", embedding);
   const std::string& loss = o.choice("loss");
-  if (loss == "xent")
-    for (const char* sampled : {"n_sample", "sample_alpha", "bpreg"})
-      if (o.given(sampled))
-        throw error("option ", sampled,
-                    " of model gru4rec applies to the sampled losses (bpr-max, top1-max, bpr, top1, ",
-                    "xent-sampled), not to loss=xent");
   const float dropout = static_cast<float>(o.real("dropout"));
   const float l2_weight = static_cast<float>(o.real("l2"));
   Net net("gru4rec");
@@ -94,9 +90,12 @@ ModelEntry gru4rec_model() {
            derived(integer("embedding", 0, 0, "item embedding width; 0: one-hot input"), "hidden when tied=1, else 0"),
            choice("loss", "xent", {"xent", "xent-sampled", "bpr-max", "top1-max", "bpr", "top1"},
                   "full-softmax cross-entropy, or a ranking loss over the batch's targets and shared samples"),
-           integer("n_sample", 2048, 0, "sampled losses: items sampled per step, shared by the lanes"),
-           real("sample_alpha", 0.5, 0.0, 1.0, "sampled losses: samples drawn with probability ∝ popularity^alpha"),
-           real("bpreg", 1.0, 0.0, kInf, "BPR-max's score regularization"),
+           only_when(integer("n_sample", 2048, 0, "sampled losses: items sampled per step, shared by the lanes"),
+                     "loss", kSampledLosses),
+           only_when(
+               real("sample_alpha", 0.5, 0.0, 1.0, "sampled losses: samples drawn with probability ∝ popularity^alpha"),
+               "loss", kSampledLosses),
+           only_when(real("bpreg", 1.0, 0.0, kInf, "BPR-max's score regularization"), "loss", kSampledLosses),
            real("dropout", 0.5, 0.0, 1.0, "dropout on the GRU's output", true),
            real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices")},
           build_gru4rec};

@@ -84,6 +84,25 @@ OptionSpec derived(OptionSpec spec, std::string how) {
   return spec;
 }
 
+OptionSpec only_when(OptionSpec spec, std::string option, std::vector<std::string> values) {
+  spec.when = std::move(option);
+  spec.when_values = std::move(values);
+  return spec;
+}
+
+bool applies(const OptionSpec& spec, const std::vector<OptionSpec>& specs,
+             const std::map<std::string, std::string>& given) {
+  if (spec.when.empty()) return true;
+  std::string value;
+  if (const auto it = given.find(spec.when); it != given.end()) {
+    value = it->second;
+  } else {
+    for (const auto& s : specs)
+      if (s.name == spec.when) value = s.default_value;
+  }
+  return std::find(spec.when_values.begin(), spec.when_values.end(), value) != spec.when_values.end();
+}
+
 ModelOptions::ModelOptions(const std::string& model, const std::vector<OptionSpec>& specs,
                            std::map<std::string, std::string> given, int64_t n_users, int64_t n_items,
                            std::vector<float> rating_values)
@@ -127,6 +146,15 @@ ModelOptions::ModelOptions(const std::string& model, const std::vector<OptionSpe
         if (!ok) throw error(where, ": expected one of ", s->range_text());
         break;
       }
+    }
+    if (!applies(*s, specs_, given_)) {
+      std::string values;
+      for (const auto& v : s->when_values) values += (values.empty() ? "" : "|") + v;
+      std::string now;
+      for (const auto& c : specs_)
+        if (c.name == s->when) now = given_.count(c.name) ? given_.at(c.name) : c.default_value;
+      throw error("option ", key, " of model ", model_, " applies to ", s->when, "=", values, ", not to ", s->when, "=",
+                  now);
     }
   }
 }

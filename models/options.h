@@ -27,6 +27,10 @@ struct OptionSpec {
   std::vector<std::string> choices;  // OptionType::choice
   std::string help;
   std::string derived;
+  // Set: the option applies only when option `when` has one of `when_values` (GRU4Rec's n_sample
+  // with its sampled losses); given otherwise, it is refused.
+  std::string when;
+  std::vector<std::string> when_values;
 
   std::string range_text() const;  // "[1, ∞)", "[0, 1)", "0|1", "item|user"
 };
@@ -40,6 +44,11 @@ OptionSpec flag(std::string name, bool value, std::string help);
 OptionSpec choice(std::string name, std::string value, std::vector<std::string> choices, std::string help);
 // An option whose default depends on others: the spec's default is left to the builder.
 OptionSpec derived(OptionSpec spec, std::string how);
+// An option that applies only when `option` takes one of `values`.
+OptionSpec only_when(OptionSpec spec, std::string option, std::vector<std::string> values);
+// Whether `spec` applies when the options are `given` (the others at their defaults).
+bool applies(const OptionSpec& spec, const std::vector<OptionSpec>& specs,
+             const std::map<std::string, std::string>& given);
 
 // The options given to one model (key=value), checked against its declarations, with the shape of
 // the data it is built for.

@@ -84,7 +84,13 @@ std::string describe_models() {
       os << "  " << m.name << "\t" << m.summary << "\n";
       for (const auto& o : m.options) {
         os << "      " << o.name << "=" << (o.derived.empty() ? o.default_value : "(" + o.derived + ")") << "  "
-           << o.range_text() << "  " << o.help << "\n";
+           << o.range_text() << "  " << o.help;
+        if (!o.when.empty()) {
+          os << " (only with " << o.when << "=";
+          for (size_t v = 0; v < o.when_values.size(); ++v) os << (v ? "|" : "") << o.when_values[v];
+          os << ")";
+        }
+        os << "\n";
       }
     }
   }

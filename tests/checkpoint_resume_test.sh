@@ -52,6 +52,10 @@ killed neumf 3 10 topn --data "$tmp/r.csv" --model neumf factors=8 pretrain=1 --
 killed narm 4 2 session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embedding=8 hidden=16 max_len=5 --batch 32 --epochs 30 --device cpu
 # Session-parallel lanes carry GRU state: GRU4Rec checkpoints at epoch ends.
 killed gru4rec 4 2 session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=32 --batch 16 --epochs 40 --device cpu
+# Early stopping with its refit: killed in the selection run or in the refit, the resumed run
+# reads the scores it did not compute again and ends where the uninterrupted one does.
+killed autorec_early_stop 5 2 train --data "$tmp/r.csv" --model autorec hidden=64 --batch 16 --epochs 30 --early-stop 2 --device cpu
+killed gru4rec_early_stop 4 2 session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=32 --batch 16 --epochs 30 --early-stop 2 --device cpu
 
 # A bad newest checkpoint is refused, naming it.
 run=(train --data "$tmp/r.csv" --model autorec hidden=8 --batch 16 --epochs 2 --device cpu --checkpoint-dir "$tmp/bad.ck")

@@ -49,7 +49,7 @@ expect_error "unknown model 'nosuch'" topn --data "$tmp/ok.tsv" --model nosuch
 expect_error "predicts the next click in sessions: use .sparserec session." train --data "$tmp/ok.tsv" --model gru4rec --device cpu
 expect_error "model 'autorec' predicts ratings: use .sparserec train. \(session models: gru4rec" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model autorec
 expect_error "session models need click sessions" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec --device cpu
-expect_error "option n_sample of model gru4rec applies to the sampled losses" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec n_sample=5
+expect_error "option n_sample of model gru4rec applies to loss=xent-sampled\|bpr-max.*, not to loss=xent" session --train "$tmp/ok.tsv" --test "$tmp/ok.tsv" --model gru4rec n_sample=5
 # Options are checked against the model's declarations: type and range.
 expect_error "option hidden=0 of model autorec: outside \[1, ∞\)" train --data "$tmp/ok.tsv" --model autorec hidden=0 --device cpu
 expect_error "option corruption=1 of model cdae: outside \[0, 1\)" topn --data "$tmp/ok.tsv" --model cdae corruption=1 --device cpu
@@ -65,7 +65,8 @@ expect_error "--profile-steps times batches.*give --batch" train --data "$tmp/ok
 # Early stopping: not with a tuning split of the user's, nor yet with checkpoints.
 expect_error "--early-stop with --validate" train --data "$tmp/ok.tsv" --model autorec --device cpu --early-stop 3 --validate 0.1
 expect_error "--early-stop with --validate" topn --data "$tmp/ok.tsv" --model cdae --device cpu --early-stop 3 --validate
-expect_error "--early-stop with --checkpoint-dir" train --data "$tmp/ok.tsv" --model autorec --early-stop 3 --checkpoint-dir "$tmp/ck"
+expect_error "--early-stop-mode best with --checkpoint-dir" train --data "$tmp/ok.tsv" --model autorec --early-stop 3 --early-stop-mode best --checkpoint-dir "$tmp/ck"
+expect_error "--early-stop with --validate: early stopping scores the validation sessions" session --train "$tmp/sessions.tsv" --test "$tmp/sessions.tsv" --model gru4rec --device cpu --early-stop 3 --validate
 # Every flag of the commands that train or read a model: each impossible value is refused with one
 # line that names the flag, and the walk covers every flag --help lists (a new flag must join
 # `bad` or, when any value is valid or other tests check it, `free`).
@@ -75,7 +76,7 @@ declare -A bad=(
   [--optimizer]="adamw" [--scatter]="random" [--device]="gpu7" [--comm]="gloo" [--progress-every]="0 -1"
   [--shards]="0 -1" [--checkpoint-every]="-1" [--profile-steps]="-2" [--test-fraction]="0 1 -0.5 nan"
   [--validate]="0 1 nan" [--threads]="-1" [--eval-lanes]="0 -1" [--duplicates]="first" [--layout]="nosuch"
-  [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" ["topn --validate"]="" [--shard-users]="0 -1"
+  [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" [--early-stop-mode]="last" ["topn --validate"]="" [--shard-users]="0 -1"
   [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" [--port]="-1 65536 x" [--max-k]="0 -1"
   [--max-batch]="0 -1" ["session --validate"]="" [--options-file]="$tmp/missing.json $tmp/ok.tsv" )
 free=" --help --host --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir "

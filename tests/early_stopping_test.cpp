@@ -1,7 +1,8 @@
 // Early stopping (engine/train/early_stopping.h) through the training pipeline: the run stops
 // `patience` epochs after its best validation score (or at --epochs), and the model it returns has
 // the best epoch's weights — scored again after training, the validation metric equals the best
-// of the curve, not the last epoch's. Scoring between epochs leaves training alone: with a patience
+// of the curve, not the last epoch's — or, refitted, is the net trained on everything for the
+// best epoch's number of epochs. Scoring between epochs leaves training alone: with a patience
 // it never reaches, every epoch's loss is the same as without early stopping, for a rating, a
 // top-N and a session model.
 #include <gtest/gtest.h>
@@ -47,6 +48,7 @@ TEST(EarlyStopping, RatingModelKeepsTheBestEpoch) {
   o.config.epochs = 200, o.config.batch_rows = 16, o.config.optimizer.kind = OptKind::adam;
   o.config.optimizer.lr = 0.03f;
   o.early_stop_patience = 4;
+  o.early_stop_refit = false;  // the best epoch's weights kept
   auto t = fit_model(std::move(m), {&r, &s, nullptr}, be.get(), o);
   const EarlyStopReport& es = t->early_stop;
   std::printf("best validation RMSE %.4f at epoch %d of %d run; last %.4f\n", es.best, es.best_epoch, es.epochs_run,
@@ -69,6 +71,7 @@ TEST(EarlyStopping, TopNModelScoresTheValidationTargets) {
   o.config.epochs = 30, o.config.batch_rows = 32, o.config.optimizer.kind = OptKind::adam;
   o.config.optimizer.lr = 0.01f;
   o.early_stop_patience = 3;
+  o.early_stop_refit = false;
   auto t = fit_model(std::move(m), {&d, &s, nullptr}, be.get(), o);
   const EarlyStopReport& es = t->early_stop;
   EXPECT_EQ(es.metric, "validation NDCG@20");
@@ -88,6 +91,7 @@ std::vector<double> epoch_losses(const char* model, const std::map<std::string, 
   o.config.epochs = 4, o.config.batch_rows = 8, o.config.optimizer.kind = OptKind::adam;
   o.config.optimizer.lr = 0.01f;
   o.early_stop_patience = patience;
+  o.early_stop_refit = false;
   auto t = fit_model(std::move(m), data, be.get(), o);
   std::vector<double> losses;
   for (const EpochReport& r : t->epochs) losses.push_back(r.loss);
@@ -126,6 +130,57 @@ TEST(EarlyStopping, ScoringBetweenEpochsLeavesTrainingAlone) {
     EXPECT_EQ(es.epochs_run, 4) << c.model;
     EXPECT_EQ(es.curve.size(), 4u) << c.model;
   }
+}
+
+// With a refit (the default) the model returned is a fresh net trained on train + valid for the
+// best epoch's number of epochs: the same, weight for weight, as that run made by hand; and for a
+// session model the same from the training and validation sessions together.
+TEST(EarlyStopping, RefitTrainsOnEverythingForTheBestEpochs) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_ratings(120, 80, rng);
+  Split s = random_holdout(r.n_events(), 0.1, 42);
+  carve_validation(s, 0.1, 42);
+  const std::map<std::string, std::string> options = {{"hidden", "64"}, {"l2", "0"}};
+  auto be = make_cpu_backend();
+  FitOptions o;
+  o.config.epochs = 60, o.config.batch_rows = 16, o.config.optimizer.kind = OptKind::adam;
+  o.config.optimizer.lr = 0.03f;
+  o.early_stop_patience = 3;
+  std::vector<std::string> phases;
+  o.on_phase = [&](const std::string& p) { phases.push_back(p); };
+  auto t = fit_model(build_model("autorec", options, r.n_users(), r.n_items()), {&r, &s, nullptr}, be.get(), o);
+  const EarlyStopReport es = t->early_stop;
+  EXPECT_TRUE(es.refit);
+  expect_consistent(es, 3, 60, true);
+  ASSERT_EQ(phases.size(), 2u);
+  EXPECT_NE(phases[1].find("for " + std::to_string(es.best_epoch) + " epochs"), std::string::npos) << phases[1];
+  EXPECT_EQ(static_cast<int>(t->epochs.size()), es.epochs_run + es.best_epoch);  // both runs' epochs
+  Split all = s;
+  merge_validation(all);
+  FitOptions by_hand = o;
+  by_hand.early_stop_patience = 0, by_hand.config.epochs = es.best_epoch;
+  auto want =
+      fit_model(build_model("autorec", options, r.n_users(), r.n_items()), {&r, &all, nullptr}, be.get(), by_hand);
+  EXPECT_EQ(t->rating_metrics(r, all, Part::test).rmse, want->rating_metrics(r, all, Part::test).rmse);
+  EXPECT_EQ(t->by_user.nnz(), s.count(Part::train) + s.count(Part::valid));  // the validation ratings are its own
+
+  SynthOptions so;
+  so.users = 150, so.items = 40, so.events = 900, so.seed = 5, so.clicks = true;
+  const Dataset clicks = synthesize(so);
+  const Sessions whole = sessions_of(clicks);
+  const Sessions train = session_range(whole, 0, whole.size() - 15),
+                 valid = session_range(whole, whole.size() - 15, whole.size());
+  FitOptions g = o;
+  g.config.epochs = 6, g.config.batch_rows = 8, g.early_stop_patience = 2, g.on_phase = nullptr;
+  const std::map<std::string, std::string> gru = {{"hidden", "8"}};
+  auto gt =
+      fit_model(build_model("gru4rec", gru, 0, whole.n_items), {nullptr, nullptr, &train, &valid, &whole}, be.get(), g);
+  ASSERT_TRUE(gt->early_stop.refit);
+  FitOptions gh = g;
+  gh.early_stop_patience = 0, gh.config.epochs = gt->early_stop.best_epoch;
+  auto gw = fit_model(build_model("gru4rec", gru, 0, whole.n_items), {nullptr, nullptr, &whole}, be.get(), gh);
+  EXPECT_EQ(evaluate_sessions(gt->session_scorer(), valid, 16, 20).mrr,
+            evaluate_sessions(gw->session_scorer(), valid, 16, 20).mrr);
 }
 
 TEST(EarlyStopping, NeedsAValidationPart) {

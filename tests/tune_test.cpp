@@ -3,6 +3,7 @@
 // trials go on, a search cut by a kill and resumed from its log, the time budget).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,9 +20,12 @@ namespace sr::tune {
 namespace {
 
 TEST(TuneSchedule, RungsOfEtaTimesTheEpochs) {
-  Schedule s = make_schedule(27, 27, 3);
+  Schedule s = make_schedule(27, 27, 3, 4);
   EXPECT_EQ(s.epochs, (std::vector<int>{1, 3, 9, 27}));
   EXPECT_EQ(s.trials, (std::vector<int>{27, 9, 3, 1}));
+  s = make_schedule(120, 27, 3);  // three rungs at most by default
+  EXPECT_EQ(s.epochs, (std::vector<int>{13, 40, 120}));
+  EXPECT_EQ(s.trials, (std::vector<int>{27, 9, 3}));
   s = make_schedule(10, 8, 3);  // no rung below one epoch, none left with no trial
   EXPECT_EQ(s.epochs, (std::vector<int>{3, 10}));
   EXPECT_EQ(s.trials, (std::vector<int>{8, 2}));
@@ -79,6 +83,27 @@ TEST(TuneSpace, DrawsAreDeterministicAndInRange) {
   EXPECT_EQ(variants.size(), 2u);
 }
 
+// GRU4Rec's n_sample applies to its sampled losses only: a draw of loss=xent leaves it out, so
+// that every configuration drawn builds.
+TEST(TuneSpace, DrawsLeaveOutWhatDoesNotApply) {
+  const ModelEntry& gru = find_model("gru4rec", Task::sessions);
+  TrainDefaults d;
+  const auto configs = sample_configs(default_space(gru, d, {}), 60, 3, &gru);
+  int xent = 0;
+  for (const auto& c : configs) {
+    if (c.options.at("loss") == "xent") {
+      ++xent;
+      EXPECT_FALSE(c.options.count("n_sample") || c.options.count("bpreg")) << c.text();
+    } else {
+      EXPECT_TRUE(c.options.count("n_sample")) << c.text();
+    }
+    EXPECT_NO_THROW(build_model(gru, c.options, 1, 5)) << c.text();
+  }
+  EXPECT_GT(xent, 0);
+  for (const auto& c : sample_configs(default_space(gru, d, {"loss"}), 20, 3, &gru, {{"loss", "xent"}}))
+    EXPECT_FALSE(c.options.count("n_sample")) << c.text();
+}
+
 TEST(TuneSpace, RefusesRangesTheModelDoesNotHave) {
   const ModelEntry& autorec = find_model("autorec", Task::ratings);
   auto refused = [&](const std::string& text, const std::string& what) {
@@ -98,6 +123,7 @@ TEST(TuneSpace, RefusesRangesTheModelDoesNotHave) {
   refused("variant=0:1", "give its values as a|b");
   refused("l2", "expected name=lo:hi");
   refused("lr=0:1", "outside (0, ∞)");
+  refused("hidden=1.2:1.8", "no integer in the range");
   EXPECT_EQ(parse_dimension("hidden=10:20:log", autorec).kind, Dimension::Kind::integer);
   EXPECT_EQ(parse_dimension("variant=user", autorec).choices, std::vector<std::string>{"user"});
   try {
@@ -110,7 +136,7 @@ TEST(TuneSpace, RefusesRangesTheModelDoesNotHave) {
 // count of the calls.
 struct FakeRuns {
   std::vector<double> quality;
-  int calls = 0;
+  std::atomic<int> calls{0};
   int fail_after = -1;  // > 0: the call after this many throws (a kill)
   RunResult operator()(int trial, int rung, int epochs, int) {
     if (fail_after >= 0 && calls >= fail_after) throw Error("killed");
@@ -138,7 +164,7 @@ TEST(TuneHalving, TheBestGoOnAndFailuresStop) {
   HalvingOptions o;
   o.parallel = 3;
   const HalvingResult r = successive_halving(s, log, o, std::ref(runs), nullptr);
-  EXPECT_EQ(runs.calls, 9 + 3 + 1);
+  EXPECT_EQ(runs.calls.load(), 9 + 3 + 1);
   EXPECT_TRUE(r.complete);
   ASSERT_TRUE(r.best);
   EXPECT_EQ(r.best->trial, 4);
@@ -156,8 +182,50 @@ TEST(TuneHalving, TheBestGoOnAndFailuresStop) {
   FakeRuns none{std::vector<double>(9, -1.0)};
   TrialLog log3(fresh_log("tune-none"));
   const HalvingResult n = successive_halving(s, log3, o, std::ref(none), nullptr);
-  EXPECT_EQ(none.calls, 9);
+  EXPECT_EQ(none.calls.load(), 9);
   EXPECT_FALSE(n.best);
+  std::filesystem::remove(path);
+}
+
+TEST(TuneHalving, AFailedLastRungDoesNotHideTheRungsBelow) {
+  const Schedule s = make_schedule(9, 9, 3);
+  FakeRuns runs{{0.5, 0.9, 0.6, 0.2, 0.95, 0.1, 0.3, 0.4, 0.7}};
+  auto last_fails = [&](int trial, int rung, int epochs, int slot) {
+    RunResult r = runs(trial, rung, epochs, slot);
+    if (rung == 2) r.ok = false, r.error = "diverged";
+    return r;
+  };
+  TrialLog log(fresh_log("tune-last-fails"));
+  const HalvingResult r = successive_halving(s, log, {}, last_fails, nullptr);
+  ASSERT_TRUE(r.best);
+  EXPECT_EQ(r.best->rung, 1);
+  EXPECT_EQ(r.best->trial, 4);
+}
+
+// A run ended by a signal is not the trial's result: not logged, the search stops at its rung, and
+// a resumed search runs it again.
+TEST(TuneHalving, AnInterruptedRunIsRunAgain) {
+  const Schedule s = make_schedule(9, 9, 3);
+  const std::string path = fresh_log("tune-interrupted");
+  FakeRuns runs{{0.5, 0.9, 0.6, 0.2, 0.95, 0.1, 0.3, 0.4, 0.7}};
+  auto oom = [&](int trial, int rung, int epochs, int slot) {
+    RunResult r = runs(trial, rung, epochs, slot);
+    if (trial == 4 && rung == 1) r.interrupted = true;
+    return r;
+  };
+  {
+    TrialLog log(path);
+    const HalvingResult r = successive_halving(s, log, {}, oom, nullptr);
+    EXPECT_FALSE(r.complete);
+    EXPECT_EQ(r.runs_interrupted, 1);
+    EXPECT_EQ(r.runs_done, 9 + 2);
+    EXPECT_FALSE(log.find(4, 1));
+  }
+  TrialLog log(path);
+  const HalvingResult r = successive_halving(s, log, {}, std::ref(runs), nullptr);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.runs_done, 2);  // trial 4's rung 1 again, then the last rung
+  EXPECT_EQ(r.best->trial, 4);
   std::filesystem::remove(path);
 }
 
@@ -183,10 +251,12 @@ TEST(TuneHalving, AKilledSearchResumesFromItsLog) {
     TrialLog log(path);  // read back from the file
     EXPECT_EQ(static_cast<int>(log.runs().size()), cut);
     const HalvingResult got = successive_halving(s, log, o, std::ref(second), nullptr);
-    EXPECT_EQ(first.calls + second.calls, whole.calls) << "cut after " << cut;
+    EXPECT_EQ(first.calls.load() + second.calls.load(), whole.calls.load()) << "cut after " << cut;
     ASSERT_TRUE(got.best);
     EXPECT_EQ(got.best->trial, want.best->trial);
     EXPECT_EQ(got.best->score, want.best->score);
+    TrialLog reread(path);  // the torn line cut off: every run readable, none twice
+    EXPECT_EQ(reread.runs().size(), whole_log.runs().size()) << "cut after " << cut;
     std::filesystem::remove(path);
   }
 }

@@ -54,6 +54,16 @@ got=$(/usr/bin/python3 -c "import json; print('%.10g' % json.loads(open('$tmp/be
   fail "an options file of another model was taken"
 grep -q "was tuned for \`train --model biased_mf\`" "$tmp/err" || fail "$(cat "$tmp/err")"
 
+# RBM-CF's CD-k follows its run's epochs: its trials run each rung from the start, and the best
+# options again train to the logged score.
+"$bin" tune --dir "$tmp/rbm" --trials 3 --eta 3 -- train --data "$tmp/r.csv" --model rbm hidden=8 --device cpu --epochs 3 \
+  >/dev/null 2>"$tmp/err" || fail "tune rbm: $(tail -3 "$tmp/err")"
+[ -d "$tmp/rbm/trials/t000/checkpoints" ] && fail "an RBM-CF trial continued from a checkpoint"
+rbm_score=$(/usr/bin/python3 -c "import json; print('%.10g' % json.load(open('$tmp/rbm/best.json'))['about']['score'])")
+got=$("$bin" train --data "$tmp/r.csv" --device cpu --model rbm --validate 0.1 --options-file "$tmp/rbm/best.json" 2>/dev/null |
+  /usr/bin/python3 -c "import json,sys; print('%.10g' % json.loads(sys.stdin.read().splitlines()[-1])['validation_rmse'])")
+[ "$got" = "$rbm_score" ] || fail "rbm --options-file: validation RMSE $got, the search logged $rbm_score"
+
 # A session model (its --validate: the latest tenth of the training sessions) and a baseline.
 "$bin" tune --dir "$tmp/gru" --trials 2 --eta 2 -- session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec \
   --device cpu --epochs 2 hidden=16 >"$tmp/gru.out" 2>"$tmp/err" || fail "tune gru4rec: $(tail -3 "$tmp/err")"

@@ -26,8 +26,10 @@ field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)
 while IFS='|' read -r name args; do
   j=$("$bin" train --data "$data" $args --device "$device" 2>/dev/null | last_json)
   printf '%s\t%s\n' "$name" "$j" >>"$raw"
-  rows+=("| $name | 90/10 RMSE | $(echo "$j" | field "f\"{j['test_rmse']:.4f}\"") | — | $(echo "$j" | field "f\"{j['train_seconds']:.2f} s ({j['epoch_seconds_median']*1000:.1f} ms/epoch)\"") |")
+  rows+=("| $name | 90/10 RMSE | $(echo "$j" | field "f\"{j['test_rmse']:.4f}\"") | — | $(echo "$j" | field "f\"{j.get('train_seconds', j['fit_seconds']):.2f} s\" + (f\" ({j['epoch_seconds_median']*1000:.1f} ms/epoch)\" if j['epoch_seconds_median'] else '')") |")
 done <<'MODELS'
+global mean|--model mean
+user and item biases (damped, λ 10 / 25)|--model biases
 I-AutoRec (hidden 500, l2 200, Rprop, 120 epochs)|--model autorec
 U-AutoRec (same settings)|--model autorec variant=user
 biased MF (64 factors, l2 0.15, Adam, 40 epochs)|--model biased_mf

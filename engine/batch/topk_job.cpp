@@ -113,9 +113,7 @@ FileLock prepare_directory(const std::string& dir, const std::string& descriptio
   for (const auto& e : fs::directory_iterator(dir))
     if (e.path().filename().string().rfind("part-", 0) == 0)
       throw error("output directory '", dir, "' holds shards but no job.json: give an empty or new directory");
-  AtomicFileWriter w(job);
-  w.write(description.data(), description.size());
-  w.commit();
+  write_file_atomically(job, description);
   return lock;
 }
 

@@ -68,6 +68,11 @@ Split random_holdout(int64_t n, double test_fraction, uint64_t seed) {
   return s;
 }
 
+void merge_validation(Split& s) {
+  for (uint8_t& p : s.part)
+    if (p == static_cast<uint8_t>(Part::valid)) p = static_cast<uint8_t>(Part::train);
+}
+
 void carve_validation(Split& s, double fraction, uint64_t seed) {
   if (!(fraction > 0.0 && fraction < 1.0)) throw error("validation fraction must be in (0, 1), got ", fraction);
   const int64_t n = s.count(Part::train);

@@ -31,6 +31,8 @@ struct Split {
 Split random_holdout(int64_t n_events, double test_fraction, uint64_t seed);
 // Moves round(f·|train|) training events, uniformly at random, to `valid`.
 void carve_validation(Split& s, double fraction, uint64_t seed);
+// Moves every `valid` event back to `train` (what a model refitted after early stopping trained on).
+void merge_validation(Split& s);
 
 // Top-N: each user's latest event (time order, ties to the later input line) is the test target,
 // the one before it the validation target when `validation` is set. A user needs one more event

@@ -62,4 +62,10 @@ void AtomicFileWriter::commit() {
   }
 }
 
+void write_file_atomically(const std::string& path, const std::string& text) {
+  AtomicFileWriter w(path);
+  w.write(text.data(), text.size());
+  w.commit();
+}
+
 }  // namespace sr

@@ -31,4 +31,7 @@ class AtomicFileWriter {
   bool committed_ = false;
 };
 
+// A whole small file (JSON, a description) written that way in one call.
+void write_file_atomically(const std::string& path, const std::string& text);
+
 }  // namespace sr

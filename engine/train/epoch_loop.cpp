@@ -166,8 +166,12 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config,
     e.settle(true);
     if (step_limit > 0) e.times() -= std::exchange(warm_up, StepTimes{});  // a measurement: no warm-up, no checkpoint
     e.finish(ex, work, unit, on_epoch);
+    // The epoch is scored (early stopping records its score) before its checkpoint is written: a
+    // run killed in between trains the epoch again and scores it the same, never the reverse (a
+    // checkpoint past an epoch whose score was lost).
+    const bool stop = step_limit < 0 && config.after_epoch && config.after_epoch(epoch);
     if (step_limit < 0) save_checkpoint(ck, {epoch + 1, 0, 0.0}, ex, opt);
-    if (step_limit < 0 && config.after_epoch && config.after_epoch(epoch)) break;
+    if (stop) break;
   }
   if (step_limit < 0) opt.use_average(ex.params());  // training ends on the averaged weights
 }

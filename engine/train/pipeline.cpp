@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <numeric>
 
 #include "engine/data/rating_levels.h"
@@ -59,26 +60,48 @@ HostCsr net_inputs(const BuiltModel& m, const HostCsr& train) {
 
 // The early stopping of a rating or top-N net, scored on the split's valid part: RMSE (rating
 // models), or NDCG@20 ranking every item the user has not trained on (top-N models).
-std::unique_ptr<EarlyStopper> validation_stopper(TrainedModel& t, const TrainingData& data, int patience) {
+std::unique_ptr<EarlyStopper> validation_stopper(TrainedModel& t, const TrainingData& data, int patience,
+                                                 bool keep_weights) {
   const Dataset& d = *data.dataset;
   const Split& s = *data.split;
   if (s.count(Part::valid) == 0) throw error("early stopping: the split has no validation part to score epochs on");
   ParamStore& store = t.exec->params();
   if (t.model.task == Task::ratings)
-    return std::make_unique<EarlyStopper>(store, patience, "validation RMSE", true,
-                                          [&t, &d, &s] { return t.rating_metrics(d, s, Part::valid).rmse; });
+    return std::make_unique<EarlyStopper>(
+        store, patience, "validation RMSE", true, [&t, &d, &s] { return t.rating_metrics(d, s, Part::valid).rmse; },
+        keep_weights);
   auto targets = std::make_shared<HostCsr>(part_matrix(d, s, Part::valid, RowsAre::users));
   // No sampled negatives (the full ranking's NDCG@20 does not use them, and a small catalogue may
   // not have 99 to sample).
-  return std::make_unique<EarlyStopper>(store, patience, "validation NDCG@20", false, [&t, targets] {
-    return evaluate_topn(t.topn_scorer(), *targets, t.by_user, {}, 0).ndcg20;
-  });
+  return std::make_unique<EarlyStopper>(
+      store, patience, "validation NDCG@20", false,
+      [&t, targets] { return evaluate_topn(t.topn_scorer(), *targets, t.by_user, {}, 0).ndcg20; }, keep_weights);
+}
+
+// The early stopping of a session net: MRR@20 of the validation sessions' next clicks.
+std::unique_ptr<EarlyStopper> session_stopper(TrainedModel& t, const TrainingData& data, int patience,
+                                              bool keep_weights) {
+  if (!data.valid_sessions || data.valid_sessions->size() == 0)
+    throw error("early stopping: no validation sessions to score epochs on");
+  const Sessions& valid = *data.valid_sessions;
+  return std::make_unique<EarlyStopper>(
+      t.exec->params(), patience, "validation MRR@20", false,
+      [&t, &valid] {
+        constexpr int kLanes = 256;  // the evaluation's own lanes; training's state restarts each epoch
+        return evaluate_sessions(t.session_scorer(), valid, kLanes, 20).mrr;
+      },
+      keep_weights);
 }
 
 // Runs `train` with the config it is given; with a stopper, that config scores every epoch and
 // stops at the patience, and the best epoch's weights are put back afterwards.
+// With checkpoints, the curve is kept beside them (a resumed run reads the scores it did not
+// compute again).
 template <class Train>
 EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainConfig config, Train train) {
+  if (stopper && !config.checkpoint.dir.empty())
+    stopper->record_to(config.checkpoint.dir + "/early_stop_curve.json", config.checkpoint.writer,
+                       config.checkpoint.resume);
   if (stopper) config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
   train(config);
   if (!stopper) return {};
@@ -101,7 +124,7 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
   std::unique_ptr<EarlyStopper> stopper;
   if (early_stop) {
     set_by_user();  // the scorers of the epochs read it
-    stopper = validation_stopper(t, data, o.early_stop_patience);
+    stopper = validation_stopper(t, data, o.early_stop_patience, !o.early_stop_refit);
   }
   std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
   t.early_stop = train_with_stopper(std::move(stopper), o.config, [&](const TrainConfig& config) {
@@ -116,6 +139,67 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
     }
   });
   if (!early_stop) t.by_user = m.rows == RowsAre::users ? std::move(train) : transpose(train);
+}
+
+// Places a fresh net on `be` and trains it on `data` (one run; with a patience, early stopping
+// on the validation part).
+void fit_net(TrainedModel& t, const TrainingData& data, Backend& be, const FitOptions& o) {
+  BuiltModel& m = t.model;
+  t.exec = std::make_unique<Exec>(m.net, be, o.seed);
+  if (m.task != Task::sessions) return train_on_matrix(t, data, o);
+  std::unique_ptr<EarlyStopper> stopper;
+  if (o.early_stop_patience > 0) stopper = session_stopper(t, data, o.early_stop_patience, !o.early_stop_refit);
+  BackpropStep step;
+  t.early_stop = train_with_stopper(std::move(stopper), o.config, [&](const TrainConfig& config) {
+    if (m.prefix_steps > 0)
+      train_prefixes(*t.exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, config, step, o.on_epoch);
+    else
+      train_sessions(*t.exec, *data.sessions, m.sampling, config, step, o.on_epoch);
+  });
+}
+
+// Early stopping with a refit: the epochs are chosen on the validation part by a run that does not
+// train on it (its checkpoints in DIR/select), then a fresh net — the same seed — trains on all the
+// training data for that many epochs (checkpoints in DIR). The choice is kept in
+// DIR/early_stop.json, so that a resumed run goes straight to the refit.
+void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& be, const FitOptions& o) {
+  const Checkpointing& ck = o.config.checkpoint;
+  const std::string selection = ck.dir.empty() ? "" : ck.dir + "/early_stop.json";
+  std::optional<EarlyStopReport> chosen;
+  if (ck.resume && !selection.empty()) chosen = load_selection(selection);
+  if (!chosen) {
+    FitOptions select = o;
+    if (!ck.dir.empty()) select.config.checkpoint.dir = ck.dir + "/select";
+    if (o.on_phase) o.on_phase("early stopping: choosing the epochs on the validation part");
+    fit_net(t, data, be, select);
+    chosen = t.early_stop;
+    chosen->refit = true;
+    if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
+  }
+  Split all;  // the validation part back in training
+  TrainingData full = data;
+  if (data.split) {
+    all = *data.split;
+    merge_validation(all);
+    full.split = &all;
+  }
+  if (data.sessions) {
+    SR_CHECK(data.all_sessions, "early stopping with a refit: the training and validation sessions together");
+    full.sessions = data.all_sessions, full.valid_sessions = nullptr;
+  }
+  t.reset_scorers();  // they read the selection run's net
+  FitOptions refit = o;
+  refit.early_stop_patience = 0;
+  refit.config.epochs = chosen->best_epoch;
+  if (o.on_phase) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "early stopping: best %s %.4f at epoch %d of %d; training on all the training data for %d epochs",
+                  chosen->metric.c_str(), chosen->best, chosen->best_epoch, chosen->epochs_run, chosen->best_epoch);
+    o.on_phase(line);
+  }
+  fit_net(t, full, be, refit);
+  t.early_stop = *chosen;
 }
 
 }  // namespace
@@ -134,47 +218,31 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
   if (m.task == Task::sessions) {
     SR_CHECK(data.sessions, "fit_model: a session model needs sessions");
     t->n_items_ = data.sessions->n_items;
-    if (m.fit_sessions) {
-      t->sessions_ = m.fit_sessions(*data.sessions);
-    } else {
-      t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
-      std::unique_ptr<EarlyStopper> stopper;
-      if (o.early_stop_patience > 0) {
-        if (!data.valid_sessions || data.valid_sessions->size() == 0)
-          throw error("early stopping: no validation sessions to score epochs on");
-        TrainedModel& model = *t;
-        const Sessions& valid = *data.valid_sessions;
-        stopper = std::make_unique<EarlyStopper>(
-            t->exec->params(), o.early_stop_patience, "validation MRR@20", false, [&model, &valid] {
-              constexpr int kLanes = 256;  // the evaluation's own lanes; training's state restarts each epoch
-              return evaluate_sessions(model.session_scorer(), valid, kLanes, 20).mrr;
-            });
-      }
-      BackpropStep step;
-      t->early_stop = train_with_stopper(std::move(stopper), run.config, [&](const TrainConfig& config) {
-        if (m.prefix_steps > 0)
-          train_prefixes(*t->exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, config, step,
-                         run.on_epoch);
-        else
-          train_sessions(*t->exec, *data.sessions, m.sampling, config, step, run.on_epoch);
-      });
-    }
   } else {
     SR_CHECK(data.dataset && data.split, "fit_model: a rating or top-N model needs a dataset and its split");
-    if (m.fit_ratings) {
-      t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
-      t->ratings_ = m.fit_ratings(t->by_user);
-    } else if (m.fit_topn) {
-      t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
-      std::fill(t->by_user.val.begin(), t->by_user.val.end(), 1.0f);
-      t->topn_ = m.fit_topn(t->by_user);
-    } else {
-      t->exec = std::make_unique<Exec>(m.net, *be, o.seed);
-      train_on_matrix(*t, data, run);
-    }
+  }
+  if (m.fit_sessions) {
+    t->sessions_ = m.fit_sessions(*data.sessions);
+  } else if (m.fit_ratings) {
+    t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
+    t->ratings_ = m.fit_ratings(t->by_user);
+  } else if (m.fit_topn) {
+    t->by_user = part_matrix(*data.dataset, *data.split, Part::train, RowsAre::users);
+    std::fill(t->by_user.val.begin(), t->by_user.val.end(), 1.0f);
+    t->topn_ = m.fit_topn(t->by_user);
+  } else if (o.early_stop_patience > 0 && o.early_stop_refit && o.config.profile_steps == 0) {
+    fit_select_then_refit(*t, data, *be, run);
+  } else {
+    fit_net(*t, data, *be, run);
   }
   t->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return t;
+}
+
+void TrainedModel::reset_scorers() {
+  topn_.reset(), sessions_.reset(), factors_.reset();
+  rating_range_.reset();
+  item_hidden_ = Tensor();
 }
 
 std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& be, const std::string& path,

@@ -31,6 +31,9 @@ struct TrainingData {
   // scored on (MRR@20 of their next clicks), in the same item space.
   const Sessions* sessions = nullptr;
   const Sessions* valid_sessions = nullptr;
+  // Early stopping with a refit: the training and validation sessions together, trained on once
+  // the epochs are chosen.
+  const Sessions* all_sessions = nullptr;
 };
 
 struct FitOptions {
@@ -41,9 +44,13 @@ struct FitOptions {
   std::function<TrainConfig(const TrainDefaults&)> pretrain_config{};
   std::function<void(const EpochReport&)> on_epoch{};  // each epoch of the model's run
   // > 0: early stopping with this patience, scored after each epoch on the split's valid part
-  // (validation RMSE; NDCG@20 over all items) or the validation sessions (MRR@20); the best
-  // epoch's weights are kept. --epochs is then the most epochs.
+  // (validation RMSE; NDCG@20 over all items) or the validation sessions (MRR@20); --epochs is
+  // then the most epochs. With `early_stop_refit` (engine/train/early_stopping.h) a fresh net then
+  // trains on train + valid for the best epoch's number of epochs; else the best epoch's weights
+  // are kept.
   int early_stop_patience = 0;
+  bool early_stop_refit = true;
+  std::function<void(const std::string&)> on_phase{};           // announces the selection run and the refit
   std::function<void(const std::string&)> on_pretrain{};        // announces each model pretrained
   std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs
 };
@@ -94,6 +101,8 @@ class TrainedModel {
     std::vector<float> values;  // n x dim
   };
   ItemVectors item_vectors();
+  // Drops every scorer and cache made from the net (a refit replaces the net they read).
+  void reset_scorers();
   // Top-K next items after each click sequence (item indices) of a session model.
   std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k);
 

@@ -53,8 +53,8 @@ struct TrainConfig {
   // Called after every global step (epoch, steps done in it): a window on the loop for tests and
   // measurements (tests/step_counters_test.cpp reads the backend's counters from it).
   std::function<void(int, int64_t)> on_step{};
-  // Called after every epoch's report and checkpoint (the epoch): true stops training there
-  // (early stopping, engine/train/early_stopping.h).
+  // Called after every epoch's report, before its checkpoint (the epoch): true stops training
+  // there (early stopping, engine/train/early_stopping.h).
   std::function<bool(int)> after_epoch{};
   float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
 };

@@ -109,9 +109,13 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_flag("--resume", resume,
                "go on from the newest checkpoint in --checkpoint-dir (from the start if there is none)");
   app.add_option("--early-stop", early_stop,
-                 "stop after N epochs without a better validation score and keep the best epoch's weights "
-                 "(validation, not trained on: 10% of the training ratings at random, each user's second "
-                 "latest interaction, or the latest 10% of training sessions); --epochs is then the most. 0: off")
+                 "stop after N epochs without a better validation score (validation, not trained on: 10% of the "
+                 "training ratings at random, each user's second latest interaction, or the latest 10% of "
+                 "training sessions); --epochs is then the most, and --early-stop-mode says how it ends. 0: off")
+      ->capture_default_str();
+  app.add_option("--early-stop-mode", early_stop_mode,
+                 "refit: then train a fresh model on all the training data for the best epoch's number of "
+                 "epochs; best: keep the best epoch's weights (trained without the validation part)")
       ->capture_default_str();
   app.add_option("--profile-steps", profile_steps,
                  "measure instead of training: one warm-up and N timed global steps through the data-parallel path, "
@@ -150,10 +154,12 @@ void TrainFlags::check() const {
   check_range("--checkpoint-every", std::optional<int64_t>(checkpoint_every), 0, false, kInfinity, true);
   check_range("--profile-steps", std::optional<int64_t>(profile_steps), 0, false, kInfinity, true);
   check_range("--early-stop", std::optional<int>(early_stop), 0, false, kInfinity, true);
-  if (early_stop > 0 && !checkpoint_dir.empty())
-    throw error("--early-stop with --checkpoint-dir: checkpoints do not yet hold the early-stopping state");
-  if (early_stop > 0 && shards && *shards > 1)
-    throw error("--early-stop with --shards: data-parallel runs do not yet stop early");
+  if (early_stop_mode != "refit" && early_stop_mode != "best")
+    throw error("--early-stop-mode must be refit or best, got '", early_stop_mode, "'");
+  if (early_stop > 0 && early_stop_mode == "best" && !checkpoint_dir.empty())
+    throw error(
+        "--early-stop-mode best with --checkpoint-dir: checkpoints do not hold the best epoch's weights "
+        "(the refit mode resumes exactly)");
   if (scatter != "deterministic" && scatter != "atomic")
     throw error("--scatter must be deterministic or atomic, got '", scatter, "'");
   if (comm != "auto" && comm != "host" && comm != "nccl")

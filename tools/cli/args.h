@@ -60,8 +60,9 @@ struct TrainFlags {
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0;
   bool resume = false;
-  int64_t profile_steps = 0;  // > 0: measure this many global steps instead of training (StepProfile)
-  int early_stop = 0;         // > 0: the patience of early stopping on a validation part (FitOptions)
+  int64_t profile_steps = 0;              // > 0: measure this many global steps instead of training (StepProfile)
+  int early_stop = 0;                     // > 0: the patience of early stopping on a validation part (FitOptions)
+  std::string early_stop_mode = "refit";  // refit (train again on everything) or best (keep the best epoch)
   void add_to(CLI::App& app);
   void check() const;  // refuses every impossible value, each with one line, before any data is read
   // The run's configuration; data-parallel over `comm`'s ranks (or --shards in one process), where

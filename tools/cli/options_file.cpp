@@ -20,10 +20,7 @@ void write_options_file(const std::string& path, const OptionsFile& f) {
   if (f.epochs) flags["epochs"] = *f.epochs;
   j["flags"] = flags;
   if (!f.about.is_null()) j["about"] = f.about;
-  const std::string text = j.dump(2) + "\n";
-  AtomicFileWriter w(path);
-  w.write(text.data(), text.size());
-  w.commit();
+  write_file_atomically(path, j.dump(2) + "\n");
 }
 
 OptionsFile read_options_file(const std::string& path) {

@@ -23,14 +23,14 @@ void run_session(const Args& a, Communicator& comm) {
   TrainingCommand cmd(a.model, Task::sessions, comm);  // everything that can be refused before the data
   a.train.check();
   check_positive("--eval-lanes", a.eval_lanes);
-  const Dataset train_data = open_dataset(a.train.paths, a.train.options());
-  const Dataset test_data = open_dataset(a.test.paths, a.test.options());
-  if (train_data.info().feedback != Feedback::clicks || test_data.info().feedback != Feedback::clicks)
-    throw error("session models need click sessions (layouts rsc15, yoochoose, diginetica), not ratings");
   if (a.validate && a.model.flags.early_stop > 0)
     throw error("--early-stop with --validate: early stopping scores the validation sessions itself");
   if (a.validate && !a.model.save.empty())
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
+  const Dataset train_data = open_dataset(a.train.paths, a.train.options());
+  const Dataset test_data = open_dataset(a.test.paths, a.test.options());
+  if (train_data.info().feedback != Feedback::clicks || test_data.info().feedback != Feedback::clicks)
+    throw error("session models need click sessions (layouts rsc15, yoochoose, diginetica), not ratings");
   const Sessions all_train = sessions_of(train_data);
   // Early stopping scores each epoch on the latest tenth of the training sessions (the last in
   // entry order), which it then does not train on; --validate reports them instead of the test
@@ -49,7 +49,7 @@ void run_session(const Args& a, Communicator& comm) {
   if (a.model.flags.early_stop > 0)
     std::fprintf(stderr, "early stopping: validating on the latest %lld training sessions (%lld clicks)\n",
                  static_cast<long long>(valid.size()), static_cast<long long>(valid.events()));
-  TrainedModel* t = cmd.fit({nullptr, nullptr, &train, a.model.flags.early_stop > 0 ? &valid : nullptr}, 0,
+  TrainedModel* t = cmd.fit({nullptr, nullptr, &train, a.model.flags.early_stop > 0 ? &valid : nullptr, &all_train}, 0,
                             train.n_items, a.train.paths);
   if (!t) return;
   cmd.save(a.train, train_data);

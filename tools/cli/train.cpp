@@ -39,6 +39,7 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   TrainedModel* t =
       cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(), a.data.input.paths);
   if (!t) return;
+  if (t->early_stop.refit) merge_validation(data.split);  // the refit trained on it: its rows' input now
   const RatingMetrics m = t->rating_metrics(data.data, data.split, heldout);
   std::fprintf(stderr, "%s RMSE %.4f  MAE %.4f  (%lld ratings, %lld by fallback to the mean)\n", heldout_name, m.rmse,
                m.mae, static_cast<long long>(m.n), static_cast<long long>(m.n_fallback));

@@ -22,8 +22,6 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
   apply_options_file(args_, task_command(task));
   options_ = parse_key_values(args_.options);
   args_.flags.check();
-  if (args_.flags.early_stop > 0 && comm.size() > 1)
-    throw error("--early-stop under mpirun: data-parallel runs do not yet stop early");
   if (entry_->baseline && !args_.save.empty())
     throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
   const BuiltModel probe = build_model(*entry_, options_, 1, 1);        // refuses options before any data is read
@@ -79,6 +77,10 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   o.config = rank_->config();
   o.seed = args_.flags.seed;
   o.early_stop_patience = args_.flags.early_stop;
+  o.early_stop_refit = args_.flags.early_stop_mode == "refit";
+  o.on_phase = [this](const std::string& what) {
+    if (rank_->leader()) std::fprintf(stderr, "%s\n", what.c_str());
+  };
   o.on_epoch = rank_->reporter();
   o.pretrain_config = [this](const TrainDefaults& d) { return args_.flags.pretrain_config(d, &rank_->gradients()); };
   o.on_pretrain = [this](const std::string& what) {
@@ -88,7 +90,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     if (rank_->leader()) args_.flags.print_epoch(r);
   };
   trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
-  if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && rank_->leader())
+  if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && !es.refit && rank_->leader())
     std::fprintf(stderr, "early stopping: best %s %.4f at epoch %d (%d epochs run)\n", es.metric.c_str(), es.best,
                  es.best_epoch, es.epochs_run);
   if (rank_->profiled(command, entry_->name, options_, trained_->model.net)) return nullptr;
@@ -134,11 +136,8 @@ nlohmann::json TrainingCommand::result() const {
     j["train_seconds"] = total;
     j["train_rate_median"] = trained_->median_rate();
     if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0)
-      j["early_stop"] = {{"metric", es.metric},
-                         {"best_epoch", es.best_epoch},
-                         {"best", es.best},
-                         {"epochs_run", es.epochs_run},
-                         {"patience", args_.flags.early_stop}};
+      j["early_stop"] = {{"metric", es.metric},         {"best_epoch", es.best_epoch},        {"best", es.best},
+                         {"epochs_run", es.epochs_run}, {"patience", args_.flags.early_stop}, {"refit", es.refit}};
   }
   return j;
 }

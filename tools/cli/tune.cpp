@@ -36,7 +36,8 @@ using tune::TrialConfig;
 
 struct Args {
   std::string dir;
-  int trials = 16, eta = 3, parallel = 1;
+  int trials = 16, eta = 3, rungs = 3;
+  std::optional<int> parallel;  // default: one per --devices entry, else 1
   double time_budget = 0.0;
   uint64_t seed = 1;
   std::vector<std::string> space, devices, run;
@@ -49,7 +50,7 @@ struct RunLine {
   Task task = Task::ratings;
   std::string model;
   std::map<std::string, std::string> fixed_options;  // key=value given: not searched
-  std::set<std::string> fixed_flags;                 // lr, batch given: not searched
+  std::map<std::string, std::string> fixed_flags;    // lr, batch given: not searched (name -> value)
   std::optional<int> epochs;
   bool has_device = false;
   std::vector<std::string> args;  // the run's command line without --epochs (each rung sets its own)
@@ -74,8 +75,9 @@ RunLine read_run_line(const std::vector<std::string>& run) {
     r.task = Task::sessions;
   else
     throw error("tune: the run after -- must be a train, topn or session command, got '", r.command, "'");
-  static const std::set<std::string> owned = {"--validate", "--early-stop", "--checkpoint-dir", "--checkpoint-every",
-                                              "--resume",   "--save",       "--options-file",   "--profile-steps"};
+  static const std::set<std::string> owned = {"--validate", "--early-stop", "--early-stop-mode", "--checkpoint-dir",
+                                              "--resume",   "--save",       "--checkpoint-every"};
+  static const std::set<std::string> refused = {"--options-file", "--profile-steps"};
   std::vector<std::string> options;
   r.args.push_back(run[0]);
   for (size_t i = 1; i < run.size(); ++i) {
@@ -91,11 +93,12 @@ RunLine read_run_line(const std::vector<std::string>& run) {
     };
     if (owned.count(name))
       throw error("tune: ", name, " in the run: tune sets it itself (each run validates, checkpoints and continues)");
+    if (refused.count(name))
+      throw error("tune: ", name, " in the run: a search trains and scores; give fixed options as key=value");
     if (name == "--model") {
       r.model = value();
     } else if (name == "--lr" || name == "--batch") {
-      r.fixed_flags.insert(name.substr(2));
-      value();
+      r.fixed_flags[name.substr(2)] = value();
     } else if (name == "--epochs") {
       const std::string v = value();
       r.args.resize(r.args.size() - (inline_value ? 1 : 2));  // each rung sets its own
@@ -117,17 +120,11 @@ RunLine read_run_line(const std::vector<std::string>& run) {
 // The search's identity: what must be the same for --resume to continue it.
 nlohmann::json definition(const Args& a, const std::vector<Dimension>& space, const tune::Schedule& s) {
   nlohmann::json j;
-  j["run"] = a.run, j["trials"] = a.trials, j["eta"] = a.eta, j["seed"] = a.seed;
+  j["run"] = a.run, j["trials"] = a.trials, j["eta"] = a.eta, j["seed"] = a.seed, j["rungs"] = a.rungs;
   std::vector<std::string> dims;
   for (const auto& d : space) dims.push_back(d.text());
   j["space"] = dims, j["rung_epochs"] = s.epochs, j["rung_trials"] = s.trials;
   return j;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  AtomicFileWriter w(path);
-  w.write(text.data(), text.size());
-  w.commit();
 }
 
 // Creates DIR or checks that it holds this very search (--resume); refuses another one.
@@ -138,17 +135,17 @@ void prepare_directory(const Args& a, const nlohmann::json& def) {
     std::ifstream in(def_path);
     const nlohmann::json old = nlohmann::json::parse(in, nullptr, false);
     if (old.is_discarded()) throw error("tune: '", def_path.string(), "' is not a search definition");
-    for (const char* key : {"run", "trials", "eta", "seed", "space", "rung_epochs", "rung_trials"})  // causes first
+    for (const char* key :
+         {"run", "trials", "eta", "rungs", "seed", "space", "rung_epochs", "rung_trials"})  // causes first
       if (!old.contains(key) || old[key] != def[key])
         throw error("tune --resume: '", a.dir, "' holds another search (", key, " was ",
                     old.contains(key) ? old[key].dump() : "absent", ", now ", def[key].dump(), ")");
     return;
   }
-  if (fs::exists(a.dir) && !fs::is_directory(a.dir)) throw error("tune: --dir '", a.dir, "' is not a directory");
   if (fs::exists(fs::path(a.dir) / "trials.jsonl"))
     throw error("tune: '", a.dir, "' has a trial log but no tune.json: not a search this program can continue");
   fs::create_directories(fs::path(a.dir) / "trials");
-  write_text(def_path.string(), def.dump(2) + "\n");
+  write_file_atomically(def_path.string(), def.dump(2) + "\n");
 }
 
 std::string trial_name(int t) {
@@ -160,7 +157,9 @@ std::string trial_name(int t) {
 void run_tune(const Args& a) {
   if (a.dir.empty()) throw error("tune: --dir is required (the search's log, checkpoints and best options)");
   check_positive("--trials", a.trials);
-  check_positive("--parallel", a.parallel);
+  const int parallel = a.parallel.value_or(a.devices.empty() ? 1 : static_cast<int>(a.devices.size()));
+  check_positive("--parallel", parallel);
+  check_positive("--rungs", a.rungs);
   if (a.eta < 2) throw error("--eta must be >= 2 (the share of trials kept each rung is 1/eta), got ", a.eta);
   if (!(a.time_budget >= 0.0) || !std::isfinite(a.time_budget))
     throw error("--time-budget must be a number of seconds >= 0 (0: none), got ", a.time_budget);
@@ -168,7 +167,8 @@ void run_tune(const Args& a) {
   if (line.has_device && !a.devices.empty()) throw error("tune: --devices and a --device in the run: give one of them");
   const ModelEntry& entry = find_model(line.model, line.task);
   const BuiltModel probe = build_model(entry, line.fixed_options, 1, 1);  // refuses the run's options
-  std::set<std::string> fixed = line.fixed_flags;
+  std::set<std::string> fixed;
+  for (const auto& [k, v] : line.fixed_flags) fixed.insert(k);
   for (const auto& [k, v] : line.fixed_options) fixed.insert(k);
   std::vector<Dimension> space = tune::default_space(entry, probe.defaults, fixed);
   for (const auto& text : a.space) {
@@ -176,28 +176,48 @@ void run_tune(const Args& a) {
     if (fixed.count(d.name)) throw error("--space ", text, ": ", d.name, " is fixed by the run's command line");
     tune::set_dimension(space, std::move(d));
   }
+  if (space.empty())
+    throw error("tune: nothing to search: model ", entry.name, " has no option, learning rate or batch left free",
+                line.fixed_options.empty() ? "" : " (the run fixes its options)");
   const int max_epochs = entry.baseline ? 0 : line.epochs.value_or(probe.defaults.epochs);
-  const tune::Schedule schedule = tune::make_schedule(max_epochs, a.trials, a.eta);
+  const tune::Schedule schedule = tune::make_schedule(max_epochs, a.trials, a.eta, a.rungs);
   const nlohmann::json def = definition(a, space, schedule);
+  if (fs::exists(a.dir) && !fs::is_directory(a.dir)) throw error("tune: --dir '", a.dir, "' is not a directory");
+  if (a.resume && !fs::exists(fs::path(a.dir) / "tune.json"))
+    throw error("tune --resume: '", a.dir, "' holds no search to continue (no tune.json)");
   fs::create_directories(a.dir);
   FileLock lock((fs::path(a.dir) / "tune.lock").string(), "another tune");
   prepare_directory(a, def);
 
-  const std::vector<TrialConfig> configs = tune::sample_configs(space, a.trials, a.seed);
+  // Trial 0 is the model's defaults (with the run's fixed options): the search never ends below
+  // what it was asked to improve on. The others are drawn.
+  std::vector<TrialConfig> configs = {TrialConfig{}};
+  for (TrialConfig& c : tune::sample_configs(space, a.trials - 1, a.seed, &entry, line.fixed_options))
+    configs.push_back(std::move(c));
   const bool lower_is_better = line.task == Task::ratings;
   const char* metric = line.task == Task::ratings ? "validation_rmse" : "recall20";
   const std::string metric_name = line.task == Task::ratings ? "validation RMSE" : "validation Recall@20";
   std::fprintf(stderr, "tune: %s %s, %d trials, rungs of", line.command.c_str(), entry.name.c_str(), a.trials);
   for (size_t k = 0; k < schedule.epochs.size(); ++k)
     std::fprintf(stderr, " %d x %d epochs", schedule.trials[k], schedule.epochs[k]);
-  std::fprintf(stderr, "; %d side by side; %s\n", a.parallel, metric_name.c_str());
+  std::fprintf(stderr, "; %d side by side; %s\n", parallel, metric_name.c_str());
   for (const auto& d : space) std::fprintf(stderr, "  %s\n", d.text().c_str());
 
+  // A trial continues rung to rung from its checkpoint unless its run's epochs shape the schedule:
+  // RBM-CF's CD-k rises over the run's epochs, NeuMF pretrains its parts for them. Those run each
+  // rung from the start.
+  std::vector<bool> continues;
+  for (const TrialConfig& c : configs) {
+    std::map<std::string, std::string> o = line.fixed_options;
+    o.insert(c.options.begin(), c.options.end());
+    const BuiltModel b = build_model(entry, o, 1, 1);
+    continues.push_back(!b.make_step && !b.pretrain_parts);
+  }
   const std::string program = tune::self_program();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::map<std::string, std::string> env;
   if (!std::getenv("OPENBLAS_NUM_THREADS"))  // the cores shared by the runs side by side
-    env["OPENBLAS_NUM_THREADS"] = std::to_string(std::max(1u, cores / static_cast<unsigned>(a.parallel)));
+    env["OPENBLAS_NUM_THREADS"] = std::to_string(std::max(1u, cores / static_cast<unsigned>(parallel)));
   auto run = [&](int trial, int rung, int epochs, int slot) {
     const TrialConfig& c = configs[static_cast<size_t>(trial)];
     const fs::path tdir = fs::path(a.dir) / "trials" / trial_name(trial);
@@ -208,8 +228,9 @@ void run_tune(const Args& a) {
     argv.push_back("--validate");
     if (line.task == Task::ratings) argv.push_back("0.1");
     if (!entry.baseline) {
-      argv.insert(argv.end(), {"--early-stop", "0", "--epochs", std::to_string(epochs), "--checkpoint-dir",
-                               (tdir / "checkpoints").string(), "--resume"});
+      argv.insert(argv.end(), {"--early-stop", "0", "--epochs", std::to_string(epochs)});
+      if (continues[static_cast<size_t>(trial)])
+        argv.insert(argv.end(), {"--checkpoint-dir", (tdir / "checkpoints").string(), "--resume"});
       if (c.lr) {
         char lr[32];
         std::snprintf(lr, sizeof lr, "%.9g", *c.lr);  // every digit of the float drawn
@@ -223,8 +244,11 @@ void run_tune(const Args& a) {
     RunResult r;
     r.trial = trial, r.rung = rung, r.epochs = epochs, r.seconds = p.seconds, r.config = c.text();
     const nlohmann::json j = nlohmann::json::parse(p.last_line, nullptr, false);
-    if (p.exit_code == 0 && !j.is_discarded() && j.contains(metric) && j[metric].is_number() &&
-        std::isfinite(j[metric].get<double>())) {
+    if (p.signal != 0) {  // not the trial's doing (the OOM killer, a Ctrl-C): run again on resume
+      r.interrupted = true;
+      r.error = "ended by signal " + std::to_string(p.signal) + " (not logged: --resume runs it again)";
+    } else if (p.exit_code == 0 && !j.is_discarded() && j.contains(metric) && j[metric].is_number() &&
+               std::isfinite(j[metric].get<double>())) {
       r.ok = true, r.score = j[metric].get<double>();
     } else {
       r.error = p.exit_code == 0 ? "no " + std::string(metric) + " in its result" : p.last_error;
@@ -253,7 +277,7 @@ void run_tune(const Args& a) {
   if (!log.runs().empty())
     std::fprintf(stderr, "tune: resuming: %zu runs already in the trial log\n", log.runs().size());
   tune::HalvingOptions ho;
-  ho.parallel = a.parallel, ho.time_budget = a.time_budget, ho.lower_is_better = lower_is_better;
+  ho.parallel = parallel, ho.time_budget = a.time_budget, ho.lower_is_better = lower_is_better;
   const auto t0 = std::chrono::steady_clock::now();
   const tune::HalvingResult res = tune::successive_halving(schedule, log, ho, run, progress);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -261,27 +285,37 @@ void run_tune(const Args& a) {
   nlohmann::json j;
   j["command"] = "tune", j["run"] = line.command, j["model"] = entry.name, j["metric"] = metric;
   j["runs"] = res.runs_done, j["runs_skipped_by_budget"] = res.runs_skipped, j["complete"] = res.complete;
+  j["runs_interrupted"] = res.runs_interrupted;
   j["seconds"] = seconds;
   if (!res.best) {
     j["best"] = nullptr;
     print_result(j);
-    throw error("tune: no run succeeded", res.runs_skipped > 0 ? " within the time budget" : "", " (see ", a.dir,
-                "/trials/*/stderr.log)");
+    throw error("tune: no run succeeded",
+                res.runs_interrupted > 0 ? " (some were ended by a signal: --resume runs them again)"
+                : res.runs_skipped > 0   ? " within the time budget"
+                                         : "",
+                " (see ", a.dir, "/trials/*/stderr.log)");
   }
   const RunResult& b = *res.best;
   const TrialConfig& c = configs[static_cast<size_t>(b.trial)];
   OptionsFile f;
   f.command = line.command, f.model = entry.name, f.options = line.fixed_options;
   for (const auto& [k, v] : c.options) f.options[k] = v;
-  f.lr = c.lr, f.batch = c.batch;
+  f.lr = c.lr, f.batch = c.batch;  // drawn, or as the run fixed them
+  if (line.fixed_flags.count("lr")) f.lr = std::strtof(line.fixed_flags.at("lr").c_str(), nullptr);
+  if (line.fixed_flags.count("batch")) f.batch = std::strtoll(line.fixed_flags.at("batch").c_str(), nullptr, 10);
   if (!entry.baseline) f.epochs = b.epochs;
-  f.about = {{"metric", metric}, {"score", b.score},         {"trial", b.trial},
-             {"rung", b.rung},   {"complete", res.complete}, {"search", a.dir}};
+  // The whole run line too: its other flags (--optimizer, --seed, ...) are the user's to repeat.
+  f.about = {{"metric", metric},         {"score", b.score}, {"trial", b.trial}, {"rung", b.rung},
+             {"complete", res.complete}, {"search", a.dir},  {"run", a.run}};
   const std::string best_path = (fs::path(a.dir) / "best.json").string();
   write_options_file(best_path, f);
   std::fprintf(stderr, "tune: best %s %.4f: trial %d after %d epochs: %s -> %s\n", metric_name.c_str(), b.score,
                b.trial, b.epochs, c.text().c_str(), best_path.c_str());
   j["best"] = {{"trial", b.trial}, {"epochs", b.epochs}, {"score", b.score}, {"config", c.text()}};
+  if (res.complete)  // the checkpoints of trials that went no further are of no more use
+    for (int t = 0; t < a.trials; ++t)
+      if (t != b.trial) fs::remove_all(fs::path(a.dir) / "trials" / trial_name(t) / "checkpoints");
   j["options_file"] = best_path;
   print_result(j);
 }
@@ -295,7 +329,9 @@ void add_tune_command(CLI::App& app) {
   sub->add_option("--trials", a->trials, "configurations drawn")->capture_default_str();
   sub->add_option("--eta", a->eta, "each rung keeps the best 1/eta and trains them eta times as long")
       ->capture_default_str();
-  sub->add_option("--parallel", a->parallel, "runs side by side (cores or GPUs)")->capture_default_str();
+  sub->add_option("--rungs", a->rungs, "at most this many rungs (the last at the run's --epochs)")
+      ->capture_default_str();
+  sub->add_option("--parallel", a->parallel, "runs side by side (default: one per --devices entry, else 1)");
   sub->add_option("--devices", a->devices, "a --device per side-by-side place, e.g. cuda:0,cuda:1")
       ->delimiter(',')
       ->allow_extra_args(false);

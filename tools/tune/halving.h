@@ -20,9 +20,10 @@ struct Schedule {
   std::vector<int> epochs;  // per rung: the epochs a trial has trained when it is scored
   std::vector<int> trials;  // per rung: how many trials run it
 };
-// Rungs of `max_epochs` / eta^k epochs while that is at least 1 epoch and a rung keeps at least
-// one trial; `max_epochs` 0 (a baseline: fitted once) gives one rung of 0 epochs.
-Schedule make_schedule(int max_epochs, int trials, int eta);
+// Rungs of `max_epochs` / eta^k epochs, at most `max_rungs`, while that is at least 1 epoch and a
+// rung keeps at least one trial; `max_epochs` 0 (a baseline: fitted once) gives one rung of 0
+// epochs. (Few rungs: a run a ninth as long says little of a full-batch model's end.)
+Schedule make_schedule(int max_epochs, int trials, int eta, int max_rungs = 3);
 
 // One run of a trial to a rung: its score (higher is better: an RMSE enters negated), or failed
 // with what the run said.
@@ -33,16 +34,20 @@ struct RunResult {
   double seconds = 0.0;
   std::string error;   // when not ok
   std::string config;  // the trial's settings, as text (for the log's reader)
+  // Ended by a signal (the OOM killer, a Ctrl-C): not the trial's fault, so not logged; the search
+  // stops at this rung and a resumed one runs it again.
+  bool interrupted = false;
 };
 
 // The trial log: one JSON line per finished run, appended and flushed as each ends.
 class TrialLog {
  public:
-  // Reads what `path` holds (none when missing); a torn last line (killed mid-write) is dropped.
+  // Reads what `path` holds (none when missing); a torn last line (killed mid-write) is cut off
+  // the file, so that the next line starts clean.
   explicit TrialLog(std::string path);
-  void append(const RunResult& r);
-  const RunResult* find(int trial, int rung) const;
-  const std::vector<RunResult>& runs() const { return runs_; }
+  void append(const RunResult& r);  // safe from several threads
+  std::optional<RunResult> find(int trial, int rung) const;
+  std::vector<RunResult> runs() const;
 
  private:
   std::string path_;
@@ -56,10 +61,11 @@ struct HalvingOptions {
   bool lower_is_better = false;  // the metric's direction (RMSE)
 };
 
-// What the search found: the best run of the highest rung any trial reached.
+// What the search found: the best run of the highest rung with a run that succeeded.
 struct HalvingResult {
   std::optional<RunResult> best;
-  int runs_done = 0, runs_skipped = 0;  // runs of this invocation; runs the budget left out
+  int runs_done = 0, runs_skipped = 0;  // runs of this invocation; runs the budget left out of the rung it cut
+  int runs_interrupted = 0;             // runs ended by a signal (run again on resume)
   bool complete = false;                // every rung ran to its end
 };
 

@@ -151,6 +151,8 @@ Dimension parse_dimension(const std::string& text, const ModelEntry& entry) {
   d.kind = (spec && spec->type == OptionType::integer) || d.name == "batch" ? Dimension::Kind::integer
                                                                             : Dimension::Kind::real;
   if (!(d.lo < d.hi)) throw error(where, ": an empty range (lo must be below hi)");
+  if (d.kind == Dimension::Kind::integer && std::ceil(d.lo) > std::floor(d.hi))
+    throw error(where, ": no integer in the range");
   if (d.log && d.lo <= 0.0) throw error(where, ": a log range must start above 0");
   const double min = spec ? spec->min : (d.name == "batch" ? 1.0 : 0.0), max = spec ? spec->max : INFINITY;
   if (d.lo < min || d.hi > max || (spec && spec->max_open && d.hi >= max) || (!spec && d.lo <= 0.0 && d.name == "lr"))
@@ -168,7 +170,8 @@ void set_dimension(std::vector<Dimension>& space, Dimension d) {
   space.push_back(std::move(d));
 }
 
-std::vector<TrialConfig> sample_configs(const std::vector<Dimension>& space, int n, uint64_t seed) {
+std::vector<TrialConfig> sample_configs(const std::vector<Dimension>& space, int n, uint64_t seed,
+                                        const ModelEntry* entry, const std::map<std::string, std::string>& fixed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u01(0.0, 1.0);
   std::vector<TrialConfig> out;
@@ -196,6 +199,12 @@ std::vector<TrialConfig> sample_configs(const std::vector<Dimension>& space, int
         c.batch = std::strtoll(value.c_str(), nullptr, 10);
       else
         c.options[d.name] = value;
+    }
+    if (entry) {  // the options that do not apply to what else was drawn
+      std::map<std::string, std::string> all = fixed;
+      all.insert(c.options.begin(), c.options.end());
+      for (const auto& spec : entry->options)
+        if (c.options.count(spec.name) && !applies(spec, entry->options, all)) c.options.erase(spec.name);
     }
     out.push_back(std::move(c));
   }

@@ -50,7 +50,11 @@ Dimension parse_dimension(const std::string& text, const ModelEntry& entry);
 // Replaces or adds `d` in `space` by name.
 void set_dimension(std::vector<Dimension>& space, Dimension d);
 
-// `n` configurations drawn in order from `seed`: the same seed, the same trials.
-std::vector<TrialConfig> sample_configs(const std::vector<Dimension>& space, int n, uint64_t seed);
+// `n` configurations drawn in order from `seed`: the same seed, the same trials. With `entry`, an
+// option drawn that does not apply to the rest of its configuration (GRU4Rec's n_sample with
+// loss=xent), given the run's `fixed` options, is left out of it.
+std::vector<TrialConfig> sample_configs(const std::vector<Dimension>& space, int n, uint64_t seed,
+                                        const ModelEntry* entry = nullptr,
+                                        const std::map<std::string, std::string>& fixed = {});
 
 }  // namespace sr::tune

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
-#include <fstream>
 
 #include "kernels/error.h"
 
@@ -51,6 +50,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   envp.push_back(nullptr);
   const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (err_fd < 0) throw error("cannot open '", stderr_path, "' for a trial's log: ", std::strerror(errno));
+  const off_t log_start = ::lseek(err_fd, 0, SEEK_END);  // what this run writes starts here
+  static const char kExecFailed[] = "sparserec tune: the run could not be started (execve failed)\n";
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
     ::close(err_fd);
@@ -64,11 +65,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     throw error("fork for a trial: ", std::strerror(errno));
   }
   if (pid == 0) {
+    ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(127);  // the tuner died before the line above
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
     ::execve(args[0], args.data(), envp.data());
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
     ::_exit(127);
   }
   ::close(out[1]);
@@ -86,12 +89,17 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   ProcessResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   r.last_line = last_line_of(text);
-  std::ifstream log(stderr_path);
-  std::string line, last;
-  while (std::getline(log, line))
-    if (!line.empty()) last = line;
-  r.last_error = last;
+  // The last line this run wrote to its log (read without a stream: nothing left open to inherit).
+  const int log_fd = ::open(stderr_path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string written;
+  if (log_fd >= 0) {
+    if (::lseek(log_fd, log_start, SEEK_SET) == log_start)
+      for (ssize_t n; (n = ::read(log_fd, buf, sizeof buf)) > 0;) written.append(buf, static_cast<size_t>(n));
+    ::close(log_fd);
+  }
+  r.last_error = last_line_of(written);
   return r;
 }
 
