@@ -72,12 +72,13 @@ fi
 
 # Early stopping under mpirun: every rank scores the same validation part on the same weights, so
 # all stop at the same epoch and refit alike; the same model as one process training both shards.
-args=(train --data "$tmp/r.csv" --model autorec hidden=16 --batch 16 --epochs 12 --early-stop 2)
+args=(train --data "$tmp/r.csv" --model autorec hidden=32 l2=0 --batch 16 --epochs 40 --early-stop 2 --optimizer adam --lr 0.03)
 if ! $mpirun "$bin" "${args[@]}" --save "$tmp/es2.srm" >/dev/null 2>"$tmp/err"; then
   fail "mpirun with early stopping:"; tail -3 "$tmp/err"
 elif ! "$bin" "${args[@]}" --shards 2 --save "$tmp/es1.srm" >/dev/null 2>"$tmp/err1" || ! cmp -s "$tmp/es1.srm" "$tmp/es2.srm"; then
   fail "mpirun -np 2 with early stopping differs from one process with 2 shards"; tail -3 "$tmp/err1"
 else
+  grep -q "best validation RMSE .* at epoch .* of .*; training on all" "$tmp/err" || fail "mpirun with early stopping: no epoch chosen"
   echo "ok: mpirun -np 2 with early stopping = one process with 2 shards, bit for bit ($(grep -m1 'best validation' "$tmp/err"))"
 fi
 
