@@ -1,6 +1,7 @@
 #include "engine/train/early_stopping.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,8 @@ EarlyStopper::EarlyStopper(ParamStore& store, int patience, std::string metric, 
 void EarlyStopper::record_to(std::string path, bool writer, bool resume) {
   SR_CHECK(!(resume && keep_weights_), "early stopping: a resumed run cannot keep the best epoch's weights");
   path_ = std::move(path), writer_ = writer;
+  if (writer_)
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path());  // before any checkpoint
   if (!resume) return;
   const auto j = read_json(path_);
   if (!j) return;

@@ -171,6 +171,9 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
     FitOptions select = o;
     if (!ck.dir.empty()) select.config.checkpoint.dir = ck.dir + "/select";
     if (o.on_phase) o.on_phase("early stopping: choosing the epochs on the validation part");
+    if (const std::string from = ck.resume ? newest_checkpoint(select.config.checkpoint.dir) : "";
+        !from.empty() && o.on_phase)
+      o.on_phase("resume: from " + from);
     fit_net(t, data, be, select);
     chosen = t.early_stop;
     chosen->refit = true;
