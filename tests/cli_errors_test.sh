@@ -66,7 +66,7 @@ expect_error "--profile-steps times batches.*give --batch" train --data "$tmp/ok
 expect_error "--early-stop with --validate" train --data "$tmp/ok.tsv" --model autorec --device cpu --early-stop 3 --validate 0.1
 expect_error "--early-stop with --validate" topn --data "$tmp/ok.tsv" --model cdae --device cpu --early-stop 3 --validate
 expect_error "--early-stop-mode best with --checkpoint-dir" train --data "$tmp/ok.tsv" --model autorec --early-stop 3 --early-stop-mode best --checkpoint-dir "$tmp/ck"
-expect_error "--early-stop with --validate: early stopping scores the validation sessions" session --train "$tmp/sessions.tsv" --test "$tmp/sessions.tsv" --model gru4rec --device cpu --early-stop 3 --validate
+expect_error "--early-stop with --validate" session --train "$tmp/sessions.tsv" --test "$tmp/sessions.tsv" --model gru4rec --device cpu --early-stop 3 --validate
 # Every flag of the commands that train or read a model: each impossible value is refused with one
 # line that names the flag, and the walk covers every flag --help lists (a new flag must join
 # `bad` or, when any value is valid or other tests check it, `free`).

@@ -30,7 +30,7 @@ same() {  # same MODEL COMMAND ARGS...: the equivalence for one model
   local model=$1
   shift
   tested+=("$model")
-  local args=("$@" --epochs 2 --batch 16)
+  local args=("$@" --epochs 2 --batch 16 --early-stop off)
   if ! "$bin" "${args[@]}" --shards 2 --save "$tmp/one.srm" >/dev/null 2>"$tmp/err"; then
     fail "$model: one process, 2 shards:"; tail -3 "$tmp/err"; return
   fi
@@ -38,7 +38,7 @@ same() {  # same MODEL COMMAND ARGS...: the equivalence for one model
     fail "$model: mpirun -np 2:"; tail -5 "$tmp/err"; return
   fi
   if ! cmp -s "$tmp/one.srm" "$tmp/two.srm"; then fail "$model: 2 ranks and 2 shards in one process differ"; return; fi
-  "$bin" "$@" --epochs 1 --batch 16 --shards 2 --save "$tmp/short.srm" >/dev/null 2>&1
+  "$bin" "$@" --epochs 1 --batch 16 --early-stop off --shards 2 --save "$tmp/short.srm" >/dev/null 2>&1
   if cmp -s "$tmp/one.srm" "$tmp/short.srm"; then fail "$model: a second epoch changed nothing"; return; fi
   echo "ok: $model: mpirun -np 2 = one process with 2 shards, bit for bit"
 }
@@ -59,11 +59,11 @@ same gru4rec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hi
 
 # A data-parallel run stopped after one epoch and resumed from rank 0's checkpoint for a second:
 # the same model as the 2 epochs in one go.
-args=(topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batch 16 --checkpoint-dir "$tmp/ck")
+args=(topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batch 16 --early-stop off --checkpoint-dir "$tmp/ck")
 if ! $mpirun "$bin" "${args[@]}" --epochs 1 >/dev/null 2>"$tmp/err" ||
    ! $mpirun "$bin" "${args[@]}" --epochs 2 --resume --save "$tmp/resumed.srm" >/dev/null 2>"$tmp/err"; then
   fail "mpirun with checkpoints:"; tail -3 "$tmp/err"
-elif ! "$bin" topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batch 16 --epochs 2 --shards 2 --save "$tmp/whole.srm" >/dev/null 2>&1 ||
+elif ! "$bin" topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8 --batch 16 --epochs 2 --early-stop off --shards 2 --save "$tmp/whole.srm" >/dev/null 2>&1 ||
      ! cmp -s "$tmp/resumed.srm" "$tmp/whole.srm"; then
   fail "mpirun -np 2, stopped after an epoch and resumed: differs from the run in one go"
 else
@@ -128,7 +128,7 @@ else
 fi
 
 # Rank 1 killed by signal 9 in the middle of training.
-$mpirun "$bin" train --data "$tmp/r.csv" --model autorec hidden=64 --batch 16 --epochs 100000 >/dev/null 2>"$tmp/err" &
+$mpirun "$bin" train --data "$tmp/r.csv" --model autorec hidden=64 --batch 16 --epochs 100000 --early-stop off >/dev/null 2>"$tmp/err" &
 job=$!
 victim=""
 for _ in $(seq 1 100); do  # wait for training to start (the first progress line), then pick rank 1

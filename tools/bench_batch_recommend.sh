@@ -21,9 +21,9 @@ field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip()
   "$bin" import --data ratings.csv --out ratings.srdata >/dev/null 2>&1
   rm -f ratings.csv
 }
-[ -f bmf.srm ] || "$bin" train --data ratings.srdata --model biased_mf factors=64 --epochs 1 --batch 4096 \
+[ -f bmf.srm ] || "$bin" train --data ratings.srdata --model biased_mf factors=64 --epochs 1 --early-stop off --batch 4096 \
   --device cpu --save bmf.srm 2>/dev/null | tail -1 | field train_seconds | xargs -I{} echo "biased MF: trained 1 epoch in {} s" >&2
-[ -f autorec.srm ] || "$bin" train --data ratings.srdata --model autorec hidden=500 --epochs 1 \
+[ -f autorec.srm ] || "$bin" train --data ratings.srdata --model autorec hidden=500 --epochs 1 --early-stop off \
   --device cpu --save autorec.srm 2>/dev/null | tail -1 | field train_seconds | xargs -I{} echo "I-AutoRec: trained 1 epoch in {} s" >&2
 echo "| model | format | users | items | k | wall s (incl. writing) | users/s | peak RSS MB | output MB |"
 echo "|---|---|---|---|---|---|---|---|---|"

@@ -119,7 +119,7 @@ stage_nccl() {
   for model in "multvae hidden=32 latent=8" "gmf factors=8"; do
     local name=${model%% *}
     for comm in nccl host; do
-      timeout "$(limit 60)" $bin topn --data "$work/dp.csv" --model $model --batch 64 --shards 2 --epochs 3 \
+      timeout "$(limit 60)" $bin topn --data "$work/dp.csv" --model $model --batch 64 --shards 2 --epochs 3 --early-stop off \
         --device cuda:0 --comm $comm --save "$work/dp_${name}_$comm.srm" >>"$log" 2>&1 || line+="$name $comm run FAILED; "
     done
     [ -f "$work/dp_${name}_nccl.srm" ] && [ -f "$work/dp_${name}_host.srm" ] &&

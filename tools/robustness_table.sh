@@ -119,7 +119,7 @@ done
   echo
   echo "Commit $(git -C "$root" rev-parse --short HEAD); device $device; machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')."
   echo "Command: \`SR_ONLY='$only' SR_TUNE_TRIALS=$trials tools/robustness_table.sh $build $device\`. Each model with its"
-  echo "defaults (\`--epochs\` the model's, no early stopping); \"beats\": better than the task's trivial baseline (for"
+  echo "defaults (early stopping on, as by default: \`--epochs\` the most); \"beats\": better than the task's trivial baseline (for"
   echo "sessions: both popularity and S-POP). Tuned: \`sparserec tune\` with $trials trials (budget ${budget} s), then"
   echo "trained with \`--options-file\` and tested once. Every run's JSON: \`$(basename "$prefix").jsonl\`."
   echo

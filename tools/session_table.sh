@@ -21,25 +21,28 @@ out="$prefix.md"
 raw="$prefix.jsonl"
 : >"$raw"
 field() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($1)"; }
+chosen() {  # the epoch early stopping chose, of the epochs its selection run trained (— when off or a baseline)
+  field "f\"{j['early_stop']['best_epoch']} of {j['early_stop']['epochs_run']}\" if 'early_stop' in j else '—'"
+}
 rows=()
 while IFS='|' read -r name args; do
   j=$("$bin" session --train "$data/train_full.tsv" --test "$data/test.tsv" ${args//DEVICE/$device} 2>/dev/null | tail -1)
   printf '%s\t%s\n' "$name" "$j" >>"$raw"
-  rows+=("| $name | $(echo "$j" | field "f\"{j['recall20']:.4f} | {j['mrr20']:.4f} | {j['fit_seconds']:.1f} s\" + (f\" | {j['epoch_seconds_median']:.2f} s | {j['train_events_per_second_median']:,.0f}\" if j['epoch_seconds_median'] else ' | — | —')") |")
+  rows+=("| $name | $(echo "$j" | field "f\"{j['recall20']:.4f} | {j['mrr20']:.4f} | \"") $(echo "$j" | chosen) | $(echo "$j" | field "f\"{j['fit_seconds']:.1f} s\" + (f\" | {j['epoch_seconds_median']:.2f} s | {j['train_events_per_second_median']:,.0f}\" if j['epoch_seconds_median'] else ' | — | —')") |")
 done <<'MODELS'
 popularity|--model popularity
 session popularity (S-POP)|--model spop
 item-kNN (co-occurrence with the last click, λ 20, α 0.5)|--model itemknn
-GRU4Rec cross-entropy (full softmax, GRU 100, tied embedding, dropout 0.5, Adagrad 0.05, batch 32, 10 epochs)|--model gru4rec --device DEVICE
+GRU4Rec cross-entropy (full softmax, GRU 100, tied embedding, dropout 0.5, Adagrad 0.05, batch 32, at most 10 epochs)|--model gru4rec --device DEVICE
 GRU4Rec BPR-max (batch's targets + 2048 samples, otherwise the same)|--model gru4rec loss=bpr-max --device DEVICE
 GRU4Rec cross-entropy, untied one-hot input, no dropout (the peer's setting)|--model gru4rec tied=0 dropout=0 --device DEVICE
-NARM (embedding 50, GRU 100, attention, tied cosine decoder ×10, dropout 0.2, Adam 0.003 decayed 0.85 an epoch, batch 128, 20 epochs)|--model narm --device DEVICE
+NARM (embedding 50, GRU 100, attention, tied cosine decoder ×10, dropout 0.2, Adam 0.003 decayed 0.85 an epoch, batch 128, at most 20 epochs)|--model narm --device DEVICE
 NARM with the paper's dot-product decoder (dropout 0.5, Adam 0.005, batch 512, otherwise the same)|--model narm cosine_scale=0 dropout=0.5 --lr 0.005 --batch 512 --device DEVICE
 MODELS
 speed=()
 for batch in 32 80 256; do
   j=$("$bin" session --train "$data/train_full.tsv" --test "$data/test.tsv" --model gru4rec loss=bpr-max n_sample=2048 \
-        --batch $batch --epochs 2 --device "$device" 2>/dev/null | tail -1)
+        --batch $batch --epochs 2 --early-stop off --device "$device" 2>/dev/null | tail -1)
   printf '%s\t%s\n' "BPR-max speed, batch $batch" "$j" >>"$raw"
   speed+=("| $batch | $(echo "$j" | field "f\"{j['train_events_per_second_median']:,.0f} | {j['epoch_seconds_median']:.2f} s\"") |")
 done
@@ -52,8 +55,12 @@ done
   echo "ties against. Peers (BENCHMARKS.md, not re-run): popularity 0.089 / 0.026; S-POP 0.381 / 0.265; item-kNN 0.390 / 0.167;"
   echo "GRU4Rec-style PyTorch R@20 0.696, MRR@20 0.376 at 15.7 s/epoch on 2 cores (about 4,500 events/s)."
   echo
-  echo "| model | Recall@20 | MRR@20 | fit | epoch (median) | events/s |"
-  echo "|---|---|---|---|---|---|"
+  echo "Early stopping on (the default: patience max(3, epochs / 10) on the latest 10 % of the training sessions, then a"
+  echo "refit on all of them for the chosen epochs; the models' epochs below are the most). \"epoch chosen\": the best"
+  echo "validation epoch, of the epochs the selection run trained; fit: both runs."
+  echo
+  echo "| model | Recall@20 | MRR@20 | epoch chosen | fit | epoch (median) | events/s |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "GRU4Rec BPR-max training throughput, 2048 shared samples (median of 2 epochs):"

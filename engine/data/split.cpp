@@ -86,12 +86,11 @@ void carve_validation(Split& s, double fraction, uint64_t seed) {
 Split leave_one_out(const Dataset& d, bool validation) {
   Split s;
   s.part.assign(static_cast<size_t>(d.n_events()), static_cast<uint8_t>(Part::train));
-  const int64_t need = validation ? 3 : 2;
   for (int64_t u = 0; u < d.n_users(); ++u) {
     const int64_t b = d.row_begin(u), e = d.row_end(u);
-    if (e - b < need) continue;
+    if (e - b < 2) continue;
     s.part[e - 1] = static_cast<uint8_t>(Part::test);  // rows are in (time, input line) order
-    if (validation) s.part[e - 2] = static_cast<uint8_t>(Part::valid);
+    if (validation && e - b >= 3) s.part[e - 2] = static_cast<uint8_t>(Part::valid);
   }
   return s;
 }

@@ -35,8 +35,9 @@ void carve_validation(Split& s, double fraction, uint64_t seed);
 void merge_validation(Split& s);
 
 // Top-N: each user's latest event (time order, ties to the later input line) is the test target,
-// the one before it the validation target when `validation` is set. A user needs one more event
-// than targets; users with fewer keep all in training.
+// the one before it the validation target when `validation` is set. A user with one event keeps
+// it in training; one with two has a test target but no validation target, so that the test
+// targets are the same with and without a validation part (early stopping must not change them).
 Split leave_one_out(const Dataset& d, bool validation);
 
 // Mult-VAE: `n_heldout` users (seeded) are test users and, when `validation`, `n_heldout` more are

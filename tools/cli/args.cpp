@@ -1,7 +1,10 @@
 #include "tools/cli/args.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "kernels/backend.h"
@@ -111,7 +114,9 @@ void TrainFlags::add_to(CLI::App& app) {
   app.add_option("--early-stop", early_stop,
                  "stop after N epochs without a better validation score (validation, not trained on: 10% of the "
                  "training ratings at random, each user's second latest interaction, or the latest 10% of "
-                 "training sessions); --epochs is then the most, and --early-stop-mode says how it ends. 0: off")
+                 "training sessions); --epochs is then the most, and --early-stop-mode says how it ends. "
+                 "auto: N = max(3, epochs / 10), off where the validation part would be under 50 ratings, "
+                 "targets or sessions, with --validate or --profile-steps; off (or 0): a fixed schedule")
       ->capture_default_str();
   app.add_option("--early-stop-mode", early_stop_mode,
                  "refit: then train a fresh model on all the training data for the best epoch's number of "
@@ -153,10 +158,10 @@ void TrainFlags::check() const {
   check_range("--shards", shards, 1, false, kInfinity, true);
   check_range("--checkpoint-every", std::optional<int64_t>(checkpoint_every), 0, false, kInfinity, true);
   check_range("--profile-steps", std::optional<int64_t>(profile_steps), 0, false, kInfinity, true);
-  check_range("--early-stop", std::optional<int>(early_stop), 0, false, kInfinity, true);
+  early_stop_patience(1);  // refuses what is neither auto, off nor a patience
   if (early_stop_mode != "refit" && early_stop_mode != "best")
     throw error("--early-stop-mode must be refit or best, got '", early_stop_mode, "'");
-  if (early_stop > 0 && early_stop_mode == "best" && !checkpoint_dir.empty())
+  if (!early_stop_off() && early_stop_mode == "best" && !checkpoint_dir.empty())
     throw error(
         "--early-stop-mode best with --checkpoint-dir: checkpoints do not hold the best epoch's weights "
         "(the refit mode resumes exactly)");
@@ -166,6 +171,17 @@ void TrainFlags::check() const {
     throw error("--comm must be auto, host or nccl, got '", comm, "'");
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
+}
+
+int TrainFlags::early_stop_patience(int epochs) const {
+  if (early_stop_off()) return 0;
+  if (early_stop_auto()) return std::max(3, epochs / 10);
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(early_stop.c_str(), &end, 10);
+  if (early_stop.empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000000)
+    throw error("--early-stop must be auto, off or a patience in epochs (1 or more), got '", early_stop, "'");
+  return static_cast<int>(n);
 }
 
 TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm, const std::string& run) const {

@@ -60,8 +60,10 @@ struct TrainFlags {
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0;
   bool resume = false;
-  int64_t profile_steps = 0;              // > 0: measure this many global steps instead of training (StepProfile)
-  int early_stop = 0;                     // > 0: the patience of early stopping on a validation part (FitOptions)
+  int64_t profile_steps = 0;  // > 0: measure this many global steps instead of training (StepProfile)
+  // Early stopping on a validation part (FitOptions): auto (on for a trained model where the data
+  // allows, with the patience early_stop_patience gives), off (or 0), or a patience in epochs.
+  std::string early_stop = "auto";
   std::string early_stop_mode = "refit";  // refit (train again on everything) or best (keep the best epoch)
   void add_to(CLI::App& app);
   void check() const;  // refuses every impossible value, each with one line, before any data is read
@@ -75,6 +77,11 @@ struct TrainFlags {
   // bit for bit).
   TrainConfig pretrain_config(const TrainDefaults& d, Communicator* comm) const;
   void print_epoch(const EpochReport& r) const;  // the progress line on stderr
+  bool early_stop_auto() const { return early_stop == "auto"; }
+  bool early_stop_off() const { return early_stop == "off" || early_stop == "0"; }
+  // The patience of a run of `epochs` epochs at most (0: off): the number given, or for auto
+  // max(3, epochs / 10) (enough epochs that a noisy score does not stop a run still improving).
+  int early_stop_patience(int epochs) const;
 };
 
 }  // namespace sr::cli

@@ -20,11 +20,9 @@ struct Args {
 };
 
 void run_session(const Args& a, Communicator& comm) {
-  TrainingCommand cmd(a.model, Task::sessions, comm);  // everything that can be refused before the data
+  TrainingCommand cmd(a.model, Task::sessions, comm, a.validate);  // everything that can be refused before the data
   a.train.check();
   check_positive("--eval-lanes", a.eval_lanes);
-  if (a.validate && a.model.flags.early_stop > 0)
-    throw error("--early-stop with --validate: early stopping scores the validation sessions itself");
   if (a.validate && !a.model.save.empty())
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
   const Dataset train_data = open_dataset(a.train.paths, a.train.options());
@@ -35,7 +33,8 @@ void run_session(const Args& a, Communicator& comm) {
   // Early stopping scores each epoch on the latest tenth of the training sessions (the last in
   // entry order), which it then does not train on; --validate reports them instead of the test
   // sessions (for tuning). The test sessions stay unseen either way.
-  const int64_t n_valid = a.model.flags.early_stop > 0 || a.validate ? std::max<int64_t>(1, all_train.size() / 10) : 0;
+  if (cmd.early_stop()) cmd.check_validation_size(all_train.size() / 10, "sessions");
+  const int64_t n_valid = cmd.early_stop() || a.validate ? std::max<int64_t>(1, all_train.size() / 10) : 0;
   const Sessions train = session_range(all_train, 0, all_train.size() - n_valid);
   const Sessions valid = session_range(all_train, all_train.size() - n_valid, all_train.size());
   int64_t dropped = 0;
@@ -46,10 +45,10 @@ void run_session(const Args& a, Communicator& comm) {
                static_cast<long long>(train.size()), static_cast<long long>(train.events()),
                static_cast<long long>(train.n_items), static_cast<long long>(test.size()),
                static_cast<long long>(test.events()), static_cast<long long>(dropped));
-  if (a.model.flags.early_stop > 0)
+  if (cmd.early_stop())
     std::fprintf(stderr, "early stopping: validating on the latest %lld training sessions (%lld clicks)\n",
                  static_cast<long long>(valid.size()), static_cast<long long>(valid.events()));
-  TrainedModel* t = cmd.fit({nullptr, nullptr, &train, a.model.flags.early_stop > 0 ? &valid : nullptr, &all_train}, 0,
+  TrainedModel* t = cmd.fit({nullptr, nullptr, &train, cmd.early_stop() ? &valid : nullptr, &all_train}, 0,
                             train.n_items, a.train.paths);
   if (!t) return;
   cmd.save(a.train, train_data);

@@ -19,14 +19,16 @@ struct Args {
 };
 
 void run_topn(const Args& a, Communicator& comm) {
-  TrainingCommand cmd(a.model, Task::topn, comm);  // everything that can be refused before the data
+  TrainingCommand cmd(a.model, Task::topn, comm, a.validate);  // everything that can be refused before the data
   a.input.check();
   if (!a.model.save.empty() && a.validate)
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
   const Dataset d = open_dataset(a.input.paths, a.input.options());
-  if (a.validate && a.model.flags.early_stop > 0)
-    throw error("--early-stop with --validate: early stopping scores the validation targets itself");
-  const Split s = leave_one_out(d, a.validate || a.model.flags.early_stop > 0);
+  Split s = leave_one_out(d, a.validate || cmd.early_stop());
+  if (cmd.early_stop()) {
+    cmd.check_validation_size(s.count(Part::valid), "validation targets");
+    if (!cmd.early_stop()) s = leave_one_out(d, false);
+  }
   const Part target = a.validate ? Part::valid : Part::test;
   const HostCsr targets = part_matrix(d, s, target, RowsAre::users);
   constexpr int kNegatives = 99;

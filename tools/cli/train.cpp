@@ -18,12 +18,10 @@ struct TrainArgs {
 };
 
 void run_train(const TrainArgs& a, Communicator& comm) {
-  TrainingCommand cmd(a.model, Task::ratings, comm);  // everything that can be refused before the data
+  TrainingCommand cmd(a.model, Task::ratings, comm, a.validate.has_value());  // refused before the data
   a.data.check();
   if (a.validate && !(*a.validate > 0.0 && *a.validate < 1.0))
     throw error("--validate must be in (0, 1), got ", *a.validate);
-  if (a.validate && a.model.flags.early_stop > 0)
-    throw error("--early-stop with --validate: early stopping carves its own validation part; tune without it");
   if (!a.model.save.empty() && a.validate)
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
   Loaded data = load_and_split(a.data);
@@ -32,9 +30,10 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   if (a.validate) {  // tune on a validation part of training; the test split stays unseen
     carve_validation(data.split, *a.validate, a.data.seed);
     heldout = Part::valid, heldout_name = "validation";
-  } else if (a.model.flags.early_stop > 0) {  // epochs scored on 10% of training; test unseen
+  } else {  // early stopping scores epochs on 10% of training; test unseen
     constexpr double kEarlyStopShare = 0.1;
-    carve_validation(data.split, kEarlyStopShare, a.data.seed);
+    cmd.check_validation_size(static_cast<int64_t>(kEarlyStopShare * data.split.count(Part::train)), "ratings");
+    if (cmd.early_stop()) carve_validation(data.split, kEarlyStopShare, a.data.seed);
   }
   TrainedModel* t =
       cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(), a.data.input.paths);

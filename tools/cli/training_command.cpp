@@ -17,15 +17,30 @@ void ModelArgs::add_to(CLI::App& app, const char* models_help) {
                  "model options and --lr/--batch/--epochs from `sparserec tune` (those given here win)");
 }
 
-TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm)
+TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm, bool validate)
     : args_(args), task_(task), comm_(&comm), entry_(&find_model(args.model, task)) {
   apply_options_file(args_, task_command(task));
   options_ = parse_key_values(args_.options);
   args_.flags.check();
   if (entry_->baseline && !args_.save.empty())
     throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
-  const BuiltModel probe = build_model(*entry_, options_, 1, 1);        // refuses options before any data is read
-  if (!probe.is_baseline()) args_.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split
+  const BuiltModel probe = build_model(*entry_, options_, 1, 1);  // refuses options before any data is read
+  if (probe.is_baseline()) return;
+  args_.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split
+  const TrainFlags& f = args_.flags;
+  if (validate && !f.early_stop_auto() && !f.early_stop_off())
+    throw error(
+        "--early-stop with --validate: the validation part is what this run reports (tuning); leave "
+        "--early-stop out");
+  if (!validate && f.profile_steps == 0) patience_ = f.early_stop_patience(f.epochs.value_or(probe.defaults.epochs));
+}
+
+void TrainingCommand::check_validation_size(int64_t n, const char* what) {
+  if (patience_ == 0 || n >= kMinValidation || !args_.flags.early_stop_auto()) return;
+  if (comm_->rank() == 0)
+    std::fprintf(stderr, "early stopping off: the validation part would hold %lld %s (fewer than %lld)\n",
+                 static_cast<long long>(n), what, static_cast<long long>(kMinValidation));
+  patience_ = 0;
 }
 
 namespace {
@@ -76,7 +91,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   FitOptions o;
   o.config = rank_->config();
   o.seed = args_.flags.seed;
-  o.early_stop_patience = args_.flags.early_stop;
+  o.early_stop_patience = patience_;
   o.early_stop_refit = args_.flags.early_stop_mode == "refit";
   o.on_phase = [this](const std::string& what) {
     if (rank_->leader()) std::fprintf(stderr, "%s\n", what.c_str());
@@ -136,8 +151,8 @@ nlohmann::json TrainingCommand::result() const {
     j["train_seconds"] = total;
     j["train_rate_median"] = trained_->median_rate();
     if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0)
-      j["early_stop"] = {{"metric", es.metric},         {"best_epoch", es.best_epoch},        {"best", es.best},
-                         {"epochs_run", es.epochs_run}, {"patience", args_.flags.early_stop}, {"refit", es.refit}};
+      j["early_stop"] = {{"metric", es.metric},         {"best_epoch", es.best_epoch}, {"best", es.best},
+                         {"epochs_run", es.epochs_run}, {"patience", patience_},       {"refit", es.refit}};
   }
   return j;
 }

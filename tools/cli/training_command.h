@@ -32,9 +32,18 @@ class TrainingCommand {
   // Refuses, each with one line and before any data is read: a model of another task, an unknown
   // option or a value out of range, a bad flag, a batch the shards cannot split, --save of a baseline.
   // The options file, when given, is merged in first (options and flags on the command line win).
-  TrainingCommand(const ModelArgs& args, Task task, Communicator& comm);
+  // `validate`: the command reports a validation part (tuning); --early-stop N is refused with it.
+  TrainingCommand(const ModelArgs& args, Task task, Communicator& comm, bool validate);
   const ModelEntry& entry() const { return *entry_; }
   const std::map<std::string, std::string>& options() const { return options_; }
+  // Whether the run stops early, so the command carves a validation part: --early-stop N, or auto
+  // for a trained model without --validate or --profile-steps.
+  bool early_stop() const { return patience_ > 0; }
+  // The command's validation part would hold `n` `what` (ratings, targets, sessions): under
+  // kMinValidation an auto early stopping turns off, saying so (too few to choose epochs by);
+  // a patience asked for stays.
+  void check_validation_size(int64_t n, const char* what);
+  static constexpr int64_t kMinValidation = 50;
 
   // Builds the model for data of this shape and fits it. Null when the run was a profile (its
   // result printed) or this process is not the job's leader: the caller stops there.
@@ -56,6 +65,7 @@ class TrainingCommand {
   const ModelEntry* entry_;
   std::map<std::string, std::string> options_;
   std::map<std::string, std::string> derived_options_;  // what the model took from the data
+  int patience_ = 0;                                    // of early stopping; 0: off
   std::unique_ptr<RankTraining> rank_;                  // a net's device: outlives the model below
   int64_t n_users_ = 0, n_items_ = 0;                   // the shape the model was built for
   std::unique_ptr<TrainedModel> trained_;
