@@ -16,23 +16,6 @@ double mean_of(const HostCsr& m) {
 
 MeanRating::MeanRating(const HostCsr& m) : mean_(static_cast<float>(mean_of(m))) {}
 
-BiasRating::BiasRating(const HostCsr& m, double lambda_user, double lambda_item)
-    : user_(static_cast<size_t>(m.rows), 0.0f), item_(static_cast<size_t>(m.cols), 0.0f) {
-  const double mu = mean_of(m);
-  mean_ = static_cast<float>(mu);
-  std::vector<double> sum(static_cast<size_t>(m.cols), 0.0), count(static_cast<size_t>(m.cols), 0.0);
-  for (int32_t k = 0; k < m.row_ptr[m.rows]; ++k) {
-    sum[m.col_idx[k]] += m.val[k] - mu;
-    count[m.col_idx[k]] += 1.0;
-  }
-  for (size_t i = 0; i < item_.size(); ++i) item_[i] = static_cast<float>(sum[i] / (lambda_item + count[i]));
-  for (int64_t u = 0; u < m.rows; ++u) {
-    double s = 0.0;
-    for (int32_t k = m.row_ptr[u]; k < m.row_ptr[u + 1]; ++k) s += m.val[k] - mu - item_[m.col_idx[k]];
-    user_[u] = static_cast<float>(s / (lambda_user + (m.row_ptr[u + 1] - m.row_ptr[u])));
-  }
-}
-
 ModelEntry mean_rating_model() {
   return {"mean",
           Task::ratings,
@@ -51,8 +34,10 @@ ModelEntry bias_rating_model() {
   return {"biases",
           Task::ratings,
           "baseline: the mean plus damped user and item biases (Koren 2008)",
-          {real("lambda_user", 10, 0, kInf, "damping of a user's bias: as many ratings at the mean added"),
-           real("lambda_item", 25, 0, kInf, "damping of an item's bias: as many ratings at the mean added")},
+          {real("lambda_user", RatingOffsets::kLambdaUser, 0, kInf,
+                "damping of a user's bias: as many ratings at the mean added"),
+           real("lambda_item", RatingOffsets::kLambdaItem, 0, kInf,
+                "damping of an item's bias: as many ratings at the mean added")},
           [](const ModelOptions& o) {
             BuiltModel m;
             m.task = Task::ratings;

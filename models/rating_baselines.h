@@ -1,12 +1,11 @@
 // The floors of every rating table: the global mean of the training ratings, and the damped user
-// and item biases around it (Koren 2008, "Factorization meets the neighborhood", section 2.1):
-//   b_i = Σ_u (r_ui − μ) / (λ_item + n_i),   b_u = Σ_i (r_ui − μ − b_i) / (λ_user + n_u),
-// so that an item rated a handful of times keeps a bias near 0. A learned rating model that does
-// not beat the biases has learned nothing beyond who rates high and what is rated high.
+// and item biases around it (engine/data/rating_offsets.h). A learned rating model that does not
+// beat the biases has learned nothing beyond who rates high and what is rated high.
 #pragma once
 
 #include <vector>
 
+#include "engine/data/rating_offsets.h"
 #include "engine/eval/rating_eval.h"
 #include "kernels/csr.h"
 
@@ -23,12 +22,12 @@ class MeanRating final : public RatingPredictor {
 
 class BiasRating final : public RatingPredictor {
  public:
-  BiasRating(const HostCsr& train_by_user, double lambda_user, double lambda_item);
-  float predict(int32_t user, int32_t item) const override { return mean_ + user_[user] + item_[item]; }
+  BiasRating(const HostCsr& train_by_user, double lambda_user, double lambda_item)
+      : b_(RatingOffsets::fit(train_by_user, lambda_user, lambda_item)) {}
+  float predict(int32_t user, int32_t item) const override { return b_.at(user, item); }
 
  private:
-  float mean_ = 0.0f;
-  std::vector<float> user_, item_;
+  RatingOffsets b_;
 };
 
 }  // namespace sr

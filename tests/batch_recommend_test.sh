@@ -44,7 +44,7 @@ PY
 train() {  # train NAME COMMAND MODEL OPTIONS...
   local name=$1
   shift
-  "$bin" "$@" --data r.csv --epochs 2 --device cpu --save "$name.srm" >/dev/null 2>"$name.err" ||
+  "$bin" "$@" --data r.csv --epochs 2 --early-stop off --device cpu --save "$name.srm" >/dev/null 2>"$name.err" ||
     { fail "$name: training:"; tail -3 "$name.err"; return 1; }
 }
 train autorec train --model autorec hidden=24 || true
@@ -184,7 +184,7 @@ if [ -f autorec.srm ]; then
   grep -q "holds a top-K job already" err || fail "resume: the refusal does not say why: $(cat err)"
   if "$bin" $(job 11) --out-dir killed --resume >/dev/null 2>err; then fail "resume: a job with another k resumed"; fi
   grep -q "k (10 there, 11 now)" err || fail "resume: the refusal does not name k: $(cat err)"
-  "$bin" train --data r.csv --model autorec hidden=24 --epochs 1 --device cpu --save other.srm >/dev/null 2>&1
+  "$bin" train --data r.csv --model autorec hidden=24 --epochs 1 --early-stop off --device cpu --save other.srm >/dev/null 2>&1
   if "$bin" $(job 10 | sed 's/autorec.srm/other.srm/') --out-dir killed --resume >/dev/null 2>err; then fail "resume: another model resumed the job"; fi
   grep -q "model (" err || fail "resume: the refusal does not name the model: $(cat err)"
   if command -v flock >/dev/null; then

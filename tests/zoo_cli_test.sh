@@ -39,6 +39,7 @@ for device in "$@"; do
   done <<'MODELS'
 autorec hidden=16
 autorec variant=user hidden=16
+autorec residual=0 hidden=16
 biased_mf factors=8
 rbm hidden=16 cd_k=2
 rbm variant=user hidden=16

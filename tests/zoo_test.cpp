@@ -2,6 +2,7 @@
 // written from the paper's equations, and biased MF and RBM-CF learning planted structure.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -225,9 +226,9 @@ TEST(Zoo, RatingBaselinesByHand) {
   EXPECT_THROW(build_model(find_model("mean", Task::ratings), {}, 2, 2).fit_ratings(none), Error);
 }
 
-TEST(Zoo, RatingBaselinesThroughThePipeline) {
-  std::mt19937_64 rng(test_seed());
-  DatasetArrays a;  // 3 + a user's offset + an item's offset + noise, 20 % of pairs rated
+// Ratings made of 3 + a user's offset + an item's offset + noise, 20 % of pairs rated.
+Dataset planted_biases(std::mt19937_64& rng) {
+  DatasetArrays a;
   std::normal_distribution<float> n(0.0f, 0.7f);
   std::vector<float> bu(150), bi(90);
   for (auto& v : bu) v = n(rng);
@@ -240,7 +241,12 @@ TEST(Zoo, RatingBaselinesThroughThePipeline) {
       if (keep(rng)) a.item.push_back(i), a.rating.push_back(3.0f + bu[u] + bi[i] + 0.5f * n(rng));
     a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
   }
-  const Dataset r = Dataset::from_arrays({}, std::move(a));
+  return Dataset::from_arrays({}, std::move(a));
+}
+
+TEST(Zoo, RatingBaselinesThroughThePipeline) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_biases(rng);
   const Split s = random_holdout(r.n_events(), 0.1, 42);
   auto fit = [&](const char* name) {
     return fit_model(build_model(find_model(name, Task::ratings), {}, r.n_users(), r.n_items()),
@@ -251,6 +257,51 @@ TEST(Zoo, RatingBaselinesThroughThePipeline) {
   std::printf("global mean %.4f, biases %.4f\n", mean, biases);
   EXPECT_NEAR(mean, mean_baseline_rmse(r, s), 1e-5);
   EXPECT_LT(biases, 0.8 * mean);
+}
+
+// A residual AutoRec (the default) starts as the damped biases exactly: one step of a vanishing
+// size predicts the biases' ratings and recommends by them (the unseen items by item bias);
+// residual=0 does not. Both orientations.
+TEST(Zoo, ResidualAutoRecStartsAtTheBiases) {
+  std::mt19937_64 rng(test_seed());
+  const Dataset r = planted_biases(rng);
+  const Split s = random_holdout(r.n_events(), 0.1, 42);
+  auto be = make_cpu_backend();
+  const TrainingData data{&r, &s, nullptr, nullptr};
+  const auto biases =
+      fit_model(build_model(find_model("biases", Task::ratings), {}, r.n_users(), r.n_items()), data, nullptr, {});
+  const double want = biases->rating_metrics(r, s, Part::test).rmse;
+  const HostCsr train = part_matrix(r, s, Part::train, RowsAre::users);
+  const RatingOffsets b = RatingOffsets::fit(train);
+  for (const char* variant : {"item", "user"})
+    for (const char* residual : {"1", "0"}) {
+      SCOPED_TRACE(std::string(variant) + " residual=" + residual);
+      FitOptions o;
+      o.config.epochs = 1, o.config.batch_rows = 0, o.config.optimizer.kind = OptKind::rprop;
+      o.config.optimizer.lr = 1e-12f;
+      auto t = fit_model(
+          build_model(find_model("autorec", Task::ratings),
+                      {{"variant", variant}, {"hidden", "8"}, {"residual", residual}}, r.n_users(), r.n_items()),
+          data, be.get(), o);
+      const double got = t->rating_metrics(r, s, Part::test).rmse;
+      if (residual[0] == '0') {
+        EXPECT_GT(got, want + 0.5);  // an untrained plain AutoRec predicts about 0, far from the biases
+        continue;
+      }
+      EXPECT_NEAR(got, want, 1e-4);
+      const auto top = t->recommend({7}, 5);
+      std::vector<int32_t> unseen;
+      for (int32_t i = 0; i < r.n_items(); ++i)
+        if (std::find(train.col_idx.begin() + train.row_ptr[7], train.col_idx.begin() + train.row_ptr[8], i) ==
+            train.col_idx.begin() + train.row_ptr[8])
+          unseen.push_back(i);
+      std::stable_sort(unseen.begin(), unseen.end(), [&](int32_t x, int32_t y) { return b.item[x] > b.item[y]; });
+      ASSERT_EQ(top[0].size(), 5u);
+      for (int j = 0; j < 5; ++j) {
+        EXPECT_EQ(top[0][j].item, unseen[j]) << "rank " << j;
+        EXPECT_NEAR(top[0][j].score, observed_range(train.val).clip(b.at(7, unseen[j])), 1e-4);
+      }
+    }
 }
 
 constexpr RatingScale kStars{1.0f, 1.0f, 5};

@@ -55,7 +55,7 @@ done
   echo "ties against. Peers (BENCHMARKS.md, not re-run): popularity 0.089 / 0.026; S-POP 0.381 / 0.265; item-kNN 0.390 / 0.167;"
   echo "GRU4Rec-style PyTorch R@20 0.696, MRR@20 0.376 at 15.7 s/epoch on 2 cores (about 4,500 events/s)."
   echo
-  echo "Early stopping on (the default: patience max(3, epochs / 10) on the latest 10 % of the training sessions, then a"
+  echo "Early stopping on (the default: patience max(5, epochs / 5) on the latest 10 % of the training sessions, then a"
   echo "refit on all of them for the chosen epochs; the models' epochs below are the most). \"epoch chosen\": the best"
   echo "validation epoch, of the epochs the selection run trained; fit: both runs."
   echo

@@ -33,7 +33,7 @@ while IFS='|' read -r name args; do
 done <<'MODELS'
 global mean|--model mean
 user and item biases (damped, λ 10 / 25)|--model biases
-I-AutoRec (hidden 500, l2 200, Rprop, at most 120 epochs)|--model autorec
+I-AutoRec (hidden 500, l2 200, Rprop, around the damped biases, at most 120 epochs)|--model autorec
 U-AutoRec (same settings)|--model autorec variant=user
 biased MF (64 factors, l2 0.15, Adam, at most 40 epochs)|--model biased_mf
 I-RBM-CF (100 hidden, CD-k 1→9, SGD momentum 0.9, at most 40 epochs)|--model rbm
@@ -64,7 +64,7 @@ MODELS
   echo "(NDCG@10 of EASE 0.326; NDCG@20 of BPR-MF 0.054, EASE 0.055). Targets of issue 4: I-AutoRec <= 0.887, biased MF <= 0.920,"
   echo "RBM <= 0.930, NeuMF above EASE on HR@10 and NDCG@10, Mult-VAE/DAE and CDAE above 0.158 / 0.055 on R@20 / NDCG@20."
   echo
-  echo "Early stopping on (the default: patience max(3, epochs / 10), then a refit on all the training data for the"
+  echo "Early stopping on (the default: patience max(5, epochs / 5), then a refit on all the training data for the"
   echo "chosen epochs; the model's epochs below are the most). \"epoch chosen\": the best validation epoch, of the epochs the"
   echo "selection run trained; time: both runs."
   echo

@@ -52,8 +52,9 @@ RatingMetrics rating_metrics(const Dataset& d, const Split& s, const HostCsr& tr
 }
 
 RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
-                               RowsAre rows, const RatingScale* levels) {
+                               RowsAre rows, const RatingScale* levels, const RatingOffsets* offsets) {
   const HostCsr train_m = part_matrix(d, s, Part::train, rows);
+  const HostCsr input_m = offsets ? offsets->apply(train_m, rows, -1.0f) : train_m;
   const HostCsr test_m = part_matrix(d, s, heldout, rows);
   std::vector<float> pred;
   pred.reserve(static_cast<size_t>(test_m.nnz()));
@@ -61,7 +62,7 @@ RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d
     const int64_t end = std::min(start + kRowsPerEvalBatch, train_m.rows);
     std::vector<int32_t> ids(static_cast<size_t>(end - start));
     std::iota(ids.begin(), ids.end(), static_cast<int32_t>(start));
-    const HostCsr in_h = select_rows(train_m, ids), q_h = select_rows(test_m, ids);
+    const HostCsr in_h = select_rows(input_m, ids), q_h = select_rows(test_m, ids);
     if (q_h.nnz() == 0) continue;
     const SparseBatch in(ex.backend(), levels ? expand_rating_levels(in_h, *levels, true) : in_h);
     const SparseBatch q(ex.backend(), levels ? expand_rating_levels(q_h, *levels, false) : q_h);
@@ -70,6 +71,12 @@ RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d
     ex.forward(false);
     std::vector<float> p = sparse_values(ex, output);
     if (levels) p = expected_ratings(p, *levels);
+    if (offsets) {  // q_h's rows are `ids`, in the same order as p
+      size_t j = 0;
+      for (int64_t r = 0; r < q_h.rows; ++r)
+        for (int32_t k = q_h.row_ptr[r]; k < q_h.row_ptr[r + 1]; ++k, ++j)
+          p[j] += rows == RowsAre::users ? offsets->at(ids[r], q_h.col_idx[k]) : offsets->at(q_h.col_idx[k], ids[r]);
+    }
     ex.clear_queries();
     pred.insert(pred.end(), p.begin(), p.end());
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/data/rating_levels.h"
+#include "engine/data/rating_offsets.h"
 #include "engine/data/split.h"
 #include "engine/net/exec.h"
 
@@ -19,9 +20,12 @@ struct RatingMetrics {
 
 // Scores the model's sparse output at the events of part `heldout`, feeding each row's training
 // vector (part train). With a rating scale `levels` the input is the ratings as softmax levels and
-// the prediction the expected rating over the output's logits per level (RBM-CF).
+// the prediction the expected rating over the output's logits per level (RBM-CF). With `offsets`
+// (a residual net) the input is the training ratings minus them and the prediction the output
+// plus them.
 RatingMetrics evaluate_ratings(Exec& ex, Var input, Var output, const Dataset& d, const Split& s, Part heldout,
-                               RowsAre rows, const RatingScale* levels = nullptr);
+                               RowsAre rows, const RatingScale* levels = nullptr,
+                               const RatingOffsets* offsets = nullptr);
 
 // The lowest and highest of `ratings` (the training ratings): what a prediction is clipped to, so
 // that no model predicts outside the scale its data uses (a layout's range can be wider).

@@ -85,7 +85,8 @@ Tensor item_hidden_rows(Exec& ex, Var input, Var output, const HostCsr& inputs) 
 
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
                                                 const HostCsr& seen, RowsAre rows, const std::vector<int32_t>& users,
-                                                int k, const RatingScale* scale, const Tensor* item_hidden) {
+                                                int k, const RatingScale* scale, const Tensor* item_hidden,
+                                                const std::vector<float>* item_offsets) {
   const int levels = scale ? scale->levels : 0;
   if (k <= 0) throw error("top-K needs k >= 1, got ", k);
   const bool by_user = rows == RowsAre::users;
@@ -99,6 +100,9 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
   Tensor h_local;
   if (!by_user && !item_hidden) h_local = item_hidden_rows(ex, input, output, inputs);
   const Tensor& h_all = item_hidden ? *item_hidden : h_local;
+  SR_CHECK(!item_offsets || (!scale && static_cast<int64_t>(item_offsets->size()) == n_items),
+           "item offsets: one per item, without rating levels");
+  const Tensor offsets = item_offsets ? Tensor::from_host(be, *item_offsets) : Tensor();
 
   std::vector<std::vector<Scored>> out;
   out.reserve(users.size());
@@ -113,6 +117,9 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
       ex.bind(input, &in);
       Tensor scores = all_scores(ex, output);  // chunk x items (x levels)
       if (scale) scores = expected_ratings_on_device(be, scores, *scale);
+      if (item_offsets)
+        bias_act(be, static_cast<int64_t>(chunk.size()), n_items, scores.data(), offsets.data(), Act::identity,
+                 scores.data());
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
     } else {
       const IndexArray cols = IndexArray::from_host(be, level_columns(chunk, levels));
@@ -121,6 +128,9 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
       const bool users_as_rows = !scale;
       Tensor scores = column_scores(ex, output, h_all, cols, users_as_rows);
       if (scale) scores = expected_ratings_on_device(be, scores, *scale);
+      if (item_offsets)
+        bias_act(be, static_cast<int64_t>(chunk.size()), n_items, scores.data(), offsets.data(), Act::identity,
+                 scores.data());
       part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, !users_as_rows, seen_rows, k);
     }
     for (auto& p : part) out.push_back(std::move(p));

@@ -19,12 +19,14 @@ namespace sr {
 // each user has seen. With a rating scale `levels` the output holds a logit per rating level of
 // each item (RBM-CF) and an item's score is its expected rating. Item-based models (rows are
 // items) score through the hidden rows of every item: `item_hidden` (item_hidden_rows), or
-// collected anew by this call.
+// collected anew by this call. `item_offsets` (one per item) are added to every user's scores
+// before the top-K (a residual net's item biases).
 std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output, const HostCsr& inputs,
                                                 const HostCsr& seen_by_user, RowsAre rows,
                                                 const std::vector<int32_t>& users, int k,
                                                 const RatingScale* levels = nullptr,
-                                                const Tensor* item_hidden = nullptr);
+                                                const Tensor* item_hidden = nullptr,
+                                                const std::vector<float>* item_offsets = nullptr);
 
 // The output layer's input for every row of `inputs` (items x hidden, on the device): what an
 // item-based model's scores of any user are made from, computed once for a batch of calls.

@@ -276,6 +276,15 @@ Var Net::corrupt(Var x, float p, const std::string& name) {
   return out;
 }
 
+void Net::start_at_zero(const std::string& name) {
+  for (auto& p : params_)
+    if (p->name == name) {
+      p->init = ParamInit::zeros, p->init_std = 0.0f;
+      return;
+    }
+  throw error("net '", name_, "' has no parameter '", name, "' to start at zero");
+}
+
 Var Net::sparse_output(Var h, int64_t width, Act act, Var pattern, const std::string& name) {
   const std::string n = unique_layer_name(name, "sparse_output");
   const VarInfo hi = checked(h, n, "input");

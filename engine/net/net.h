@@ -107,6 +107,9 @@ class Net {
   const std::vector<VarInfo>& vars() const { return vars_; }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   const std::vector<const Param*>& params() const { return param_list_; }
+  // Starts parameter `name` (e.g. "output.weight") at zero instead of its layer's initialisation:
+  // a net that learns a residual then begins as exactly its baseline. Throws for an unknown name.
+  void start_at_zero(const std::string& name);
   const LossSpec& loss() const { return loss_; }
   const Regularizer& regularizer() const { return reg_; }
   bool has_loss() const { return loss_.scores.valid(); }

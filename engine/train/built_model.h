@@ -59,6 +59,12 @@ struct BuiltModel {
   // Set: the input is each rating as a softmax over the scale's levels (expand_rating_levels) and
   // the output a logit per level; predictions are the expected rating (RBM-CF).
   std::optional<RatingScale> rating_levels{};
+  // Non-empty: the net learns around the damped user and item biases (engine/data/rating_offsets.h).
+  // Its rows are the ratings minus b_u + b_i — the mean stays in, so that a rated cell stays apart
+  // from an unrated 0 — and its predictions plus them; this parameter (an output bias) starts at
+  // the mean, so that with its output weights at zero the untrained net predicts the biases
+  // exactly. Rating nets over rows of the matrix only (not pairs, not rating levels).
+  std::string residual_mean_param;
   // Options the builder took from the data rather than from its declared defaults (RBM-CF's rating
   // scale): the model file records them, so the model builds again from its file alone.
   std::map<std::string, std::string> derived_options{};

@@ -52,7 +52,20 @@ void pretrain(const BuiltModel& m, Exec& ex, const HostCsr& train, const FitOpti
 }
 
 // The rows a rating or top-N net reads, from the training matrix in its orientation.
-HostCsr net_inputs(const BuiltModel& m, const HostCsr& train) {
+// Sets every value of `net`'s parameter `name` to `value` in `ex`'s weights.
+void start_at(Exec& ex, const Net& net, const std::string& name, float value) {
+  for (const Param* p : net.params())
+    if (p->name == name) {
+      Tensor& w = ex.params().weights(*p);
+      w.copy_from(Tensor::from_host(w.backend(), std::vector<float>(static_cast<size_t>(w.numel()), value), w.rows(),
+                                    w.cols()));
+      return;
+    }
+  throw error("net '", net.name(), "' has no parameter '", name, "'");
+}
+
+HostCsr net_inputs(const BuiltModel& m, const HostCsr& train, const std::optional<RatingOffsets>& offsets) {
+  if (offsets) return offsets->apply(train, m.rows, -1.0f);  // a residual net (BuiltModel::residual_mean_param)
   if (m.user_node) return with_user_node(train);
   if (m.rating_levels) return expand_rating_levels(train, *m.rating_levels, true);
   return train;
@@ -118,7 +131,14 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
   if (implicit) std::fill(train.val.begin(), train.val.end(), 1.0f);  // any interaction is a positive
   if (m.pretrain_parts && o.config.profile_steps == 0)                // a profile times the model's own steps
     pretrain(m, ex, train, o);
-  t.inputs = net_inputs(m, train);
+  if (!m.residual_mean_param.empty()) {
+    SR_CHECK(m.task == Task::ratings && !m.pairs && !m.rating_levels && !m.user_node,
+             "a residual net is a rating net over rows of the matrix");
+    const RatingOffsets b = RatingOffsets::fit(m.rows == RowsAre::users ? train : transpose(train));
+    start_at(*t.exec, m.net, m.residual_mean_param, b.mean);  // a checkpoint resumed replaces it
+    t.offsets = b.without_mean();
+  }
+  t.inputs = net_inputs(m, train, t.offsets);
   auto set_by_user = [&] { t.by_user = m.rows == RowsAre::users ? train : transpose(train); };
   const bool early_stop = o.early_stop_patience > 0;
   std::unique_ptr<EarlyStopper> stopper;
@@ -261,7 +281,9 @@ std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& b
     t->by_user = d.train_by_user;
     if (m.task == Task::topn)  // implicit feedback is kept without values: every interaction counts 1
       t->by_user.val.assign(t->by_user.col_idx.size(), 1.0f);
-    t->inputs = net_inputs(m, m.rows == RowsAre::users ? t->by_user : transpose(t->by_user));
+    if (!m.residual_mean_param.empty())  // as when it was trained: from its training data
+      t->offsets = RatingOffsets::fit(t->by_user).without_mean();
+    t->inputs = net_inputs(m, m.rows == RowsAre::users ? t->by_user : transpose(t->by_user), t->offsets);
   }
   if (data) *data = std::move(d);
   return t;
@@ -310,7 +332,7 @@ RatingMetrics TrainedModel::rating_metrics(const Dataset& d, const Split& s, Par
   if (ratings_) return evaluate_ratings(*ratings_, d, s, heldout);
   if (model.pairs) return evaluate_pair_ratings(*exec, PairInputs::of(model.net), d, s, heldout);
   return evaluate_ratings(*exec, model.net.input("ratings"), model.net.output(), d, s, heldout, model.rows,
-                          model.rating_levels ? &*model.rating_levels : nullptr);
+                          model.rating_levels ? &*model.rating_levels : nullptr, offsets ? &*offsets : nullptr);
 }
 
 std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32_t>& users, int k) {
@@ -318,11 +340,15 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
   if (model.pair_factors && !factors_)
     factors_ = std::make_unique<FactorScorer>(exec->backend(), model.pair_factors(exec->params()));
   std::vector<std::vector<Scored>> top =
-      factors_      ? factors_->topk(by_user, users, k)
-      : model.pairs ? recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k)
-                    : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows,
-                                     users, k, model.rating_levels ? &*model.rating_levels : nullptr,
-                                     model.rows == RowsAre::items ? &item_hidden() : nullptr);
+      factors_ ? factors_->topk(by_user, users, k)
+      : model.pairs
+          ? recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k)
+          : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows, users, k,
+                           model.rating_levels ? &*model.rating_levels : nullptr,
+                           model.rows == RowsAre::items ? &item_hidden() : nullptr, offsets ? &offsets->item : nullptr);
+  if (offsets)  // the item biases ranked with the residuals; the rest of the offset, per user, added here
+    for (size_t j = 0; j < users.size(); ++j)
+      for (Scored& s : top[j]) s.score += offsets->mean + offsets->user[static_cast<size_t>(users[j])];
   if (model.task == Task::ratings && by_user.nnz() > 0) {  // predicted ratings stay on the training data's scale
     if (!rating_range_) rating_range_ = observed_range(by_user.val);
     for (auto& row : top)

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/data/rating_offsets.h"
 #include "engine/eval/rating_eval.h"
 #include "engine/eval/recommend.h"
 #include "engine/model_file.h"
@@ -67,6 +68,7 @@ class TrainedModel {
   // Rating and top-N models: the training interactions (users x items; top-N: every value 1), and
   // the rows the net reads, in its orientation (the user node and rating levels applied).
   HostCsr by_user, inputs;
+  std::optional<RatingOffsets> offsets;  // a residual net's b_u + b_i (BuiltModel::residual_mean_param), from by_user
   std::vector<EpochReport> epochs;
   EarlyStopReport early_stop;  // best_epoch 0 when early stopping was off
   double fit_seconds = 0.0;    // training (or fitting) wall time, pretraining included

@@ -115,7 +115,7 @@ void TrainFlags::add_to(CLI::App& app) {
                  "stop after N epochs without a better validation score (validation, not trained on: 10% of the "
                  "training ratings at random, each user's second latest interaction, or the latest 10% of "
                  "training sessions); --epochs is then the most, and --early-stop-mode says how it ends. "
-                 "auto: N = max(3, epochs / 10), off where the validation part would be under 50 ratings, "
+                 "auto: N = max(5, epochs / 5), off where the validation part would be under 50 ratings, "
                  "targets or sessions, with --validate or --profile-steps; off (or 0): a fixed schedule")
       ->capture_default_str();
   app.add_option("--early-stop-mode", early_stop_mode,
@@ -175,7 +175,7 @@ void TrainFlags::check() const {
 
 int TrainFlags::early_stop_patience(int epochs) const {
   if (early_stop_off()) return 0;
-  if (early_stop_auto()) return std::max(3, epochs / 10);
+  if (early_stop_auto()) return std::max(5, epochs / 5);
   char* end = nullptr;
   errno = 0;
   const long n = std::strtol(early_stop.c_str(), &end, 10);

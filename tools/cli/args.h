@@ -80,7 +80,7 @@ struct TrainFlags {
   bool early_stop_auto() const { return early_stop == "auto"; }
   bool early_stop_off() const { return early_stop == "off" || early_stop == "0"; }
   // The patience of a run of `epochs` epochs at most (0: off): the number given, or for auto
-  // max(3, epochs / 10) (enough epochs that a noisy score does not stop a run still improving).
+  // max(5, epochs / 5) (enough epochs that a noisy score does not stop a run still improving).
   int early_stop_patience(int epochs) const;
 };
 
