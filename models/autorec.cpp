@@ -15,15 +15,16 @@ BuiltModel build_autorec(const ModelOptions& o) {
   Var h = net.dense(x, o.integer("hidden"), Act::sigmoid, "hidden");
   Var y = net.sparse_output(h, width, Act::identity, x, "output");
   net.minimize(masked_mse(y, x), l2(static_cast<float>(o.real("l2"))));
+  const bool residual = o.flag("residual");
   // A residual net starts as its biases exactly (zero output weights; the output bias at the mean).
-  if (o.flag("residual")) net.start_at_zero("output.weight");
+  if (residual) net.start_at_zero("output.weight");
   TrainDefaults d;
   d.optimizer = "rprop";
   d.lr = 0.01f;  // Rprop's initial step size
   d.epochs = 120;
   d.batch_rows = 0;  // full batch
   BuiltModel m{Task::ratings, std::move(net), item_based ? RowsAre::items : RowsAre::users, d};
-  if (o.flag("residual")) m.residual_mean_param = "output.bias";
+  if (residual) m.residual_mean_param = "output.bias";
   return m;
 }
 }  // namespace

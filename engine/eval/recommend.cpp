@@ -111,28 +111,25 @@ std::vector<std::vector<Scored>> recommend_topk(Exec& ex, Var input, Var output,
         users.begin() + static_cast<std::ptrdiff_t>(start),
         users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + kUsersPerChunk)));
     const HostCsr seen_rows = select_rows(seen, chunk);
-    std::vector<std::vector<Scored>> part;
+    Tensor scores;
+    bool transposed = false;  // items x chunk rather than chunk x items
     if (by_user) {
       const SparseBatch in(be, select_rows(inputs, chunk));
       ex.bind(input, &in);
-      Tensor scores = all_scores(ex, output);  // chunk x items (x levels)
-      if (scale) scores = expected_ratings_on_device(be, scores, *scale);
-      if (item_offsets)
-        bias_act(be, static_cast<int64_t>(chunk.size()), n_items, scores.data(), offsets.data(), Act::identity,
-                 scores.data());
-      part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, false, seen_rows, k);
+      scores = all_scores(ex, output);  // chunk x items (x levels)
     } else {
       const IndexArray cols = IndexArray::from_host(be, level_columns(chunk, levels));
       // Users as rows (a user's scores contiguous for its top-K), but for rating levels, which the
       // expected rating reads consecutively per (item, user): items x (chunk x levels).
-      const bool users_as_rows = !scale;
-      Tensor scores = column_scores(ex, output, h_all, cols, users_as_rows);
-      if (scale) scores = expected_ratings_on_device(be, scores, *scale);
-      if (item_offsets)
-        bias_act(be, static_cast<int64_t>(chunk.size()), n_items, scores.data(), offsets.data(), Act::identity,
-                 scores.data());
-      part = select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, !users_as_rows, seen_rows, k);
+      transposed = scale != nullptr;
+      scores = column_scores(ex, output, h_all, cols, !transposed);
     }
+    if (scale) scores = expected_ratings_on_device(be, scores, *scale);
+    if (item_offsets)  // chunk x items (offsets come without rating levels)
+      bias_act(be, static_cast<int64_t>(chunk.size()), n_items, scores.data(), offsets.data(), Act::identity,
+               scores.data());
+    std::vector<std::vector<Scored>> part =
+        select_topk(be, scores, static_cast<int64_t>(chunk.size()), n_items, transposed, seen_rows, k);
     for (auto& p : part) out.push_back(std::move(p));
   }
   return out;

@@ -54,14 +54,9 @@ void pretrain(const BuiltModel& m, Exec& ex, const HostCsr& train, const FitOpti
 // The rows a rating or top-N net reads, from the training matrix in its orientation.
 // Sets every value of `net`'s parameter `name` to `value` in `ex`'s weights.
 void start_at(Exec& ex, const Net& net, const std::string& name, float value) {
-  for (const Param* p : net.params())
-    if (p->name == name) {
-      Tensor& w = ex.params().weights(*p);
-      w.copy_from(Tensor::from_host(w.backend(), std::vector<float>(static_cast<size_t>(w.numel()), value), w.rows(),
-                                    w.cols()));
-      return;
-    }
-  throw error("net '", net.name(), "' has no parameter '", name, "'");
+  Tensor& w = ex.params().weights(net.param(name));
+  w.copy_from(
+      Tensor::from_host(w.backend(), std::vector<float>(static_cast<size_t>(w.numel()), value), w.rows(), w.cols()));
 }
 
 HostCsr net_inputs(const BuiltModel& m, const HostCsr& train, const std::optional<RatingOffsets>& offsets) {
