@@ -1,4 +1,4 @@
-// A tensor file (engine/io/tensor_file.h) with magic "SPARSEREC-MODEL v4": the metadata as its
+// A tensor file (engine/io/tensor_file.h) with magic "SPARSEREC-MODEL v5": the metadata as its
 // header, then the parameters (float32), then the data tensors "data.user_ids", "data.item_ids"
 // (int64), "data.row_ptr", "data.col_idx" (int32) and "data.values" (float32; 0 x 1 when implicit).
 #include "engine/model_file.h"
@@ -12,7 +12,7 @@
 namespace sr {
 
 namespace {
-const char kMagic[] = "SPARSEREC-MODEL v4\n";
+const char kMagic[] = "SPARSEREC-MODEL v5\n";
 constexpr const char* kWhat = "model file";
 
 struct Sizes {  // of the data tensors, from the header

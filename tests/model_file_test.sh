@@ -83,7 +83,7 @@ if "$bin" evaluate --model-file "$tmp/moved/autorec.srm" --data "$tmp/data/other
   fail "evaluate on other data was not refused"
 elif ! grep -q "is not the data model file" "$tmp/err"; then fail "other data: $(tail -1 "$tmp/err")"
 else echo "ok: other data refused: $(tail -1 "$tmp/err")"; fi
-sed '1s/SPARSEREC-MODEL v4/SPARSEREC-MODEL v3/' "$tmp/moved/autorec.srm" >"$tmp/old.srm"
+sed '1s/SPARSEREC-MODEL v5/SPARSEREC-MODEL v4/' "$tmp/moved/autorec.srm" >"$tmp/old.srm"
 if "$bin" recommend --model-file "$tmp/old.srm" --device cpu >/dev/null 2>"$tmp/err"; then
   fail "a model file of another version was read"
 elif ! grep -q "another format version" "$tmp/err"; then fail "another version: $(tail -1 "$tmp/err")"

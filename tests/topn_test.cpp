@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "engine/data/synth.h"
 #include "engine/eval/factor_scorer.h"
@@ -187,13 +190,16 @@ INSTANTIATE_TEST_SUITE_P(Ncf, NcfLearnsPlantedTaste, ::testing::Values("gmf", "m
 // Pair models whose scores factorize recommend by one GEMM (FactorScorer) what a forward pass per
 // (user, item) pair recommends: the same items (but for a swap of near-ties) and scores, for a run
 // of consecutive users and for users in any order. Trained a little first, so that every bias the
-// factors absorb is nonzero.
-class FactorizedPairModels : public ::testing::TestWithParam<const char*> {};
+// factors absorb is nonzero. GMF with and without its item biases (an extra column each side).
+class FactorizedPairModels : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(FactorizedPairModels, RecommendByGemmAsByPairs) {
   PlantedTopN t;
-  BuiltModel m = build_model(GetParam(), {{"factors", "8"}}, t.d.n_users(), t.d.n_items());
-  ASSERT_TRUE(m.pair_factors) << GetParam() << " declares no factors";
+  const char* model = GetParam().first;
+  std::map<std::string, std::string> options = {{"factors", "8"}};
+  if (*GetParam().second) options["item_bias"] = GetParam().second;
+  BuiltModel m = build_model(model, options, t.d.n_users(), t.d.n_items());
+  ASSERT_TRUE(m.pair_factors) << model << " declares no factors";
   auto be = make_cpu_backend();
   Exec ex(m.net, *be, 5);
   TrainConfig cfg;
@@ -214,19 +220,21 @@ TEST_P(FactorizedPairModels, RecommendByGemmAsByPairs) {
       const auto& w = want[u];
       auto near = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(a)); };
       for (size_t j = 0; j < w.size(); ++j) {
-        EXPECT_TRUE(near(got[u][j].score, w[j].score)) << GetParam() << " user " << users[u] << " rank " << j + 1
-                                                       << ": " << got[u][j].score << " vs " << w[j].score;
+        EXPECT_TRUE(near(got[u][j].score, w[j].score))
+            << model << " user " << users[u] << " rank " << j + 1 << ": " << got[u][j].score << " vs " << w[j].score;
         const bool tie =
             (j > 0 && near(w[j - 1].score, w[j].score)) || (j + 1 < w.size() && near(w[j + 1].score, w[j].score));
         if (!tie) {
-          EXPECT_EQ(got[u][j].item, w[j].item) << GetParam() << " user " << users[u] << " rank " << j + 1;
+          EXPECT_EQ(got[u][j].item, w[j].item) << model << " user " << users[u] << " rank " << j + 1;
         }
       }
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Recommend, FactorizedPairModels, ::testing::Values("gmf", "biased_mf"));
+INSTANTIATE_TEST_SUITE_P(Recommend, FactorizedPairModels,
+                         ::testing::Values(std::make_pair("gmf", ""), std::make_pair("gmf", "0"),
+                                           std::make_pair("biased_mf", "")));
 
 }  // namespace
 }  // namespace sr::test

@@ -53,7 +53,9 @@ TEST(TuneSpace, AroundTheDeclaredDefaults) {
   EXPECT_EQ(by_name["batch"].choices, (std::vector<std::string>{"16", "32", "64", "128", "256"}));
   // A share stays a share: NARM's dropout (declared [0, 1)) within ±0.3 of 0.2 and below 1.
   for (const auto& x : default_space(find_model("narm", Task::sessions), d, {}))
-    if (x.name == "dropout") EXPECT_TRUE(x.lo == 0.0 && std::fabs(x.hi - 0.5) < 1e-9) << x.text();
+    if (x.name == "dropout") {
+      EXPECT_TRUE(x.lo == 0.0 && std::fabs(x.hi - 0.5) < 1e-9) << x.text();
+    }
   // A baseline has no learning rate or batch.
   for (const auto& x : default_space(find_model("biases", Task::ratings), d, {}))
     EXPECT_TRUE(x.name != "lr" && x.name != "batch");

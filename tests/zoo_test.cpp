@@ -356,11 +356,10 @@ TEST(Zoo, RbmTakesItsScaleFromTheData) {
 }
 
 // NeuMF started from a GMF and an MLP scores every pair as α·logit_GMF + (1-α)·logit_MLP.
-TEST(Zoo, NeuMfFromGmfAndMlpBlendsTheirLogits) {
+void neumf_blends_logits(const std::map<std::string, std::string>& options) {
   const int64_t users = 7, items = 9;
-  BuiltModel gmf = build_model("gmf", {{"factors", "4"}}, users, items),
-             mlp = build_model("mlp", {{"factors", "4"}}, users, items),
-             neumf = build_model("neumf", {{"factors", "4"}}, users, items);
+  BuiltModel gmf = build_model("gmf", options, users, items), mlp = build_model("mlp", options, users, items),
+             neumf = build_model("neumf", options, users, items);
   auto be = make_cpu_backend();
   Exec eg(gmf.net, *be, 1), em(mlp.net, *be, 2), en(neumf.net, *be, 3);
   std::mt19937_64 rng(test_seed());
@@ -374,6 +373,14 @@ TEST(Zoo, NeuMfFromGmfAndMlpBlendsTheirLogits) {
   const auto sg = score_pairs(eg, PairInputs::of(gmf.net), u, i), sm = score_pairs(em, PairInputs::of(mlp.net), u, i);
   const auto sn = score_pairs(en, PairInputs::of(neumf.net), u, i);
   for (size_t k = 0; k < sn.size(); ++k) EXPECT_NEAR(sn[k], 0.3f * sg[k] + 0.7f * sm[k], 1e-5f) << "pair " << k;
+}
+
+// With and without item biases (blended by α too).
+TEST(Zoo, NeuMfFromGmfAndMlpBlendsTheirLogits) {
+  for (const char* item_bias : {"0", "1"}) {
+    SCOPED_TRACE(std::string("item_bias=") + item_bias);
+    neumf_blends_logits({{"factors", "4"}, {"item_bias", item_bias}});
+  }
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ struct BuiltModel {
   // from an unrated 0 — and its predictions plus them; this parameter (an output bias) starts at
   // the mean, so that with its output weights at zero the untrained net predicts the biases
   // exactly. Rating nets over rows of the matrix only (not pairs, not rating levels).
-  std::string residual_mean_param;
+  std::string residual_mean_param{};
   // Options the builder took from the data rather than from its declared defaults (RBM-CF's rating
   // scale): the model file records them, so the model builds again from its file alone.
   std::map<std::string, std::string> derived_options{};

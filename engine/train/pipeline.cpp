@@ -214,7 +214,13 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
     std::snprintf(line, sizeof line,
                   "early stopping: best %s %.4f at epoch %d of %d; training on all the training data for %d epochs",
                   chosen->metric.c_str(), chosen->best, chosen->best_epoch, chosen->epochs_run, chosen->best_epoch);
-    o.on_phase(line);
+    std::string curve = " (by epoch:";  // the whole curve, to see how sharp the choice was
+    for (double v : chosen->curve) {
+      char x[32];
+      std::snprintf(x, sizeof x, " %.4f", v);
+      curve += x;
+    }
+    o.on_phase(line + curve + ")");
   }
   fit_net(t, full, be, refit);
   t.early_stop = *chosen;

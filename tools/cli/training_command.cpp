@@ -151,8 +151,10 @@ nlohmann::json TrainingCommand::result() const {
     j["train_seconds"] = total;
     j["train_rate_median"] = trained_->median_rate();
     if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0)
-      j["early_stop"] = {{"metric", es.metric},         {"best_epoch", es.best_epoch}, {"best", es.best},
-                         {"epochs_run", es.epochs_run}, {"patience", patience_},       {"refit", es.refit}};
+      j["early_stop"] = {{"metric", es.metric},   {"best_epoch", es.best_epoch},
+                         {"best", es.best},       {"epochs_run", es.epochs_run},
+                         {"patience", patience_}, {"refit", es.refit},
+                         {"curve", es.curve}};  // the validation score of every epoch run
   }
   return j;
 }
