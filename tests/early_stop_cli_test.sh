@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Early stopping is on by default for a trained model: train, topn and session each carve their
-# validation part, report the patience max(5, epochs / 5) and the chosen epoch in the JSON, and
+# validation part, report the patience (max(5, epochs / 5); for leave-one-out top-N, one noisy
+# target per user, max(10, epochs / 2)) and the chosen epoch in the JSON, and
 # refit on all the training data; `--early-stop off` gives the fixed schedule; data too small for a
 # validation part of 50 turns the default off with a line that says so, while an explicit patience
 # stays; the test targets are the same with and without early stopping.
@@ -53,7 +54,8 @@ run "train autorec, epochs 60" "on 12" train --data "$tmp/r.csv" --model autorec
 run "train autorec --early-stop 2" "on 2" train --data "$tmp/r.csv" --model autorec hidden=16 --epochs 20 --early-stop 2
 run "train autorec --early-stop off" off train --data "$tmp/r.csv" --model autorec hidden=16 --epochs 20 --early-stop off
 run "train autorec, tiny data" off-small train --data "$tmp/tiny.csv" --model autorec hidden=16 --epochs 5
-run "topn cdae default" "on 5" topn --data "$tmp/r.csv" --model cdae hidden=16 --epochs 8
+run "topn cdae default" "on 10" topn --data "$tmp/r.csv" --model cdae hidden=16 --epochs 8
+run "topn gmf, epochs 30" "on 15" topn --data "$tmp/r.csv" --model gmf factors=4 --epochs 30
 run "topn cdae, tiny data" off-small topn --data "$tmp/tiny.csv" --model cdae hidden=16 --epochs 5
 run "session gru4rec default" "on 5" session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model gru4rec hidden=8 --batch 8 --epochs 6
 run "session gru4rec --early-stop 0" off session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model gru4rec hidden=8 --batch 8 --epochs 6 --early-stop 0

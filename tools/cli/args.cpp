@@ -173,9 +173,9 @@ void TrainFlags::check() const {
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
 }
 
-int TrainFlags::early_stop_patience(int epochs) const {
+int TrainFlags::early_stop_patience(int epochs, bool one_target_per_user) const {
   if (early_stop_off()) return 0;
-  if (early_stop_auto()) return std::max(5, epochs / 5);
+  if (early_stop_auto()) return one_target_per_user ? std::max(10, epochs / 2) : std::max(5, epochs / 5);
   char* end = nullptr;
   errno = 0;
   const long n = std::strtol(early_stop.c_str(), &end, 10);

@@ -80,8 +80,11 @@ struct TrainFlags {
   bool early_stop_auto() const { return early_stop == "auto"; }
   bool early_stop_off() const { return early_stop == "off" || early_stop == "0"; }
   // The patience of a run of `epochs` epochs at most (0: off): the number given, or for auto
-  // max(5, epochs / 5) (enough epochs that a noisy score does not stop a run still improving).
-  int early_stop_patience(int epochs) const;
+  // max(5, epochs / 5) (enough epochs that a noisy score does not stop a run still improving);
+  // max(10, epochs / 2) where the validation holds one target per user (leave-one-out top-N): its
+  // score moves by ±0.003 NDCG@20 on a plateau (ML-100K), and MLP, stopped by patience 5 at the
+  // plateau's first epoch (7 of 20), tested at R@20 0.179 against 0.219 when it ran on to 17.
+  int early_stop_patience(int epochs, bool one_target_per_user = false) const;
 };
 
 }  // namespace sr::cli

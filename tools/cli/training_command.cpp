@@ -32,7 +32,8 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
     throw error(
         "--early-stop with --validate: the validation part is what this run reports (tuning); leave "
         "--early-stop out");
-  if (!validate && f.profile_steps == 0) patience_ = f.early_stop_patience(f.epochs.value_or(probe.defaults.epochs));
+  if (!validate && f.profile_steps == 0)
+    patience_ = f.early_stop_patience(f.epochs.value_or(probe.defaults.epochs), probe.task == Task::topn);
 }
 
 void TrainingCommand::check_validation_size(int64_t n, const char* what) {
