@@ -7,10 +7,13 @@
 // to DIR/best.json, which `train|topn|session --options-file` reads.
 //   sparserec tune --dir t --trials 27 --parallel 2 -- train --data u.data --model autorec
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -154,19 +157,20 @@ std::string trial_name(int t) {
   return b;
 }
 
-void run_tune(const Args& a) {
+void check_args(const Args& a, int parallel) {
   if (a.dir.empty()) throw error("tune: --dir is required (the search's log, checkpoints and best options)");
   check_positive("--trials", a.trials);
-  const int parallel = a.parallel.value_or(a.devices.empty() ? 1 : static_cast<int>(a.devices.size()));
   check_positive("--parallel", parallel);
   check_positive("--rungs", a.rungs);
   if (a.eta < 2) throw error("--eta must be >= 2 (the share of trials kept each rung is 1/eta), got ", a.eta);
   if (!(a.time_budget >= 0.0) || !std::isfinite(a.time_budget))
     throw error("--time-budget must be a number of seconds >= 0 (0: none), got ", a.time_budget);
-  const RunLine line = read_run_line(a.run);
-  if (line.has_device && !a.devices.empty()) throw error("tune: --devices and a --device in the run: give one of them");
-  const ModelEntry& entry = find_model(line.model, line.task);
-  const BuiltModel probe = build_model(entry, line.fixed_options, 1, 1);  // refuses the run's options
+}
+
+// The model's declared ranges, learning rate and batch, less what the run fixes, with --space's
+// dimensions in place of the defaults.
+std::vector<Dimension> search_space(const Args& a, const RunLine& line, const ModelEntry& entry,
+                                    const BuiltModel& probe) {
   std::set<std::string> fixed;
   for (const auto& [k, v] : line.fixed_flags) fixed.insert(k);
   for (const auto& [k, v] : line.fixed_options) fixed.insert(k);
@@ -179,6 +183,149 @@ void run_tune(const Args& a) {
   if (space.empty())
     throw error("tune: nothing to search: model ", entry.name, " has no option, learning rate or batch left free",
                 line.fixed_options.empty() ? "" : " (the run fixes its options)");
+  return space;
+}
+
+// What a search scores: the validation RMSE of a rating model (lower is better), else Recall@20.
+struct Metric {
+  explicit Metric(Task task)
+      : lower_is_better(task == Task::ratings),
+        key(lower_is_better ? "validation_rmse" : "recall20"),
+        name(lower_is_better ? "validation RMSE" : "validation Recall@20") {}
+  bool lower_is_better;
+  const char* key;
+  std::string name;
+  bool better(double a, double b) const { return lower_is_better ? a < b : a > b; }
+};
+
+// Runs one trial's rung as a child process of this program (the run's command line with the
+// trial's options, --validate, the rung's epochs and, where the trial continues rung to rung, its
+// checkpoints) and reads its score from the JSON line it ends with.
+class TrialLauncher {
+ public:
+  TrialLauncher(const Args& a, const RunLine& line, const ModelEntry& entry, const std::vector<TrialConfig>& configs,
+                int parallel, Metric metric)
+      : a_(a), line_(line), entry_(entry), configs_(configs), metric_(std::move(metric)) {
+    // A trial continues rung to rung from its checkpoint unless its run's epochs shape the schedule:
+    // RBM-CF's CD-k rises over the run's epochs, NeuMF pretrains its parts for them. Those run each
+    // rung from the start.
+    for (const TrialConfig& c : configs) {
+      std::map<std::string, std::string> o = line.fixed_options;
+      o.insert(c.options.begin(), c.options.end());
+      const BuiltModel b = build_model(entry, o, 1, 1);
+      continues_.push_back(!b.make_step && !b.pretrain_parts);
+    }
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (!std::getenv("OPENBLAS_NUM_THREADS"))  // the cores shared by the runs side by side
+      env_["OPENBLAS_NUM_THREADS"] = std::to_string(std::max(1u, cores / static_cast<unsigned>(parallel)));
+  }
+
+  RunResult operator()(int trial, int rung, int epochs, int slot) const {
+    const TrialConfig& c = configs_[static_cast<size_t>(trial)];
+    const fs::path tdir = fs::path(a_.dir) / "trials" / trial_name(trial);
+    fs::create_directories(tdir);
+    const tune::ProcessResult p =
+        tune::run_process(argv(trial, epochs, slot, tdir), env_, (tdir / "stderr.log").string());
+    RunResult r;
+    r.trial = trial, r.rung = rung, r.epochs = epochs, r.seconds = p.seconds, r.config = c.text();
+    const nlohmann::json j = nlohmann::json::parse(p.last_line, nullptr, false);
+    if (p.signal != 0) {  // not the trial's doing (the OOM killer, a Ctrl-C): run again on resume
+      r.interrupted = true;
+      r.error = "ended by signal " + std::to_string(p.signal) + " (not logged: --resume runs it again)";
+    } else if (p.exit_code == 0 && !j.is_discarded() && j.contains(metric_.key) && j[metric_.key].is_number() &&
+               std::isfinite(j[metric_.key].get<double>())) {
+      r.ok = true, r.score = j[metric_.key].get<double>();
+    } else {
+      r.error = p.exit_code == 0 ? "no " + std::string(metric_.key) + " in its result" : p.last_error;
+      if (r.error.empty()) r.error = "exit code " + std::to_string(p.exit_code);
+    }
+    return r;
+  }
+
+ private:
+  std::vector<std::string> argv(int trial, int epochs, int slot, const fs::path& tdir) const {
+    const TrialConfig& c = configs_[static_cast<size_t>(trial)];
+    std::vector<std::string> v = {program_};
+    v.insert(v.end(), line_.args.begin(), line_.args.end());
+    for (const auto& [k, x] : c.options) v.push_back(k + "=" + x);
+    v.push_back("--validate");
+    if (line_.task == Task::ratings) v.push_back("0.1");
+    if (!entry_.baseline) {
+      v.insert(v.end(), {"--early-stop", "0", "--epochs", std::to_string(epochs)});
+      if (continues_[static_cast<size_t>(trial)])
+        v.insert(v.end(), {"--checkpoint-dir", (tdir / "checkpoints").string(), "--resume"});
+      if (c.lr) {
+        char lr[32];
+        std::snprintf(lr, sizeof lr, "%.9g", *c.lr);  // every digit of the float drawn
+        v.insert(v.end(), {"--lr", lr});
+      }
+      if (c.batch) v.insert(v.end(), {"--batch", std::to_string(*c.batch)});
+    }
+    if (!a_.devices.empty()) v.insert(v.end(), {"--device", a_.devices[static_cast<size_t>(slot) % a_.devices.size()]});
+    return v;
+  }
+
+  const Args& a_;
+  const RunLine& line_;
+  const ModelEntry& entry_;
+  const std::vector<TrialConfig>& configs_;
+  Metric metric_;
+  std::vector<bool> continues_;
+  std::map<std::string, std::string> env_;
+  std::string program_ = tune::self_program();
+};
+
+// A line per finished run on stderr, with the best of the highest rung reached so far.
+class Progress {
+ public:
+  Progress(Metric metric, size_t rungs) : metric_(std::move(metric)), rungs_(rungs) {}
+  void operator()(const RunResult& r) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (r.ok && (!best_ || r.rung > best_->rung || (r.rung == best_->rung && metric_.better(r.score, best_->score))))
+      best_ = r;
+    if (r.ok)
+      std::fprintf(
+          stderr, "tune: rung %d/%zu (%d epochs) trial %d: %s %.4f  (%.1f s)  %s  | best at this rung: trial %d %.4f\n",
+          r.rung + 1, rungs_, r.epochs, r.trial, metric_.name.c_str(), r.score, r.seconds, r.config.c_str(),
+          best_->trial, best_->score);
+    else
+      std::fprintf(stderr, "tune: rung %d/%zu (%d epochs) trial %d failed: %s  (%s)\n", r.rung + 1, rungs_, r.epochs,
+                   r.trial, r.error.c_str(), r.config.c_str());
+  }
+
+ private:
+  Metric metric_;
+  size_t rungs_;
+  std::mutex mutex_;
+  std::optional<RunResult> best_;
+};
+
+// DIR/best.json for `--options-file`: the best run's options, learning rate, batch and epochs.
+std::string write_best(const Args& a, const RunLine& line, const ModelEntry& entry, const TrialConfig& c,
+                       const RunResult& b, const Metric& metric, bool complete) {
+  OptionsFile f;
+  f.command = line.command, f.model = entry.name, f.options = line.fixed_options;
+  for (const auto& [k, v] : c.options) f.options[k] = v;
+  f.lr = c.lr, f.batch = c.batch;  // drawn, or as the run fixed them
+  if (line.fixed_flags.count("lr")) f.lr = std::strtof(line.fixed_flags.at("lr").c_str(), nullptr);
+  if (line.fixed_flags.count("batch")) f.batch = std::strtoll(line.fixed_flags.at("batch").c_str(), nullptr, 10);
+  if (!entry.baseline) f.epochs = b.epochs;
+  // The whole run line too: its other flags (--optimizer, --seed, ...) are the user's to repeat.
+  f.about = {{"metric", metric.key}, {"score", b.score}, {"trial", b.trial}, {"rung", b.rung},
+             {"complete", complete}, {"search", a.dir},  {"run", a.run}};
+  const std::string path = (fs::path(a.dir) / "best.json").string();
+  write_options_file(path, f);
+  return path;
+}
+
+void run_tune(const Args& a) {
+  const int parallel = a.parallel.value_or(a.devices.empty() ? 1 : static_cast<int>(a.devices.size()));
+  check_args(a, parallel);
+  const RunLine line = read_run_line(a.run);
+  if (line.has_device && !a.devices.empty()) throw error("tune: --devices and a --device in the run: give one of them");
+  const ModelEntry& entry = find_model(line.model, line.task);
+  const BuiltModel probe = build_model(entry, line.fixed_options, 1, 1);  // refuses the run's options
+  const std::vector<Dimension> space = search_space(a, line, entry, probe);
   const int max_epochs = entry.baseline ? 0 : line.epochs.value_or(probe.defaults.epochs);
   const tune::Schedule schedule = tune::make_schedule(max_epochs, a.trials, a.eta, a.rungs);
   const nlohmann::json def = definition(a, space, schedule);
@@ -194,96 +341,28 @@ void run_tune(const Args& a) {
   std::vector<TrialConfig> configs = {TrialConfig{}};
   for (TrialConfig& c : tune::sample_configs(space, a.trials - 1, a.seed, &entry, line.fixed_options))
     configs.push_back(std::move(c));
-  const bool lower_is_better = line.task == Task::ratings;
-  const char* metric = line.task == Task::ratings ? "validation_rmse" : "recall20";
-  const std::string metric_name = line.task == Task::ratings ? "validation RMSE" : "validation Recall@20";
+  const Metric metric(line.task);
   std::fprintf(stderr, "tune: %s %s, %d trials, rungs of", line.command.c_str(), entry.name.c_str(), a.trials);
   for (size_t k = 0; k < schedule.epochs.size(); ++k)
     std::fprintf(stderr, " %d x %d epochs", schedule.trials[k], schedule.epochs[k]);
-  std::fprintf(stderr, "; %d side by side; %s\n", parallel, metric_name.c_str());
+  std::fprintf(stderr, "; %d side by side; %s\n", parallel, metric.name.c_str());
   for (const auto& d : space) std::fprintf(stderr, "  %s\n", d.text().c_str());
 
-  // A trial continues rung to rung from its checkpoint unless its run's epochs shape the schedule:
-  // RBM-CF's CD-k rises over the run's epochs, NeuMF pretrains its parts for them. Those run each
-  // rung from the start.
-  std::vector<bool> continues;
-  for (const TrialConfig& c : configs) {
-    std::map<std::string, std::string> o = line.fixed_options;
-    o.insert(c.options.begin(), c.options.end());
-    const BuiltModel b = build_model(entry, o, 1, 1);
-    continues.push_back(!b.make_step && !b.pretrain_parts);
-  }
-  const std::string program = tune::self_program();
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  std::map<std::string, std::string> env;
-  if (!std::getenv("OPENBLAS_NUM_THREADS"))  // the cores shared by the runs side by side
-    env["OPENBLAS_NUM_THREADS"] = std::to_string(std::max(1u, cores / static_cast<unsigned>(parallel)));
-  auto run = [&](int trial, int rung, int epochs, int slot) {
-    const TrialConfig& c = configs[static_cast<size_t>(trial)];
-    const fs::path tdir = fs::path(a.dir) / "trials" / trial_name(trial);
-    fs::create_directories(tdir);
-    std::vector<std::string> argv = {program};
-    argv.insert(argv.end(), line.args.begin(), line.args.end());
-    for (const auto& [k, v] : c.options) argv.push_back(k + "=" + v);
-    argv.push_back("--validate");
-    if (line.task == Task::ratings) argv.push_back("0.1");
-    if (!entry.baseline) {
-      argv.insert(argv.end(), {"--early-stop", "0", "--epochs", std::to_string(epochs)});
-      if (continues[static_cast<size_t>(trial)])
-        argv.insert(argv.end(), {"--checkpoint-dir", (tdir / "checkpoints").string(), "--resume"});
-      if (c.lr) {
-        char lr[32];
-        std::snprintf(lr, sizeof lr, "%.9g", *c.lr);  // every digit of the float drawn
-        argv.insert(argv.end(), {"--lr", lr});
-      }
-      if (c.batch) argv.insert(argv.end(), {"--batch", std::to_string(*c.batch)});
-    }
-    if (!a.devices.empty())
-      argv.insert(argv.end(), {"--device", a.devices[static_cast<size_t>(slot) % a.devices.size()]});
-    const tune::ProcessResult p = tune::run_process(argv, env, (tdir / "stderr.log").string());
-    RunResult r;
-    r.trial = trial, r.rung = rung, r.epochs = epochs, r.seconds = p.seconds, r.config = c.text();
-    const nlohmann::json j = nlohmann::json::parse(p.last_line, nullptr, false);
-    if (p.signal != 0) {  // not the trial's doing (the OOM killer, a Ctrl-C): run again on resume
-      r.interrupted = true;
-      r.error = "ended by signal " + std::to_string(p.signal) + " (not logged: --resume runs it again)";
-    } else if (p.exit_code == 0 && !j.is_discarded() && j.contains(metric) && j[metric].is_number() &&
-               std::isfinite(j[metric].get<double>())) {
-      r.ok = true, r.score = j[metric].get<double>();
-    } else {
-      r.error = p.exit_code == 0 ? "no " + std::string(metric) + " in its result" : p.last_error;
-      if (r.error.empty()) r.error = "exit code " + std::to_string(p.exit_code);
-    }
-    return r;
-  };
-  std::mutex print_mutex;
-  std::optional<RunResult> best_seen;
-  auto progress = [&](const RunResult& r) {
-    std::lock_guard<std::mutex> lock(print_mutex);
-    if (r.ok &&
-        (!best_seen || r.rung > best_seen->rung ||
-         (r.rung == best_seen->rung && (lower_is_better ? r.score < best_seen->score : r.score > best_seen->score))))
-      best_seen = r;
-    if (r.ok)
-      std::fprintf(
-          stderr, "tune: rung %d/%zu (%d epochs) trial %d: %s %.4f  (%.1f s)  %s  | best at this rung: trial %d %.4f\n",
-          r.rung + 1, schedule.epochs.size(), r.epochs, r.trial, metric_name.c_str(), r.score, r.seconds,
-          r.config.c_str(), best_seen->trial, best_seen->score);
-    else
-      std::fprintf(stderr, "tune: rung %d/%zu (%d epochs) trial %d failed: %s  (%s)\n", r.rung + 1,
-                   schedule.epochs.size(), r.epochs, r.trial, r.error.c_str(), r.config.c_str());
-  };
+  const TrialLauncher launch(a, line, entry, configs, parallel, metric);
+  Progress progress(metric, schedule.epochs.size());
   tune::TrialLog log((fs::path(a.dir) / "trials.jsonl").string());
   if (!log.runs().empty())
     std::fprintf(stderr, "tune: resuming: %zu runs already in the trial log\n", log.runs().size());
   tune::HalvingOptions ho;
-  ho.parallel = parallel, ho.time_budget = a.time_budget, ho.lower_is_better = lower_is_better;
+  ho.parallel = parallel, ho.time_budget = a.time_budget, ho.lower_is_better = metric.lower_is_better;
   const auto t0 = std::chrono::steady_clock::now();
-  const tune::HalvingResult res = tune::successive_halving(schedule, log, ho, run, progress);
+  const tune::HalvingResult res = tune::successive_halving(
+      schedule, log, ho, [&launch](int t, int r, int e, int s) { return launch(t, r, e, s); },
+      [&progress](const RunResult& r) { progress(r); });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   nlohmann::json j;
-  j["command"] = "tune", j["run"] = line.command, j["model"] = entry.name, j["metric"] = metric;
+  j["command"] = "tune", j["run"] = line.command, j["model"] = entry.name, j["metric"] = metric.key;
   j["runs"] = res.runs_done, j["runs_skipped_by_budget"] = res.runs_skipped, j["complete"] = res.complete;
   j["runs_interrupted"] = res.runs_interrupted;
   j["seconds"] = seconds;
@@ -298,19 +377,8 @@ void run_tune(const Args& a) {
   }
   const RunResult& b = *res.best;
   const TrialConfig& c = configs[static_cast<size_t>(b.trial)];
-  OptionsFile f;
-  f.command = line.command, f.model = entry.name, f.options = line.fixed_options;
-  for (const auto& [k, v] : c.options) f.options[k] = v;
-  f.lr = c.lr, f.batch = c.batch;  // drawn, or as the run fixed them
-  if (line.fixed_flags.count("lr")) f.lr = std::strtof(line.fixed_flags.at("lr").c_str(), nullptr);
-  if (line.fixed_flags.count("batch")) f.batch = std::strtoll(line.fixed_flags.at("batch").c_str(), nullptr, 10);
-  if (!entry.baseline) f.epochs = b.epochs;
-  // The whole run line too: its other flags (--optimizer, --seed, ...) are the user's to repeat.
-  f.about = {{"metric", metric},         {"score", b.score}, {"trial", b.trial}, {"rung", b.rung},
-             {"complete", res.complete}, {"search", a.dir},  {"run", a.run}};
-  const std::string best_path = (fs::path(a.dir) / "best.json").string();
-  write_options_file(best_path, f);
-  std::fprintf(stderr, "tune: best %s %.4f: trial %d after %d epochs: %s -> %s\n", metric_name.c_str(), b.score,
+  const std::string best_path = write_best(a, line, entry, c, b, metric, res.complete);
+  std::fprintf(stderr, "tune: best %s %.4f: trial %d after %d epochs: %s -> %s\n", metric.name.c_str(), b.score,
                b.trial, b.epochs, c.text().c_str(), best_path.c_str());
   j["best"] = {{"trial", b.trial}, {"epochs", b.epochs}, {"score", b.score}, {"config", c.text()}};
   if (res.complete)  // the checkpoints of trials that went no further are of no more use
