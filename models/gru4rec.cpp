@@ -77,6 +77,7 @@ BuiltModel build_gru4rec(const ModelOptions& o) {
   m.defaults.lr = 0.05f;
   m.defaults.epochs = 10;
   m.defaults.batch_rows = 32;
+  if (o.given("repeat")) m.repeat_weight = static_cast<float>(o.real_or("repeat", 0.0));
   return m;
 }
 }  // namespace
@@ -97,7 +98,7 @@ ModelEntry gru4rec_model() {
                "loss", kSampledLosses),
            only_when(real("bpreg", 1.0, 0.0, kInf, "BPR-max's score regularization"), "loss", kSampledLosses),
            real("dropout", 0.5, 0.0, 1.0, "dropout on the GRU's output", true),
-           real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices")},
+           real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices"), repeat_option()},
           build_gru4rec};
 }
 

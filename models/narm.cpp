@@ -53,6 +53,7 @@ BuiltModel build_narm(const ModelOptions& o) {
   m.defaults.lr_decay = 0.85f;
   m.defaults.epochs = 20;
   m.defaults.batch_rows = 128;
+  if (o.given("repeat")) m.repeat_weight = static_cast<float>(o.real_or("repeat", 0.0));
   return m;
 }
 }  // namespace
@@ -69,7 +70,7 @@ ModelEntry narm_model() {
            flag("output_bias", false, "a learned bias per item in the decoder"),
            choice("order", "time", {"time", "shuffled"}, "prefixes session after session in time order, or shuffled"),
            real("init_std", 0.1, 0.0, kInf, "standard deviation of the embedding's initial values"),
-           real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices")},
+           real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices"), repeat_option()},
           build_narm};
 }
 

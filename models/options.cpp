@@ -84,6 +84,11 @@ OptionSpec derived(OptionSpec spec, std::string how) {
   return spec;
 }
 
+OptionSpec repeat_option() {
+  return derived(real("repeat", 0.0, 0.0, 1.0, "weight of the session's own items mixed into the scores", true),
+                 "chosen on the validation sessions after training (0 without early stopping)");
+}
+
 OptionSpec only_when(OptionSpec spec, std::string option, std::vector<std::string> values) {
   spec.when = std::move(option);
   spec.when_values = std::move(values);

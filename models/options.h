@@ -46,6 +46,9 @@ OptionSpec choice(std::string name, std::string value, std::vector<std::string> 
 OptionSpec derived(OptionSpec spec, std::string how);
 // An option that applies only when `option` takes one of `values`.
 OptionSpec only_when(OptionSpec spec, std::string option, std::vector<std::string> values);
+// Session nets' `repeat` (engine/eval/repeat_mix.h): the weight of the session's own items in the
+// scores, in [0, 1); derived: chosen on the validation sessions unless given.
+OptionSpec repeat_option();
 // Whether `spec` applies when the options are `given` (the others at their defaults).
 bool applies(const OptionSpec& spec, const std::vector<OptionSpec>& specs,
              const std::map<std::string, std::string>& given);

@@ -60,6 +60,24 @@ run "topn cdae, tiny data" off-small topn --data "$tmp/tiny.csv" --model cdae hi
 run "session gru4rec default" "on 5" session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model gru4rec hidden=8 --batch 8 --epochs 6
 run "session gru4rec --early-stop 0" off session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model gru4rec hidden=8 --batch 8 --epochs 6 --early-stop 0
 
+# A session net chooses its repeat weight on the validation sessions (a line, and the JSON's
+# derived options, which a saved model keeps); without early stopping it has none.
+"$bin" session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model gru4rec hidden=8 --batch 8 --epochs 3 \
+  --device cpu --save "$tmp/g.srm" >"$tmp/out" 2>"$tmp/err"
+w=$(field "j.get('derived_options', {}).get('repeat', 'none')")
+if grep -q "^repeat weight $w (validation MRR@20 by weight: 0: " "$tmp/err" && [ "$w" != none ]; then
+  echo "ok: session gru4rec chose repeat weight $w on the validation sessions"
+else
+  fail "session gru4rec: no repeat weight chosen ($w)"; tail -3 "$tmp/err"
+fi
+"$bin" session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model gru4rec hidden=8 --batch 8 --epochs 3 \
+  --device cpu --early-stop off >"$tmp/out" 2>"$tmp/err"
+if [ "$(field "'repeat' in j.get('derived_options', {})")" = False ] && ! grep -q "^repeat weight" "$tmp/err"; then
+  echo "ok: session gru4rec without early stopping chooses no repeat weight"
+else
+  fail "session gru4rec --early-stop off chose a repeat weight"
+fi
+
 # An explicit patience on tiny data stays on (and fails clearly if there is nothing to score).
 if "$bin" train --data "$tmp/tiny.csv" --model autorec hidden=16 --epochs 5 --early-stop 2 --device cpu >"$tmp/out" 2>"$tmp/err" &&
    [ "$(field "'early_stop' in j")" = True ]; then

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "engine/data/batchers.h"
+#include "engine/eval/repeat_mix.h"
 #include "engine/eval/session_eval.h"
 #include "engine/net/exec.h"
 #include "engine/net/scoring.h"
@@ -89,6 +90,79 @@ TEST(SessionEval, RanksWithTiesAgainstOnAHandCheckedCase) {
     EXPECT_NEAR(m.recall, 3.0 / 5.0, 1e-12) << lanes << " lanes";
     EXPECT_NEAR(m.mrr, (1.0 + 1.0 + 0.5) / 5.0, 1e-12) << lanes << " lanes";
   }
+}
+
+// The mixture ranks items as p(i) = (1 − w)·softmax(s)_i + w·count(i)/clicks, computed here directly;
+// a lane's start forgets its earlier clicks; w = 0 leaves the net's scores as they are.
+TEST(RepeatMix, RanksAsTheMixtureOfTheNetAndTheSessionsOwnItems) {
+  std::mt19937_64 rng(test_seed());
+  const int n = 13;
+  std::vector<std::vector<float>> t(n);
+  for (auto& row : t) row = random_vector(n, rng, -3.0f, 3.0f);
+  const float w = 0.3f;
+  NextTableScorer net(t);
+  RepeatMixScorer mix(net, n, w);
+  // Two lanes: lane 0 clicks 4, 4, 7 (one session); lane 1 clicks 2, then starts afresh at 9.
+  const std::vector<std::vector<int32_t>> items = {{4, 2}, {4, 9}, {7, 5}};
+  const std::vector<std::vector<int32_t>> starts = {{1, 1}, {0, 1}, {0, 0}};
+  const std::vector<std::vector<std::vector<int32_t>>> sessions = {{{4}, {2}}, {{4, 4}, {9}}, {{4, 4, 7}, {9, 5}}};
+  for (size_t k = 0; k < items.size(); ++k) {
+    std::vector<float> got;
+    mix.step(items[k], starts[k], got);
+    ASSERT_EQ(got.size(), 2u * n);
+    for (size_t l = 0; l < 2; ++l) {
+      const std::vector<float>& s = t[static_cast<size_t>(items[k][l])];
+      double z = 0.0;
+      for (float v : s) z += std::exp(static_cast<double>(v));
+      std::vector<double> p(n);
+      for (int i = 0; i < n; ++i) p[i] = (1.0 - w) * std::exp(static_cast<double>(s[i])) / z;
+      for (int32_t c : sessions[k][l]) p[c] += w / static_cast<double>(sessions[k][l].size());
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j)
+          if (std::abs(p[i] - p[j]) > 1e-6) {
+            EXPECT_EQ(p[i] > p[j], got[l * n + i] > got[l * n + j])
+                << "step " << k << " lane " << l << " items " << i << ", " << j;
+          }
+      // The log of the mixture up to a constant: differences of scores are log ratios.
+      EXPECT_NEAR(got[l * n + 0] - got[l * n + 1], std::log(p[0] / p[1]), 1e-4) << "step " << k << " lane " << l;
+    }
+  }
+  RepeatMixScorer off(net, n, 0.0f);
+  std::vector<float> plain, mixed;
+  net.step({4, 2}, {1, 1}, plain);
+  off.step({4, 2}, {1, 1}, mixed);
+  EXPECT_EQ(plain, mixed);
+  EXPECT_THROW(RepeatMixScorer(net, n, 1.0f), std::exception);
+  EXPECT_THROW(RepeatMixScorer(net, n, -0.1f), std::exception);
+}
+
+// On sessions whose next click repeats the one before, and a net that ranks that click low, the
+// validation chooses a weight > 0 and the mixture finds every repeat; on sessions without repeats
+// and a net that knows the next click, it keeps 0.
+TEST(RepeatMix, TheWeightIsChosenOnValidationSessions) {
+  const int n = 30;
+  std::vector<std::vector<float>> wrong(n, std::vector<float>(n, 0.0f)), right = wrong;
+  for (int c = 0; c < n; ++c) {
+    for (int j = 0; j < n; ++j) wrong[c][j] = static_cast<float>(j) / 10.0f;  // item 29 first, the click last
+    wrong[c][c] = -5.0f;
+    right[c][(c + 1) % n] = 5.0f;
+  }
+  Sessions repeats, fresh;
+  repeats.n_items = fresh.n_items = n;
+  for (int s = 0; s < 20; ++s) {
+    repeats.add({s % 10, s % 10, s % 10});
+    fresh.add({s, s + 1, s + 2});
+  }
+  NextTableScorer low(wrong), knows(right);
+  const RepeatChoice a = choose_repeat_weight(low, repeats, 4);
+  EXPECT_GT(a.weight, 0.0f);
+  ASSERT_EQ(a.mrr.size(), repeat_weight_grid().size());
+  EXPECT_LT(a.mrr[0], 0.1);
+  RepeatMixScorer mix(low, n, a.weight);
+  EXPECT_NEAR(evaluate_sessions(mix, repeats, 4, 20).mrr, 1.0, 1e-12);
+  const RepeatChoice b = choose_repeat_weight(knows, fresh, 4);
+  EXPECT_EQ(b.weight, 0.0f);
+  EXPECT_NEAR(b.mrr[0], 1.0, 1e-12);
 }
 
 TEST(SessionSampling, PopularityToTheAlphaAndReproducible) {

@@ -74,6 +74,10 @@ struct BuiltModel {
   // with its own defaults, then copied in by init_from_pretrained.
   std::function<std::vector<BuiltModel>()> pretrain_parts{};
   std::function<void(ParamStore&, const std::vector<const ParamStore*>&)> init_from_pretrained{};
+  // Session nets: the weight of the session's own items mixed into the scores
+  // (engine/eval/repeat_mix.h). Unset: chosen on the validation sessions after training when early
+  // stopping has them, else 0.
+  std::optional<float> repeat_weight{};
   // Session models (GRU4Rec, NARM): inputs "item" and "next", trained by train_sessions on click
   // sessions with defaults.batch_rows lanes; `sampling` for a sampled ranking output.
   SessionSampling sampling{};

@@ -13,8 +13,13 @@ namespace sr {
 
 namespace {
 nlohmann::json to_json(const EarlyStopReport& r) {
-  return {{"metric", r.metric},         {"best_epoch", r.best_epoch}, {"best", r.best},
-          {"epochs_run", r.epochs_run}, {"curve", r.curve},           {"refit", r.refit}};
+  return {{"metric", r.metric},
+          {"best_epoch", r.best_epoch},
+          {"best", r.best},
+          {"epochs_run", r.epochs_run},
+          {"curve", r.curve},
+          {"refit", r.refit},
+          {"chosen_options", r.chosen_options}};
 }
 
 void write_json(const std::string& path, const nlohmann::json& j) { write_file_atomically(path, j.dump() + "\n"); }
@@ -114,6 +119,8 @@ std::optional<EarlyStopReport> load_selection(const std::string& path) {
     r.epochs_run = j->at("epochs_run").get<int>();
     r.curve = j->at("curve").get<std::vector<double>>();
     r.refit = j->at("refit").get<bool>();
+    if (j->contains("chosen_options"))
+      r.chosen_options = j->at("chosen_options").get<std::map<std::string, std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw error("early stopping: '", path, "' is damaged: ", e.what());
   }

@@ -24,6 +24,9 @@ struct EarlyStopReport {
   int epochs_run = 0;         // epochs trained before stopping (the refit's not counted)
   std::vector<double> curve;  // the score of each epoch, as the metric reads
   bool refit = false;         // the model was trained again on all the training data for best_epoch epochs
+  // Options chosen on the validation part with the selected net (a session net's repeat weight),
+  // kept with the choice so that a resumed refit uses them too.
+  std::map<std::string, std::string> chosen_options;
 };
 
 class EarlyStopper {

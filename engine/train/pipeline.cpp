@@ -8,6 +8,7 @@
 #include "engine/data/rating_levels.h"
 #include "engine/eval/model_scorer.h"
 #include "engine/eval/pair_scorer.h"
+#include "engine/eval/repeat_mix.h"
 #include "kernels/error.h"
 
 namespace sr {
@@ -173,6 +174,34 @@ void fit_net(TrainedModel& t, const TrainingData& data, Backend& be, const FitOp
   });
 }
 
+void set_repeat(TrainedModel& t, float weight) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(weight));
+  t.model.repeat_weight = weight;
+  t.model.derived_options["repeat"] = text;
+  t.reset_scorers();  // the next session scorer mixes
+}
+
+// A session net's repeat weight, where none was given: chosen on the validation sessions with the
+// net trained without them (engine/eval/repeat_mix.h); recorded as a derived option, so that the
+// model file keeps it. Without validation sessions (early stopping off) the net's own scores stay.
+void choose_repeat(TrainedModel& t, const TrainingData& data, const FitOptions& o) {
+  BuiltModel& m = t.model;
+  if (m.task != Task::sessions || m.repeat_weight || !data.valid_sessions || data.valid_sessions->size() == 0) return;
+  constexpr int kLanes = 256;
+  const RepeatChoice c = choose_repeat_weight(t.session_scorer(), *data.valid_sessions, kLanes);
+  set_repeat(t, c.weight);
+  if (o.on_phase) {
+    std::string line = "repeat weight " + m.derived_options.at("repeat") + " (validation MRR@20 by weight:";
+    for (size_t k = 0; k < c.mrr.size(); ++k) {
+      char x[48];
+      std::snprintf(x, sizeof x, " %g: %.4f", static_cast<double>(repeat_weight_grid()[k]), c.mrr[k]);
+      line += x;
+    }
+    o.on_phase(line + ")");
+  }
+}
+
 // Early stopping with a refit: the epochs are chosen on the validation part by a run that does not
 // train on it (its checkpoints in DIR/select), then a fresh net — the same seed — trains on all the
 // training data for that many epochs (checkpoints in DIR). The choice is kept in
@@ -190,8 +219,10 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
         !from.empty() && o.on_phase)
       o.on_phase("resume: from " + from);
     fit_net(t, data, be, select);
+    choose_repeat(t, data, o);
     chosen = t.early_stop;
     chosen->refit = true;
+    chosen->chosen_options = t.model.derived_options;
     if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
   }
   Split all;  // the validation part back in training
@@ -224,6 +255,8 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
   }
   fit_net(t, full, be, refit);
   t.early_stop = *chosen;
+  if (const auto it = chosen->chosen_options.find("repeat"); it != chosen->chosen_options.end())
+    set_repeat(t, std::stof(it->second));  // as chosen, also when a resumed run read the choice
 }
 
 }  // namespace
@@ -258,6 +291,7 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
     fit_select_then_refit(*t, data, *be, run);
   } else {
     fit_net(*t, data, *be, run);
+    choose_repeat(*t, data, run);  // early stopping that keeps the best weights: the same net
   }
   t->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return t;
@@ -325,6 +359,8 @@ SessionScorer& TrainedModel::session_scorer() {
       sessions_ = std::make_unique<PrefixSessionScorer>(*exec, model.prefix_steps, n_items_);
     else
       sessions_ = std::make_unique<NetSessionScorer>(*exec, n_items_);
+    if (model.repeat_weight.value_or(0.0f) > 0.0f)
+      sessions_ = std::make_unique<RepeatMixScorer>(std::move(sessions_), n_items_, *model.repeat_weight);
   }
   return *sessions_;
 }

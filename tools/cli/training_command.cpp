@@ -106,6 +106,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     if (rank_->leader()) args_.flags.print_epoch(r);
   };
   trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
+  derived_options_ = trained_->model.derived_options;  // with what training chose (a repeat weight)
   if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && !es.refit && rank_->leader())
     std::fprintf(stderr, "early stopping: best %s %.4f at epoch %d (%d epochs run)\n", es.metric.c_str(), es.best,
                  es.best_epoch, es.epochs_run);
