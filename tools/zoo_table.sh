@@ -50,7 +50,7 @@ item-kNN (cosine, k=100)|--model itemknn k=100
 CDAE (hidden 100, 5 negatives, corruption 0.2, at most 60 epochs)|--model cdae --device DEVICE
 Mult-DAE (hidden 200, dropout 0.5, at most 100 epochs)|--model multdae --device DEVICE
 Mult-VAE (600-200-600, dropout 0.5, β 0.2 annealed over 1000 steps, at most 100 epochs)|--model multvae --device DEVICE
-GMF (16 factors, 4 negatives, at most 20 epochs)|--model gmf --device DEVICE
+GMF (64 factors, lr 0.003, item biases, 4 negatives, at most 20 epochs)|--model gmf --device DEVICE
 MLP (16 factors: 64-32-16, 4 negatives, at most 20 epochs)|--model mlp --device DEVICE
 NeuMF (16 factors, from scratch, 4 negatives, at most 20 epochs)|--model neumf --device DEVICE
 MODELS

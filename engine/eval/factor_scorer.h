@@ -1,5 +1,6 @@
 // Scoring a pair model whose score factorizes — act(u_uᵀ v_i) after folding biases into the
-// factors, as GMF (its output, the logit hᵀ(p_u ⊙ q_i) + b: u = [p | b], v = [h ⊙ q | 1]) and
+// factors, as GMF (its output, the logit hᵀ(p_u ⊙ q_i) + b + b_i: u = [p | b | 1], v = [h ⊙ q | 1 | b_i];
+// without item biases u = [p | b], v = [h ⊙ q | 1]) and
 // biased MF (μ + b_u + b_i + p_uᵀ q_i: u = [p | b_u + μ | 1], v = [q | 1 | b_i]) do — as one GEMM of a block of users
 // against every item, instead of a forward pass per (user, item) pair: 480,189 users x 17,770 items is one (block x d)
 // x (d x items) product per block rather than 8.5 billion passes.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 #include "engine/data/rating_levels.h"
@@ -182,6 +183,15 @@ void set_repeat(TrainedModel& t, float weight) {
   t.reset_scorers();  // the next session scorer mixes
 }
 
+// The repeat weight recorded in the selection file `path`, checked.
+float repeat_weight_of(const std::string& text, const std::string& path) {
+  char* end = nullptr;
+  const float w = std::strtof(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(w >= 0.0f && w < 1.0f))
+    throw error("early stopping: '", path, "' records repeat weight '", text, "', not a number in [0, 1)");
+  return w;
+}
+
 // A session net's repeat weight, where none was given: chosen on the validation sessions with the
 // net trained without them (engine/eval/repeat_mix.h); recorded as a derived option, so that the
 // model file keeps it. Without validation sessions (early stopping off) the net's own scores stay.
@@ -219,9 +229,16 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
         !from.empty() && o.on_phase)
       o.on_phase("resume: from " + from);
     fit_net(t, data, be, select);
-    choose_repeat(t, data, o);
     chosen = t.early_stop;
     chosen->refit = true;
+    if (chosen->best_epoch < 1)
+      throw error(
+          "early stopping: the selection run scored no epoch (a resumed run with nothing left to train?); "
+          "start again without --resume or in a new --checkpoint-dir");
+    if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
+    // With the selection run's net (its last epoch's weights, up to the patience past its best: the
+    // refit mode keeps no copy), so that the weight is chosen on sessions it did not train on.
+    choose_repeat(t, data, o);
     chosen->chosen_options = t.model.derived_options;
     if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
   }
@@ -255,8 +272,9 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
   }
   fit_net(t, full, be, refit);
   t.early_stop = *chosen;
-  if (const auto it = chosen->chosen_options.find("repeat"); it != chosen->chosen_options.end())
-    set_repeat(t, std::stof(it->second));  // as chosen, also when a resumed run read the choice
+  if (const auto it = chosen->chosen_options.find("repeat");
+      it != chosen->chosen_options.end() && !t.model.repeat_weight)
+    set_repeat(t, repeat_weight_of(it->second, selection));  // as chosen, also when a resumed run read the choice
 }
 
 }  // namespace

@@ -115,7 +115,8 @@ void TrainFlags::add_to(CLI::App& app) {
                  "stop after N epochs without a better validation score (validation, not trained on: 10% of the "
                  "training ratings at random, each user's second latest interaction, or the latest 10% of "
                  "training sessions); --epochs is then the most, and --early-stop-mode says how it ends. "
-                 "auto: N = max(5, epochs / 5), off where the validation part would be under 50 ratings, "
+                 "auto: N = max(5, epochs / 5) (leave-one-out top-N: max(10, epochs / 2)), off where the validation "
+                 "part would be under 50 ratings, "
                  "targets or sessions, with --validate or --profile-steps; off (or 0): a fixed schedule")
       ->capture_default_str();
   app.add_option("--early-stop-mode", early_stop_mode,
