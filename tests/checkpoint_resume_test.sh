@@ -57,6 +57,24 @@ killed gru4rec 4 2 session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4
 killed autorec_early_stop 5 2 train --data "$tmp/r.csv" --model autorec hidden=64 --batch 16 --epochs 30 --early-stop 2 --device cpu
 killed gru4rec_early_stop 4 2 session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=32 --batch 16 --epochs 30 --early-stop 2 --device cpu
 
+# Killed after the selection run's last epoch and its checkpoint, before the choice was kept: the
+# resumed run trains no further epoch (the recorded scores had reached the patience), chooses the
+# same epochs and repeat weight, and ends with the same model.
+sel=(session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=32 --batch 16 --epochs 40 --device cpu
+  --early-stop 3 --checkpoint-dir "$tmp/sel.ck")
+"$bin" "${sel[@]}" --save "$tmp/sel.ref.srm" >/dev/null 2>"$tmp/sel.err" || fail "the selection run failed"
+rm -f "$tmp/sel.ck/early_stop.json" "$tmp/sel.ck"/checkpoint-*.srck
+"$bin" "${sel[@]}" --resume --save "$tmp/sel.srm" >/dev/null 2>"$tmp/sel.err2" || fail "the resumed selection failed"
+want=$(grep -e '^early stopping: best' -e '^repeat weight' "$tmp/sel.err")
+got=$(grep -e '^early stopping: best' -e '^repeat weight' "$tmp/sel.err2")
+if [ -z "$want" ] || [ "$want" != "$got" ]; then
+  fail "resumed after the selection's last epoch: '$got', uninterrupted: '$want'"
+elif ! cmp -s "$tmp/sel.ref.srm" "$tmp/sel.srm"; then
+  fail "resumed after the selection's last epoch: the model differs"
+else
+  echo "ok: resumed after the selection's last epoch: $(grep '^early stopping: best' "$tmp/sel.err2" | cut -c1-80)"
+fi
+
 # A bad newest checkpoint is refused, naming it.
 run=(train --data "$tmp/r.csv" --model autorec hidden=8 --batch 16 --epochs 2 --device cpu --checkpoint-dir "$tmp/bad.ck")
 "$bin" "${run[@]}" >/dev/null 2>&1 || fail "the run writing checkpoints failed"

@@ -8,11 +8,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "engine/data/sessions.h"
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
+#include "engine/eval/repeat_mix.h"
 #include "engine/train/pipeline.h"
 #include "kernels/backend.h"
 #include "models/registry.h"
@@ -183,6 +185,57 @@ TEST(EarlyStopping, RefitTrainsOnEverythingForTheBestEpochs) {
   auto gw = fit_model(build_model("gru4rec", gru, 0, whole.n_items), {nullptr, nullptr, &whole}, be.get(), gh);
   EXPECT_EQ(evaluate_sessions(gt->session_scorer(), valid, 16, 20).mrr,
             evaluate_sessions(gw->session_scorer(), valid, 16, 20).mrr);
+}
+
+// A session net's repeat weight is chosen with the best epoch's net, not the last one's: kept
+// weights, the choice recorded equals the one the returned net makes again on the validation
+// sessions, and the model scores with it; a weight given is not chosen again.
+TEST(EarlyStopping, TheRepeatWeightIsTheBestEpochs) {
+  SynthOptions so;
+  so.users = 200, so.items = 30, so.events = 2400, so.seed = 7, so.clicks = true;
+  const Sessions synth = sessions_of(synthesize(so));
+  Sessions whole;  // every other click goes back to the one before: a log with repeats
+  whole.n_items = synth.n_items;
+  for (int64_t s = 0; s < synth.size(); ++s) {
+    std::vector<int32_t> clicks;
+    for (size_t p = 0; p < synth[s].size(); ++p) {
+      clicks.push_back(synth[s][p]);
+      if (p % 2 == 1) clicks.push_back(synth[s][p - 1]);
+    }
+    whole.add(clicks);
+  }
+  const Sessions train = session_range(whole, 0, whole.size() - 30),
+                 valid = session_range(whole, whole.size() - 30, whole.size());
+  auto be = make_cpu_backend();
+  FitOptions o;
+  o.config.epochs = 12, o.config.batch_rows = 8, o.config.optimizer.kind = OptKind::adam;
+  o.config.optimizer.lr = 0.05f;
+  o.early_stop_patience = 2, o.early_stop_refit = false;
+  std::vector<std::string> phases;
+  o.on_phase = [&](const std::string& p) { phases.push_back(p); };
+  auto t = fit_model(build_model("gru4rec", {{"hidden", "8"}}, 0, whole.n_items), {nullptr, nullptr, &train, &valid},
+                     be.get(), o);
+  const EarlyStopReport& es = t->early_stop;
+  expect_consistent(es, 2, 12, false);
+  std::printf("best validation MRR@20 %.4f at epoch %d of %d; %s\n", es.best, es.best_epoch, es.epochs_run,
+              es.chosen_why.c_str());
+  ASSERT_EQ(es.chosen_options.count("repeat"), 1u);
+  ASSERT_FALSE(phases.empty());
+  EXPECT_EQ(phases.back(), es.chosen_why);
+  NetSessionScorer net(*t->exec, whole.n_items);  // the net alone, its best weights back
+  const RepeatChoice again = choose_repeat_weight(net, valid, 256);
+  EXPECT_EQ(again.mrr.front(), es.best);
+  char w[32];
+  std::snprintf(w, sizeof w, "%g", static_cast<double>(again.weight));
+  EXPECT_EQ(es.chosen_options.at("repeat"), w);
+  EXPECT_EQ(t->model.derived_options.at("repeat"), w);
+  EXPECT_EQ(evaluate_sessions(t->session_scorer(), valid, 256, 20).mrr,
+            *std::max_element(again.mrr.begin(), again.mrr.end()));
+
+  auto given = fit_model(build_model("gru4rec", {{"hidden", "8"}, {"repeat", "0.3"}}, 0, whole.n_items),
+                         {nullptr, nullptr, &train, &valid}, be.get(), o);
+  EXPECT_TRUE(given->early_stop.chosen_options.empty());
+  EXPECT_EQ(*given->model.repeat_weight, 0.3f);
 }
 
 TEST(EarlyStopping, NeedsAValidationPart) {

@@ -165,6 +165,35 @@ TEST(RepeatMix, TheWeightIsChosenOnValidationSessions) {
   EXPECT_NEAR(b.mrr[0], 1.0, 1e-12);
 }
 
+// The one pass that ranks under every weight gives, for each, exactly the MRR of evaluating the
+// mixture with that weight: random scores, sessions with repeats, more lanes than some sessions.
+TEST(RepeatMix, OnePassScoresEveryWeightAsItsOwnEvaluation) {
+  std::mt19937_64 rng(test_seed());
+  const int n = 29;  // past the cut of 20
+  std::vector<std::vector<float>> t(n);
+  for (auto& row : t) row = random_vector(n, rng, -2.0f, 2.0f);
+  t[3][5] = t[3][6];  // a tie
+  Sessions valid;
+  valid.n_items = n;
+  std::uniform_int_distribution<int> item(0, n - 1), length(2, 9), few(0, 3);
+  for (int s = 0; s < 40; ++s) {
+    std::vector<int32_t> clicks;
+    const int len = length(rng);
+    for (int c = 0; c < len; ++c)
+      clicks.push_back(c > 0 && few(rng) == 0 ? clicks[static_cast<size_t>(few(rng)) % clicks.size()] : item(rng));
+    valid.add(clicks);
+  }
+  for (int lanes : {1, 3, 8}) {
+    NextTableScorer net(t);
+    const RepeatChoice c = choose_repeat_weight(net, valid, lanes);
+    ASSERT_EQ(c.mrr.size(), repeat_weight_grid().size());
+    for (size_t g = 0; g < c.mrr.size(); ++g) {
+      RepeatMixScorer mix(net, n, repeat_weight_grid()[g]);
+      EXPECT_EQ(c.mrr[g], evaluate_sessions(mix, valid, lanes, 20).mrr) << "weight " << repeat_weight_grid()[g];
+    }
+  }
+}
+
 TEST(SessionSampling, PopularityToTheAlphaAndReproducible) {
   const std::vector<int64_t> counts = {1, 0, 4, 16};
   std::vector<int32_t> a, b;

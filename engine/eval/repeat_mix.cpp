@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "kernels/error.h"
 
@@ -30,6 +31,45 @@ void RepeatMixScorer::advance(const std::vector<int32_t>& items, const std::vect
   follow(items, starts);
 }
 
+namespace {
+
+// A lane's softmax: its top score and z = Σ exp(s − top).
+struct Softmax {
+  float top = 0.0f;
+  double z = 0.0;
+};
+Softmax softmax_of(const float* row, size_t n) {
+  Softmax sm;
+  sm.top = *std::max_element(row, row + n);
+  for (size_t i = 0; i < n; ++i) sm.z += std::exp(row[i] - sm.top);
+  return sm;
+}
+
+// The session's distinct items with how often it showed them.
+std::vector<std::pair<int32_t, size_t>> counted(std::vector<int32_t> clicks) {
+  std::sort(clicks.begin(), clicks.end());
+  std::vector<std::pair<int32_t, size_t>> c;
+  for (size_t a = 0; a < clicks.size();) {
+    size_t b = a;
+    while (b < clicks.size() && clicks[b] == clicks[a]) ++b;
+    c.emplace_back(clicks[a], b - a);
+    a = b;
+  }
+  return c;
+}
+
+// p_i ∝ e_i + k·c_i with e_i = exp(s_i − max s), k = w·z / ((1 − w)·clicks), z = Σ e: the same
+// order as the mixture, written back as a log (a logit's scale). Items the session did not show
+// keep their scores; `x` is the score of one it showed `count` times of `clicks`.
+float mixed_score(float x, const Softmax& sm, float weight, size_t clicks, size_t count) {
+  const double odds = static_cast<double>(weight) / (1.0 - static_cast<double>(weight));
+  const double k = odds * sm.z / static_cast<double>(clicks);
+  return sm.top +
+         static_cast<float>(std::log(std::exp(static_cast<double>(x - sm.top)) + k * static_cast<double>(count)));
+}
+
+}  // namespace
+
 void RepeatMixScorer::step(const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
                            std::vector<float>& scores) {
   inner_->step(items, starts, scores);
@@ -38,24 +78,11 @@ void RepeatMixScorer::step(const std::vector<int32_t>& items, const std::vector<
   const size_t n = static_cast<size_t>(n_items_);
   SR_CHECK(scores.size() == items.size() * n, "repeat mix: ", scores.size(), " scores for ", items.size(), " lanes of ",
            n, " items");
-  // p_i ∝ e_i + k·c_i with e_i = exp(s_i − max s), k = w·z / ((1 − w)·clicks), z = Σ e: the same
-  // order as the mixture, written back as a log (a logit's scale) for the session's items only.
-  const double odds = static_cast<double>(weight_) / (1.0 - static_cast<double>(weight_));
   for (size_t l = 0; l < items.size(); ++l) {
     float* row = scores.data() + l * n;
-    const float top = *std::max_element(row, row + n);
-    double z = 0.0;
-    for (size_t i = 0; i < n; ++i) z += std::exp(row[i] - top);
-    const double k = odds * z / static_cast<double>(clicks_[l].size());
-    std::vector<int32_t> distinct(clicks_[l]);
-    std::sort(distinct.begin(), distinct.end());
-    for (size_t a = 0; a < distinct.size();) {
-      size_t b = a;
-      while (b < distinct.size() && distinct[b] == distinct[a]) ++b;
-      float& x = row[distinct[a]];
-      x = top + static_cast<float>(std::log(std::exp(static_cast<double>(x - top)) + k * static_cast<double>(b - a)));
-      a = b;
-    }
+    const Softmax sm = softmax_of(row, n);
+    for (const auto& [item, count] : counted(clicks_[l]))
+      row[item] = mixed_score(row[item], sm, weight_, clicks_[l].size(), count);
   }
 }
 
@@ -64,14 +91,55 @@ const std::vector<float>& repeat_weight_grid() {
   return grid;
 }
 
+// One pass of the net for every weight: a weight changes only the scores of the session's own
+// items, so each ranking is the net's with those few scores replaced (the same numbers as
+// RepeatMixScorer's, so the MRR of the weight chosen is what evaluating with it gives).
 RepeatChoice choose_repeat_weight(SessionScorer& scorer, const Sessions& valid, int lanes) {
+  const std::vector<float>& grid = repeat_weight_grid();
+  constexpr int64_t kCut = 20;
+  const int64_t n = valid.n_items;
+  std::vector<double> rr(grid.size(), 0.0);
+  int64_t events = 0;
+  std::vector<std::vector<int32_t>> clicks(static_cast<size_t>(std::max(lanes, 0)));
+  walk_sessions(scorer, valid, lanes,
+                [&](const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
+                    const std::vector<float>& scores, const std::vector<int32_t>& targets) {
+                  for (size_t l = 0; l < items.size(); ++l) {  // as RepeatMixScorer::follow
+                    if (starts[l]) clicks[l].clear();
+                    clicks[l].push_back(items[l]);
+                  }
+                  for (size_t l = 0; l < targets.size(); ++l) {
+                    const int32_t t = targets[l];
+                    if (t < 0) continue;
+                    ++events;
+                    const float* row = scores.data() + static_cast<int64_t>(l) * n;
+                    const Softmax sm = softmax_of(row, static_cast<size_t>(n));
+                    const auto shown = counted(clicks[l]);
+                    for (size_t g = 0; g < grid.size(); ++g) {
+                      int64_t rank = 0;
+                      if (grid[g] == 0.0f) {
+                        rank = rank_with_ties_against(row, n, t);
+                      } else {
+                        auto mixed = [&](const std::pair<int32_t, size_t>& c) {
+                          return mixed_score(row[c.first], sm, grid[g], clicks[l].size(), c.second);
+                        };
+                        float target = row[t];
+                        for (const auto& c : shown)
+                          if (c.first == t) target = mixed(c);
+                        rank = 1;
+                        for (int64_t j = 0; j < n; ++j) rank += (j != t) & (row[j] >= target);
+                        for (const auto& c : shown)  // the shown items with their mixed scores instead
+                          if (c.first != t) rank += (mixed(c) >= target) - (row[c.first] >= target);
+                      }
+                      if (rank <= kCut) rr[g] += 1.0 / static_cast<double>(rank);
+                    }
+                  }
+                });
   RepeatChoice c;
   double best = -1.0;
-  for (float w : repeat_weight_grid()) {
-    RepeatMixScorer mix(scorer, valid.n_items, w);
-    const double mrr = evaluate_sessions(mix, valid, lanes, 20).mrr;
-    c.mrr.push_back(mrr);
-    if (mrr > best) best = mrr, c.weight = w;
+  for (size_t g = 0; g < grid.size(); ++g) {
+    c.mrr.push_back(rr[g] / static_cast<double>(events));
+    if (c.mrr[g] > best) best = c.mrr[g], c.weight = grid[g];
   }
   return c;
 }

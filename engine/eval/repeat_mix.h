@@ -37,7 +37,8 @@ class RepeatMixScorer final : public SessionScorer {
 const std::vector<float>& repeat_weight_grid();
 
 // The weight of the grid whose mixture scores the best MRR@20 on `valid` (the first of equals, so
-// 0 unless a mixture is better), with `scorer` the net's (evaluated once per weight).
+// 0 unless a mixture is better), with `scorer` the net's: one pass of it ranks under every weight,
+// so that early stopping can choose at every epoch (mrr[0] is the net's own).
 struct RepeatChoice {
   float weight = 0.0f;
   std::vector<double> mrr;  // per weight of the grid

@@ -16,20 +16,17 @@ int64_t rank_with_ties_against(const float* scores, int64_t n, int32_t target) {
   return rank;
 }
 
-SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, int lanes, int k) {
+void walk_sessions(SessionScorer& scorer, const Sessions& test, int lanes, const SessionStepVisitor& visit) {
   if (lanes <= 0) throw error("session evaluation needs at least one lane, got ", lanes);
   if (test.size() == 0) throw error("no test session with two or more clicks on training items");
-  const auto t0 = std::chrono::steady_clock::now();
-  SessionMetrics m;
-  m.k = k;
   struct Lane {
     int64_t session = -1, pos = 0;
   };
   std::vector<Lane> lane(static_cast<size_t>(lanes));
   int64_t next_session = 0;
-  std::vector<int32_t> items(static_cast<size_t>(lanes)), starts(static_cast<size_t>(lanes));
+  std::vector<int32_t> items(static_cast<size_t>(lanes)), starts(static_cast<size_t>(lanes)),
+      targets(static_cast<size_t>(lanes));
   std::vector<float> scores;
-  double hits = 0.0, rr = 0.0;
   for (;;) {
     bool any = false;
     for (int l = 0; l < lanes; ++l) {
@@ -38,23 +35,35 @@ SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, in
       if (a.session >= 0 && a.pos + 1 >= static_cast<int64_t>(test[a.session].size())) a.session = -1;  // done
       if (a.session < 0 && next_session < test.size()) a = {next_session++, 0}, starts[l] = 1;
       items[l] = a.session >= 0 ? test[a.session][a.pos] : 0;  // an idle lane shows item 0, ignored
+      targets[l] = a.session >= 0 ? test[a.session][a.pos + 1] : -1;
       any |= a.session >= 0;
     }
     if (!any) break;
     scorer.step(items, starts, scores);
     SR_CHECK(static_cast<int64_t>(scores.size()) == lanes * test.n_items, "scorer returned ", scores.size(),
              " scores for ", lanes, " lanes x ", test.n_items, " items");
-    for (int l = 0; l < lanes; ++l) {
-      Lane& a = lane[l];
-      if (a.session < 0) continue;
-      const int32_t target = test[a.session][a.pos + 1];
-      const int64_t rank =
-          rank_with_ties_against(scores.data() + static_cast<int64_t>(l) * test.n_items, test.n_items, target);
-      if (rank <= k) hits += 1.0, rr += 1.0 / static_cast<double>(rank);
-      ++m.events;
-      ++a.pos;
-    }
+    visit(items, starts, scores, targets);
+    for (Lane& a : lane)
+      if (a.session >= 0) ++a.pos;
   }
+}
+
+SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, int lanes, int k) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SessionMetrics m;
+  m.k = k;
+  double hits = 0.0, rr = 0.0;
+  walk_sessions(scorer, test, lanes,
+                [&](const std::vector<int32_t>&, const std::vector<int32_t>&, const std::vector<float>& scores,
+                    const std::vector<int32_t>& targets) {
+                  for (size_t l = 0; l < targets.size(); ++l) {
+                    if (targets[l] < 0) continue;
+                    const int64_t rank = rank_with_ties_against(scores.data() + static_cast<int64_t>(l) * test.n_items,
+                                                                test.n_items, targets[l]);
+                    if (rank <= k) hits += 1.0, rr += 1.0 / static_cast<double>(rank);
+                    ++m.events;
+                  }
+                });
   m.recall = hits / static_cast<double>(m.events);
   m.mrr = rr / static_cast<double>(m.events);
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "engine/data/sessions.h"
@@ -38,6 +39,13 @@ struct SessionMetrics {
 int64_t rank_with_ties_against(const float* scores, int64_t n, int32_t target);
 
 SessionMetrics evaluate_sessions(SessionScorer& scorer, const Sessions& test, int lanes, int k = 20);
+
+// The protocol's walk without its metric: each step, `visit` is given the lanes' clicks, which of
+// them begin a session, the scores the scorer wrote (lanes x n_items) and each lane's next click,
+// the one to rank (-1 for an idle lane). For metrics of several rankings from one pass of a net.
+using SessionStepVisitor = std::function<void(const std::vector<int32_t>& items, const std::vector<int32_t>& starts,
+                                              const std::vector<float>& scores, const std::vector<int32_t>& targets)>;
+void walk_sessions(SessionScorer& scorer, const Sessions& test, int lanes, const SessionStepVisitor& visit);
 
 // A session net (inputs "item", "next"; session_trainer.h) as a scorer: each step feeds the lanes'
 // clicks through the net, its recurrent state carried per lane, and scores every item.

@@ -19,7 +19,8 @@ nlohmann::json to_json(const EarlyStopReport& r) {
           {"epochs_run", r.epochs_run},
           {"curve", r.curve},
           {"refit", r.refit},
-          {"chosen_options", r.chosen_options}};
+          {"chosen_options", r.chosen_options},
+          {"chosen_why", r.chosen_why}};
 }
 
 void write_json(const std::string& path, const nlohmann::json& j) { write_file_atomically(path, j.dump() + "\n"); }
@@ -58,6 +59,9 @@ void EarlyStopper::record_to(std::string path, bool writer, bool resume) {
                   report_.metric);
     const auto curve = j->at("curve").get<std::vector<double>>();
     for (size_t e = 0; e < curve.size(); ++e) recorded_[static_cast<int>(e) + 1] = curve[e];
+    recorded_best_ = j->at("best_epoch").get<int>();
+    recorded_choice_.options = j->value("chosen_options", std::map<std::string, std::string>{});
+    recorded_choice_.why = j->value("chosen_why", std::string());
   } catch (const nlohmann::json::exception& e) {
     throw error("early stopping: '", path_, "' is damaged: ", e.what());
   }
@@ -74,17 +78,31 @@ bool EarlyStopper::take(int epoch, double s) {
   return better;
 }
 
-bool EarlyStopper::after_epoch(int epoch) {
-  // Epochs a resumed run did not train in this process: their scores as recorded.
-  while (static_cast<int>(report_.curve.size()) + 1 < epoch) {
+bool EarlyStopper::replay(int done) {
+  while (static_cast<int>(report_.curve.size()) < done) {
     const int e = static_cast<int>(report_.curve.size()) + 1;
     const auto it = recorded_.find(e);
     if (it == recorded_.end())
-      throw error("early stopping: resuming at epoch ", epoch, ", but '", path_, "' has no score for epoch ", e);
-    if (!take(e, it->second)) ++since_best_;
+      throw error("early stopping: resuming after epoch ", done, ", but '", path_, "' has no score for epoch ", e);
+    if (!take(e, it->second)) {
+      ++since_best_;
+    } else if (e == recorded_best_) {
+      report_.chosen_options = recorded_choice_.options, report_.chosen_why = recorded_choice_.why;
+    } else {  // the recorded best comes later, trained again, and chooses again
+      report_.chosen_options.clear(), report_.chosen_why.clear();
+    }
   }
+  return since_best_ >= patience_;
+}
+
+bool EarlyStopper::after_epoch(int epoch) {
+  replay(epoch - 1);  // epochs a resumed run did not train in this process: their scores as recorded
   const double s = score_();
   if (take(epoch, s)) {
+    if (choose_) {
+      ChosenOptions c = choose_();
+      report_.chosen_options = std::move(c.options), report_.chosen_why = std::move(c.why);
+    }
     if (keep_weights_) {
       const auto& params = store_->net().params();
       if (best_.empty())
@@ -119,8 +137,8 @@ std::optional<EarlyStopReport> load_selection(const std::string& path) {
     r.epochs_run = j->at("epochs_run").get<int>();
     r.curve = j->at("curve").get<std::vector<double>>();
     r.refit = j->at("refit").get<bool>();
-    if (j->contains("chosen_options"))
-      r.chosen_options = j->at("chosen_options").get<std::map<std::string, std::string>>();
+    r.chosen_options = j->value("chosen_options", std::map<std::string, std::string>{});
+    r.chosen_why = j->value("chosen_why", std::string());
   } catch (const nlohmann::json::exception& e) {
     throw error("early stopping: '", path, "' is damaged: ", e.what());
   }

@@ -24,9 +24,16 @@ struct EarlyStopReport {
   int epochs_run = 0;         // epochs trained before stopping (the refit's not counted)
   std::vector<double> curve;  // the score of each epoch, as the metric reads
   bool refit = false;         // the model was trained again on all the training data for best_epoch epochs
-  // Options chosen on the validation part with the selected net (a session net's repeat weight),
-  // kept with the choice so that a resumed refit uses them too.
+  // Options chosen on the validation part with the best epoch's net (a session net's repeat
+  // weight), kept with the choice so that a resumed refit uses them too, and how they were chosen.
   std::map<std::string, std::string> chosen_options;
+  std::string chosen_why;
+};
+
+// What a stopper's chooser picks at a new best epoch (EarlyStopper::choose_at_best).
+struct ChosenOptions {
+  std::map<std::string, std::string> options;
+  std::string why;  // one line for the log
 };
 
 class EarlyStopper {
@@ -40,9 +47,15 @@ class EarlyStopper {
   // scored again, so that a resumed run stops where the uninterrupted one would. Not with kept
   // weights (a checkpoint does not hold the best epoch's copy).
   void record_to(std::string path, bool writer, bool resume);
+  // Options chosen with the net of each new best epoch (right after its score, so that a chooser
+  // may reuse what the score computed); the report keeps the best epoch's.
+  void choose_at_best(std::function<ChosenOptions()> choose) { choose_ = std::move(choose); }
   // Scores the epoch just trained (and keeps its weights when asked and they are the best so far);
   // true when training should stop (`patience` epochs in a row without improvement).
   bool after_epoch(int epoch);
+  // A resumed run's epochs 1..`done`, trained before: their recorded scores taken; true when they
+  // had already reached the patience.
+  bool replay(int done);
   // Puts the best epoch's weights back into the store (nothing when no epoch was scored).
   void restore_best();
   const EarlyStopReport& report() const { return report_; }
@@ -53,12 +66,15 @@ class EarlyStopper {
   int patience_;
   bool lower_is_better_, keep_weights_;
   std::function<double()> score_;
+  std::function<ChosenOptions()> choose_;
   std::vector<Tensor> best_;  // one per parameter of the net, in Net::params() order
   int since_best_ = 0;
   EarlyStopReport report_;
   std::string path_;
   bool writer_ = false;
   std::map<int, double> recorded_;  // epoch -> score, read back on resume
+  int recorded_best_ = 0;           // and the recorded best epoch's choice
+  ChosenOptions recorded_choice_;
 };
 
 // The epochs chosen (the report of the selection run), kept beside the checkpoints so that a

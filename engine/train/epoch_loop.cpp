@@ -146,6 +146,8 @@ void train_epochs(Exec& ex, TrainStep& step, const TrainConfig& config,
   const int64_t step_limit = config.profile_steps > 0 ? config.profile_steps + 1 : -1;
   auto more = [&] { return step_limit < 0 || steps_done < step_limit; };
   StepTimes warm_up;
+  if (at.epoch > 1 && at.step == 0 && config.stopped_after && config.stopped_after(at.epoch - 1))
+    at.epoch = config.epochs + 1;  // the checkpoint came after the stopping epoch
   for (int epoch = at.epoch; epoch <= config.epochs && more(); ++epoch) {
     const int64_t first = epoch == at.epoch ? at.step : 0;
     Epoch e(ex, epoch, config.epochs, first, epoch == at.epoch ? at.epoch_loss : 0.0);

@@ -88,19 +88,40 @@ std::unique_ptr<EarlyStopper> validation_stopper(TrainedModel& t, const Training
       [&t, targets] { return evaluate_topn(t.topn_scorer(), *targets, t.by_user, {}, 0).ndcg20; }, keep_weights);
 }
 
-// The early stopping of a session net: MRR@20 of the validation sessions' next clicks.
+// The early stopping of a session net: MRR@20 of the validation sessions' next clicks. Where no
+// repeat weight was given, the same pass ranks under every weight of the grid and each new best
+// epoch chooses one (engine/eval/repeat_mix.h): with the net of the epoch the refit trains to, on
+// sessions it did not train on; the curve stays the net's own MRR.
 std::unique_ptr<EarlyStopper> session_stopper(TrainedModel& t, const TrainingData& data, int patience,
                                               bool keep_weights) {
   if (!data.valid_sessions || data.valid_sessions->size() == 0)
     throw error("early stopping: no validation sessions to score epochs on");
   const Sessions& valid = *data.valid_sessions;
-  return std::make_unique<EarlyStopper>(
+  constexpr int kLanes = 256;  // the evaluation's own lanes; training's state restarts each epoch
+  if (t.model.repeat_weight)
+    return std::make_unique<EarlyStopper>(
+        t.exec->params(), patience, "validation MRR@20", false,
+        [&t, &valid] { return evaluate_sessions(t.session_scorer(), valid, kLanes, 20).mrr; }, keep_weights);
+  auto last = std::make_shared<RepeatChoice>();
+  auto stopper = std::make_unique<EarlyStopper>(
       t.exec->params(), patience, "validation MRR@20", false,
-      [&t, &valid] {
-        constexpr int kLanes = 256;  // the evaluation's own lanes; training's state restarts each epoch
-        return evaluate_sessions(t.session_scorer(), valid, kLanes, 20).mrr;
+      [&t, &valid, last] {
+        *last = choose_repeat_weight(t.session_scorer(), valid, kLanes);
+        return last->mrr.front();  // the grid's first weight is 0: the net alone
       },
       keep_weights);
+  stopper->choose_at_best([last] {
+    char w[32];
+    std::snprintf(w, sizeof w, "%g", static_cast<double>(last->weight));
+    std::string why = std::string("repeat weight ") + w + " (validation MRR@20 by weight:";
+    for (size_t k = 0; k < last->mrr.size(); ++k) {
+      char x[48];
+      std::snprintf(x, sizeof x, " %g: %.4f", static_cast<double>(repeat_weight_grid()[k]), last->mrr[k]);
+      why += x;
+    }
+    return ChosenOptions{{{"repeat", w}}, why + ")"};
+  });
+  return stopper;
 }
 
 // Runs `train` with the config it is given; with a stopper, that config scores every epoch and
@@ -112,7 +133,10 @@ EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainC
   if (stopper && !config.checkpoint.dir.empty())
     stopper->record_to(config.checkpoint.dir + "/early_stop_curve.json", config.checkpoint.writer,
                        config.checkpoint.resume);
-  if (stopper) config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
+  if (stopper) {
+    config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
+    config.stopped_after = [&stopper](int done) { return stopper->replay(done); };
+  }
   train(config);
   if (!stopper) return {};
   stopper->restore_best();
@@ -183,33 +207,20 @@ void set_repeat(TrainedModel& t, float weight) {
   t.reset_scorers();  // the next session scorer mixes
 }
 
-// The repeat weight recorded in the selection file `path`, checked.
-float repeat_weight_of(const std::string& text, const std::string& path) {
+// The repeat weight recorded by `source` (a selection file, when read back), checked.
+float repeat_weight_of(const std::string& text, const std::string& source) {
   char* end = nullptr;
   const float w = std::strtof(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !(w >= 0.0f && w < 1.0f))
-    throw error("early stopping: '", path, "' records repeat weight '", text, "', not a number in [0, 1)");
+    throw error("early stopping: ", source, " records repeat weight '", text, "', not a number in [0, 1)");
   return w;
 }
 
-// A session net's repeat weight, where none was given: chosen on the validation sessions with the
-// net trained without them (engine/eval/repeat_mix.h); recorded as a derived option, so that the
-// model file keeps it. Without validation sessions (early stopping off) the net's own scores stay.
-void choose_repeat(TrainedModel& t, const TrainingData& data, const FitOptions& o) {
-  BuiltModel& m = t.model;
-  if (m.task != Task::sessions || m.repeat_weight || !data.valid_sessions || data.valid_sessions->size() == 0) return;
-  constexpr int kLanes = 256;
-  const RepeatChoice c = choose_repeat_weight(t.session_scorer(), *data.valid_sessions, kLanes);
-  set_repeat(t, c.weight);
-  if (o.on_phase) {
-    std::string line = "repeat weight " + m.derived_options.at("repeat") + " (validation MRR@20 by weight:";
-    for (size_t k = 0; k < c.mrr.size(); ++k) {
-      char x[48];
-      std::snprintf(x, sizeof x, " %g: %.4f", static_cast<double>(repeat_weight_grid()[k]), c.mrr[k]);
-      line += x;
-    }
-    o.on_phase(line + ")");
-  }
+// Options the early stopping chose with its best epoch's net (a session net's repeat weight,
+// where none was given), into the model, recorded as derived options so that its file keeps them.
+void apply_chosen(TrainedModel& t, const EarlyStopReport& chosen, const std::string& source) {
+  if (const auto it = chosen.chosen_options.find("repeat"); it != chosen.chosen_options.end() && !t.model.repeat_weight)
+    set_repeat(t, repeat_weight_of(it->second, source));
 }
 
 // Early stopping with a refit: the epochs are chosen on the validation part by a run that does not
@@ -236,11 +247,7 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
           "early stopping: the selection run scored no epoch (a resumed run with nothing left to train?); "
           "start again without --resume or in a new --checkpoint-dir");
     if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
-    // With the selection run's net (its last epoch's weights, up to the patience past its best: the
-    // refit mode keeps no copy), so that the weight is chosen on sessions it did not train on.
-    choose_repeat(t, data, o);
-    chosen->chosen_options = t.model.derived_options;
-    if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
+    if (o.on_phase && !chosen->chosen_why.empty()) o.on_phase(chosen->chosen_why);
   }
   Split all;  // the validation part back in training
   TrainingData full = data;
@@ -272,9 +279,9 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
   }
   fit_net(t, full, be, refit);
   t.early_stop = *chosen;
-  if (const auto it = chosen->chosen_options.find("repeat");
-      it != chosen->chosen_options.end() && !t.model.repeat_weight)
-    set_repeat(t, repeat_weight_of(it->second, selection));  // as chosen, also when a resumed run read the choice
+  apply_chosen(t, *chosen,
+               selection.empty() ? "the selection run"
+                                 : "'" + selection + "'");  // as chosen, also when a resumed run read the choice
 }
 
 }  // namespace
@@ -309,7 +316,8 @@ std::unique_ptr<TrainedModel> fit_model(BuiltModel model, const TrainingData& da
     fit_select_then_refit(*t, data, *be, run);
   } else {
     fit_net(*t, data, *be, run);
-    choose_repeat(*t, data, run);  // early stopping that keeps the best weights: the same net
+    apply_chosen(*t, t->early_stop, "the early stopping");  // with the best weights kept: the same net
+    if (o.on_phase && !t->early_stop.chosen_why.empty()) o.on_phase(t->early_stop.chosen_why);
   }
   t->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return t;

@@ -56,6 +56,9 @@ struct TrainConfig {
   // Called after every epoch's report, before its checkpoint (the epoch): true stops training
   // there (early stopping, engine/train/early_stopping.h).
   std::function<bool(int)> after_epoch{};
+  // Called once when a run resumes at an epoch's start (the epochs already done): true when
+  // training had stopped there, so that a run killed after its last epoch trains no more.
+  std::function<bool(int)> stopped_after{};
   float lr_at(int epoch) const { return optimizer.lr * std::pow(lr_decay, static_cast<float>(epoch - 1)); }
 };
 
