@@ -18,6 +18,7 @@ ModelEntry multvae_model();
 ModelEntry gmf_model();
 ModelEntry mlp_model();
 ModelEntry neumf_model();
+ModelEntry two_tower_model();
 ModelEntry popularity_model();
 ModelEntry itemknn_model();
 // The next click in sessions, and its baselines.

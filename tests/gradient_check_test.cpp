@@ -188,6 +188,63 @@ std::string pair_name(const ::testing::TestParamInfo<CaseParam>& info) {
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(PairGradientCheck, kPairCases, pair_name);
 
+// ---- the shift layer (two-tower's logQ correction): offsets per column of a block pattern under
+// the ranking softmax, or per entry of any pattern ----
+
+struct ShiftCase {
+  const char* name;
+  bool block;
+};
+const ShiftCase kShiftCases[] = {{"logq_per_column_of_a_block", true}, {"offsets_per_entry", false}};
+
+using ShiftGradientCheck = BackendParity<ShiftCase, kShiftCases>;
+
+TEST_P(ShiftGradientCheck, AddsTheOffsetsAndPassesTheGradientThrough) {
+  const int64_t items = 13, rows = 5;
+  Net net("shift");
+  Var x = net.sparse_input("x", items), t = net.sparse_input("t", items), o = net.sparse_input("o", items);
+  Var y = net.sparse_output(net.dense(x, 4, Act::tanh, "h"), items, Act::identity, t, "out");
+  Var shifted = net.shift(y, o, "shift");
+  net.minimize(c_.block ? ranking(RankLoss::xent, shifted, t) : masked_mse(shifted, t));
+  Exec ex(net, *be_, 3);
+  for (const Param* p : net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  const HostCsr xs = random_csr({"x", rows, items, 0.4}, rng_);
+  HostCsr ts, os;
+  if (c_.block) {  // every row scores the batch's targets and 3 draws; one offset per column
+    std::vector<int32_t> targets, draws;
+    for (int64_t r = 0; r < rows; ++r) targets.push_back(static_cast<int32_t>(rng_() % items));
+    for (int d = 0; d < 3; ++d) draws.push_back(static_cast<int32_t>(rng_() % items));
+    ts = sampled_next(targets, draws, items);
+    os.rows = 1, os.cols = items;
+    os.col_idx = targets;
+    os.col_idx.insert(os.col_idx.end(), draws.begin(), draws.end());
+    os.row_ptr = {0, static_cast<int32_t>(os.col_idx.size())};
+  } else {
+    ts = random_csr({"t", rows, items, 0.5}, rng_);
+    os = ts;
+  }
+  os.val = random_vector(os.col_idx.size(), rng_, -2.0f, 2.0f);
+  const SparseBatch bx(*be_, xs), bt(*be_, ts), bo(*be_, os);
+  ex.bind(x, &bx), ex.bind(t, &bt), ex.bind(o, &bo);
+  ex.forward(true);
+  const std::vector<float> got = ex.slot(shifted).value.to_host(), base = ex.slot(y).value.to_host();
+  ASSERT_EQ(got.size(), static_cast<size_t>(ts.nnz()));
+  for (size_t k = 0; k < got.size(); ++k) {
+    const float offset = c_.block ? os.val[k % os.val.size()] : os.val[k];
+    EXPECT_FLOAT_EQ(got[k], base[k] + offset) << "entry " << k;
+  }
+  expect_gradients_match(ex, net);
+  for (int pass = 0; pass < 2; ++pass) ex.forward(true), ex.backward();  // nothing of a pass stays behind
+  EXPECT_EQ(ex.slot(y).grad.to_host(), ex.slot(shifted).grad.to_host());
+}
+
+std::string shift_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kShiftCases[std::get<1>(info.param)].name;
+}
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(ShiftGradientCheck, kShiftCases, shift_name);
+
 // ---- session nets: the GRU layer (one step, carried state, resets) under each output and loss ----
 
 struct SessionCase {

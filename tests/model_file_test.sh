@@ -33,6 +33,7 @@ small() {
     biased_mf) echo "factors=8" ;;
     gmf|mlp|neumf) echo "factors=4" ;;
     gru4rec) echo "hidden=8" ;;
+    twotower) echo "hidden=16 dim=8 n_sample=64" ;;
     narm) echo "embedding=6 hidden=8 max_len=5" ;;
   esac
 }
@@ -88,6 +89,33 @@ if "$bin" recommend --model-file "$tmp/old.srm" --device cpu >/dev/null 2>"$tmp/
   fail "a model file of another version was read"
 elif ! grep -q "another format version" "$tmp/err"; then fail "another version: $(tail -1 "$tmp/err")"
 else echo "ok: another version refused: $(tail -1 "$tmp/err")"; fi
+
+# Two-stage ranking from model files: CDAE ranks what two-tower retrieves. With every item a
+# candidate it is CDAE alone; with 5, no more targets reach the top 20 than the 5 hold; a session
+# model or a model of other data is refused as the retrieval, naming it.
+key=hr10,ndcg10,recall20,mrr20
+"$bin" evaluate --model-file "$tmp/moved/cdae.srm" --device cpu >"$tmp/alone" 2>/dev/null || fail "evaluate cdae failed"
+if ! "$bin" evaluate --model-file "$tmp/moved/cdae.srm" --retrieve "$tmp/moved/twotower.srm" --candidates 2000 \
+    --device cpu >"$tmp/all" 2>"$tmp/err"; then
+  fail "two-stage with every item: $(tail -1 "$tmp/err")"
+elif [ "$(metric "$tmp/all" $key)" != "$(metric "$tmp/alone" $key)" ]; then
+  fail "two-stage with every item a candidate: $(metric "$tmp/all" $key), CDAE alone: $(metric "$tmp/alone" $key)"
+else echo "ok: two-stage with every item a candidate is CDAE alone ($(metric "$tmp/all" $key))"; fi
+if "$bin" evaluate --model-file "$tmp/moved/cdae.srm" --retrieve "$tmp/moved/twotower.srm" --candidates 5 \
+    --device cpu >"$tmp/five" 2>"$tmp/err" &&
+    tail -1 "$tmp/five" | python3 -c "import json,sys; j=json.loads(sys.stdin.read()); r=j['retrieval']; sys.exit(not (r['candidates'] == 5 and 0 <= j['recall20'] <= r['recall'] <= 1))"; then
+  echo "ok: two-stage with 5 candidates: $(grep '^retrieval' "$tmp/err")"
+else
+  fail "two-stage with 5 candidates: $(tail -1 "$tmp/five") $(tail -1 "$tmp/err")"
+fi
+(cd "$tmp/data" && "$bin" topn --data other.csv --model twotower $(small twotower) --epochs 1 --device cpu \
+  --save "$tmp/other_twotower.srm" >/dev/null 2>&1) || fail "training two-tower on other data failed"
+for bad in "$tmp/other_twotower.srm:trained on other data" "$tmp/moved/gru4rec.srm:session model cannot retrieve"; do
+  if "$bin" evaluate --model-file "$tmp/moved/cdae.srm" --retrieve "${bad%%:*}" --device cpu >/dev/null 2>"$tmp/err"; then
+    fail "--retrieve ${bad%%:*} was not refused"
+  elif ! grep -q "${bad#*:}" "$tmp/err"; then fail "--retrieve ${bad%%:*}: $(tail -1 "$tmp/err")"
+  else echo "ok: refused: $(tail -1 "$tmp/err")"; fi
+done
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -3,16 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "engine/data/synth.h"
+#include "engine/eval/candidate_scorer.h"
 #include "engine/eval/factor_scorer.h"
 #include "engine/eval/model_scorer.h"
 #include "engine/eval/pair_scorer.h"
 #include "engine/eval/topn_eval.h"
 #include "engine/train/trainer.h"
+#include "engine/train/two_tower_trainer.h"
+#include "kernels/sparse_batch.h"
 #include "models/baselines.h"
 #include "models/registry.h"
 #include "tests/error_expect.h"
@@ -166,6 +171,122 @@ TEST(TopN, MultVaeLearnsPlantedTasteWellAbovePopularity) {
   BackpropStep step;
   train_rows(ex, m.net.input("ratings"), t.train, cfg, step, nullptr);
   t.expect_well_above_popularity("Mult-VAE", ex, m);
+}
+
+// Two-stage ranking: the ranker's scores on the retrieval's top-n unseen items (ties: the lower
+// index), the lowest float elsewhere; the retrieval recall counts the targets among them.
+TEST(TopN, TwoStageRanksOnlyTheRetrievedUnseenItems) {
+  // 2 users x 6 items. Retrieval prefers high indices; user 0 has seen item 5, user 1 nothing.
+  const std::vector<std::vector<float>> retrieval = {{0, 1, 2, 2, 4, 5}, {5, 4, 3, 3, 1, 0}},
+                                        ranker = {{9, 8, 7, 6, 5, 4}, {1, 2, 3, 4, 5, 6}};
+  TableScorer r(retrieval), k(ranker);
+  HostCsr seen;
+  seen.rows = 2, seen.cols = 6, seen.row_ptr = {0, 1, 1}, seen.col_idx = {5}, seen.val = {1.0f};
+  CandidateScorer two(r, k, seen, 3);
+  std::vector<float> out;
+  two.score({0, 1}, out);
+  const float low = std::numeric_limits<float>::lowest();
+  // user 0: unseen by retrieval 4 (4), 2 and 3 (2, 2: both, item 2 first) -> {4, 2, 3}
+  EXPECT_EQ(out,
+            (std::vector<float>{low, low, 7, 6, 5, low, /* user 1: 0, 1, then 2 before 3 */ 1, 2, 3, low, low, low}));
+  HostCsr targets;
+  targets.rows = 2, targets.cols = 6, targets.row_ptr = {0, 1, 2}, targets.col_idx = {3, 3}, targets.val = {1, 1};
+  EXPECT_DOUBLE_EQ(retrieval_recall(r, targets, seen, 3), 0.5);  // user 0's 3 is in, user 1's is not
+  EXPECT_DOUBLE_EQ(retrieval_recall(r, targets, seen, 4), 1.0);
+  EXPECT_THROW(CandidateScorer(r, k, seen, 0), std::exception);
+}
+
+// Two-tower retrieval, its logQ correction on and off: every interaction an example, softmax over
+// the batch's items and shared draws.
+class TwoTowerLearnsPlantedTaste : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TwoTowerLearnsPlantedTaste, WellAbovePopularity) {
+  PlantedTopN t;
+  BuiltModel m = build_model("twotower", {{"hidden", "32"}, {"dim", "16"}, {"n_sample", "64"}, {"logq", GetParam()}},
+                             t.d.n_users(), t.d.n_items());
+  auto be = make_cpu_backend();
+  Exec ex(m.net, *be, 3);
+  TrainConfig cfg;
+  cfg.epochs = 6, cfg.batch_rows = 128, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.005f;
+  BackpropStep step;
+  train_two_tower(ex, TwoTowerInputs::of(m.net), t.train, *m.in_batch, cfg, step, nullptr);
+  t.expect_well_above_popularity(*GetParam() == '1' ? "two-tower (logQ)" : "two-tower", ex, m);
+}
+
+INSTANTIATE_TEST_SUITE_P(LogQ, TwoTowerLearnsPlantedTaste, ::testing::Values("1", "0"));
+
+// The batches of two-tower training: every interaction once per epoch, its item held out of the
+// history, the candidates a block (the batch's items, then the shared draws) marking the
+// example's own item, and one −log q per candidate, q its expected count among them.
+TEST(TwoTower, BatchesHoldEveryInteractionOnceWithItsCandidatesAndLogQ) {
+  SynthOptions o;
+  o.users = 40, o.items = 30, o.events = 500, o.seed = 2;
+  const Dataset d = synthesize(o);
+  HostCsr m = part_matrix(d, leave_one_out(d, false), Part::train, RowsAre::users);
+  std::fill(m.val.begin(), m.val.end(), 1.0f);
+  InBatchSampling s;
+  s.n_sample = 7, s.alpha = 0.5f;
+  const int64_t batch = 16;
+  TwoTowerBatcher b(m, s, batch, 11);
+  std::vector<int64_t> counts(static_cast<size_t>(m.cols), 0);
+  for (int32_t j : m.col_idx) ++counts[static_cast<size_t>(j)];
+  double draw_total = 0.0;
+  for (int64_t c : counts) draw_total += c > 0 ? std::pow(static_cast<double>(c), 0.5) : 0.0;
+  std::vector<std::vector<int32_t>> epochs;
+  for (int epoch : {1, 2}) {
+    b.start_epoch(epoch);
+    std::multiset<std::pair<int32_t, int32_t>> seen;  // (user's history size + 1, item) per example
+    std::vector<int32_t> order;
+    for (int64_t k = 0; k < b.batches(); ++k) {
+      HostBatch h;
+      ASSERT_TRUE(b.fill(k, h));
+      ASSERT_EQ(h.shape.size(), 3u * 3);  // three sparse batches
+      const int64_t rows = b.rows_in(k), width = rows + s.n_sample;
+      EXPECT_EQ(h.shape[0], rows);
+      EXPECT_EQ(h.shape[3], rows);
+      EXPECT_EQ(h.shape[5], width);                                     // a block: every row lists the same candidates
+      const std::vector<int32_t>& cand = h.ints[kSparseBatchInts + 1];  // the targets' col_idx
+      const std::vector<float>& marks = h.floats[1];
+      const std::vector<float>& logq = h.floats[2];
+      ASSERT_EQ(logq.size(), static_cast<size_t>(width));
+      for (int64_t r = 0; r < rows; ++r) {
+        const int32_t item = cand[static_cast<size_t>(r * width + r)];
+        order.push_back(item);
+        for (int64_t c = 0; c < width; ++c) {
+          EXPECT_EQ(cand[static_cast<size_t>(r * width + c)], cand[static_cast<size_t>(c)]);  // the shared list
+          EXPECT_EQ(marks[static_cast<size_t>(r * width + c)], c == r ? 1.0f : 0.0f);
+        }
+        // The history: sparse batch 0's row r, without the item.
+        const std::vector<int32_t>& hp = h.ints[0];
+        const std::vector<int32_t>& hc = h.ints[1];
+        const int64_t n = hp[static_cast<size_t>(r + 1)] - hp[static_cast<size_t>(r)];
+        EXPECT_EQ(
+            std::count(hc.begin() + hp[static_cast<size_t>(r)], hc.begin() + hp[static_cast<size_t>(r + 1)], item), 0);
+        seen.insert({static_cast<int32_t>(n + 1), item});
+      }
+      for (int64_t c = 0; c < width; ++c) {
+        const int32_t j = cand[static_cast<size_t>(c)];
+        const double q = static_cast<double>(rows) * static_cast<double>(counts[static_cast<size_t>(j)]) /
+                             static_cast<double>(m.nnz()) +
+                         s.n_sample * std::pow(static_cast<double>(counts[static_cast<size_t>(j)]), 0.5) / draw_total;
+        EXPECT_NEAR(logq[static_cast<size_t>(c)], -std::log(q), 1e-5) << "candidate " << c;
+      }
+    }
+    std::multiset<std::pair<int32_t, int32_t>> want;
+    for (int64_t u = 0; u < m.rows; ++u)
+      for (int32_t e = m.row_ptr[u]; e < m.row_ptr[u + 1]; ++e)
+        want.insert({m.row_ptr[u + 1] - m.row_ptr[u], m.col_idx[static_cast<size_t>(e)]});
+    EXPECT_EQ(seen, want) << "epoch " << epoch;
+    epochs.push_back(order);
+  }
+  EXPECT_NE(epochs[0], epochs[1]);  // shuffled per epoch
+  TwoTowerBatcher again(m, s, batch, 11);
+  again.start_epoch(1);
+  HostBatch x, y;
+  b.start_epoch(1);
+  ASSERT_TRUE(b.fill(0, x) && again.fill(0, y));
+  EXPECT_EQ(x.ints, y.ints);  // the seed decides
+  EXPECT_EQ(x.floats, y.floats);
 }
 
 // NCF's three models on (user, item) pairs with 4 sampled negatives per positive.

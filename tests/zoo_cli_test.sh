@@ -54,6 +54,8 @@ gmf factors=4
 mlp factors=4
 neumf factors=4 negatives=2
 neumf factors=4 pretrain=1
+twotower hidden=16 dim=8 n_sample=16
+twotower hidden=16 dim=8 n_sample=0 logq=0
 MODELS
   while read -r model options; do
     check "$model on $device: session" recall20 session --train "$tmp/c_train.tsv" --test "$tmp/c_test.tsv" --model "$model" $options --epochs 1 --batch 8 --device "$device"

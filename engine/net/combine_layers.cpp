@@ -1,7 +1,10 @@
 #include "engine/net/combine_layers.h"
 
+#include <vector>
+
 #include "engine/net/dense_ops.h"
 #include "engine/net/exec.h"
+#include "kernels/sparse_batch.h"
 
 namespace sr {
 
@@ -100,6 +103,39 @@ void SumLayer::backward(Exec& ex) {
     elementwise(ex.backend(), EwKind::copy, out.rows, w, {out.grad.data(), w}, {}, ex.slot(x).grad.data(), w,
                 {.accumulate = true});
   col_sum(ex.backend(), out.rows, w, out.grad.data(), ex.gradient(*bias_).g.data());
+}
+
+// ---- ShiftLayer ------------------------------------------------------------------------------
+void ShiftLayer::forward(Exec& ex) {
+  Exec::Slot& y = ex.slot(inputs()[0]);
+  Exec::Slot& o = ex.slot(inputs()[1]);
+  const SparseBatch* p = ex.pattern_for(output());
+  Exec::Slot& out = ex.prepare(output(), y.rows, p);
+  out.values = out.value.data();
+  const int64_t nnz = p->nnz(), n = o.pattern->nnz();
+  const float* offsets = o.values;
+  if (!offsets) {  // a batch whose values are all 1 carries none
+    Tensor& ones = ex.state().scratch(*this, 0, n, 1);
+    ones.copy_from(Tensor::from_host(ex.backend(), std::vector<float>(static_cast<size_t>(n), 1.0f), n, 1));
+    offsets = ones.data();
+  }
+  if (n == nnz) {
+    elementwise(ex.backend(), EwKind::copy, 1, nnz, {y.values, nnz}, {}, out.value.data(), nnz);
+    elementwise(ex.backend(), EwKind::copy, 1, nnz, {offsets, nnz}, {}, out.value.data(), nnz, {.accumulate = true});
+  } else {
+    SR_CHECK(p->block_cols() == n && o.pattern->rows() == 1, "layer '", name(), "': ", n, " offsets for scores of ",
+             nnz, " entries (neither one per entry nor one per column of a block pattern)");
+    bias_act(ex.backend(), y.rows, n, y.values, offsets, Act::identity, out.value.data());
+  }
+}
+
+void ShiftLayer::backward(Exec& ex) {
+  Exec::Slot& y = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.slot(output());
+  const int64_t nnz = out.value.rows();
+  // Written, not added: a sparse variable's gradient is not zeroed before backward (the loss or
+  // the layer after it writes every entry), and the scores feed this layer alone.
+  elementwise(ex.backend(), EwKind::copy, 1, nnz, {out.grad.data(), nnz}, {}, y.grad.data(), nnz);
 }
 
 }  // namespace sr

@@ -1,5 +1,6 @@
 // Layers that combine dense variables of the same rows (NCF, MF, the VAE's sampling): each is a
-// few elementwise ops (kernels/dense.h EwKind) or the sampled dot primitive on a diagonal pattern.
+// few elementwise ops (kernels/dense.h EwKind) or the sampled dot primitive on a diagonal pattern;
+// and the shift of sparse scores by given offsets (the logQ correction of a sampled softmax).
 #pragma once
 
 #include "engine/net/layer.h"
@@ -40,6 +41,18 @@ class SumLayer final : public Layer {
 
  private:
   const Param* bias_;
+};
+
+// Sparse scores plus offsets a sparse input gives, not learned: the same entries (equal nonzero
+// counts), or one row of a value per column of a block pattern (every row scores the same
+// columns: kernels/sparse_batch.h block_cols), added to every row. A training-time correction
+// (a sampled softmax's −log q, two-tower retrieval): inference reads the scores before it.
+class ShiftLayer final : public Layer {
+ public:
+  ShiftLayer(std::string name, Var scores, Var offsets, Var out) : Layer(std::move(name), {scores, offsets}, out) {}
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+  bool optional_in_inference() const override { return true; }  // its offsets are not bound then
 };
 
 }  // namespace sr

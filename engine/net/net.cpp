@@ -301,6 +301,20 @@ Var Net::sparse_output(Var h, int64_t width, Act act, Var pattern, const std::st
   return out;
 }
 
+Var Net::shift(Var scores, Var offsets, const std::string& name) {
+  const std::string n = unique_layer_name(name, "shift");
+  const VarInfo si = checked(scores, n, "scores");
+  const VarInfo oi = checked(offsets, n, "offsets");
+  if (si.kind != VarKind::sparse) fail(n, "its scores '" + si.name + "' must be sparse");
+  if (oi.kind != VarKind::sparse || !oi.is_input) fail(n, "its offsets '" + oi.name + "' must be a sparse input");
+  if (oi.width != si.width)
+    fail(n, "offsets '" + oi.name + "' have width " + std::to_string(oi.width) + ", scores '" + si.name + "' " +
+                std::to_string(si.width));
+  Var out = add_var(n, VarKind::sparse, si.width, &scores);
+  layers_.push_back(std::make_unique<ShiftLayer>(n, scores, offsets, out));
+  return out;
+}
+
 Var Net::tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& name) {
   const std::string n = unique_layer_name(name, "sparse_output");
   const VarInfo hi = checked(h, n, "input");

@@ -90,6 +90,10 @@ class Net {
   // sparse input of the same width (an RBM's visible units share W with its hidden units); only
   // its bias is new. The shared weight is updated on all rows, not lazily.
   Var tied_sparse_output(Var h, Var pattern, Var tied_to, const std::string& name = "");
+  // Sparse `scores` plus the values of the sparse input `offsets` (one per entry, or one row of a
+  // value per column of a block pattern), not learned: a training-time correction such as a
+  // sampled softmax's logQ. Inference skips it (set the output to `scores`).
+  Var shift(Var scores, Var offsets, const std::string& name = "");
   // The loss, added as the last layer: no layer may follow it.
   void minimize(LossSpec loss, Regularizer reg = {});
   // For nets trained by their own step, without a loss (RBM): the output predictions read, and

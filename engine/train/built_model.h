@@ -20,6 +20,7 @@
 #include "engine/net/param_store.h"
 #include "engine/train/session_trainer.h"
 #include "engine/train/trainer.h"
+#include "engine/train/two_tower_trainer.h"
 
 namespace sr {
 
@@ -85,6 +86,9 @@ struct BuiltModel {
   // whole, its last `prefix_steps` clicks, trained by train_prefixes; 0: one click per step.
   int64_t prefix_steps = 0;
   bool prefixes_in_time_order = false;  // else shuffled per epoch
+  // Set: a two-tower top-N net (inputs "ratings", "targets", "logq"), trained by train_two_tower on
+  // every interaction with in-batch and sampled negatives.
+  std::optional<InBatchSampling> in_batch{};
   // A baseline (no net): fitted on the training data instead of trained.
   std::function<std::unique_ptr<Scorer>(const HostCsr& train_by_user)> fit_topn{};
   std::function<std::unique_ptr<SessionScorer>(const Sessions& train)> fit_sessions{};

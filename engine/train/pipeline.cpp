@@ -172,6 +172,8 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
     if (m.pairs) {
       train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
                   o.on_epoch);
+    } else if (m.in_batch) {
+      train_two_tower(ex, TwoTowerInputs::of(m.net), train, *m.in_batch, config, *step, o.on_epoch);
     } else if (implicit && m.defaults.negatives > 0) {
       train_rows_with_targets(ex, m.net.input("ratings"), m.net.input("targets"), t.inputs, train, m.defaults.negatives,
                               config, *step, o.on_epoch);

@@ -3,10 +3,12 @@
 // leave-one-out targets of their data (HR/NDCG@10 against 99 sampled negatives, full-ranking
 // R/NDCG/MRR@20), session models on the test sessions given by --test (Recall@20, MRR@20). Rating
 // and top-N models read the data they were trained on from the path their file records (or
-// --data), and refuse other data.
+// --data), and refuse other data. With --retrieve, a top-N model ranks only the candidates another
+// model of the same data retrieves (two-stage ranking, engine/eval/candidate_scorer.h).
 #include <cstdio>
 #include <optional>
 
+#include "engine/eval/candidate_scorer.h"
 #include "engine/eval/topn_eval.h"
 #include "kernels/error.h"
 #include "tools/cli/args.h"
@@ -22,7 +24,25 @@ struct EvaluateArgs {
   ImportArgs data, test;
   std::optional<uint64_t> negatives_seed;
   int eval_lanes = 256;
+  SavedModelArgs retrieve;  // model_file empty: one stage
+  int64_t candidates = 200;
 };
+
+// The retrieval model of a two-stage run: a top-N or rating model of the ranker's data.
+SavedModel open_retrieval(const EvaluateArgs& a, const SavedModel& ranker) {
+  check_positive("--candidates", a.candidates);
+  SavedModelArgs r = a.retrieve;
+  r.device = a.saved.device;
+  SavedModel s = open_saved_model(r);
+  if (s.task == Task::sessions)
+    throw error("--retrieve '", r.model_file, "': a session model cannot retrieve items for users");
+  if (s.data.user_ids != ranker.data.user_ids || s.data.item_ids != ranker.data.item_ids ||
+      s.data.train_by_user.col_idx != ranker.data.train_by_user.col_idx ||
+      s.data.train_by_user.row_ptr != ranker.data.train_by_user.row_ptr)
+    throw error("--retrieve '", r.model_file, "' was trained on other data than '", a.saved.model_file,
+                "' (their users, items or training interactions differ)");
+  return s;
+}
 
 void run_evaluate(const EvaluateArgs& a) {
   a.data.check(), a.test.check();
@@ -30,6 +50,9 @@ void run_evaluate(const EvaluateArgs& a) {
   SavedModel s = open_saved_model(a.saved);
   if (s.task == Task::sessions && a.test.paths.empty())
     throw error("model '", s.meta.model, "' predicts the next click in sessions: give the test sessions with --test");
+  if (!a.retrieve.model_file.empty() && s.task != Task::topn)
+    throw error("--retrieve: two-stage ranking is for top-N models; '", s.meta.model, "' is a ", task_name(s.task),
+                " model");
   nlohmann::json j;
   j["command"] = "evaluate";
   j["model"] = s.meta.model;
@@ -44,8 +67,20 @@ void run_evaluate(const EvaluateArgs& a) {
     const Dataset d = open_training_data(s, a.data);
     const HostCsr targets = part_matrix(d, leave_one_out(d, false), Part::test, RowsAre::users);
     constexpr int kNegatives = 99;
+    std::optional<SavedModel> retrieval;
+    std::unique_ptr<Scorer> two_stage;
+    if (!a.retrieve.model_file.empty()) {
+      retrieval = open_retrieval(a, s);
+      Scorer& first = retrieval->trained->topn_scorer();
+      const double recall = retrieval_recall(first, targets, s.trained->by_user, a.candidates);
+      std::fprintf(stderr, "retrieval: '%s' (%s), its top %lld hold %.4f of the targets\n",
+                   a.retrieve.model_file.c_str(), retrieval->meta.model.c_str(), static_cast<long long>(a.candidates),
+                   recall);
+      two_stage = std::make_unique<CandidateScorer>(first, s.trained->topn_scorer(), s.trained->by_user, a.candidates);
+      j["retrieval"] = {{"model", retrieval->meta.model}, {"candidates", a.candidates}, {"recall", recall}};
+    }
     const TopNMetrics m =
-        evaluate_topn(s.trained->topn_scorer(), targets, s.trained->by_user,
+        evaluate_topn(two_stage ? *two_stage : s.trained->topn_scorer(), targets, s.trained->by_user,
                       sample_negatives(d, kNegatives, a.negatives_seed.value_or(s.meta.negatives_seed)), kNegatives);
     std::fprintf(stderr, "test: HR@10 %.4f  NDCG@10 %.4f  |  Recall@20 %.4f  NDCG@20 %.4f  MRR@20 %.4f  (%lld users)\n",
                  m.hr10, m.ndcg10, m.recall20, m.ndcg20, m.mrr20, static_cast<long long>(m.users));
@@ -77,6 +112,11 @@ void add_evaluate_command(CLI::App& app) {
                   "top-N: seed of the 99 sampled negatives (default: the one the model's run used)")
       ->check(seed_check());
   sub->add_option("--eval-lanes", a->eval_lanes, "session models: test sessions scored side by side")
+      ->capture_default_str();
+  sub->add_option("--retrieve", a->retrieve.model_file,
+                  "top-N: a model file of the same data whose top --candidates unseen items per user are all this "
+                  "model ranks (two-stage ranking)");
+  sub->add_option("--candidates", a->candidates, "top-N with --retrieve: items retrieved per user")
       ->capture_default_str();
   sub->callback([a] {
     EvaluateArgs b = *a;

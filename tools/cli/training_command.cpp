@@ -65,6 +65,9 @@ void announce(const BuiltModel& m, const TrainConfig& cfg) {
     how = m.net.loss().kind == LossKind::rank
               ? "sampled output: the batch's targets + " + std::to_string(m.sampling.n_sample) + " samples"
               : "session-parallel lanes, full softmax";
+  else if (m.in_batch)
+    how = "every interaction; softmax over the batch's items + " + std::to_string(m.in_batch->n_sample) + " samples" +
+          (m.in_batch->logq ? ", logQ-corrected" : "");
   else if (m.task == Task::topn)
     how = m.defaults.negatives > 0 ? std::to_string(m.defaults.negatives) + " negatives per positive" : "full softmax";
   else
