@@ -111,21 +111,24 @@ TripleBatcher::TripleBatcher(const HostCsr& m, int negatives, int64_t positives_
   }
 }
 
-void TripleBatcher::start_epoch(int epoch) {
-  epoch_ = epoch;
-  std::vector<size_t> perm(pos_user_.size());
+void shuffled_interactions(const HostCsr& m, uint64_t seed, int epoch, std::vector<int32_t>& users,
+                           std::vector<int64_t>& entries) {
+  std::vector<size_t> perm(static_cast<size_t>(m.nnz()));
   std::iota(perm.begin(), perm.end(), size_t{0});
-  Rng rng(stream_seed(seed_, static_cast<uint64_t>(epoch), 0));
+  Rng rng(stream_seed(seed, static_cast<uint64_t>(epoch), 0));
   rng.shuffle(perm);
-  std::vector<int32_t> u(perm.size());
-  std::vector<int64_t> e(perm.size());
+  users.resize(perm.size()), entries.resize(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) {  // from the canonical order each epoch: seeded by epoch alone
     const size_t p = perm[i];
-    u[i] = static_cast<int32_t>(std::upper_bound(m_.row_ptr.begin(), m_.row_ptr.end(), static_cast<int32_t>(p)) -
-                                m_.row_ptr.begin() - 1);
-    e[i] = static_cast<int64_t>(p);
+    users[i] = static_cast<int32_t>(std::upper_bound(m.row_ptr.begin(), m.row_ptr.end(), static_cast<int32_t>(p)) -
+                                    m.row_ptr.begin() - 1);
+    entries[i] = static_cast<int64_t>(p);
   }
-  pos_user_ = std::move(u), pos_entry_ = std::move(e);
+}
+
+void TripleBatcher::start_epoch(int epoch) {
+  epoch_ = epoch;
+  shuffled_interactions(m_, seed_, epoch, pos_user_, pos_entry_);
 }
 
 int64_t TripleBatcher::batches() const {

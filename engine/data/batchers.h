@@ -61,6 +61,11 @@ class RowTargetBatcher {
   int64_t batch_rows_;
 };
 
+// Every interaction of `m` (users x items) as (its row, its entry), in an order shuffled by
+// (seed, epoch) alone: the examples of an epoch of (user, item) training.
+void shuffled_interactions(const HostCsr& m, uint64_t seed, int epoch, std::vector<int32_t>& users,
+                           std::vector<int64_t>& entries);
+
 class TripleBatcher {
  public:
   // `train_by_user`: positives, columns sorted within each row (part_matrix gives that). Each

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "engine/data/batchers.h"
 #include "engine/data/rng.h"
@@ -28,11 +27,7 @@ std::vector<int64_t> item_counts(const HostCsr& by_user) {
 }  // namespace
 
 TwoTowerBatcher::TwoTowerBatcher(const HostCsr& by_user, const InBatchSampling& s, int64_t batch, uint64_t seed)
-    : m_(by_user),
-      s_(s),
-      batch_(batch > 0 ? batch : 256),
-      seed_(seed),
-      sampler_(item_counts(by_user), s.alpha) {
+    : m_(by_user), s_(s), batch_(batch > 0 ? batch : 256), seed_(seed), sampler_(item_counts(by_user), s.alpha) {
   if (by_user.nnz() == 0) throw error("two-tower training: no interactions");
   if (s.n_sample < 0) throw error("two-tower training: n_sample must be >= 0, got ", s.n_sample);
   const std::vector<int64_t> counts = item_counts(by_user);
@@ -43,26 +38,13 @@ TwoTowerBatcher::TwoTowerBatcher(const HostCsr& by_user, const InBatchSampling& 
     p_draw_[j] = counts[j] > 0 ? std::pow(static_cast<double>(counts[j]), static_cast<double>(s.alpha)) : 0.0;
     draw_total += p_draw_[j];
   }
-  for (double& p : p_draw_) p /= draw_total;  // as PopularitySampler draws
-  for (int64_t u = 0; u < by_user.rows; ++u)
-    for (int64_t k = by_user.row_ptr[u]; k < by_user.row_ptr[u + 1]; ++k)
-      user_.push_back(static_cast<int32_t>(u)), entry_.push_back(k);
+  for (double& p : p_draw_) p /= draw_total;           // as PopularitySampler draws
+  shuffled_interactions(m_, seed_, 0, user_, entry_);  // batches() before the first epoch
 }
 
 void TwoTowerBatcher::start_epoch(int epoch) {
   epoch_ = epoch;
-  std::vector<size_t> perm(user_.size());
-  std::iota(perm.begin(), perm.end(), size_t{0});
-  Rng rng(splitmix64(seed_ ^ splitmix64(0x74776f746f776572ull + static_cast<uint64_t>(epoch))));
-  rng.shuffle(perm);
-  std::vector<int32_t> u(perm.size());
-  std::vector<int64_t> e(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) {  // from the canonical order (entry = position) each epoch
-    e[i] = static_cast<int64_t>(perm[i]);
-    u[i] = static_cast<int32_t>(std::upper_bound(m_.row_ptr.begin(), m_.row_ptr.end(), static_cast<int32_t>(perm[i])) -
-                                m_.row_ptr.begin() - 1);
-  }
-  user_.swap(u), entry_.swap(e);
+  shuffled_interactions(m_, seed_, epoch, user_, entry_);
 }
 
 int64_t TwoTowerBatcher::rows_in(int64_t k) const {
