@@ -67,7 +67,10 @@ rm -f "$tmp/sel.ck/early_stop.json" "$tmp/sel.ck"/checkpoint-*.srck
 "$bin" "${sel[@]}" --resume --save "$tmp/sel.srm" >/dev/null 2>"$tmp/sel.err2" || fail "the resumed selection failed"
 want=$(grep -e '^early stopping: best' -e '^repeat weight' "$tmp/sel.err")
 got=$(grep -e '^early stopping: best' -e '^repeat weight' "$tmp/sel.err2")
-if [ -z "$want" ] || [ "$want" != "$got" ]; then
+ran=$(sed -n 's/^early stopping: best .* of \([0-9]*\);.*/\1/p' "$tmp/sel.err")
+if [ -z "$ran" ] || [ "$ran" -ge 40 ]; then
+  fail "the selection run did not stop before its last epoch (ran '$ran'): nothing to resume after"
+elif [ -z "$want" ] || [ "$want" != "$got" ]; then
   fail "resumed after the selection's last epoch: '$got', uninterrupted: '$want'"
 elif ! cmp -s "$tmp/sel.ref.srm" "$tmp/sel.srm"; then
   fail "resumed after the selection's last epoch: the model differs"

@@ -232,6 +232,16 @@ TEST(EarlyStopping, TheRepeatWeightIsTheBestEpochs) {
   EXPECT_EQ(evaluate_sessions(t->session_scorer(), valid, 256, 20).mrr,
             *std::max_element(again.mrr.begin(), again.mrr.end()));
 
+  // A refit chooses with the same best epoch's net (the selection run is this run up to there).
+  ASSERT_LT(es.best_epoch, es.epochs_run);  // the last epoch is not the best: it could choose otherwise
+  FitOptions refit = o;
+  refit.early_stop_refit = true;
+  auto r = fit_model(build_model("gru4rec", {{"hidden", "8"}}, 0, whole.n_items),
+                     {nullptr, nullptr, &train, &valid, &whole}, be.get(), refit);
+  EXPECT_EQ(r->early_stop.best_epoch, es.best_epoch);
+  EXPECT_EQ(r->early_stop.chosen_options, es.chosen_options);
+  EXPECT_EQ(r->model.derived_options.at("repeat"), w);
+
   auto given = fit_model(build_model("gru4rec", {{"hidden", "8"}, {"repeat", "0.3"}}, 0, whole.n_items),
                          {nullptr, nullptr, &train, &valid}, be.get(), o);
   EXPECT_TRUE(given->early_stop.chosen_options.empty());

@@ -287,6 +287,24 @@ TEST(TwoTower, BatchesHoldEveryInteractionOnceWithItsCandidatesAndLogQ) {
   ASSERT_TRUE(b.fill(0, x) && again.fill(0, y));
   EXPECT_EQ(x.ints, y.ints);  // the seed decides
   EXPECT_EQ(x.floats, y.floats);
+
+  // Clicks repeat: every click of the example's item leaves the history; without logQ, two batches.
+  HostCsr clicks;
+  clicks.rows = 1, clicks.cols = 5, clicks.row_ptr = {0, 4}, clicks.col_idx = {1, 3, 3, 4};
+  s.logq = false, s.n_sample = 2;
+  TwoTowerBatcher c(clicks, s, 4, 1);
+  c.start_epoch(1);
+  HostBatch h;
+  ASSERT_TRUE(c.fill(0, h));
+  EXPECT_EQ(h.shape.size(), 2u * 3);
+  const std::vector<int32_t>&rp = h.ints[0], &ci = h.ints[1], &items = h.ints[kSparseBatchInts + 1];
+  for (int r = 0; r < 4; ++r) {
+    const int32_t item = items[static_cast<size_t>(r)];
+    std::multiset<int32_t> got(ci.begin() + rp[r], ci.begin() + rp[r + 1]), want;
+    for (int32_t j : clicks.col_idx)
+      if (j != item) want.insert(j);
+    EXPECT_EQ(got, want) << "example " << r << " (item " << item << ")";
+  }
 }
 
 // NCF's three models on (user, item) pairs with 4 sampled negatives per positive.

@@ -53,6 +53,7 @@ Mult-VAE (600-200-600, dropout 0.5, β 0.2 annealed over 1000 steps, at most 100
 GMF (64 factors, lr 0.003, item biases, 4 negatives, at most 20 epochs)|--model gmf --device DEVICE
 MLP (16 factors: 64-32-16, 4 negatives, at most 20 epochs)|--model mlp --device DEVICE
 NeuMF (16 factors, from scratch, 4 negatives, at most 20 epochs)|--model neumf --device DEVICE
+two-tower (200-64 user tower, 64-wide item vectors, in-batch + 1024 draws, logQ, at most 30 epochs)|--model twotower --device DEVICE
 MODELS
 
 {

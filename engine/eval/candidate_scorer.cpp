@@ -36,8 +36,9 @@ void CandidateScorer::score(const std::vector<int32_t>& users, std::vector<float
   ranker_.score(users, out);
   SR_CHECK(retrieved_.size() == out.size(), "two-stage ranking: the retrieval scored ", retrieved_.size(),
            " entries, the ranker ", out.size());
-  if (users.empty()) return;
-  const int64_t n_items = static_cast<int64_t>(out.size() / users.size());
+  const int64_t n_items = seen_.cols;
+  SR_CHECK(out.size() == users.size() * static_cast<size_t>(n_items), "two-stage ranking: ", out.size(), " scores for ",
+           users.size(), " users x ", n_items, " items");
   std::vector<float> row;
   for (size_t r = 0; r < users.size(); ++r) {
     float* o = out.data() + r * n_items;
@@ -60,7 +61,9 @@ double retrieval_recall(Scorer& retrieval, const HostCsr& targets, const HostCsr
     const std::vector<int32_t> block(users.begin() + static_cast<ptrdiff_t>(b),
                                      users.begin() + static_cast<ptrdiff_t>(std::min(b + kBlock, users.size())));
     retrieval.score(block, scores);
-    const int64_t n_items = static_cast<int64_t>(scores.size() / block.size());
+    const int64_t n_items = seen.cols;
+    SR_CHECK(scores.size() == block.size() * static_cast<size_t>(n_items), "retrieval recall: ", scores.size(),
+             " scores for ", block.size(), " users x ", n_items, " items");
     for (size_t r = 0; r < block.size(); ++r) {
       const int32_t u = block[r], target = targets.col_idx[static_cast<size_t>(targets.row_ptr[u])];
       const std::vector<int32_t> top = top_unseen(scores.data() + r * n_items, n_items, seen, u, n);

@@ -115,14 +115,17 @@ RepeatChoice choose_repeat_weight(SessionScorer& scorer, const Sessions& valid, 
                     const float* row = scores.data() + static_cast<int64_t>(l) * n;
                     const Softmax sm = softmax_of(row, static_cast<size_t>(n));
                     const auto shown = counted(clicks[l]);
+                    const int64_t own = rank_with_ties_against(row, n, t);  // weight 0
+                    const bool t_shown =
+                        std::any_of(shown.begin(), shown.end(), [t](const auto& c) { return c.first == t; });
                     for (size_t g = 0; g < grid.size(); ++g) {
-                      int64_t rank = 0;
-                      if (grid[g] == 0.0f) {
-                        rank = rank_with_ties_against(row, n, t);
-                      } else {
-                        auto mixed = [&](const std::pair<int32_t, size_t>& c) {
-                          return mixed_score(row[c.first], sm, grid[g], clicks[l].size(), c.second);
-                        };
+                      auto mixed = [&](const std::pair<int32_t, size_t>& c) {
+                        return mixed_score(row[c.first], sm, grid[g], clicks[l].size(), c.second);
+                      };
+                      int64_t rank = own;
+                      if (grid[g] != 0.0f && !t_shown) {  // the target's score stays: only the shown items move
+                        for (const auto& c : shown) rank += (mixed(c) >= row[t]) - (row[c.first] >= row[t]);
+                      } else if (grid[g] != 0.0f) {  // the target moves too: counted again against every item
                         float target = row[t];
                         for (const auto& c : shown)
                           if (c.first == t) target = mixed(c);

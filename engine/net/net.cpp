@@ -305,7 +305,8 @@ Var Net::shift(Var scores, Var offsets, const std::string& name) {
   const std::string n = unique_layer_name(name, "shift");
   const VarInfo si = checked(scores, n, "scores");
   const VarInfo oi = checked(offsets, n, "offsets");
-  if (si.kind != VarKind::sparse) fail(n, "its scores '" + si.name + "' must be sparse");
+  if (si.kind != VarKind::sparse || si.is_input)
+    fail(n, "its scores '" + si.name + "' must be sparse scores a layer makes (a sparse output)");
   if (oi.kind != VarKind::sparse || !oi.is_input) fail(n, "its offsets '" + oi.name + "' must be a sparse input");
   if (oi.width != si.width)
     fail(n, "offsets '" + oi.name + "' have width " + std::to_string(oi.width) + ", scores '" + si.name + "' " +

@@ -124,6 +124,12 @@ void EarlyStopper::restore_best() {
   for (size_t i = 0; i < best_.size(); ++i) store_->weights(*params[i]).copy_from(best_[i]);
 }
 
+void EarlyStopper::check_choice() const {
+  if (choose_ && report_.best_epoch > 0 && report_.chosen_options.empty())
+    throw error("early stopping: '", path_, "' records no choice of options for its best epoch (", report_.best_epoch,
+                "), made by another version: start again without --resume or in a new --checkpoint-dir");
+}
+
 void save_selection(const std::string& path, const EarlyStopReport& r) { write_json(path, to_json(r)); }
 
 std::optional<EarlyStopReport> load_selection(const std::string& path) {

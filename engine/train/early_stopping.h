@@ -58,6 +58,10 @@ class EarlyStopper {
   bool replay(int done);
   // Puts the best epoch's weights back into the store (nothing when no epoch was scored).
   void restore_best();
+  // Throws when a chooser is set but the best epoch has no choice: a resumed run whose recorded
+  // curve holds none for it (a checkpoint directory of an older sparserec), which must not end
+  // silently without the options.
+  void check_choice() const;
   const EarlyStopReport& report() const { return report_; }
 
  private:

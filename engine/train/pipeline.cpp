@@ -140,6 +140,7 @@ EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainC
   train(config);
   if (!stopper) return {};
   stopper->restore_best();
+  stopper->check_choice();
   return stopper->report();
 }
 

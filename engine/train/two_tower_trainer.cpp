@@ -65,11 +65,12 @@ bool TwoTowerBatcher::fill(int64_t k, HostBatch& out) const {
   std::vector<int32_t> items;
   for (int64_t r = k * batch_; r < k * batch_ + b; ++r) {
     const int32_t u = user_[static_cast<size_t>(r)];
-    const int64_t own = entry_[static_cast<size_t>(r)];
-    for (int64_t e = m_.row_ptr[u]; e < m_.row_ptr[u + 1]; ++e)
-      if (e != own) history.col_idx.push_back(m_.col_idx[static_cast<size_t>(e)]), history.val.push_back(1.0f);
+    const int32_t item = m_.col_idx[static_cast<size_t>(entry_[static_cast<size_t>(r)])];
+    for (int64_t e = m_.row_ptr[u]; e < m_.row_ptr[u + 1]; ++e)  // every entry of the item: clicks repeat
+      if (m_.col_idx[static_cast<size_t>(e)] != item)
+        history.col_idx.push_back(m_.col_idx[static_cast<size_t>(e)]), history.val.push_back(1.0f);
     history.row_ptr.push_back(static_cast<int32_t>(history.col_idx.size()));
-    items.push_back(m_.col_idx[static_cast<size_t>(own)]);
+    items.push_back(item);
   }
   std::vector<int32_t> samples;
   if (s_.n_sample > 0)

@@ -1,7 +1,8 @@
 // Two-tower retrieval training (TFRS; Yi et al., RecSys 2019, "Sampling-bias-corrected neural
 // modeling"): every (user, item) interaction of the training data is an example, in a shuffled
 // order, `batch` at a time. A two-tower net has three sparse inputs:
-//   "ratings"  each example's user history without its item: the user tower's bag of items
+//   "ratings"  each example's user history without its item (every click of it, where clicks
+//              repeat): the user tower's bag of items
 //   "targets"  the candidates — every example's item, in example order (in-batch negatives), then
 //              n_sample items shared by the batch, drawn ∝ popularity^alpha (mixed negative
 //              sampling, Yang et al. 2020) — with value 1 at the example's own item: a block

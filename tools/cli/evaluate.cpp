@@ -10,6 +10,7 @@
 
 #include "engine/eval/candidate_scorer.h"
 #include "engine/eval/topn_eval.h"
+#include "engine/model_file.h"
 #include "kernels/error.h"
 #include "tools/cli/args.h"
 #include "tools/cli/commands.h"
@@ -26,16 +27,17 @@ struct EvaluateArgs {
   int eval_lanes = 256;
   SavedModelArgs retrieve;  // model_file empty: one stage
   int64_t candidates = 200;
+  bool candidates_given = false;
 };
 
-// The retrieval model of a two-stage run: a top-N or rating model of the ranker's data.
+// The retrieval model of a two-stage run: a top-N model of the ranker's data.
 SavedModel open_retrieval(const EvaluateArgs& a, const SavedModel& ranker) {
-  check_positive("--candidates", a.candidates);
   SavedModelArgs r = a.retrieve;
   r.device = a.saved.device;
   SavedModel s = open_saved_model(r);
-  if (s.task == Task::sessions)
-    throw error("--retrieve '", r.model_file, "': a session model cannot retrieve items for users");
+  if (s.task != Task::topn)
+    throw error("--retrieve '", r.model_file, "': a ", task_name(s.task),
+                " model cannot retrieve items for users (give a top-N model)");
   if (s.data.user_ids != ranker.data.user_ids || s.data.item_ids != ranker.data.item_ids ||
       s.data.train_by_user.col_idx != ranker.data.train_by_user.col_idx ||
       s.data.train_by_user.row_ptr != ranker.data.train_by_user.row_ptr)
@@ -47,12 +49,16 @@ SavedModel open_retrieval(const EvaluateArgs& a, const SavedModel& ranker) {
 void run_evaluate(const EvaluateArgs& a) {
   a.data.check(), a.test.check();
   check_positive("--eval-lanes", a.eval_lanes);
+  if (a.candidates_given && a.retrieve.model_file.empty())
+    throw error("--candidates counts the items --retrieve retrieves: give --retrieve too");
+  if (!a.retrieve.model_file.empty()) {  // before anything is loaded or printed
+    check_positive("--candidates", a.candidates);
+    if (const ModelMeta m = read_model_meta(a.saved.model_file); parse_task(m.task) != Task::topn)
+      throw error("--retrieve: two-stage ranking is for top-N models; '", m.model, "' is a ", m.task, " model");
+  }
   SavedModel s = open_saved_model(a.saved);
   if (s.task == Task::sessions && a.test.paths.empty())
     throw error("model '", s.meta.model, "' predicts the next click in sessions: give the test sessions with --test");
-  if (!a.retrieve.model_file.empty() && s.task != Task::topn)
-    throw error("--retrieve: two-stage ranking is for top-N models; '", s.meta.model, "' is a ", task_name(s.task),
-                " model");
   nlohmann::json j;
   j["command"] = "evaluate";
   j["model"] = s.meta.model;
@@ -116,11 +122,13 @@ void add_evaluate_command(CLI::App& app) {
   sub->add_option("--retrieve", a->retrieve.model_file,
                   "top-N: a model file of the same data whose top --candidates unseen items per user are all this "
                   "model ranks (two-stage ranking)");
-  sub->add_option("--candidates", a->candidates, "top-N with --retrieve: items retrieved per user")
-      ->capture_default_str();
-  sub->callback([a] {
+  CLI::Option* candidates =
+      sub->add_option("--candidates", a->candidates, "top-N with --retrieve: items retrieved per user")
+          ->capture_default_str();
+  sub->callback([a, candidates] {
     EvaluateArgs b = *a;
     b.test.layout = b.data.layout;
+    b.candidates_given = candidates->count() > 0;
     run_evaluate(b);
   });
 }
