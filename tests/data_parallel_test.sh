@@ -52,6 +52,8 @@ same multvae topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8
 same gmf topn --data "$tmp/r.csv" --model gmf factors=4
 same mlp topn --data "$tmp/r.csv" --model mlp factors=4
 same neumf topn --data "$tmp/r.csv" --model neumf factors=4 pretrain=1
+# Two-tower: each shard's batch holds its examples' items and its own draws as candidates.
+same twotower topn --data "$tmp/r.csv" --model twotower hidden=8 dim=4 n_sample=16
 same narm session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embedding=6 hidden=8 max_len=5
 # GRU4Rec: each rank takes half of the session-parallel lanes (and keeps their GRU state).
 same gru4rec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=8

@@ -93,8 +93,6 @@ bool TwoTowerBatcher::fill(int64_t k, HostBatch& out) const {
 void train_two_tower(Exec& ex, const TwoTowerInputs& in, const HostCsr& by_user, const InBatchSampling& s,
                      const TrainConfig& config, TrainStep& step,
                      const std::function<void(const EpochReport&)>& on_epoch) {
-  if (config.parallel.active())
-    throw error("two-tower training runs in one process: a batch's candidates are shared by all its rows");
   if (s.logq && !in.logq.valid()) throw error("two-tower training: the logQ correction needs the net's input 'logq'");
   TwoTowerBatcher batcher(by_user, s, config.batch_rows, config.seed);
   std::vector<Var> vars = {in.history, in.candidates};

@@ -59,8 +59,8 @@ class TwoTowerBatcher {
   std::vector<int64_t> entry_;
 };
 
-// Trains a two-tower net (inputs as above) on every interaction of `by_user`; one process only
-// (a batch's candidates are shared by all its rows, which shards would split).
+// Trains a two-tower net (inputs as above) on every interaction of `by_user`. Data-parallel, each
+// shard's batch is a whole one (its examples' items and its own draws are its candidates).
 void train_two_tower(Exec& ex, const TwoTowerInputs& in, const HostCsr& by_user, const InBatchSampling& s,
                      const TrainConfig& config, TrainStep& step,
                      const std::function<void(const EpochReport&)>& on_epoch);
