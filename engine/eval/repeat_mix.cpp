@@ -91,6 +91,26 @@ const std::vector<float>& repeat_weight_grid() {
   return grid;
 }
 
+namespace {
+// The target's rank under weight w (> 0), given its rank `own` under the net's scores `row`:
+// only the shown items' scores change, so unless the target is one of them its rank moves by
+// theirs alone; a shown target's own score moves too, and it is counted again against every item.
+int64_t mixed_rank(const float* row, int64_t n, int32_t t, int64_t own, const Softmax& sm,
+                   const std::vector<std::pair<int32_t, size_t>>& shown, size_t clicks, float w) {
+  auto mixed = [&](const std::pair<int32_t, size_t>& c) { return mixed_score(row[c.first], sm, w, clicks, c.second); };
+  const auto it = std::find_if(shown.begin(), shown.end(), [t](const auto& c) { return c.first == t; });
+  const float target = it == shown.end() ? row[t] : mixed(*it);
+  int64_t rank = own;
+  if (it != shown.end()) {
+    rank = 1;
+    for (int64_t j = 0; j < n; ++j) rank += (j != t) & (row[j] >= target);
+  }
+  for (const auto& c : shown)  // the shown items with their mixed scores instead
+    if (c.first != t) rank += (mixed(c) >= target) - (row[c.first] >= target);
+  return rank;
+}
+}  // namespace
+
 // One pass of the net for every weight: a weight changes only the scores of the session's own
 // items, so each ranking is the net's with those few scores replaced (the same numbers as
 // RepeatMixScorer's, so the MRR of the weight chosen is what evaluating with it gives).
@@ -116,24 +136,9 @@ RepeatChoice choose_repeat_weight(SessionScorer& scorer, const Sessions& valid, 
                     const Softmax sm = softmax_of(row, static_cast<size_t>(n));
                     const auto shown = counted(clicks[l]);
                     const int64_t own = rank_with_ties_against(row, n, t);  // weight 0
-                    const bool t_shown =
-                        std::any_of(shown.begin(), shown.end(), [t](const auto& c) { return c.first == t; });
                     for (size_t g = 0; g < grid.size(); ++g) {
-                      auto mixed = [&](const std::pair<int32_t, size_t>& c) {
-                        return mixed_score(row[c.first], sm, grid[g], clicks[l].size(), c.second);
-                      };
-                      int64_t rank = own;
-                      if (grid[g] != 0.0f && !t_shown) {  // the target's score stays: only the shown items move
-                        for (const auto& c : shown) rank += (mixed(c) >= row[t]) - (row[c.first] >= row[t]);
-                      } else if (grid[g] != 0.0f) {  // the target moves too: counted again against every item
-                        float target = row[t];
-                        for (const auto& c : shown)
-                          if (c.first == t) target = mixed(c);
-                        rank = 1;
-                        for (int64_t j = 0; j < n; ++j) rank += (j != t) & (row[j] >= target);
-                        for (const auto& c : shown)  // the shown items with their mixed scores instead
-                          if (c.first != t) rank += (mixed(c) >= target) - (row[c.first] >= target);
-                      }
+                      const int64_t rank =
+                          grid[g] == 0.0f ? own : mixed_rank(row, n, t, own, sm, shown, clicks[l].size(), grid[g]);
                       if (rank <= kCut) rr[g] += 1.0 / static_cast<double>(rank);
                     }
                   }
