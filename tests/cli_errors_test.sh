@@ -79,8 +79,8 @@ declare -A bad=(
   [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" [--early-stop-mode]="last" ["topn --validate"]="" [--shard-users]="0 -1"
   [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" [--port]="-1 65536 x" [--max-k]="0 -1"
   [--max-batch]="0 -1" ["session --validate"]="" [--options-file]="$tmp/missing.json $tmp/ok.tsv"
-  [--retrieve]="$tmp/missing.srm" [--candidates]="0 -1 x" )
-free=" --help --host --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir "
+  [--retrieve]="$tmp/missing.srm" [--candidates]="0 -1 x" [--log]="$tmp/no/such/dir/x.log" )
+free=" --help --host --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir --normalize "
 printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n2\t5\t12\n2\t7\t13\n' > "$tmp/sessions.tsv"
 "$bin" train --data "$tmp/ok.tsv" --model biased_mf --device cpu --epochs 1 --save "$tmp/r.srm" >/dev/null 2>"$tmp/err" ||
   { echo "FAIL: training the model the recommend walk reads"; failures=$((failures + 1)); }
@@ -108,6 +108,7 @@ walk_flags topn --data "$tmp/ok.tsv" --model cdae --device cpu
 walk_flags session --train "$tmp/sessions.tsv" --test "$tmp/sessions.tsv" --model gru4rec --device cpu
 walk_flags recommend --model-file "$tmp/r.srm" --device cpu
 walk_flags evaluate --model-file "$tmp/r.srm" --device cpu
+walk_flags export --model-file "$tmp/r.srm" --out "$tmp/e.npz"
 walk_flags serve --model-file "$tmp/r.srm"  # every bad value is refused before it listens
 expect_error "cannot listen on 203.0.113.9:8080" serve --model-file "$tmp/r.srm" --device cpu --host 203.0.113.9 --port 8080
 # Tuning: an unknown option range, an impossible budget, a run tune cannot drive; options files.

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "engine/index/index_file.h"
+#include "engine/io/array_archive.h"
 #include "engine/io/npy_file.h"
 #include "tests/test_util.h"
 
@@ -213,6 +214,42 @@ TEST(Npy, ReadsWhatItWritesAndRefusesOtherArrays) {
   refused("cut.npy", npy_header("<f4", {2, 3}) + std::string(20, '\0'), "truncated");
   refused("3d.npy", npy_header("<f4", {2, 3, 1}) + std::string(24, '\0'), "3-D");
   refused("text.npy", "hello, world", "not a .npy file");
+}
+
+// The archives of `sparserec export` (their contents are read back by NumPy in export_test.sh):
+// zip's CRC-32 on its check value, and what neither format can hold refused with nothing left.
+TEST(Npy, ArchivesCheckTheirArraysAndLeaveNothingWhenRefused) {
+  EXPECT_EQ(crc32("123456789", 9), 0xCBF43926u);
+  EXPECT_EQ(crc32("6789", 4, crc32("12345", 5)), 0xCBF43926u);  // continued over two parts
+  const std::string dir = ::testing::TempDir() + "/archive_test";
+  std::filesystem::create_directories(dir);
+  const NamedArray a = NamedArray::f32("w", {2, 3}, {1, 2, 3, 4, 5, 6});
+  NamedArray short_one = NamedArray::f32("s", {2, 3}, {1, 2, 3});
+  const NamedArray ids = NamedArray::i64("ids", {3}, {7, 8, 9});
+  auto refused = [&](const std::vector<NamedArray>& arrays, const std::string& says) {
+    for (const std::string ext : {".npz", ".safetensors"}) {
+      const std::string path = dir + "/x" + ext;
+      try {
+        ext == ".npz" ? write_npz(path, arrays) : write_safetensors(path, arrays, {});
+        ADD_FAILURE() << path << " was written";
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+      }
+      EXPECT_FALSE(std::filesystem::exists(path));
+    }
+  };
+  refused({a, a}, "two arrays named 'w'");
+  refused({short_one}, "holds 12 bytes, its shape needs 24");
+  refused({NamedArray::f32("", {1}, {1})}, "without a name");
+  write_safetensors(dir + "/ok.safetensors", {a, ids}, {{"model", "m"}});
+  std::ifstream in(dir + "/ok.safetensors", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
+  EXPECT_EQ(n % 8, 0u);                      // the data starts 8-byte aligned
+  EXPECT_EQ(bytes.size(), 8 + n + 24 + 24);  // then the two arrays, back to back
+  EXPECT_NE(bytes.find(R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})"), std::string::npos);
+  EXPECT_NE(bytes.find(R"("ids":{"dtype":"I64","shape":[3],"data_offsets":[24,48]})"), std::string::npos);
 }
 
 }  // namespace

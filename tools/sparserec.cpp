@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   sr::cli::add_serve_command(app);
   sr::cli::add_index_command(app);
   sr::cli::add_tune_command(app);
+  sr::cli::add_export_command(app);
+  sr::cli::add_plot_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

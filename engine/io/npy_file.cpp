@@ -61,20 +61,25 @@ NpyMatrix read_npy_f32(const std::string& path) {
 
 namespace {
 template <class T>
-void write_npy_any(const std::string& path, int64_t rows, int64_t cols, const T* values, const char* dtype) {
+void write_npy_any(const std::string& path, const std::vector<int64_t>& shape, const T* values, const char* dtype) {
   AtomicFileWriter w(path);
-  const std::string h = npy_header(dtype, {rows, cols});
+  const std::string h = npy_header(dtype, shape);
   w.write(h.data(), h.size());
-  w.write(values, static_cast<size_t>(rows * cols) * sizeof(T));
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  w.write(values, static_cast<size_t>(n) * sizeof(T));
   w.commit();
 }
 }  // namespace
 
 void write_npy(const std::string& path, int64_t rows, int64_t cols, const int64_t* values) {
-  write_npy_any(path, rows, cols, values, "<i8");
+  write_npy_any(path, {rows, cols}, values, "<i8");
 }
 void write_npy(const std::string& path, int64_t rows, int64_t cols, const float* values) {
-  write_npy_any(path, rows, cols, values, "<f4");
+  write_npy_any(path, {rows, cols}, values, "<f4");
+}
+void write_npy(const std::string& path, const std::vector<int64_t>& values) {
+  write_npy_any(path, {static_cast<int64_t>(values.size())}, values.data(), "<i8");
 }
 
 }  // namespace sr

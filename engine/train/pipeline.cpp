@@ -129,12 +129,19 @@ std::unique_ptr<EarlyStopper> session_stopper(TrainedModel& t, const TrainingDat
 // With checkpoints, the curve is kept beside them (a resumed run reads the scores it did not
 // compute again).
 template <class Train>
-EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainConfig config, Train train) {
+EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainConfig config, const FitOptions& o,
+                                   Train train) {
   if (stopper && !config.checkpoint.dir.empty())
     stopper->record_to(config.checkpoint.dir + "/early_stop_curve.json", config.checkpoint.writer,
                        config.checkpoint.resume);
   if (stopper) {
-    config.after_epoch = [&stopper](int epoch) { return stopper->after_epoch(epoch); };
+    config.after_epoch = [&stopper, &o](int epoch) {
+      const bool stop = stopper->after_epoch(epoch);
+      const EarlyStopReport& r = stopper->report();
+      if (o.on_validation && static_cast<int>(r.curve.size()) >= epoch)
+        o.on_validation(epoch, r.metric, r.curve[static_cast<size_t>(epoch - 1)]);
+      return stop;
+    };
     config.stopped_after = [&stopper](int done) { return stopper->replay(done); };
   }
   train(config);
@@ -169,7 +176,7 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
     stopper = validation_stopper(t, data, o.early_stop_patience, !o.early_stop_refit);
   }
   std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
-  t.early_stop = train_with_stopper(std::move(stopper), o.config, [&](const TrainConfig& config) {
+  t.early_stop = train_with_stopper(std::move(stopper), o.config, o, [&](const TrainConfig& config) {
     if (m.pairs) {
       train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
                   o.on_epoch);
@@ -194,7 +201,7 @@ void fit_net(TrainedModel& t, const TrainingData& data, Backend& be, const FitOp
   std::unique_ptr<EarlyStopper> stopper;
   if (o.early_stop_patience > 0) stopper = session_stopper(t, data, o.early_stop_patience, !o.early_stop_refit);
   BackpropStep step;
-  t.early_stop = train_with_stopper(std::move(stopper), o.config, [&](const TrainConfig& config) {
+  t.early_stop = train_with_stopper(std::move(stopper), o.config, o, [&](const TrainConfig& config) {
     if (m.prefix_steps > 0)
       train_prefixes(*t.exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, config, step, o.on_epoch);
     else
@@ -423,6 +430,21 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
   return top;
 }
 
+TrainedModel::ItemVectors TrainedModel::output_table_vectors() const {
+  ItemVectors v;
+  bool by_columns = false;
+  const Param* table = model.net.producer(model.net.output()).column_table(&by_columns);
+  if (!table) return v;
+  const std::vector<float> w = exec->params().weights(*table).to_host();
+  const int64_t rows = table->rows, cols = table->cols;
+  v.n = by_columns ? cols : rows, v.dim = by_columns ? rows : cols;
+  v.values.resize(w.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      v.values[static_cast<size_t>(by_columns ? c * rows + r : r * cols + c)] = w[static_cast<size_t>(r * cols + c)];
+  return v;
+}
+
 TrainedModel::ItemVectors TrainedModel::item_vectors() {
   ItemVectors v;
   if (!exec || model.rating_levels) return v;
@@ -440,17 +462,34 @@ TrainedModel::ItemVectors TrainedModel::item_vectors() {
     v.n = h.rows(), v.dim = h.cols(), v.values = h.to_host();
     return v;
   }
-  bool by_columns = false;
-  const Param* table = model.net.producer(model.net.output()).column_table(&by_columns);
-  if (!table) return v;
-  const std::vector<float> w = exec->params().weights(*table).to_host();
-  const int64_t rows = table->rows, cols = table->cols;
-  v.n = by_columns ? cols : rows, v.dim = by_columns ? rows : cols;
-  v.values.resize(w.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      v.values[static_cast<size_t>(by_columns ? c * rows + r : r * cols + c)] = w[static_cast<size_t>(r * cols + c)];
+  v = output_table_vectors();
   if (v.n != n_items_) return {};  // an output whose columns are not the items
+  return v;
+}
+
+TrainedModel::ItemVectors TrainedModel::user_vectors() {
+  ItemVectors v;
+  if (!exec || model.rating_levels || model.task == Task::sessions) return v;
+  if (model.pair_factors) {
+    const PairFactors f = model.pair_factors(exec->params());
+    const int64_t n = static_cast<int64_t>(f.users.size()) / f.dim, d = f.embedding_dim > 0 ? f.embedding_dim : f.dim;
+    v.n = n, v.dim = d;
+    for (int64_t u = 0; u < n; ++u)
+      v.values.insert(v.values.end(), f.users.begin() + u * f.dim, f.users.begin() + u * f.dim + d);
+    return v;
+  }
+  if (model.pairs) return v;
+  if (model.rows == RowsAre::items) {  // the output's columns are the users
+    v = output_table_vectors();
+    return v.n == by_user.rows ? v : ItemVectors{};
+  }
+  // A user-based net: what its output layer reads for each user's row, the vector its table's
+  // item vectors are multiplied with.
+  const ItemVectors items = output_table_vectors();
+  if (items.n != n_items_) return v;
+  const Tensor h = item_hidden_rows(*exec, model.net.input("ratings"), model.net.output(), inputs);
+  if (h.cols() != items.dim) return v;
+  v.n = h.rows(), v.dim = h.cols(), v.values = h.to_host();
   return v;
 }
 

@@ -54,6 +54,9 @@ struct FitOptions {
   std::function<void(const std::string&)> on_phase{};           // announces the selection run and the refit
   std::function<void(const std::string&)> on_pretrain{};        // announces each model pretrained
   std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs
+  // Each epoch's validation score, as early stopping reads it (its metric's name, e.g.
+  // "validation NDCG@20", and the value), right after the epoch's on_epoch.
+  std::function<void(int epoch, const std::string& metric, double value)> on_validation{};
 };
 
 class TrainedModel {
@@ -103,12 +106,17 @@ class TrainedModel {
     std::vector<float> values;  // n x dim
   };
   ItemVectors item_vectors();
+  // Every user's vector, the one its scores are the dot products of with item_vectors() (plus
+  // biases): a factor model's user factors, a user-based net's input to its output layer, an
+  // item-based net's output table. Empty where there is none (pair towers, session models).
+  ItemVectors user_vectors();
   // Drops every scorer and cache made from the net (a refit replaces the net they read).
   void reset_scorers();
   // Top-K next items after each click sequence (item indices) of a session model.
   std::vector<std::vector<Scored>> recommend_next(const std::vector<std::vector<int32_t>>& sessions, int k);
 
  private:
+  ItemVectors output_table_vectors() const;  // a vector per column of the output's table
   friend std::unique_ptr<TrainedModel> fit_model(BuiltModel, const TrainingData&, Backend*, const FitOptions&);
   std::unique_ptr<Scorer> topn_;
   std::unique_ptr<SessionScorer> sessions_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "kernels/backend.h"
@@ -123,6 +124,9 @@ void TrainFlags::add_to(CLI::App& app) {
                  "refit: then train a fresh model on all the training data for the best epoch's number of "
                  "epochs; best: keep the best epoch's weights (trained without the validation part)")
       ->capture_default_str();
+  app.add_option("--log", log,
+                 "append a JSON line per epoch here (loss, time, throughput, the validation score) for "
+                 "`sparserec plot`");
   app.add_option("--profile-steps", profile_steps,
                  "measure instead of training: one warm-up and N timed global steps through the data-parallel path, "
                  "then print seconds and bytes exchanged per step (no evaluation, no files)");
@@ -172,6 +176,11 @@ void TrainFlags::check() const {
     throw error("--comm must be auto, host or nccl, got '", comm, "'");
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
+  if (!log.empty()) {  // before any data is read: the log is opened for appending once training starts
+    std::FILE* f = std::fopen(log.c_str(), "a");
+    if (!f) throw error("--log '", log, "': cannot open it for writing (", std::strerror(errno), ")");
+    std::fclose(f);
+  }
 }
 
 int TrainFlags::early_stop_patience(int epochs, bool one_target_per_user) const {

@@ -58,6 +58,7 @@ struct TrainFlags {
   std::optional<int> shards;  // default: one per rank of the job
   std::string comm = "auto";  // how data-parallel gradients travel: auto, host, nccl
   std::string checkpoint_dir;
+  std::string log;  // --log FILE: a JSON line per epoch (tools/cli/training_log.h)
   int64_t checkpoint_every = 0;
   bool resume = false;
   int64_t profile_steps = 0;  // > 0: measure this many global steps instead of training (StepProfile)

@@ -17,5 +17,7 @@ void add_synth_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_index_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace sr::cli

@@ -97,16 +97,32 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   o.seed = args_.flags.seed;
   o.early_stop_patience = patience_;
   o.early_stop_refit = args_.flags.early_stop_mode == "refit";
+  if (!args_.flags.log.empty() && rank_->leader()) {
+    log_ = std::make_unique<TrainingLog>(args_.flags.log);
+    log_->start(command, entry_->name, options_);
+  }
   o.on_phase = [this](const std::string& what) {
-    if (rank_->leader()) std::fprintf(stderr, "%s\n", what.c_str());
+    if (!rank_->leader()) return;
+    std::fprintf(stderr, "%s\n", what.c_str());
+    if (log_) log_->phase(what);
   };
-  o.on_epoch = rank_->reporter();
+  o.on_epoch = [this, report = rank_->reporter()](const EpochReport& r) {
+    report(r);
+    if (log_) log_->epoch(r);
+  };
+  o.on_validation = [this](int epoch, const std::string& metric, double value) {
+    if (log_) log_->validation(epoch, metric, value);
+  };
   o.pretrain_config = [this](const TrainDefaults& d) { return args_.flags.pretrain_config(d, &rank_->gradients()); };
   o.on_pretrain = [this](const std::string& what) {
-    if (rank_->leader()) std::fprintf(stderr, "pretraining %s\n", what.c_str());
+    if (!rank_->leader()) return;
+    std::fprintf(stderr, "pretraining %s\n", what.c_str());
+    if (log_) log_->phase("pretraining " + what);
   };
   o.on_pretrain_epoch = [this](const EpochReport& r) {
-    if (rank_->leader()) args_.flags.print_epoch(r);
+    if (!rank_->leader()) return;
+    args_.flags.print_epoch(r);
+    if (log_) log_->epoch(r, true);
   };
   trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
   derived_options_ = trained_->model.derived_options;  // with what training chose (a repeat weight)

@@ -16,6 +16,7 @@
 #include "models/registry.h"
 #include "tools/cli/rank_training.h"
 #include "tools/cli/saved_model.h"
+#include "tools/cli/training_log.h"
 
 namespace sr::cli {
 
@@ -67,6 +68,7 @@ class TrainingCommand {
   std::map<std::string, std::string> derived_options_;  // what the model took from the data
   int patience_ = 0;                                    // of early stopping; 0: off
   std::unique_ptr<RankTraining> rank_;                  // a net's device: outlives the model below
+  std::unique_ptr<TrainingLog> log_;                    // --log, on the job's leader
   int64_t n_users_ = 0, n_items_ = 0;                   // the shape the model was built for
   std::unique_ptr<TrainedModel> trained_;
 };

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# --log and `sparserec plot`: a run with early stopping logs its selection run's epochs with their
+# validation scores, then the refit's; a fixed run logs its epochs; a killed-and-resumed run appends.
+# plot draws one curve per run and phase (counted from the drawn figure), writes a PNG, and
+# refuses a file that is not a log with one line.
+# Usage: plot_test.sh PATH/TO/sparserec
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# numpy: Debian's python3-numpy (tools/setup_debian.sh), when the python3 on PATH (a pyenv's) has none.
+py=python3
+python3 -c "import numpy" 2>/dev/null || py=/usr/bin/python3
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+"$bin" synth --out "$tmp/r.csv" --users 150 --items 200 --events 6000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
+"$bin" train --data "$tmp/r.csv" --model autorec hidden=8 --device cpu --epochs 6 --early-stop 2 --log "$tmp/es.log" \
+  >/dev/null 2>"$tmp/err" || fail "autorec with early stopping and --log: $(cat "$tmp/err")"
+"$bin" train --data "$tmp/r.csv" --model biased_mf factors=4 --device cpu --epochs 3 --early-stop off --log "$tmp/fixed.log" \
+  >/dev/null 2>"$tmp/err" || fail "biased_mf with --log: $(cat "$tmp/err")"
+# The log holds what the run printed: its epochs (the selection run's, then the refit's, as many as
+# the best epoch), each selection epoch's validation RMSE, the phases between.
+"$py" - "$tmp" <<'PY' || fail "the logs do not hold the runs' epochs"
+import json, sys
+tmp = sys.argv[1]
+es = [json.loads(l) for l in open(tmp + "/es.log")]
+assert es[0]["event"] == "start" and es[0]["model"] == "autorec", es[0]
+phases = [j["text"] for j in es if j["event"] == "phase"]
+assert phases[0].startswith("early stopping: choosing") and any(p.startswith("early stopping: best") for p in phases), phases
+cut = next(i for i, j in enumerate(es) if j["event"] == "phase" and j["text"].startswith("early stopping: best"))
+select = [j for j in es[:cut] if j["event"] == "epoch"]
+valid = [j for j in es[:cut] if j["event"] == "validation"]
+refit = [j for j in es[cut:] if j["event"] == "epoch"]
+assert [j["epoch"] for j in select] == [j["epoch"] for j in valid] == list(range(1, len(select) + 1)), (select, valid)
+assert all(j["metric"] == "validation RMSE" and j["value"] > 0 for j in valid)
+best = min(range(len(valid)), key=lambda k: valid[k]["value"]) + 1
+assert [j["epoch"] for j in refit] == list(range(1, best + 1)), (best, refit)
+fixed = [json.loads(l) for l in open(tmp + "/fixed.log")]
+assert [j["epoch"] for j in fixed if j["event"] == "epoch"] == [1, 2, 3]
+assert all(j["loss"] > 0 and j["seconds"] >= 0 for j in fixed if j["event"] == "epoch")
+PY
+"$bin" plot "$tmp/es.log" "$tmp/fixed.log" --out "$tmp/fig.png" --title "test" >"$tmp/out" 2>"$tmp/err" ||
+  fail "plot: $(cat "$tmp/err")"
+# Loss: the selection run, the refit and the fixed run; validation: the selection run.
+"$py" - "$tmp" <<'PY' || fail "plot: $(cat "$tmp/out")"
+import json, sys
+tmp = sys.argv[1]
+j = json.loads(open(tmp + "/out").read().splitlines()[-1])
+assert j["panels"] == [{"panel": "loss", "curves": 3}, {"panel": "validation", "curves": 1}], j
+png = open(tmp + "/fig.png", "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, len(png)
+PY
+echo 'not a log' >"$tmp/bad.log"
+if "$bin" plot "$tmp/bad.log" --out "$tmp/bad.png" >/dev/null 2>"$tmp/err"; then
+  fail "plot of a file that is not a log succeeded"
+elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "bad.log:1: not a line of a sparserec --log" "$tmp/err"; then
+  fail "plot of a bad log: $(cat "$tmp/err")"
+fi
+[ -e "$tmp/bad.png" ] && fail "a refused plot wrote bad.png"
+if "$bin" train --data "$tmp/r.csv" --model autorec --device cpu --log "$tmp/no/such/dir/x.log" >/dev/null 2>"$tmp/err"; then
+  fail "--log into a missing directory succeeded"
+elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q -- "--log '.*x.log': cannot open it" "$tmp/err"; then
+  fail "--log into a missing directory: $(cat "$tmp/err")"
+fi
+[ "$failures" -eq 0 ] && echo "plot: all checks passed"
+exit $(( failures > 0 ))

@@ -1,0 +1,116 @@
+// sparserec export: a saved model's weights for other tools — every parameter under its name
+// ("layer.weight", "layer.bias"; each a 2-D array as the executor holds it, listed with its
+// shape in the JSON line), with the id maps
+// (user_ids, item_ids: row r of a user or item table is that id in the data), as a NumPy .npz or
+// a safetensors file (engine/io/array_archive.h) — or its user and item vectors as .npy files in
+// a directory, unit length with --normalize, for an index or a notebook.
+#include <cmath>
+#include <filesystem>
+
+#include "engine/io/array_archive.h"
+#include "engine/io/npy_file.h"
+#include "kernels/error.h"
+#include "tools/cli/args.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/output.h"
+#include "tools/cli/saved_model.h"
+
+namespace sr::cli {
+
+namespace {
+struct ExportArgs {
+  SavedModelArgs saved;
+  std::string out, format = "npz";
+  bool normalize = false;
+};
+
+// Every row scaled to unit length (a zero row stays zero): inner product becomes cosine.
+void normalize_rows(TrainedModel::ItemVectors& v) {
+  for (int64_t r = 0; r < v.n; ++r) {
+    float* row = v.values.data() + r * v.dim;
+    double sq = 0.0;
+    for (int64_t c = 0; c < v.dim; ++c) sq += double(row[c]) * row[c];
+    if (sq > 0.0)
+      for (int64_t c = 0; c < v.dim; ++c) row[c] = static_cast<float>(row[c] / std::sqrt(sq));
+  }
+}
+
+nlohmann::json describe(const std::string& name, const std::vector<int64_t>& shape) {
+  return {{"name", name}, {"shape", shape}};
+}
+
+void run_export(const ExportArgs& a) {
+  if (a.format != "npz" && a.format != "safetensors" && a.format != "embeddings")
+    throw error("--format must be npz, safetensors or embeddings, got '", a.format, "'");
+  if (a.normalize && a.format != "embeddings") throw error("--normalize is for --format embeddings (the vectors)");
+  if (a.out.empty()) throw error("--out is empty");
+  Device::parse(a.saved.device);
+  SavedModel s = open_saved_model(a.saved);
+  TrainedModel& t = *s.trained;
+  if (!t.exec) throw error("model '", s.meta.model, "' is a baseline: it has no weights to export");
+  nlohmann::json j;
+  j["command"] = "export";
+  j["model"] = s.meta.model;
+  j["format"] = a.format;
+  j["out"] = a.out;
+  nlohmann::json listed = nlohmann::json::array();
+  const auto& users = s.data.user_ids;
+  const auto& items = s.data.item_ids;
+  if (a.format == "embeddings") {
+    TrainedModel::ItemVectors iv = t.item_vectors(), uv = t.user_vectors();
+    if (iv.dim == 0 && uv.dim == 0) throw error("model '", s.meta.model, "' has no user or item vectors to export");
+    std::error_code ec;
+    std::filesystem::create_directories(a.out, ec);
+    if (ec || !std::filesystem::is_directory(a.out))
+      throw error("--out '", a.out, "': cannot make the directory (", ec ? ec.message() : "not a directory", ")");
+    auto write = [&](const std::string& what, TrainedModel::ItemVectors& v, const std::vector<int64_t>& ids) {
+      if (v.dim == 0) return;
+      if (a.normalize) normalize_rows(v);
+      write_npy(a.out + "/" + what + "_vectors.npy", v.n, v.dim, v.values.data());
+      listed.push_back(describe(what + "_vectors", {v.n, v.dim}));
+      if (static_cast<int64_t>(ids.size()) == v.n) {
+        write_npy(a.out + "/" + what + "_ids.npy", ids);
+        listed.push_back(describe(what + "_ids", {v.n}));
+      }
+    };
+    write("item", iv, items);
+    write("user", uv, users);
+    j["normalized"] = a.normalize;
+  } else {
+    std::vector<NamedArray> arrays;
+    for (const Param* p : t.model.net.params()) {
+      arrays.push_back(NamedArray::f32(p->name, {p->rows, p->cols}, t.exec->params().weights(*p).to_host()));
+      listed.push_back(describe(p->name, {p->rows, p->cols}));
+    }
+    for (const auto& [name, ids] : {std::pair{"user_ids", &users}, std::pair{"item_ids", &items}}) {
+      if (ids->empty()) continue;
+      arrays.push_back(NamedArray::i64(name, {static_cast<int64_t>(ids->size())}, *ids));
+      listed.push_back(describe(name, {static_cast<int64_t>(ids->size())}));
+    }
+    if (a.format == "npz") {
+      write_npz(a.out, arrays);
+    } else {
+      nlohmann::json options(s.meta.options);
+      write_safetensors(a.out, arrays, {{"model", s.meta.model}, {"task", s.meta.task}, {"options", options.dump()}});
+    }
+  }
+  j["arrays"] = listed;
+  print_result(j);
+}
+}  // namespace
+
+void add_export_command(CLI::App& app) {
+  auto a = std::make_shared<ExportArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "export", "a saved model's weights as .npz or safetensors, or its user and item vectors as .npy files");
+  a->saved.add_to(*sub);
+  sub->add_option("--out", a->out, "the file (npz, safetensors) or the directory (embeddings) to write")->required();
+  sub->add_option("--format", a->format,
+                  "npz or safetensors (every parameter by name, and the id maps), or embeddings (item_vectors.npy, "
+                  "user_vectors.npy and their ids)")
+      ->capture_default_str();
+  sub->add_flag("--normalize", a->normalize, "embeddings: each vector scaled to unit length");
+  sub->callback([a] { run_export(*a); });
+}
+
+}  // namespace sr::cli
