@@ -30,6 +30,7 @@ ModelMeta parse_meta(const TensorFileReader& r, Sizes* sizes = nullptr) {
     m.n_items = j.at("n_items");
     const auto& d = j.at("data");
     m.data.paths = d.at("paths").get<std::vector<std::string>>();
+    m.data.test_paths = d.value("test_paths", std::vector<std::string>{});
     m.data.layout = d.at("layout"), m.data.columns = d.at("columns"), m.data.separator = d.at("separator");
     m.data.duplicates = d.at("duplicates");
     m.data.fingerprint = d.at("fingerprint");
@@ -60,6 +61,7 @@ void save_model(const std::string& path, const ModelMeta& meta, const ModelData&
                {"columns", meta.data.columns},       {"separator", meta.data.separator},
                {"duplicates", meta.data.duplicates}, {"fingerprint", meta.data.fingerprint},
                {"n_events", meta.data.n_events}};
+  if (!meta.data.test_paths.empty()) j["data"]["test_paths"] = meta.data.test_paths;
   j["test_fraction"] = meta.test_fraction;
   j["split_seed"] = meta.split_seed;
   j["negatives_seed"] = meta.negatives_seed;

@@ -19,7 +19,10 @@ namespace sr {
 
 // The data a model was trained on, to find it again and recognise it.
 struct DataReference {
-  std::vector<std::string> paths;                               // absolute
+  std::vector<std::string> paths;  // absolute
+  // A split given as files (engine/data/file_split.h): `paths` the training part, these the test
+  // part (absolute); empty for a split the protocol made.
+  std::vector<std::string> test_paths;
   std::string layout = "auto", columns, separator, duplicates;  // how text was read (ImportArgs)
   uint64_t fingerprint = 0;                                     // dataset_fingerprint of what was read
   int64_t n_events = 0;

@@ -3,7 +3,8 @@
 # Debian 12 machine, after checking that every source is formatted (tools/format.sh --check):
 #  1. the full build (CPU, emulator, and CUDA for sm_90 when a toolkit is present): unit, emu,
 #     static (nvcc resource report), mpi (data-parallel over 2 ranks) and slow (MovieLens end to
-#     end) tests; gpu tests skip visibly;
+#     end) tests; gpu tests skip visibly; then the package installed into a clean prefix and the
+#     project of examples/custom_model built against it and run;
 #  2. the kernels and their tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. the kernels and their tests under ThreadSanitizer;
 #  4. the fuzz targets (every text layout, the binary dataset loader, the server's requests) under ASan + UBSan, for a
@@ -29,6 +30,14 @@ for report in build-test/kernel_resources_sm*.txt; do
   echo "-- kernel resources (nvcc --resource-usage), $(basename "$report" .txt) --"
   cat "$report"
 done
+echo "-- the installed package: examples/custom_model built against a clean prefix, and run --"
+prefix=$(mktemp -d)
+cmake --install build-test --prefix "$prefix" >/dev/null
+rm -rf build-example
+cmake -S examples/custom_model -B build-example -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build build-example
+build-example/custom_model cpu
+rm -rf "$prefix"
 
 echo "== 2/4 kernels under ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \

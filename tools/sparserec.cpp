@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   sr::cli::add_tune_command(app);
   sr::cli::add_export_command(app);
   sr::cli::add_plot_command(app);
+  sr::cli::add_split_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

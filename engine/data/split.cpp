@@ -95,6 +95,17 @@ Split leave_one_out(const Dataset& d, bool validation) {
   return s;
 }
 
+void carve_latest_validation(const Dataset& d, Split& s) {
+  SR_CHECK(static_cast<int64_t>(s.part.size()) == d.n_events(), "a split of ", s.part.size(), " events for ",
+           d.n_events());
+  for (int64_t u = 0; u < d.n_users(); ++u) {
+    int64_t latest = -1, n_train = 0;
+    for (int64_t e = d.row_begin(u); e < d.row_end(u); ++e)
+      if (s.part[static_cast<size_t>(e)] == static_cast<uint8_t>(Part::train)) latest = e, ++n_train;
+    if (n_train >= 2) s.part[static_cast<size_t>(latest)] = static_cast<uint8_t>(Part::valid);
+  }
+}
+
 Split heldout_users(const Dataset& d, int64_t n_heldout, double target_fraction, uint64_t seed, bool validation) {
   const int64_t groups = validation ? 2 : 1;
   if (n_heldout <= 0 || n_heldout * groups >= d.n_users())

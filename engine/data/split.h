@@ -39,6 +39,10 @@ void merge_validation(Split& s);
 // it in training; one with two has a test target but no validation target, so that the test
 // targets are the same with and without a validation part (early stopping must not change them).
 Split leave_one_out(const Dataset& d, bool validation);
+// The validation target of leave-one-out on a split made otherwise (files): each user's latest
+// training event (row order: time, ties to the later line) goes to `valid` when the user has at
+// least two, so every user keeps a training event.
+void carve_latest_validation(const Dataset& d, Split& s);
 
 // Mult-VAE: `n_heldout` users (seeded) are test users and, when `validation`, `n_heldout` more are
 // validation users; of each held-out user with at least 5 events, floor(target_fraction·n) chosen

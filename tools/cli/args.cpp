@@ -8,6 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "engine/data/file_split.h"
 #include "kernels/backend.h"
 #include "kernels/error.h"
 
@@ -83,6 +84,33 @@ Loaded load_and_split(const DataOptions& d) {
                static_cast<long long>(l.split.count(Part::train)), static_cast<long long>(l.split.count(Part::test)),
                static_cast<unsigned long long>(d.seed));
   return l;
+}
+
+void SplitFiles::add_to(CLI::App& app) {
+  app.add_option("--train", train, "a split given as files: the training part (any layout; instead of --data)");
+  app.add_option("--test", test, "a split given as files: the test part (with --train)");
+}
+
+void SplitFiles::check(bool data_given) const {
+  if (!given()) {
+    if (!data_given) throw error("give the data: --data FILE, or a split as --train FILE --test FILE");
+    return;
+  }
+  if (data_given) throw error("--data and --train/--test: give the whole data or a split of it as files, not both");
+  if (train.empty()) throw error("--test needs --train (a split given as files has both parts)");
+  if (test.empty()) throw error("--train needs --test (a split given as files has both parts)");
+}
+
+Loaded load_split_files(const ImportArgs& how, const SplitFiles& f) {
+  const Dataset train = open_dataset({f.train}, how.options());
+  const Dataset test = open_dataset({f.test}, how.options());
+  JoinedSplit j = join_split_files(train, test, f.train, f.test);
+  std::fprintf(stderr,
+               "data: %s + %s: %lld events, %lld users, %lld items; %lld train / %lld test (the files' split)\n",
+               f.train.c_str(), f.test.c_str(), static_cast<long long>(j.data.n_events()),
+               static_cast<long long>(j.data.n_users()), static_cast<long long>(j.data.n_items()),
+               static_cast<long long>(j.split.count(Part::train)), static_cast<long long>(j.split.count(Part::test)));
+  return {std::move(j.data), std::move(j.split)};
 }
 
 void TrainFlags::add_to(CLI::App& app) {

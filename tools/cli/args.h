@@ -46,6 +46,19 @@ struct Loaded {
 // Loads and splits; refuses click data (rating prediction needs ratings).
 Loaded load_and_split(const DataOptions& d);
 
+// --train FILE --test FILE of `train` and `topn`: a split given as files (engine/data/file_split.h:
+// from `sparserec split`, another framework, pandas), each read with the layout flags of the
+// command, instead of --data and the protocol's own split.
+struct SplitFiles {
+  std::string train, test;
+  bool given() const { return !train.empty() || !test.empty(); }
+  void add_to(CLI::App& app);
+  // Refuses one file without the other, or with --data (`data_given`), before any data is read.
+  void check(bool data_given) const;
+};
+// Reads both files (as `how` says: layout, columns, ...) and joins them; prints the data line.
+Loaded load_split_files(const ImportArgs& how, const SplitFiles& f);
+
 // The training flags of `train`, `topn` and `session`; each optional one overrides the model's
 // default when given, and a value given is checked, never taken for "not given".
 struct TrainFlags {

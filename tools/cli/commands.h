@@ -19,5 +19,6 @@ void add_index_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_split_command(CLI::App& app);
 
 }  // namespace sr::cli

@@ -56,6 +56,11 @@ void run_evaluate(const EvaluateArgs& a) {
     if (const ModelMeta m = read_model_meta(a.saved.model_file); parse_task(m.task) != Task::topn)
       throw error("--retrieve: two-stage ranking is for top-N models; '", m.model, "' is a ", m.task, " model");
   }
+  if (!a.test.paths.empty())  // before anything is loaded
+    if (const ModelMeta m = read_model_meta(a.saved.model_file);
+        parse_task(m.task) != Task::sessions && m.data.test_paths.empty())
+      throw error("--test: model '", m.model, "' was tested on its protocol's split of its data, not on a test file ",
+                  "(--test is for session models, and for models trained on a split given as --train/--test files)");
   SavedModel s = open_saved_model(a.saved);
   if (s.task == Task::sessions && a.test.paths.empty())
     throw error("model '", s.meta.model, "' predicts the next click in sessions: give the test sessions with --test");
@@ -64,14 +69,16 @@ void run_evaluate(const EvaluateArgs& a) {
   j["model"] = s.meta.model;
   j["task"] = s.meta.task;
   if (s.task == Task::ratings) {
-    const Dataset d = open_training_data(s, a.data);
-    const Split split = random_holdout(d.n_events(), s.meta.test_fraction, s.meta.split_seed);
+    std::optional<Split> files;
+    const Dataset d = open_training_data(s, a.data, a.test, &files);
+    const Split split = files ? *files : random_holdout(d.n_events(), s.meta.test_fraction, s.meta.split_seed);
     const RatingMetrics r = s.trained->rating_metrics(d, split, Part::test);
     std::fprintf(stderr, "test RMSE %.4f  MAE %.4f  (%lld ratings)\n", r.rmse, r.mae, static_cast<long long>(r.n));
     j["test_rmse"] = r.rmse, j["test_mae"] = r.mae, j["n_test"] = r.n;
   } else if (s.task == Task::topn) {
-    const Dataset d = open_training_data(s, a.data);
-    const HostCsr targets = part_matrix(d, leave_one_out(d, false), Part::test, RowsAre::users);
+    std::optional<Split> files;
+    const Dataset d = open_training_data(s, a.data, a.test, &files);
+    const HostCsr targets = part_matrix(d, files ? *files : leave_one_out(d, false), Part::test, RowsAre::users);
     constexpr int kNegatives = 99;
     std::optional<SavedModel> retrieval;
     std::unique_ptr<Scorer> two_stage;
@@ -113,7 +120,9 @@ void add_evaluate_command(CLI::App& app) {
   a->saved.add_to(*sub);
   a->data.add_to(*sub, false,
                  "rating and top-N models: the data they were trained on (default: the path in the model file)");
-  sub->add_option("--test", a->test.paths, "session models: the test click sessions");
+  sub->add_option("--test", a->test.paths,
+                  "session models: the test click sessions; a model trained on --train/--test files: its test file "
+                  "where it is now");
   sub->add_option("--negatives-seed", a->negatives_seed,
                   "top-N: seed of the 99 sampled negatives (default: the one the model's run used)")
       ->check(seed_check());

@@ -25,29 +25,44 @@ SavedModel open_saved_model(const SavedModelArgs& a) {
   return s;
 }
 
-DataReference data_reference(const ImportArgs& data, const Dataset& d) {
+DataReference data_reference(const ImportArgs& data, const Dataset& d, const std::vector<std::string>& test_paths) {
   DataReference r;
   for (const auto& p : data.paths) r.paths.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  for (const auto& p : test_paths) r.test_paths.push_back(std::filesystem::absolute(p).lexically_normal().string());
   r.layout = data.layout, r.columns = data.columns, r.separator = data.separator, r.duplicates = data.duplicates;
   r.fingerprint = dataset_fingerprint(d);
   r.n_events = d.n_events();
   return r;
 }
 
-Dataset open_training_data(const SavedModel& m, const ImportArgs& other) {
+Dataset open_training_data(const SavedModel& m, const ImportArgs& other, const ImportArgs& other_test,
+                           std::optional<Split>* file_split) {
   const DataReference& ref = m.meta.data;
+  const bool files = !ref.test_paths.empty();
+  SR_CHECK(!files || file_split, "a split given as files is read with its split");
   ImportArgs how;
   how.paths = ref.paths, how.layout = ref.layout, how.columns = ref.columns, how.separator = ref.separator;
   how.duplicates = ref.duplicates;
+  ImportArgs test_how = how;
+  test_how.paths = ref.test_paths;
   if (!other.paths.empty()) how = other;
+  if (files && !other_test.paths.empty()) test_how = other_test;
   if (how.paths.empty()) throw error("model file '", m.path, "' names no data: give --data");
   Dataset d;
   try {
-    d = open_dataset(how.paths, how.options());
+    if (files) {
+      SplitFiles f;
+      f.train = how.paths.front(), f.test = test_how.paths.front();
+      Loaded l = load_split_files(how, f);
+      d = std::move(l.data);
+      *file_split = std::move(l.split);
+    } else {
+      d = open_dataset(how.paths, how.options());
+    }
   } catch (const Error& e) {
     if (!other.paths.empty()) throw;
-    throw error(e.what(), " (the data model file '", m.path,
-                "' was trained on, as it records it: give --data where it is now)");
+    throw error(e.what(), " (the data model file '", m.path, "' was trained on, as it records it: give --data",
+                files ? " and --test" : "", " where it is now)");
   }
   const uint64_t fingerprint = dataset_fingerprint(d);
   if (fingerprint != ref.fingerprint)

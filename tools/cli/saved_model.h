@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/model_file.h"
@@ -33,9 +34,13 @@ SavedModel open_saved_model(const SavedModelArgs& a);
 
 // Where the data of a model file is and how it was read; `data` (--data and how to read it) points
 // elsewhere when given.
-DataReference data_reference(const ImportArgs& data, const Dataset& d);
+// `test_paths`: the test part of a split given as files (`data` names the training part).
+DataReference data_reference(const ImportArgs& data, const Dataset& d, const std::vector<std::string>& test_paths = {});
 // The data the model was trained on: the recorded paths read as they were (or `other`, when it
-// names paths), refused, naming both, when it is not the same data.
-Dataset open_training_data(const SavedModel& m, const ImportArgs& other);
+// names paths), refused, naming both, when it is not the same data. A model trained on a split
+// given as files: both files joined again (`other` and `other_test` point elsewhere), and the
+// split into `file_split`.
+Dataset open_training_data(const SavedModel& m, const ImportArgs& other, const ImportArgs& other_test = {},
+                           std::optional<Split>* file_split = nullptr);
 
 }  // namespace sr::cli

@@ -1,5 +1,6 @@
-// sparserec train: read ratings, split, build a model by name, train it with a progress line per
-// epoch on stderr, report the held-out metrics as JSON, optionally save it.
+// sparserec train: read ratings, split (the random holdout, or a split given as --train/--test
+// files), build a model by name, train it with a progress line per epoch on stderr, report the
+// held-out metrics as JSON, optionally save it.
 #include <cstdio>
 #include <optional>
 
@@ -13,18 +14,25 @@ namespace {
 
 struct TrainArgs {
   DataOptions data;
+  SplitFiles files;
+  bool holdout_given = false;  // --test-fraction or --split-seed on the command line
   ModelArgs model;
   std::optional<double> validate;  // the share of training held out for validation
 };
 
 void run_train(const TrainArgs& a, Communicator& comm) {
   TrainingCommand cmd(a.model, Task::ratings, comm, a.validate.has_value());  // refused before the data
+  a.files.check(!a.data.input.paths.empty());
+  if (a.files.given() && a.holdout_given)
+    throw error("--test-fraction and --split-seed shape the random holdout; --train/--test give the split");
   a.data.check();
   if (a.validate && !(*a.validate > 0.0 && *a.validate < 1.0))
     throw error("--validate must be in (0, 1), got ", *a.validate);
   if (!a.model.save.empty() && a.validate)
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
-  Loaded data = load_and_split(a.data);
+  Loaded data = a.files.given() ? load_split_files(a.data.input, a.files) : load_and_split(a.data);
+  if (data.data.info().feedback != Feedback::ratings)
+    throw error("'", a.files.train, "' holds clicks; rating prediction needs explicit ratings");
   Part heldout = Part::test;
   const char* heldout_name = "test";
   if (a.validate) {  // tune on a validation part of training; the test split stays unseen
@@ -42,7 +50,10 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   const RatingMetrics m = t->rating_metrics(data.data, data.split, heldout);
   std::fprintf(stderr, "%s RMSE %.4f  MAE %.4f  (%lld ratings, %lld by fallback to the mean)\n", heldout_name, m.rmse,
                m.mae, static_cast<long long>(m.n), static_cast<long long>(m.n_fallback));
-  cmd.save(a.data.input, data.data, a.data.test_fraction, a.data.seed);
+  if (a.files.given())
+    cmd.save(a.data.input, data.data, 0.0, 0, 42, a.files);
+  else
+    cmd.save(a.data.input, data.data, a.data.test_fraction, a.data.seed);
   nlohmann::json j = cmd.result();
   j[std::string(heldout_name) + "_rmse"] = m.rmse;
   j[std::string(heldout_name) + "_mae"] = m.mae;
@@ -55,11 +66,15 @@ void run_train(const TrainArgs& a, Communicator& comm) {
 void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* sub = app.add_subcommand("train", "train a model on ratings and report held-out metrics");
-  a->data.add_to(*sub, true);
+  a->data.add_to(*sub, false);
+  a->files.add_to(*sub);
   a->model.add_to(*sub, "a rating model (see `sparserec models`)");
   sub->add_option("--validate", a->validate,
                   "hold out this share of training for validation and report it instead of test");
-  sub->callback([a] { run_job([&](Communicator& comm) { run_train(*a, comm); }); });
+  sub->callback([a, sub] {
+    a->holdout_given = sub->get_option("--test-fraction")->count() + sub->get_option("--split-seed")->count() > 0;
+    run_job([&](Communicator& comm) { run_train(*a, comm); });
+  });
 }
 
 }  // namespace sr::cli

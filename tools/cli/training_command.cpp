@@ -134,13 +134,19 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
 }
 
 void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, double test_fraction, uint64_t split_seed,
-                           uint64_t negatives_seed) const {
+                           uint64_t negatives_seed, const SplitFiles& files) const {
   if (args_.save.empty()) return;
   ModelMeta meta;
   meta.model = entry_->name, meta.task = task_name(task_), meta.options = options_;
   meta.options.insert(derived_options_.begin(), derived_options_.end());  // rebuilds without the data
   meta.n_users = n_users_, meta.n_items = n_items_;
-  meta.data = data_reference(data_args, data);
+  if (files.given()) {
+    ImportArgs train_args = data_args;
+    train_args.paths = {files.train};
+    meta.data = data_reference(train_args, data, {files.test});
+  } else {
+    meta.data = data_reference(data_args, data);
+  }
   meta.test_fraction = test_fraction, meta.split_seed = split_seed, meta.negatives_seed = negatives_seed;
   ModelData d;
   d.item_ids.assign(data.item_ids().begin(), data.item_ids().end());

@@ -54,8 +54,9 @@ class TrainingCommand {
   // training interactions (session models: the items), and where the data is (`data_args`) and
   // how it was split and tested (a random holdout: `test_fraction`, `split_seed`; the leave-one-out
   // negatives: `negatives_seed`).
+  // With `files`, the split was given as files: the model file records both (evaluate joins them again).
   void save(const ImportArgs& data_args, const Dataset& data, double test_fraction = 0.0, uint64_t split_seed = 0,
-            uint64_t negatives_seed = 42) const;
+            uint64_t negatives_seed = 42, const SplitFiles& files = {}) const;
   // command, model, options and how the model was fitted (device, optimizer, epochs, times).
   nlohmann::json result() const;
 
