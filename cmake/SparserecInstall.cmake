@@ -13,7 +13,7 @@ target_link_libraries(sparserec_package INTERFACE sparserec_models)
 set_target_properties(sparserec_package PROPERTIES EXPORT_NAME sparserec)
 
 set(_sr_libraries sr_core sparserec_kernels sr_emu_runtime sparserec_engine sparserec_models sparserec_package)
-foreach(t sr_kernels_emu sr_no_emu sr_kernels_cuda)
+foreach(t sr_kernels_emu sr_no_emu sr_kernels_cuda sr_no_cuda)  # whichever this build has
   if(TARGET ${t})
     list(APPEND _sr_libraries ${t})
   endif()
@@ -40,7 +40,7 @@ if(SPARSEREC_WITH_CUDA)
 endif()
 configure_package_config_file(cmake/sparserecConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/sparserecConfig.cmake
                               INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sparserec)
-write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/sparserecConfigVersion.cmake VERSION 0.2.0
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/sparserecConfigVersion.cmake VERSION ${SPARSEREC_VERSION}
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sparserecConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/sparserecConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sparserec)

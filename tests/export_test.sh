@@ -20,8 +20,10 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
   --save "$tmp/tt.srm" >/dev/null 2>&1 || fail "training twotower"
 "$bin" train --data "$tmp/r.csv" --model autorec --device cpu --epochs 2 --early-stop off hidden=12 --save "$tmp/ar.srm" \
   >/dev/null 2>&1 || fail "training autorec"
+"$bin" topn --data "$tmp/r.csv" --model cdae --device cpu --epochs 2 --early-stop off hidden=10 --save "$tmp/cd.srm" \
+  >/dev/null 2>&1 || fail "training cdae"
 
-for m in mf tt ar; do
+for m in mf tt ar cd; do
   "$bin" export --model-file "$tmp/$m.srm" --device cpu --out "$tmp/$m.npz" >"$tmp/$m.npz.json" 2>"$tmp/err" ||
     fail "export $m npz: $(cat "$tmp/err")"
   "$bin" export --model-file "$tmp/$m.srm" --device cpu --format safetensors --out "$tmp/$m.safetensors" \
@@ -64,29 +66,48 @@ else:
 PY
 done
 
-# Two-tower's vectors give back recommend's scores: u·v_i plus the item bias of the export.
+# The exported vectors give back recommend's scores: two-tower u·v_i + item.bias; CDAE h_u·w_i +
+# output.bias[i]; I-AutoRec (item-based, residual) h_i·w_u + output.bias[u] + offsets, clipped to
+# the training ratings' range (1..5 here).
 user=$(awk -F, 'NR == 2 {print $1}' "$tmp/r.csv")
-"$bin" recommend --model-file "$tmp/tt.srm" --device cpu --users "$user" -k 5 >"$tmp/rec.tsv" 2>"$tmp/err" ||
-  fail "recommend twotower: $(cat "$tmp/err")"
-"$bin" export --model-file "$tmp/tt.srm" --device cpu --format embeddings --out "$tmp/tt_vectors" >/dev/null 2>"$tmp/err" ||
-  fail "export twotower embeddings: $(cat "$tmp/err")"
-"$py" - "$tmp" "$user" <<'PY' || fail "twotower: the exported vectors do not give recommend's scores"
-import sys
+for m in tt cd ar; do
+  "$bin" recommend --model-file "$tmp/$m.srm" --device cpu --users "$user" -k 5 >"$tmp/rec_$m.tsv" 2>"$tmp/err" ||
+    fail "recommend $m: $(cat "$tmp/err")"
+  "$bin" export --model-file "$tmp/$m.srm" --device cpu --format embeddings --out "$tmp/${m}_vectors" >/dev/null 2>"$tmp/err" ||
+    fail "export $m embeddings: $(cat "$tmp/err")"
+  "$py" - "$tmp" "$m" "$user" <<'PY' || fail "$m: the exported vectors do not give recommend's scores"
+import os, sys
 import numpy as np
-tmp, user = sys.argv[1], int(sys.argv[2])
-d = tmp + "/tt_vectors/"
+tmp, m, user = sys.argv[1], sys.argv[2], int(sys.argv[3])
+d = f"{tmp}/{m}_vectors/"
 U, V = np.load(d + "user_vectors.npy"), np.load(d + "item_vectors.npy")
-uid, iid = np.load(d + "user_ids.npy"), np.load(d + "item_ids.npy")
-bias = np.load(tmp + "/tt.npz")["item.bias"].reshape(-1)
-assert U.shape[1] == V.shape[1] == 8 and len(uid) == U.shape[0] and len(iid) == V.shape[0] == bias.shape[0]
-u = U[list(uid).index(user)]
-rows = [l.split("\t") for l in open(tmp + "/rec.tsv").read().splitlines() if l and l[0].isdigit()]
+uid, iid = list(np.load(d + "user_ids.npy")), list(np.load(d + "item_ids.npy"))
+weights = np.load(f"{tmp}/{m}.npz")
+assert U.shape[1] == V.shape[1] and len(uid) == U.shape[0] and len(iid) == V.shape[0], (U.shape, V.shape)
+u = uid.index(user)
+rows = [l.split("\t") for l in open(f"{tmp}/rec_{m}.tsv").read().splitlines() if l and l[0].isdigit()]
 assert len(rows) == 5, rows
 for r in rows:
-    i = list(iid).index(int(r[2]))
-    want = float(np.dot(u, V[i]) + bias[i])
-    assert abs(want - float(r[3])) <= 1e-4 * max(1.0, abs(want)), (r, want)
+    i = iid.index(int(r[2]))
+    score = float(np.dot(U[u], V[i]))
+    if m == "tt":
+        score += weights["item.bias"].reshape(-1)[i]
+    elif m == "cd":
+        score += weights["output.bias"].reshape(-1)[i]
+    else:
+        assert os.path.exists(d + "user_offsets.npy") and "offsets.item" in weights.files
+        score += weights["output.bias"].reshape(-1)[u] + np.load(d + "user_offsets.npy")[u] + np.load(d + "item_offsets.npy")[i]
+        score = min(max(score, 1.0), 5.0)
+    assert abs(score - float(r[3])) <= 1e-4 * max(1.0, abs(score)), (m, r, score)
 PY
+done
+# A second export into the same directory holds that model's files only.
+"$bin" export --model-file "$tmp/ar.srm" --device cpu --format embeddings --out "$tmp/tt_vectors" >/dev/null 2>&1 ||
+  fail "export into a used directory"
+[ -e "$tmp/tt_vectors/user_offsets.npy" ] || fail "the second export's offsets are missing"
+"$bin" export --model-file "$tmp/tt.srm" --device cpu --format embeddings --out "$tmp/tt_vectors" >/dev/null 2>&1 ||
+  fail "export into a used directory"
+[ -e "$tmp/tt_vectors/user_offsets.npy" ] && fail "an earlier export's user_offsets.npy was left beside two-tower's vectors"
 "$bin" export --model-file "$tmp/mf.srm" --device cpu --format embeddings --normalize --out "$tmp/mf_vectors" \
   >/dev/null 2>"$tmp/err" || fail "export biased_mf embeddings: $(cat "$tmp/err")"
 "$py" - "$tmp/mf_vectors" <<'PY' || fail "biased_mf --normalize: rows are not unit length"

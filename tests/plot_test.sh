@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # --log and `sparserec plot`: a run with early stopping logs its selection run's epochs with their
-# validation scores, then the refit's; a fixed run logs its epochs; a killed-and-resumed run appends.
-# plot draws one curve per run and phase (counted from the drawn figure), writes a PNG, and
-# refuses a file that is not a log with one line.
+# validation scores, then the refit's; a fixed run logs its epochs; NeuMF its pretrained parts.
+# plot draws one curve per run and phase (counted from the drawn figure) — a run killed and
+# resumed into the same log (its start line again, its epochs going on) stays one curve — writes
+# a PNG, and refuses a file that is not a log, or a figure without a format, with one line.
 # Usage: plot_test.sh PATH/TO/sparserec
 set -u
 bin=$1
@@ -50,6 +51,45 @@ assert j["panels"] == [{"panel": "loss", "curves": 3}, {"panel": "validation", "
 png = open(tmp + "/fig.png", "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, len(png)
 PY
+# Killed after its third epoch and resumed: the log holds the start and the selection phase again
+# (what a resumed run writes), then the rest. The same curves as the run that was not killed.
+"$py" - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+lines = open(tmp + "/es.log").read().splitlines()
+third = next(i for i, l in enumerate(lines) if json.loads(l)["event"] == "validation" and json.loads(l)["epoch"] == 3)
+again = [lines[0], lines[1], json.dumps({"event": "phase", "text": "resume: from ck/select/epoch-3.srck"})]
+open(tmp + "/resumed.log", "w").write("\n".join(lines[:third + 1] + again + lines[third + 1:]) + "\n")
+PY
+"$bin" plot "$tmp/resumed.log" --out "$tmp/resumed.png" >"$tmp/out" 2>"$tmp/err" || fail "plot of a resumed log: $(cat "$tmp/err")"
+grep -q '"panels": \[{"panel": "loss", "curves": 2}, {"panel": "validation", "curves": 1}\]' "$tmp/out" ||
+  fail "plot of a resumed log: $(cat "$tmp/out")"
+# NeuMF pretrains GMF and MLP, then trains its selection run, and again for its refit: six loss
+# curves, one validation curve.
+"$bin" synth --out "$tmp/sparse.csv" --users 100 --items 1000 --events 3000 --seed 7 >/dev/null 2>&1 || fail "synth"
+"$bin" topn --data "$tmp/sparse.csv" --model neumf factors=4 pretrain=1 --device cpu --epochs 2 --early-stop 1 --log "$tmp/neumf.log" \
+  >/dev/null 2>"$tmp/err" || fail "neumf with --log: $(tail -1 "$tmp/err")"
+"$bin" plot "$tmp/neumf.log" --out "$tmp/neumf.svg" >"$tmp/out" 2>"$tmp/err" || fail "plot of neumf: $(cat "$tmp/err")"
+grep -q '"panels": \[{"panel": "loss", "curves": 6}, {"panel": "validation", "curves": 1}\]' "$tmp/out" ||
+  fail "plot of neumf's pretraining: $(cat "$tmp/out")"
+refused() {  # refused PATTERN ARGS...: plot fails with one line matching
+  local pattern=$1
+  shift
+  if "$bin" plot "$@" >/dev/null 2>"$tmp/err"; then
+    fail "plot $* succeeded"
+  elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q -- "$pattern" "$tmp/err"; then
+    fail "plot $*: $(cat "$tmp/err")"
+  fi
+}
+refused "must end in .png, .svg or .pdf" "$tmp/es.log" --out "$tmp/figure"
+printf '{"event": "epoch", "epoch": 1}\n' >"$tmp/noloss.log"
+refused "noloss.log:1: not a line of a sparserec --log" "$tmp/noloss.log" --out "$tmp/x.png"
+head -c 300 /bin/sh >"$tmp/binary.log"
+refused "binary.log' is not a text file" "$tmp/binary.log" --out "$tmp/x.png"
+"$bin" topn --data "$tmp/r.csv" --model popularity --log "$tmp/pop.log" >/dev/null 2>"$tmp/err" &&
+  fail "--log with a baseline succeeded"
+grep -q -- "--log: a baseline (popularity) is fitted, not trained" "$tmp/err" || fail "--log with a baseline: $(cat "$tmp/err")"
+[ -e "$tmp/pop.log" ] && fail "a refused run left its --log file"
 echo 'not a log' >"$tmp/bad.log"
 if "$bin" plot "$tmp/bad.log" --out "$tmp/bad.png" >/dev/null 2>"$tmp/err"; then
   fail "plot of a file that is not a log succeeded"

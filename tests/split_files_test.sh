@@ -83,12 +83,19 @@ expect_error "--test needs --train" topn --test loo/test.csv --model cdae --devi
 expect_error "--data and --train/--test" train --data s.csv --train rnd/train.csv --test rnd/test.csv --model autorec
 expect_error "give the data: --data FILE, or a split" train --model autorec --device cpu
 expect_error "--test-fraction and --split-seed shape the random holdout" train --train rnd/train.csv --test rnd/test.csv --model autorec --test-fraction 0.2
+expect_error "cannot open '.*missing.csv'" train --train rnd/train.csv --test missing.csv --model autorec --device cpu
+printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n' >clicks.tsv
+expect_error "--train 'rnd/train.csv' holds ratings and --test 'clicks.tsv' holds clicks" topn --train rnd/train.csv --test clicks.tsv --model cdae --device cpu
 head -5 rnd/train.csv >leak.csv
 expect_error "in both --train 'rnd/train.csv' and --test 'leak.csv'" train --train rnd/train.csv --test leak.csv --model autorec --device cpu
 expect_error "user [0-9]* has [0-9]* test interactions; the leave-one-out protocol of topn ranks one per user" topn --train rnd/train.csv --test rnd/test.csv --model cdae --device cpu
 expect_error "--protocol must be random, loo or session, got 'kfold'" split --data s.csv --protocol kfold --out x
 expect_error "--protocol session splits click sessions by time" split --data s.csv --protocol session --out x
 expect_error "--test: model 'autorec' was tested on its protocol's split" evaluate --model-file "$tmp/builtin.srm" --test rnd/test.csv --device cpu
+# A checkpoint of one file split is not resumed with another (the files name the run).
+"$bin" train --train rnd/train.csv --test rnd/test.csv --model autorec hidden=8 --epochs 2 --early-stop off --device cpu \
+  --checkpoint-dir ck >/dev/null 2>&1 || fail "train with checkpoints on a file split"
+expect_error "belongs to another run" train --train other_train.data --test other_test.data --model autorec hidden=8 --epochs 2 --early-stop off --device cpu --checkpoint-dir ck --resume
 mv rnd/test.csv rnd/moved.csv
 expect_error "give --data and --test where it is now" evaluate --model-file "$tmp/files.srm" --device cpu
 "$bin" evaluate --model-file "$tmp/files.srm" --test rnd/moved.csv --device cpu >moved.json 2>/dev/null ||

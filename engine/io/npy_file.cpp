@@ -81,5 +81,8 @@ void write_npy(const std::string& path, int64_t rows, int64_t cols, const float*
 void write_npy(const std::string& path, const std::vector<int64_t>& values) {
   write_npy_any(path, {static_cast<int64_t>(values.size())}, values.data(), "<i8");
 }
+void write_npy(const std::string& path, const std::vector<float>& values) {
+  write_npy_any(path, {static_cast<int64_t>(values.size())}, values.data(), "<f4");
+}
 
 }  // namespace sr

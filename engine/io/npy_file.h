@@ -43,7 +43,8 @@ NpyMatrix read_npy_f32(const std::string& path);
 // Writes a 2-D .npy of int64 or float32 (rows x cols), atomically.
 void write_npy(const std::string& path, int64_t rows, int64_t cols, const int64_t* values);
 void write_npy(const std::string& path, int64_t rows, int64_t cols, const float* values);
-// A 1-D int64 .npy (ids), atomically.
+// A 1-D int64 (ids) or float32 .npy, atomically.
 void write_npy(const std::string& path, const std::vector<int64_t>& values);
+void write_npy(const std::string& path, const std::vector<float>& values);
 
 }  // namespace sr

@@ -1,11 +1,14 @@
 #include "tools/cli/args.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "engine/data/file_split.h"
@@ -204,10 +207,13 @@ void TrainFlags::check() const {
     throw error("--comm must be auto, host or nccl, got '", comm, "'");
   if ((resume || checkpoint_every > 0) && checkpoint_dir.empty())
     throw error(resume ? "--resume" : "--checkpoint-every", " needs --checkpoint-dir");
-  if (!log.empty()) {  // before any data is read: the log is opened for appending once training starts
-    std::FILE* f = std::fopen(log.c_str(), "a");
-    if (!f) throw error("--log '", log, "': cannot open it for writing (", std::strerror(errno), ")");
-    std::fclose(f);
+  if (!log.empty()) {  // before any data is read, without creating it: it is opened once training starts
+    namespace fs = std::filesystem;
+    const fs::path p = fs::absolute(log);
+    const std::string where = fs::exists(p) ? p.string() : p.parent_path().string();
+    if (fs::is_directory(p) || access(where.c_str(), W_OK) != 0)
+      throw error("--log '", log, "': cannot open it for writing (",
+                  fs::is_directory(p) ? "a directory" : std::strerror(errno), ")");
   }
 }
 

@@ -52,6 +52,7 @@ Loaded load_and_split(const DataOptions& d);
 struct SplitFiles {
   std::string train, test;
   bool given() const { return !train.empty() || !test.empty(); }
+  std::vector<std::string> paths() const { return {train, test}; }  // what identifies the run's data
   void add_to(CLI::App& app);
   // Refuses one file without the other, or with --data (`data_given`), before any data is read.
   void check(bool data_given) const;

@@ -63,6 +63,9 @@ void run_export(const ExportArgs& a) {
     std::filesystem::create_directories(a.out, ec);
     if (ec || !std::filesystem::is_directory(a.out))
       throw error("--out '", a.out, "': cannot make the directory (", ec ? ec.message() : "not a directory", ")");
+    // An earlier export's files go first: the directory then holds this model's arrays only.
+    for (const char* name : {"item_vectors", "item_ids", "user_vectors", "user_ids", "user_offsets", "item_offsets"})
+      std::filesystem::remove(a.out + "/" + name + ".npy", ec);
     auto write = [&](const std::string& what, TrainedModel::ItemVectors& v, const std::vector<int64_t>& ids) {
       if (v.dim == 0) return;
       if (a.normalize) normalize_rows(v);
@@ -75,12 +78,25 @@ void run_export(const ExportArgs& a) {
     };
     write("item", iv, items);
     write("user", uv, users);
+    if (t.offsets) {  // a residual net's b_u and b_i, added to its scores (engine/data/rating_offsets.h)
+      write_npy(a.out + "/user_offsets.npy", t.offsets->user);
+      write_npy(a.out + "/item_offsets.npy", t.offsets->item);
+      listed.push_back(describe("user_offsets", {static_cast<int64_t>(t.offsets->user.size())}));
+      listed.push_back(describe("item_offsets", {static_cast<int64_t>(t.offsets->item.size())}));
+    }
     j["normalized"] = a.normalize;
   } else {
     std::vector<NamedArray> arrays;
     for (const Param* p : t.model.net.params()) {
       arrays.push_back(NamedArray::f32(p->name, {p->rows, p->cols}, t.exec->params().weights(*p).to_host()));
       listed.push_back(describe(p->name, {p->rows, p->cols}));
+    }
+    if (t.offsets) {  // a residual net's b_u and b_i: not weights, but part of every score
+      for (const auto& [name, v] :
+           {std::pair{"offsets.user", &t.offsets->user}, std::pair{"offsets.item", &t.offsets->item}}) {
+        arrays.push_back(NamedArray::f32(name, {static_cast<int64_t>(v->size())}, *v));
+        listed.push_back(describe(name, {static_cast<int64_t>(v->size())}));
+      }
     }
     for (const auto& [name, ids] : {std::pair{"user_ids", &users}, std::pair{"item_ids", &items}}) {
       if (ids->empty()) continue;

@@ -48,6 +48,9 @@ Dataset open_training_data(const SavedModel& m, const ImportArgs& other, const I
   if (!other.paths.empty()) how = other;
   if (files && !other_test.paths.empty()) test_how = other_test;
   if (how.paths.empty()) throw error("model file '", m.path, "' names no data: give --data");
+  if (files && (how.paths.size() != 1 || test_how.paths.size() != 1))
+    throw error("model file '", m.path, "' was trained on a split given as two files: give one --data (its ",
+                "training file) and one --test");
   Dataset d;
   try {
     if (files) {

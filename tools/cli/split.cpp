@@ -24,6 +24,7 @@ struct SplitArgs {
   std::string protocol, out;
   double test_fraction = 0.1, test_days = 1.0;
   uint64_t seed = 42;
+  bool holdout_given = false, days_given = false;  // on the command line
 };
 
 // Writes the events of part `p` to `path`; returns how many.
@@ -38,12 +39,13 @@ int64_t write_part(const Dataset& d, const Split& s, Part p, const std::string& 
     for (int64_t e = d.row_begin(u); e < d.row_end(u); ++e) {
       if (s.part[static_cast<size_t>(e)] != static_cast<uint8_t>(p)) continue;
       const int64_t item = d.item_ids()[static_cast<size_t>(d.items()[static_cast<size_t>(e)])];
-      const int64_t ms = d.time(e), sec = ms / 1000, frac = ms % 1000;
-      char time[32];
-      if (frac == 0)
-        std::snprintf(time, sizeof time, "%" PRId64, sec);
+      const int64_t ms = d.time(e);
+      const uint64_t abs_ms = ms < 0 ? 0 - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
+      char time[32];  // the sign, then the magnitude: -1500 ms is -1.500 s
+      if (abs_ms % 1000 == 0)
+        std::snprintf(time, sizeof time, "%s%" PRIu64, ms < 0 ? "-" : "", abs_ms / 1000);
       else
-        std::snprintf(time, sizeof time, "%" PRId64 ".%03" PRId64, sec, frac);
+        std::snprintf(time, sizeof time, "%s%" PRIu64 ".%03" PRIu64, ms < 0 ? "-" : "", abs_ms / 1000, abs_ms % 1000);
       if (clicks)
         std::snprintf(line, sizeof line, "%" PRId64 "\t%" PRId64 "\t%s\n", user, item, time);
       else
@@ -63,6 +65,10 @@ void run_split(const SplitArgs& a) {
   a.input.check();
   if (a.protocol != "random" && a.protocol != "loo" && a.protocol != "session")
     throw error("--protocol must be random, loo or session, got '", a.protocol, "'");
+  if (a.protocol != "random" && a.holdout_given)
+    throw error("--test-fraction and --split-seed shape --protocol random's holdout, not ", a.protocol, "'s");
+  if (a.protocol != "session" && a.days_given)
+    throw error("--test-days is --protocol session's, not ", a.protocol, "'s");
   if (a.protocol == "random" && !(a.test_fraction > 0.0 && a.test_fraction < 1.0))
     throw error("--test-fraction must be in (0, 1), got ", a.test_fraction);
   if (a.protocol == "session" && !(a.test_days > 0.0 && std::isfinite(a.test_days)))
@@ -114,7 +120,11 @@ void add_split_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--test-days", a->test_days, "session: the days of sessions held out")->capture_default_str();
   sub->add_option("--out", a->out, "the directory to write train and test files in")->required();
-  sub->callback([a] { run_split(*a); });
+  sub->callback([a, sub] {
+    a->holdout_given = sub->get_option("--test-fraction")->count() + sub->get_option("--split-seed")->count() > 0;
+    a->days_given = sub->get_option("--test-days")->count() > 0;
+    run_split(*a);
+  });
 }
 
 }  // namespace sr::cli

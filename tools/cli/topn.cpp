@@ -63,7 +63,8 @@ void run_topn(const Args& a, Communicator& comm) {
   std::fprintf(stderr, "data: %lld users, %lld items; %lld training interactions, %lld %s targets\n",
                static_cast<long long>(d.n_users()), static_cast<long long>(d.n_items()),
                static_cast<long long>(s.count(Part::train)), static_cast<long long>(targets.nnz()), part_name(target));
-  TrainedModel* t = cmd.fit({&d, &s, nullptr}, d.n_users(), d.n_items(), a.input.paths);
+  TrainedModel* t =
+      cmd.fit({&d, &s, nullptr}, d.n_users(), d.n_items(), a.files.given() ? a.files.paths() : a.input.paths);
   if (!t) return;
   cmd.save(a.input, d, 0.0, 0, a.negatives_seed, a.files);
   const TopNMetrics m = evaluate_topn(t->topn_scorer(), targets, t->by_user, negatives, kNegatives);

@@ -43,8 +43,8 @@ void run_train(const TrainArgs& a, Communicator& comm) {
     cmd.check_validation_size(static_cast<int64_t>(kEarlyStopShare * data.split.count(Part::train)), "ratings");
     if (cmd.early_stop()) carve_validation(data.split, kEarlyStopShare, a.data.seed);
   }
-  TrainedModel* t =
-      cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(), a.data.input.paths);
+  TrainedModel* t = cmd.fit({&data.data, &data.split, nullptr}, data.data.n_users(), data.data.n_items(),
+                            a.files.given() ? a.files.paths() : a.data.input.paths);
   if (!t) return;
   if (t->early_stop.refit) merge_validation(data.split);  // the refit trained on it: its rows' input now
   const RatingMetrics m = t->rating_metrics(data.data, data.split, heldout);

@@ -24,6 +24,8 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
   args_.flags.check();
   if (entry_->baseline && !args_.save.empty())
     throw error("--save: a baseline (", entry_->name, ") has no trained weights to save");
+  if (entry_->baseline && !args_.flags.log.empty())
+    throw error("--log: a baseline (", entry_->name, ") is fitted, not trained: it has no epochs to log");
   const BuiltModel probe = build_model(*entry_, options_, 1, 1);  // refuses options before any data is read
   if (probe.is_baseline()) return;
   args_.flags.config(probe.defaults, &comm);  // refuses a batch the shards cannot split

@@ -16,20 +16,35 @@ def fail(message):
 
 def read_runs(path):
     """The runs of one log: each a list of curves (a selection run, a refit, a pretraining), each
-    curve a dict of its name and epochs, losses and validation scores."""
+    curve a dict of its name and epochs, losses and validation scores. A run resumed from a
+    checkpoint appends to the same log: its start line repeats the run's, and its epochs continue
+    the curve they belong to (a curve restarts only where the epochs go back)."""
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
     except OSError as e:
         fail(f"plot: cannot read '{path}' ({e.strerror})")
-    runs, curve = [], None
+    except UnicodeDecodeError:
+        fail(f"plot: '{path}' is not a text file (a --log file is JSON lines)")
+    runs = []
+    state = {"curve": None, "main": "training"}  # the current curve; the name of the run's own epochs
 
-    def new_curve(name):
-        nonlocal curve
+    def run():
         if not runs:
-            runs.append({"label": os.path.basename(path), "curves": []})
-        curve = {"name": name, "epoch": [], "loss": [], "valid_epoch": [], "valid": [], "metric": None}
-        runs[-1]["curves"].append(curve)
+            runs.append({"label": os.path.basename(path), "key": None, "curves": []})
+        return runs[-1]
+
+    def use_curve(name, fresh=False, pretrain=False):
+        """The run's curve of this name (continued, unless `fresh`), or a new one."""
+        curves = run()["curves"]
+        same = [c for c in curves if c["name"] == name]
+        if same and not fresh:
+            state["curve"] = same[-1]
+        else:
+            state["curve"] = {"name": name, "epoch": [], "loss": [], "valid_epoch": [], "valid": [], "metric": None,
+                              "pretrain": pretrain}
+            curves.append(state["curve"])
+        return state["curve"]
 
     for n, line in enumerate(lines, 1):
         if not line.strip():
@@ -37,33 +52,40 @@ def read_runs(path):
         try:
             j = json.loads(line)
             event = j["event"]
-        except (ValueError, KeyError, TypeError):
-            fail(f"plot: {path}:{n}: not a line of a sparserec --log (a JSON object with an \"event\")")
-        if event == "start":
-            label = f"{os.path.basename(path)}: {j.get('model', '?')}"
-            runs.append({"label": label, "curves": []})
-            curve = None
-        elif event == "phase":
-            text = j.get("text", "")
-            if text.startswith("early stopping: choosing"):
-                new_curve("selection")
-            elif text.startswith("early stopping: best"):
-                new_curve("refit")
-            elif text.startswith("pretraining"):
-                new_curve(text)
-        elif event == "epoch":
-            if curve is None or (curve["epoch"] and j["epoch"] <= curve["epoch"][-1]):
-                new_curve("pretraining" if j.get("pretrain") else "training")
-            curve["epoch"].append(j["epoch"])
-            curve["loss"].append(j["loss"])
-        elif event == "validation":
-            if curve is None:
-                fail(f"plot: {path}:{n}: a validation score before any epoch")
-            curve["valid_epoch"].append(j["epoch"])
-            curve["valid"].append(j["value"])
-            curve["metric"] = j["metric"]
-        else:
-            fail(f"plot: {path}:{n}: unknown event '{event}'")
+            if event == "start":
+                key = json.dumps([j.get("command"), j.get("model"), j.get("options")], sort_keys=True)
+                if not runs or runs[-1]["key"] != key:  # else: the same run, resumed
+                    runs.append({"label": f"{os.path.basename(path)}: {j.get('model', '?')}", "key": key, "curves": []})
+                state["curve"], state["main"] = None, "training"
+            elif event == "phase":
+                text = str(j["text"])
+                if text.startswith("early stopping: choosing"):
+                    state["main"] = "selection"
+                    use_curve("selection")
+                elif text.startswith("early stopping: best"):
+                    state["main"] = "refit"
+                    use_curve("refit")
+                elif text.startswith("pretraining"):  # a part pretrained for the selection run or the refit
+                    use_curve(f"{state['main']}, {text.split(':')[0]}", pretrain=True)
+            elif event == "epoch":
+                epoch, loss = int(j["epoch"]), float(j["loss"])
+                curve = state["curve"]
+                if curve is None or (curve["pretrain"] and not j.get("pretrain")):
+                    curve = use_curve(state["main"])
+                if curve["epoch"] and epoch <= curve["epoch"][-1]:  # the epochs start again: a new curve
+                    curve = use_curve(curve["name"], fresh=True, pretrain=curve["pretrain"])
+                curve["epoch"].append(epoch)
+                curve["loss"].append(loss)
+            elif event == "validation":
+                if state["curve"] is None:
+                    fail(f"plot: {path}:{n}: a validation score before any epoch")
+                state["curve"]["valid_epoch"].append(int(j["epoch"]))
+                state["curve"]["valid"].append(float(j["value"]))
+                state["curve"]["metric"] = str(j["metric"])
+            else:
+                fail(f"plot: {path}:{n}: unknown event '{event}'")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            fail(f"plot: {path}:{n}: not a line of a sparserec --log (a JSON object with an \"event\" and its fields)")
     if not any(c["epoch"] for r in runs for c in r["curves"]):
         fail(f"plot: '{path}' holds no epoch")
     return runs
@@ -107,7 +129,10 @@ def main():
     if a.title:
         fig.suptitle(a.title)
     fig.tight_layout()
-    tmp = a.out + ".tmp." + str(os.getpid()) + os.path.splitext(a.out)[1]
+    ext = os.path.splitext(a.out)[1]
+    if ext.lower() not in (".png", ".svg", ".pdf"):
+        fail(f"plot: --out '{a.out}' must end in .png, .svg or .pdf (the figure's format)")
+    tmp = os.path.join(os.path.dirname(a.out) or ".", "." + os.path.basename(a.out) + f".tmp.{os.getpid()}{ext}")
     try:
         fig.savefig(tmp, dpi=110)
         os.replace(tmp, a.out)  # never a half-written figure under its name
