@@ -430,6 +430,17 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
   return top;
 }
 
+namespace {
+// A factor model's rows (users or items of `f`) without the columns that carry biases.
+TrainedModel::ItemVectors factor_vectors(const std::vector<float>& rows, const PairFactors& f) {
+  TrainedModel::ItemVectors v;
+  v.n = static_cast<int64_t>(rows.size()) / f.dim, v.dim = f.embedding_dim > 0 ? f.embedding_dim : f.dim;
+  for (int64_t r = 0; r < v.n; ++r)
+    v.values.insert(v.values.end(), rows.begin() + r * f.dim, rows.begin() + r * f.dim + v.dim);
+  return v;
+}
+}  // namespace
+
 TrainedModel::ItemVectors TrainedModel::output_table_vectors() const {
   ItemVectors v;
   bool by_columns = false;
@@ -450,11 +461,7 @@ TrainedModel::ItemVectors TrainedModel::item_vectors() {
   if (!exec || model.rating_levels) return v;
   if (model.pair_factors) {
     const PairFactors f = model.pair_factors(exec->params());
-    const int64_t n = static_cast<int64_t>(f.items.size()) / f.dim, d = f.embedding_dim > 0 ? f.embedding_dim : f.dim;
-    v.n = n, v.dim = d;
-    for (int64_t i = 0; i < n; ++i)
-      v.values.insert(v.values.end(), f.items.begin() + i * f.dim, f.items.begin() + i * f.dim + d);
-    return v;
+    return factor_vectors(f.items, f);
   }
   if (model.pairs) return v;  // MLP, NeuMF: items meet users only inside the tower
   if (model.rows == RowsAre::items) {
@@ -472,11 +479,7 @@ TrainedModel::ItemVectors TrainedModel::user_vectors() {
   if (!exec || model.rating_levels || model.task == Task::sessions) return v;
   if (model.pair_factors) {
     const PairFactors f = model.pair_factors(exec->params());
-    const int64_t n = static_cast<int64_t>(f.users.size()) / f.dim, d = f.embedding_dim > 0 ? f.embedding_dim : f.dim;
-    v.n = n, v.dim = d;
-    for (int64_t u = 0; u < n; ++u)
-      v.values.insert(v.values.end(), f.users.begin() + u * f.dim, f.users.begin() + u * f.dim + d);
-    return v;
+    return factor_vectors(f.users, f);
   }
   if (model.pairs) return v;
   if (model.rows == RowsAre::items) {  // the output's columns are the users
