@@ -101,6 +101,26 @@ for r in rows:
     assert abs(score - float(r[3])) <= 1e-4 * max(1.0, abs(score)), (m, r, score)
 PY
 done
+# --fold-bias: the dot product alone gives the scores (an inner-product index then ranks as the
+# model does); refused for a model whose score is no such dot product.
+for m in tt cd; do
+  "$bin" export --model-file "$tmp/$m.srm" --device cpu --format embeddings --fold-bias --out "$tmp/${m}_folded" \
+    >/dev/null 2>"$tmp/err" || fail "export $m --fold-bias: $(cat "$tmp/err")"
+  "$py" - "$tmp" "$m" "$user" <<'PY' || fail "$m --fold-bias: the dot products are not recommend's scores"
+import sys
+import numpy as np
+tmp, m, user = sys.argv[1], sys.argv[2], int(sys.argv[3])
+d = f"{tmp}/{m}_folded/"
+U, V = np.load(d + "user_vectors.npy"), np.load(d + "item_vectors.npy")
+plain = np.load(f"{tmp}/{m}_vectors/item_vectors.npy")
+assert V.shape[1] == plain.shape[1] + 1 and np.all(U[:, -1] == 1.0), (V.shape, plain.shape)
+uid, iid = list(np.load(d + "user_ids.npy")), list(np.load(d + "item_ids.npy"))
+u = uid.index(user)
+for r in [l.split("\t") for l in open(f"{tmp}/rec_{m}.tsv").read().splitlines() if l and l[0].isdigit()]:
+    score = float(np.dot(U[u], V[iid.index(int(r[2]))]))
+    assert abs(score - float(r[3])) <= 1e-4 * max(1.0, abs(score)), (m, r, score)
+PY
+done
 # A second export into the same directory holds that model's files only.
 "$bin" export --model-file "$tmp/ar.srm" --device cpu --format embeddings --out "$tmp/tt_vectors" >/dev/null 2>&1 ||
   fail "export into a used directory"
@@ -136,6 +156,8 @@ expect_error "--normalize is for --format embeddings" export --model-file "$tmp/
 expect_error "--format must be npz, safetensors or embeddings, got 'pt'" export --model-file "$tmp/mf.srm" --format pt --out "$tmp/x"
 "$bin" train --data "$tmp/r.csv" --model rbm --device cpu --epochs 1 --early-stop off hidden=4 --save "$tmp/rbm.srm" >/dev/null 2>&1 ||
   fail "training rbm"
+expect_error "--fold-bias: model 'autorec' does not score items by a dot product" export --model-file "$tmp/ar.srm" --device cpu --format embeddings --fold-bias --out "$tmp/fv"
+expect_error "--fold-bias with --normalize" export --model-file "$tmp/tt.srm" --format embeddings --fold-bias --normalize --out "$tmp/fv"
 expect_error "model 'rbm' has no user or item vectors" export --model-file "$tmp/rbm.srm" --device cpu --format embeddings --out "$tmp/rv"
 ls "$tmp" | grep -q '\.tmp\.' && fail "a temporary file was left: $(ls "$tmp" | grep '\.tmp\.')"
 [ "$failures" -eq 0 ] && echo "export: all checks passed"

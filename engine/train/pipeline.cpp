@@ -496,6 +496,41 @@ TrainedModel::ItemVectors TrainedModel::user_vectors() {
   return v;
 }
 
+TrainedModel::ScoreVectors TrainedModel::score_vectors() {
+  ScoreVectors s;
+  if (!exec || model.rating_levels || model.task == Task::sessions) return s;
+  if (model.pair_factors) {  // every column: the bias columns meet a 1 on the other side
+    PairFactors f = model.pair_factors(exec->params());
+    f.embedding_dim = 0;
+    s.users = factor_vectors(f.users, f), s.items = factor_vectors(f.items, f);
+    return s;
+  }
+  if (model.pairs || model.rows == RowsAre::items) return s;
+  ItemVectors u = user_vectors(), v = item_vectors();
+  if (u.dim == 0 || v.dim == 0 || u.dim != v.dim) return s;
+  // The output layer's bias: its parameter with a value per item (none: no bias).
+  std::vector<float> bias(static_cast<size_t>(v.n), 0.0f);
+  bool by_columns = false;
+  const Layer& out = model.net.producer(model.net.output());
+  const Param* table = out.column_table(&by_columns);
+  for (const Param* p : out.params())
+    if (p != table && p->rows * p->cols == v.n) bias = exec->params().weights(*p).to_host();
+  if (offsets)
+    for (int64_t i = 0; i < v.n; ++i) bias[static_cast<size_t>(i)] += offsets->item[static_cast<size_t>(i)];
+  auto widen = [](const ItemVectors& x, const std::vector<float>& last) {
+    ItemVectors w;
+    w.n = x.n, w.dim = x.dim + 1;
+    w.values.reserve(static_cast<size_t>(w.n * w.dim));
+    for (int64_t r = 0; r < x.n; ++r) {
+      w.values.insert(w.values.end(), x.values.begin() + r * x.dim, x.values.begin() + (r + 1) * x.dim);
+      w.values.push_back(last.empty() ? 1.0f : last[static_cast<size_t>(r)]);
+    }
+    return w;
+  };
+  s.users = widen(u, {}), s.items = widen(v, bias);
+  return s;
+}
+
 const Tensor& TrainedModel::item_hidden() {
   if (item_hidden_.empty())
     item_hidden_ = item_hidden_rows(*exec, model.net.input("ratings"), model.net.output(), inputs);

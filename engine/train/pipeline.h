@@ -110,6 +110,16 @@ class TrainedModel {
   // biases): a factor model's user factors, a user-based net's input to its output layer, an
   // item-based net's output table. Empty where there is none (pair towers, session models).
   ItemVectors user_vectors();
+  // User and item vectors whose dot product is the score the model ranks a user's items by (up to
+  // a constant per user, through a monotone activation), for an inner-product index to retrieve
+  // exactly what the model would rank first: a factor model's factors with their bias columns, a
+  // user-based net's [h_u, 1] and [w_i, c_i] (c_i its output bias, plus a residual net's item
+  // offset). Empty where the score is no such dot product (pair towers, item-based nets, rating
+  // levels, session models).
+  struct ScoreVectors {
+    ItemVectors users, items;
+  };
+  ScoreVectors score_vectors();
   // Drops every scorer and cache made from the net (a refit replaces the net they read).
   void reset_scorers();
   // Top-K next items after each click sequence (item indices) of a session model.

@@ -21,7 +21,7 @@ namespace {
 struct ExportArgs {
   SavedModelArgs saved;
   std::string out, format = "npz";
-  bool normalize = false;
+  bool normalize = false, fold_bias = false;
 };
 
 // Every row scaled to unit length (a zero row stays zero): inner product becomes cosine.
@@ -43,6 +43,9 @@ void run_export(const ExportArgs& a) {
   if (a.format != "npz" && a.format != "safetensors" && a.format != "embeddings")
     throw error("--format must be npz, safetensors or embeddings, got '", a.format, "'");
   if (a.normalize && a.format != "embeddings") throw error("--normalize is for --format embeddings (the vectors)");
+  if (a.fold_bias && a.format != "embeddings") throw error("--fold-bias is for --format embeddings (the vectors)");
+  if (a.fold_bias && a.normalize)
+    throw error("--fold-bias with --normalize: unit-length vectors no longer give the model's scores");
   if (a.out.empty()) throw error("--out is empty");
   Device::parse(a.saved.device);
   SavedModel s = open_saved_model(a.saved);
@@ -57,7 +60,16 @@ void run_export(const ExportArgs& a) {
   const auto& users = s.data.user_ids;
   const auto& items = s.data.item_ids;
   if (a.format == "embeddings") {
-    TrainedModel::ItemVectors iv = t.item_vectors(), uv = t.user_vectors();
+    TrainedModel::ItemVectors iv, uv;
+    if (a.fold_bias) {
+      TrainedModel::ScoreVectors sv = t.score_vectors();
+      if (sv.items.dim == 0)
+        throw error("--fold-bias: model '", s.meta.model, "' does not score items by a dot product of a user's ",
+                    "and an item's vectors");
+      uv = std::move(sv.users), iv = std::move(sv.items);
+    } else {
+      iv = t.item_vectors(), uv = t.user_vectors();
+    }
     if (iv.dim == 0 && uv.dim == 0) throw error("model '", s.meta.model, "' has no user or item vectors to export");
     std::error_code ec;
     std::filesystem::create_directories(a.out, ec);
@@ -78,13 +90,14 @@ void run_export(const ExportArgs& a) {
     };
     write("item", iv, items);
     write("user", uv, users);
-    if (t.offsets) {  // a residual net's b_u and b_i, added to its scores (engine/data/rating_offsets.h)
+    if (t.offsets &&
+        !a.fold_bias) {  // a residual net's b_u and b_i, added to its scores (engine/data/rating_offsets.h)
       write_npy(a.out + "/user_offsets.npy", t.offsets->user);
       write_npy(a.out + "/item_offsets.npy", t.offsets->item);
       listed.push_back(describe("user_offsets", {static_cast<int64_t>(t.offsets->user.size())}));
       listed.push_back(describe("item_offsets", {static_cast<int64_t>(t.offsets->item.size())}));
     }
-    j["normalized"] = a.normalize;
+    j["normalized"] = a.normalize, j["bias_folded"] = a.fold_bias;
   } else {
     std::vector<NamedArray> arrays;
     for (const Param* p : t.model.net.params()) {
@@ -126,6 +139,9 @@ void add_export_command(CLI::App& app) {
                   "user_vectors.npy and their ids)")
       ->capture_default_str();
   sub->add_flag("--normalize", a->normalize, "embeddings: each vector scaled to unit length");
+  sub->add_flag("--fold-bias", a->fold_bias,
+                "embeddings: one more column, the item's bias (and 1 for users), so that the dot product is the "
+                "model's score: an inner-product index then retrieves what the model ranks first");
   sub->callback([a] { run_export(*a); });
 }
 
