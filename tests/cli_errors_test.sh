@@ -79,7 +79,7 @@ declare -A bad=(
   [--k]="0 -1" [--users]="x" [--early-stop]="-1 x" [--early-stop-mode]="last" ["topn --validate"]="" [--shard-users]="0 -1"
   [--memory-budget]="0 -1 x" [--block-users]="-1 x" [--format]="csv" [--port]="-1 65536 x" [--max-k]="0 -1"
   [--max-batch]="0 -1" ["session --validate"]="" [--options-file]="$tmp/missing.json $tmp/ok.tsv"
-  [--retrieve]="$tmp/missing.srm" [--candidates]="0 -1 x" [--log]="$tmp/no/such/dir/x.log" )
+  [--retrieve]="$tmp/missing.srm" [--candidates]="0 -1 x" [--log]="$tmp/no/such/dir/x.log" [--titles]="$tmp/missing.item" )
 free=" --help --host --data --train --test --model --model-file --checkpoint-dir --resume --save --columns --separator --clicks --sessions --out --out-dir --normalize --fold-bias "
 printf 'SessionId\tItemId\tTime\n1\t5\t10\n1\t6\t11\n2\t5\t12\n2\t7\t13\n' > "$tmp/sessions.tsv"
 "$bin" train --data "$tmp/ok.tsv" --model biased_mf --device cpu --epochs 1 --save "$tmp/r.srm" >/dev/null 2>"$tmp/err" ||

@@ -180,13 +180,18 @@ void append_topk_tsv(std::string& out, int64_t user_id, const std::vector<Scored
 }
 
 void append_topk_tsv(std::string& out, const std::string& name, const std::vector<Scored>& top,
-                     const std::vector<int64_t>& item_ids) {
+                     const std::vector<int64_t>& item_ids, const std::vector<std::string>* titles) {
   char line[96];
   for (size_t r = 0; r < top.size(); ++r) {
-    const int n = std::snprintf(line, sizeof line, "\t%zu\t%lld\t%.9g\n", r + 1,
+    const int n = std::snprintf(line, sizeof line, "\t%zu\t%lld\t%.9g", r + 1,
                                 static_cast<long long>(item_ids[static_cast<size_t>(top[r].item)]), top[r].score);
     out += name;
     out.append(line, static_cast<size_t>(n));
+    if (titles) {
+      out += '\t';
+      for (char c : (*titles)[static_cast<size_t>(top[r].item)]) out += c == '\t' || c == '\n' || c == '\r' ? ' ' : c;
+    }
+    out += '\n';
   }
 }
 

@@ -73,7 +73,9 @@ std::string topk_job_description(const std::vector<int32_t>& users, const TopKJo
 // Appends one user's rows to a TSV (user, rank, item, score): the format of shards and of --out.
 void append_topk_tsv(std::string& out, int64_t user_id, const std::vector<Scored>& top,
                      const std::vector<int64_t>& item_ids);
+// With `titles` (one per item index, engine/data/item_titles.h), a fifth column: the item's title
+// (tabs and line breaks in it turned to spaces).
 void append_topk_tsv(std::string& out, const std::string& name, const std::vector<Scored>& top,
-                     const std::vector<int64_t>& item_ids);
+                     const std::vector<int64_t>& item_ids, const std::vector<std::string>* titles = nullptr);
 
 }  // namespace sr

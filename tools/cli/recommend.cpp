@@ -13,6 +13,7 @@
 
 #include "engine/batch/topk_job.h"
 #include "engine/checksum.h"
+#include "engine/data/item_titles.h"
 #include "engine/io/atomic_file.h"
 #include "kernels/error.h"
 #include "tools/cli/args.h"
@@ -26,7 +27,8 @@ namespace sr::cli {
 namespace {
 struct RecommendArgs {
   SavedModelArgs saved;
-  std::string out, out_dir, format = "tsv";
+  std::string out, out_dir, format = "tsv", titles = "auto";
+  std::unordered_map<int64_t, std::string> title_map;  // read from --titles before the model loads
   std::vector<int64_t> users, clicks;
   ImportArgs sessions;
   int k = 10;
@@ -180,7 +182,9 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
       throw error("writing recommendations to ", a.out.empty() ? "stdout" : "'" + a.out + "'", " failed");
   };
   JobRows rows = rows_of(a, s);  // its errors before any output
-  emit(sessions ? "session\trank\titem\tscore\n" : "user\trank\titem\tscore\n");
+  const std::vector<std::string> titles = titles_by_index(a.title_map, s.data.item_ids);
+  const std::vector<std::string>* shown = a.title_map.empty() ? nullptr : &titles;
+  emit(std::string(sessions ? "session" : "user") + "\trank\titem\tscore" + (shown ? "\ttitle\n" : "\n"));
   const int64_t block = sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock) : users_per_block(s, a);
   Progress progress;
   TopKJobProgress p;
@@ -192,9 +196,9 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
         for (size_t u = 0; u < part.size(); ++u) {
           const int64_t id = rows.ids[static_cast<size_t>(part[u])];
           if (sessions && id < 0)  // --clicks: a session named "clicks"
-            append_topk_tsv(text, "clicks", top[u], s.data.item_ids);
+            append_topk_tsv(text, "clicks", top[u], s.data.item_ids, shown);
           else
-            append_topk_tsv(text, std::to_string(id), top[u], s.data.item_ids);
+            append_topk_tsv(text, std::to_string(id), top[u], s.data.item_ids, shown);
         }
         emit(text);
       },
@@ -270,6 +274,9 @@ void run_recommend(RecommendArgs a) {
   if (a.out_dir.empty() && (a.resume || a.format != "tsv"))
     throw error(a.resume ? "--resume" : "--format", " is for sharded output: give --out-dir");
   if (!a.out_dir.empty() && !a.out.empty()) throw error("give --out (one TSV) or --out-dir (shards), not both");
+  if (!a.out_dir.empty() && a.titles != "auto" && a.titles != "none")
+    throw error("--titles adds a column to the TSV of --out or stdout; --out-dir shards hold ids only");
+  if (a.out_dir.empty()) a.title_map = read_titles_option(a.saved.model_file, a.titles);
   run_job([&](Communicator& comm) {
     if (comm.size() > 1 && a.out_dir.empty())
       throw error("under mpirun the ranks share a job by shards: give --out-dir");
@@ -314,6 +321,10 @@ void add_recommend_command(CLI::App& app) {
                   "mpirun ranks)");
   sub->add_option("--shard-users", a->shard_users, "users per shard of --out-dir")->capture_default_str();
   sub->add_option("--format", a->format, "shards as tsv, npy (users, items, scores arrays) or both")
+      ->capture_default_str();
+  sub->add_option("--titles", a->titles,
+                  "a fifth column, the item's title: auto (u.item, movies.dat or movies.csv beside the training "
+                  "data, when there), none, or a file (not in --out-dir shards)")
       ->capture_default_str();
   sub->add_flag("--resume", a->resume, "finish the job in --out-dir, keeping its finished shards");
   sub->add_option("--memory-budget", a->memory_budget_mb,

@@ -1,5 +1,7 @@
 #include "tools/cli/saved_model.h"
 
+#include "engine/data/item_titles.h"
+
 #include <filesystem>
 
 #include "kernels/error.h"
@@ -33,6 +35,12 @@ DataReference data_reference(const ImportArgs& data, const Dataset& d, const std
   r.fingerprint = dataset_fingerprint(d);
   r.n_events = d.n_events();
   return r;
+}
+
+std::unordered_map<int64_t, std::string> read_titles_option(const std::string& model_file, const std::string& titles) {
+  if (titles == "none") return {};
+  const std::string path = titles == "auto" ? find_item_titles(read_model_meta(model_file).data.paths) : titles;
+  return path.empty() ? std::unordered_map<int64_t, std::string>{} : read_item_titles(path);
 }
 
 Dataset open_training_data(const SavedModel& m, const ImportArgs& other, const ImportArgs& other_test,

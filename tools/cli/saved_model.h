@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "engine/model_file.h"
 #include "engine/train/pipeline.h"
@@ -34,6 +35,11 @@ SavedModel open_saved_model(const SavedModelArgs& a);
 
 // Where the data of a model file is and how it was read; `data` (--data and how to read it) points
 // elsewhere when given.
+// The item titles for `recommend` and `serve` (engine/data/item_titles.h), read before the model
+// loads so that a bad file is the only line: `titles` is "auto" (u.item, movies.dat or movies.csv
+// beside the data the model file records, when there), "none", or a file; empty when none.
+std::unordered_map<int64_t, std::string> read_titles_option(const std::string& model_file, const std::string& titles);
+
 // `test_paths`: the test part of a split given as files (`data` names the training part).
 DataReference data_reference(const ImportArgs& data, const Dataset& d, const std::vector<std::string>& test_paths = {});
 // The data the model was trained on: the recorded paths read as they were (or `other`, when it

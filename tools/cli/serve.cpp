@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "engine/data/item_titles.h"
 #include "engine/index/exact_index.h"
 #include "kernels/error.h"
 #include "tools/cli/args.h"
@@ -28,7 +29,7 @@ static_assert(std::atomic<int>::is_always_lock_free);
 
 struct ServeArgs {
   SavedModelArgs saved;
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1", titles = "auto";
   int port = 8080, threads = 128, max_k = 1000;
   int64_t max_batch = 512;
 };
@@ -84,6 +85,7 @@ void run_serve(const ServeArgs& a) {
   sigaction(SIGTERM, &act, nullptr);
   sigaction(SIGINT, &act, nullptr);
 
+  const auto title_map = read_titles_option(a.saved.model_file, a.titles);  // a bad file: the one line
   // The port first: a port in use fails at once, not after the model has loaded.
   serve::Server server;
   const int threads = a.threads;
@@ -99,6 +101,7 @@ void run_serve(const ServeArgs& a) {
   serve::ServiceOptions o;
   o.max_k = a.max_k;
   o.max_batch = static_cast<size_t>(a.max_batch);
+  o.titles = title_map.empty() ? std::vector<std::string>{} : titles_by_index(title_map, s.data.item_ids);
   serve::Service service(model, o);
   serve::add_routes(server, service);
 
@@ -142,6 +145,10 @@ void add_serve_command(CLI::App& app) {
   sub->add_option("--threads", a->threads,
                   "connection threads: the clients served at once (a keep-alive connection holds one for up to "
                   "100 requests or 2 s idle)")
+      ->capture_default_str();
+  sub->add_option("--titles", a->titles,
+                  "items' titles in the replies: auto (u.item, movies.dat or movies.csv beside the training data), "
+                  "none, or a file")
       ->capture_default_str();
   sub->add_option("--max-k", a->max_k, "the largest k a request may ask for")->capture_default_str();
   sub->add_option("--max-batch", a->max_batch, "requests scored in one call of the model")->capture_default_str();

@@ -99,9 +99,14 @@ int32_t index_of(const std::unordered_map<int64_t, int32_t>& index, int64_t id, 
   return it->second;
 }
 
-std::string items_json(const std::vector<Scored>& top, const std::vector<int64_t>& item_ids) {
+std::string items_json(const std::vector<Scored>& top, const std::vector<int64_t>& item_ids,
+                       const std::vector<std::string>& titles) {
   nlohmann::json items = nlohmann::json::array();
-  for (const Scored& s : top) items.push_back({{"item", item_ids[static_cast<size_t>(s.item)]}, {"score", s.score}});
+  for (const Scored& s : top) {
+    nlohmann::json item = {{"item", item_ids[static_cast<size_t>(s.item)]}, {"score", s.score}};
+    if (!titles.empty()) item["title"] = titles[static_cast<size_t>(s.item)];
+    items.push_back(std::move(item));
+  }
   return text_of(items);
 }
 
@@ -185,7 +190,7 @@ Reply Service::submit(std::unique_ptr<Job> job, const std::string& what, int64_t
   if (out.status != 200) return error_reply(out.status, out.error);
   const std::vector<Scored>& top = out.top;
   std::string body = "{\"" + what + "\":" + std::to_string(id) + ",\"k\":" + std::to_string(k) +
-                     ",\"items\":" + items_json(top, model_.item_ids()) + "}";
+                     ",\"items\":" + items_json(top, model_.item_ids(), o_.titles) + "}";
   return count({200, std::move(body)});
 }
 

@@ -7,6 +7,7 @@
 //   GET  /recommend?user=ID&k=K       the user's top-K unseen items (rating and top-N models)
 //   POST /session  {"clicks": [ID, ...], "k": K}   the next click's top-K (session models)
 //   GET  /similar?item=ID&k=K         the K items most alike (cosine of the model's item vectors)
+// Items come as {"item": ID, "score": S}, with "title" when the options hold titles.
 //
 // A malformed request is 400, an unknown user or item 404, an endpoint the model has no answer
 // for 501, a request after shutdown began 503; each with {"error": "..."} naming what and where.
@@ -54,8 +55,9 @@ class ServedModel {
 
 struct ServiceOptions {
   int default_k = 10, max_k = 1000;
-  size_t max_batch = 512;    // requests scored in one call of the model
-  size_t max_clicks = 1000;  // clicks of a /session request
+  size_t max_batch = 512;           // requests scored in one call of the model
+  size_t max_clicks = 1000;         // clicks of a /session request
+  std::vector<std::string> titles;  // per item index, shown as "title" beside each item (empty: none)
 };
 
 struct ServiceCounts {
