@@ -129,6 +129,38 @@ else
   echo "ok: an error on rank 1 stops both ranks in $took s: $(grep -m1 'rank 1 of 2' "$tmp/err")"
 fi
 
+# Ranks that disagree (MPMD: rank 1 with other data, then with other options) stop with a line
+# naming the rank and what differs; the same data at another path trains.
+"$bin" synth --out "$tmp/other.csv" --users 60 --items 300 --events 2000 --seed 4 >/dev/null 2>&1 || fail "synth"
+cp "$tmp/r.csv" "$tmp/copy.csv"
+disagree() {  # disagree PATTERN RANK1_ARGS...: rank 0 trains r.csv with hidden=16; rank 1 as given
+  local pattern=$1
+  shift
+  timeout 60 mpirun -np 1 "$bin" train --data "$tmp/r.csv" --model autorec hidden=16 --batch 16 --epochs 2 --early-stop off : \
+    -np 1 "$bin" train "$@" --batch 16 --epochs 2 --early-stop off >/dev/null 2>"$tmp/err"
+  local rc=$?
+  if [ -z "$pattern" ]; then
+    [ "$rc" -eq 0 ] || { fail "the same data at another path: exit $rc"; tail -3 "$tmp/err"; }
+  elif [ "$rc" -eq 0 ] || ! grep -q "rank 1 of 2 differs from rank 0 in $pattern" "$tmp/err"; then
+    fail "rank 1 with other $pattern: exit $rc"; tail -3 "$tmp/err"
+  else
+    echo "ok: $(grep -m1 'differs from rank 0' "$tmp/err")"
+  fi
+}
+disagree "the data" --data "$tmp/other.csv" --model autorec hidden=16
+disagree "the model or its options" --data "$tmp/r.csv" --model autorec hidden=8
+disagree "the training flags" --data "$tmp/r.csv" --model autorec hidden=16 --lr 0.5
+disagree "" --data "$tmp/copy.csv" --model autorec hidden=16
+
+# srun without PMIx: two tasks that each see one MPI rank are refused (Slurm's variables, set by hand).
+if SLURM_STEP_NUM_TASKS=2 timeout 60 "$bin" train --data "$tmp/r.csv" --model autorec hidden=16 --epochs 1 >/dev/null 2>"$tmp/err"; then
+  fail "srun's 2 tasks seen as 1 rank: trained alone"
+elif ! grep -q "srun started 2 tasks, but MPI sees 1 rank" "$tmp/err"; then
+  fail "srun's 2 tasks seen as 1 rank: $(cat "$tmp/err")"
+else
+  echo "ok: $(cat "$tmp/err")"
+fi
+
 # Rank 1 killed by signal 9 in the middle of training.
 $mpirun "$bin" train --data "$tmp/r.csv" --model autorec hidden=64 --batch 16 --epochs 100000 --early-stop off >/dev/null 2>"$tmp/err" &
 job=$!

@@ -33,4 +33,9 @@ class LocalCommunicator final : public Communicator {
 
 std::unique_ptr<Communicator> make_local_communicator() { return std::make_unique<LocalCommunicator>(); }
 
+int slurm_step_tasks() {
+  const char* n = std::getenv("SLURM_STEP_NUM_TASKS");  // srun sets it for its tasks; a batch script has none
+  return n ? std::atoi(n) : 0;
+}
+
 }  // namespace sr

@@ -47,8 +47,14 @@ class Communicator {
 std::unique_ptr<Communicator> make_local_communicator();
 
 // The communicator of this process: MPI when it was launched by mpirun (Open MPI's environment),
-// else local. Throws when launched by mpirun in a build without MPI.
+// by srun through PMIx, or by srun with several tasks; else local. Throws when launched so in a
+// build without MPI, and when srun started more tasks than MPI sees ranks (srun without
+// --mpi=pmix: every task would train the whole model alone).
 std::unique_ptr<Communicator> open_communicator();
+
+// The tasks of the srun job step this process is one of (SLURM_STEP_NUM_TASKS), 0 outside one
+// (sbatch's own script, no Slurm).
+int slurm_step_tasks();
 
 // Whether this build has the MPI communicator.
 bool have_mpi();

@@ -130,7 +130,9 @@ class MpiCommunicator final : public Communicator {
   std::string host_;
 };
 
-bool launched_by_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK"); }
+bool launched_by_mpirun() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || slurm_step_tasks() > 1;
+}
 
 }  // namespace
 
@@ -138,7 +140,13 @@ bool have_mpi() { return true; }
 
 std::unique_ptr<Communicator> open_communicator() {
   if (!launched_by_mpirun()) return make_local_communicator();
-  return std::make_unique<MpiCommunicator>();
+  auto comm = std::make_unique<MpiCommunicator>();
+  // srun without a process-management interface MPI can use starts N copies that each see one
+  // rank: each would train the whole model alone, silently.
+  if (const int tasks = slurm_step_tasks(); tasks > 1 && comm->size() != tasks)
+    throw error("srun started ", tasks, " tasks, but MPI sees ", comm->size(),
+                " rank(s): launch with `srun --mpi=pmix` (Open MPI reads ranks through PMIx) or with mpirun");
+  return comm;
 }
 
 }  // namespace sr

@@ -14,6 +14,9 @@ std::unique_ptr<Communicator> open_communicator() {
   if (size && std::atoi(size) > 1)
     throw error("launched by mpirun with ", size,
                 " ranks, but this build has no MPI (apt-get install libopenmpi-dev and rebuild)");
+  if (const int tasks = slurm_step_tasks(); tasks > 1)
+    throw error("srun started ", tasks,
+                " tasks, but this build has no MPI (apt-get install libopenmpi-dev and rebuild)");
   return make_local_communicator();
 }
 

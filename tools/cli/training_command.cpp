@@ -1,8 +1,10 @@
 #include "tools/cli/training_command.h"
 
 #include <cstdio>
+#include <cstring>
 #include <set>
 
+#include "engine/checksum.h"
 #include "kernels/error.h"
 #include "tools/cli/options_file.h"
 
@@ -59,6 +61,43 @@ std::vector<float> distinct_training_ratings(const TrainingData& data) {
 }
 
 // The model and its run, on stderr.
+// The data a rank trains on, as a hash: the dataset's fingerprint and its split's parts, or the
+// training sessions.
+uint64_t data_hash(const TrainingData& data) {
+  if (data.dataset) {
+    const uint64_t parts[2] = {dataset_fingerprint(*data.dataset),
+                               checksum64(data.split->part.data(), data.split->part.size())};
+    return checksum64(parts, sizeof parts);
+  }
+  const Sessions& s = *data.sessions;
+  const uint64_t parts[2] = {checksum64(s.start.data(), s.start.size() * sizeof(int64_t)),
+                             checksum64(s.item.data(), s.item.size() * sizeof(int32_t))};
+  return checksum64(parts, sizeof parts);
+}
+
+// Every rank of a data-parallel job must train the same model with the same flags on the same
+// data (the paths may differ: a node's own copy); a rank that differs from rank 0 stops the job
+// with a line naming the rank and what differs, instead of a model averaged from different runs.
+void check_ranks_agree(Communicator& comm, const std::string& model, const std::map<std::string, std::string>& options,
+                       const TrainConfig& cfg, int patience, const TrainingData& data) {
+  if (comm.size() <= 1) return;
+  nlohmann::json flags = nlohmann::json::parse(cfg.checkpoint.run);
+  flags.erase("run");  // it names the data by path
+  flags["epochs"] = cfg.epochs, flags["early_stop_patience"] = patience;
+  const std::string what_text = nlohmann::json{model, options}.dump(), flags_text = flags.dump();
+  const uint64_t mine[3] = {checksum64(what_text.data(), what_text.size()),
+                            checksum64(flags_text.data(), flags_text.size()), data_hash(data)};
+  std::vector<int32_t> all(static_cast<size_t>(6 * comm.size()));
+  comm.all_gather_host(reinterpret_cast<const int32_t*>(mine), 6, all.data());
+  const char* what[3] = {"the model or its options", "the training flags (epochs, batch, optimizer, lr, seed, ...)",
+                         "the data (its contents or split)"};
+  for (int r = 1; r < comm.size(); ++r)
+    for (int k = 0; k < 3; ++k)
+      if (std::memcmp(&all[static_cast<size_t>(6 * r + 2 * k)], &all[static_cast<size_t>(2 * k)], 8) != 0)
+        throw error("data-parallel: rank ", r, " of ", comm.size(), " differs from rank 0 in ", what[k],
+                    ": every rank must run the same command on the same data");
+}
+
 void announce(const BuiltModel& m, const TrainConfig& cfg) {
   std::string how;
   if (m.prefix_steps > 0)
@@ -94,6 +133,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   rank_ = std::make_unique<RankTraining>(args_.flags, built.defaults, *comm_,
                                          run_id(command, entry_->name, options_, data_paths));
   if (rank_->leader()) announce(built, rank_->config());
+  check_ranks_agree(*comm_, entry_->name, options_, rank_->config(), patience_, data);
   FitOptions o;
   o.config = rank_->config();
   o.seed = args_.flags.seed;
