@@ -8,6 +8,9 @@
 #   IVF-Flat: nlist NLIST (default 1024) for both, each trained on at most 256 vectors per list,
 #   nprobe swept, all NQ queries as one batch; recall@10 against the exact answer (FAISS's flat
 #   index) over the first 1,000 queries; queries/s of the search alone (both in-process, all cores).
+# With SR_VECTORS=V.npy and SR_QUERIES=Q.npy (float32 [n, d]) those vectors instead of synthetic
+# ones, e.g. a model's item and user vectors (`sparserec export --format embeddings --fold-bias`):
+# N and D are then theirs, NQ the first NQ rows of Q.
 # Installs Debian's python3-faiss and python3-numpy when missing. Prints a markdown table.
 # Usage: tools/bench_index.sh [BUILD_DIR] [N] [D] [NQ] [NLIST] [DEVICE]
 set -euo pipefail
@@ -28,12 +31,13 @@ if ! "$py" -c "import faiss, numpy" 2>/dev/null; then  # the peer, from Debian
 fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$py" - "$bin" "$dir" "$n" "$d" "$nq" "$nlist" "$device" <<'PY'
+"$py" - "$bin" "$dir" "$n" "$d" "$nq" "$nlist" "$device" "${SR_VECTORS:-}" "${SR_QUERIES:-}" <<'PY'
 import json, os, subprocess, sys, time
 import numpy as np
 import faiss
 
 bin_, dir_, n, d, nq, nlist, device = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7]), sys.argv[7]
+vectors_file, queries_file = sys.argv[8], sys.argv[9]
 k = 10
 rng = np.random.default_rng(7)
 centres = rng.standard_normal((1000, d)).astype(np.float32)
@@ -43,7 +47,12 @@ def draw(m):
         e = min(m, s + 100000)
         out[s:e] = centres[rng.integers(0, 1000, e - s)] + 1.3 * rng.standard_normal((e - s, d)).astype(np.float32)
     return out
-x, q = draw(n), draw(nq)
+if vectors_file:
+    x = np.ascontiguousarray(np.load(vectors_file), dtype=np.float32)
+    q = np.ascontiguousarray(np.load(queries_file)[:nq], dtype=np.float32)
+    n, d, nq = x.shape[0], x.shape[1], q.shape[0]
+else:
+    x, q = draw(n), draw(nq)
 np.save(f"{dir_}/x.npy", x)
 np.save(f"{dir_}/q.npy", q)
 ne = min(nq, 1000)  # exact search and the recall's ground truth: the first 1,000 queries
