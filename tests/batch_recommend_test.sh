@@ -15,16 +15,12 @@ set -u
 bin=$(realpath "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/numpy_python.sh"  # $py: numpy reads the .npy shards
 cd "$tmp"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-# numpy reads the .npy shards: Debian's python3-numpy (tools/setup_debian.sh), when the python3 on
-# PATH (a pyenv, say) has none.
-npy_python=python3
-python3 -c "import numpy" 2>/dev/null || npy_python=/usr/bin/python3
-"$npy_python" -c "import numpy" 2>/dev/null || { echo "FAIL: no python with numpy (apt-get install python3-numpy)"; exit 1; }
 "$bin" synth --out r.csv --users 300 --items 400 --events 9000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
 
 same_topk() {  # same_topk A.tsv B.tsv: same rows, same items, scores within 1e-5
@@ -67,7 +63,7 @@ for model in autorec multvae gmf biased_mf; do
   tail -q -n +2 shards/part-*.tsv | cat <(head -1 blocks.tsv) - | cmp -s - blocks.tsv ||
     fail "$model: the shards differ from the single file"
   # 3. numpy reads the arrays, and they hold the TSV's rows
-  "$npy_python" - shards <<'PY' || fail "$model: the npy shards do not match the TSV"
+  "$py" - shards <<'PY' || fail "$model: the npy shards do not match the TSV"
 import glob, math, sys
 import numpy as np
 d = sys.argv[1]
@@ -95,7 +91,7 @@ if [ -f gmf.srm ]; then
   "$bin" recommend --model-file gmf.srm --device cpu -k 1000 --out-dir big --format npy >/dev/null 2>big.err ||
     { fail "gmf: -k 1000"; tail -3 big.err; }
   before=$failures
-  "$npy_python" - <<'PY' || fail "gmf: -k 1000 is not every unseen item once, then padding"
+  "$py" - <<'PY' || fail "gmf: -k 1000 is not every unseen item once, then padding"
 import glob
 import numpy as np
 items = np.concatenate([np.load(f) for f in sorted(glob.glob("big/part-*.items.npy"))])
@@ -132,7 +128,7 @@ if "$bin" session --train c.tsv --test c.tsv --model gru4rec --epochs 1 --device
   tail -q -n +2 s_shards/part-*.tsv | cat <(head -1 s_blocks.tsv) - | cmp -s - s_blocks.tsv ||
     fail "gru4rec: the session shards differ from the single file"
   head -1 s_shards/part-00000.tsv | grep -q '^session' || fail "gru4rec: the shards' header does not say session"
-  "$npy_python" - <<'PY' || fail "gru4rec: the npy session ids are not the TSV's"
+  "$py" - <<'PY' || fail "gru4rec: the npy session ids are not the TSV's"
 import glob
 import numpy as np
 ids = np.concatenate([np.load(f) for f in sorted(glob.glob("s_shards/part-*.users.npy"))])

@@ -7,6 +7,7 @@ that the layering cannot silently erode:
              never a CUDA header (the CUDA half of the NCCL communicator excepted)
   models/    engine/, models/ and the kernels' interface; never kernels/cpu|cuda|emu/
   tools/     engine/, models/, tools/ and the kernels' interface; never kernels/cpu|cuda|emu/
+  python/    what tools/ may, and python/ (the Python package binds the commands of tools/cli/)
   tests/     anything (they test every layer)
 
 CUDA headers (the runtime, cuBLAS, cuSPARSE, NCCL, CUB, Thrust) appear only under kernels/cuda/.
@@ -28,12 +29,13 @@ ALLOWED = {
     "engine": ("kernels/", "engine/"),
     "models": ("kernels/", "engine/", "models/"),
     "tools": ("kernels/", "engine/", "models/", "tools/"),
+    "python": ("kernels/", "engine/", "models/", "tools/", "python/"),
 }
 SOURCES = (".h", ".cpp", ".cu", ".cuh")
 
 
 def violations(root):
-    for layer in ("kernels", "engine", "models", "tools", "tests"):
+    for layer in ("kernels", "engine", "models", "tools", "python", "tests"):
         for folder, _, files in os.walk(os.path.join(root, layer)):
             for name in sorted(files):
                 if not name.endswith(SOURCES):
@@ -51,7 +53,7 @@ def violations(root):
                             yield f"{where}: a CUDA header outside kernels/cuda/"
                         if m.group(1) == "<" or layer == "tests" or "/" not in target:
                             continue
-                        if not target.startswith(("kernels/", "engine/", "models/", "tools/", "tests/")):
+                        if not target.startswith(("kernels/", "engine/", "models/", "tools/", "python/", "tests/")):
                             continue
                         if not target.startswith(ALLOWED[layer]):
                             yield f"{where}: {layer}/ may include only {', '.join(ALLOWED[layer])}"

@@ -8,9 +8,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# numpy: Debian's python3-numpy (tools/setup_debian.sh), when the python3 on PATH (a pyenv's) has none.
-py=python3
-python3 -c "import numpy" 2>/dev/null || py=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/numpy_python.sh"  # $py
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 "$bin" synth --out "$tmp/r.csv" --users 80 --items 1000 --events 3000 --seed 5 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }

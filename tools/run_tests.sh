@@ -3,8 +3,10 @@
 # Debian 12 machine, after checking that every source is formatted (tools/format.sh --check):
 #  1. the full build (CPU, emulator, and CUDA for sm_90 when a toolkit is present): unit, emu,
 #     static (nvcc resource report), mpi (data-parallel over 2 ranks) and slow (MovieLens end to
-#     end) tests; gpu tests skip visibly; then the package installed into a clean prefix and the
-#     project of examples/custom_model built against it and run;
+#     end) tests, the Python package's pytest suite among them; gpu tests skip visibly; then the
+#     package installed into a clean prefix and the project of examples/custom_model built against
+#     it and run; then `pip install .` (the CPU engine) into a clean virtual environment and the
+#     pytest suite run on that install;
 #  2. the kernels and their tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. the kernels and their tests under ThreadSanitizer;
 #  4. the fuzz targets (every text layout, the binary dataset loader, the server's requests) under ASan + UBSan, for a
@@ -38,6 +40,16 @@ cmake -S examples/custom_model -B build-example -G Ninja -DCMAKE_PREFIX_PATH="$p
 cmake --build build-example
 build-example/custom_model cpu
 rm -rf "$prefix"
+# The Python package was built (not skipped for a missing pybind11 or python3-dev).
+ls build-test/python/sparserec/_sparserec*.so >/dev/null
+echo "-- the Python package: pip install . (the CPU engine) into a clean virtual environment, its tests on that install --"
+venv=$(mktemp -d)
+/usr/bin/python3 -m venv --system-site-packages "$venv"  # Debian's python3: its numpy and pytest
+"$venv/bin/pip" install -q --config-settings=cmake.define.SPARSEREC_WITH_CUDA=OFF \
+  --config-settings=cmake.define.SPARSEREC_WITH_EMU=OFF .
+(cd "$venv" && SPARSEREC_BIN="$root/build-test/tools/sparserec" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+  "$root/python/tests")
+rm -rf "$venv"
 
 echo "== 2/4 kernels under ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DSPARSEREC_KERNELS_ONLY=ON -DSPARSEREC_WITH_CUDA=OFF \

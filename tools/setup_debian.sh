@@ -6,10 +6,11 @@ set -euo pipefail
 # the checksum of every file;
 # Open MPI runs data-parallel jobs (and their test) on the CPU; numpy reads the .npy shards of
 # batch recommendation in its test; cpp-httplib is the server's HTTP library, wrk its load test;
-# matplotlib draws `sparserec plot`'s figures.
+# matplotlib draws `sparserec plot`'s figures; python3-dev, pybind11 and pytest build and test the
+# Python package (python/), python3-venv its `pip install .` in CI.
 packages=(cmake ninja-build g++ python3 libopenblas-dev libgtest-dev libcli11-dev nlohmann-json3-dev libxxhash-dev
           clang libclang-rt-14-dev clang-format libopenmpi-dev openmpi-bin python3-numpy libcpp-httplib-dev wrk
-          python3-matplotlib)
+          python3-matplotlib python3-dev pybind11-dev python3-pytest python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,32 +7,16 @@
 #include <exception>
 
 #include "kernels/error.h"
-#include "tools/cli/commands.h"
+#include "tools/cli/app.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"sparserec: neural recommenders on sparse data, on the CPU or CUDA"};
-  app.require_subcommand(1);
-  sr::cli::add_train_command(app);
-  sr::cli::add_evaluate_command(app);
-  sr::cli::add_recommend_command(app);
-  sr::cli::add_models_command(app);
-  sr::cli::add_import_command(app);
-  sr::cli::add_info_command(app);
-  sr::cli::add_synth_command(app);
-  sr::cli::add_topn_command(app);
-  sr::cli::add_session_command(app);
-  sr::cli::add_serve_command(app);
-  sr::cli::add_index_command(app);
-  sr::cli::add_tune_command(app);
-  sr::cli::add_export_command(app);
-  sr::cli::add_plot_command(app);
-  sr::cli::add_split_command(app);
+  const std::unique_ptr<CLI::App> app = sr::cli::make_app();
   try {
-    app.parse(argc, argv);
+    app->parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return app->exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return app->exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "sparserec: error: %s (see --help)\n", e.what());
     return 2;

@@ -487,11 +487,12 @@ TrainedModel::ItemVectors TrainedModel::user_vectors() {
     return v.n == by_user.rows ? v : ItemVectors{};
   }
   // A user-based net: what its output layer reads for each user's row, the vector its table's
-  // item vectors are multiplied with.
-  const ItemVectors items = output_table_vectors();
-  if (items.n != n_items_) return v;
+  // item vectors are multiplied with (a table with a vector per item, of that width).
+  bool by_columns = false;
+  const Param* table = model.net.producer(model.net.output()).column_table(&by_columns);
+  if (!table || (by_columns ? table->cols : table->rows) != n_items_) return v;
   const Tensor h = item_hidden_rows(*exec, model.net.input("ratings"), model.net.output(), inputs);
-  if (h.cols() != items.dim) return v;
+  if (h.cols() != (by_columns ? table->rows : table->cols)) return v;
   v.n = h.rows(), v.dim = h.cols(), v.values = h.to_host();
   return v;
 }

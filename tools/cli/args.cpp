@@ -48,6 +48,13 @@ void ImportArgs::check() const {
   if (threads < 0) throw error("--threads must be >= 0 (0: every core), got ", threads);
 }
 
+void make_out_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw error("--out '", dir, "': cannot make the directory (", ec ? ec.message() : "not a directory", ")");
+}
+
 void check_positive(const char* flag, int64_t value) {
   if (value < 1) throw error(flag, " must be >= 1, got ", value);
 }

@@ -17,6 +17,8 @@ namespace sr::cli {
 
 // Refuses a count flag (lanes, k) below 1.
 void check_positive(const char* flag, int64_t value);
+// Makes the directory --out names (and its parents); throws naming it when it cannot.
+void make_out_dir(const std::string& dir);
 
 // Checks a seed flag's text: CLI11 would read "-1" into an unsigned seed as 2^64 - 1.
 const CLI::Validator& seed_check();

@@ -4,9 +4,9 @@
 // (user_ids, item_ids: row r of a user or item table is that id in the data), as a NumPy .npz or
 // a safetensors file (engine/io/array_archive.h) — or its user and item vectors as .npy files in
 // a directory, unit length with --normalize, for an index or a notebook.
-#include <cmath>
 #include <filesystem>
 
+#include "engine/index/exact_index.h"
 #include "engine/io/array_archive.h"
 #include "engine/io/npy_file.h"
 #include "kernels/error.h"
@@ -23,17 +23,6 @@ struct ExportArgs {
   std::string out, format = "npz";
   bool normalize = false, fold_bias = false;
 };
-
-// Every row scaled to unit length (a zero row stays zero): inner product becomes cosine.
-void normalize_rows(TrainedModel::ItemVectors& v) {
-  for (int64_t r = 0; r < v.n; ++r) {
-    float* row = v.values.data() + r * v.dim;
-    double sq = 0.0;
-    for (int64_t c = 0; c < v.dim; ++c) sq += double(row[c]) * row[c];
-    if (sq > 0.0)
-      for (int64_t c = 0; c < v.dim; ++c) row[c] = static_cast<float>(row[c] / std::sqrt(sq));
-  }
-}
 
 nlohmann::json describe(const std::string& name, const std::vector<int64_t>& shape) {
   return {{"name", name}, {"shape", shape}};
@@ -71,16 +60,14 @@ void run_export(const ExportArgs& a) {
       iv = t.item_vectors(), uv = t.user_vectors();
     }
     if (iv.dim == 0 && uv.dim == 0) throw error("model '", s.meta.model, "' has no user or item vectors to export");
+    make_out_dir(a.out);
     std::error_code ec;
-    std::filesystem::create_directories(a.out, ec);
-    if (ec || !std::filesystem::is_directory(a.out))
-      throw error("--out '", a.out, "': cannot make the directory (", ec ? ec.message() : "not a directory", ")");
     // An earlier export's files go first: the directory then holds this model's arrays only.
     for (const char* name : {"item_vectors", "item_ids", "user_vectors", "user_ids", "user_offsets", "item_offsets"})
       std::filesystem::remove(a.out + "/" + name + ".npy", ec);
     auto write = [&](const std::string& what, TrainedModel::ItemVectors& v, const std::vector<int64_t>& ids) {
       if (v.dim == 0) return;
-      if (a.normalize) normalize_rows(v);
+      if (a.normalize) normalize_rows(v.values, v.n, v.dim, (what + " vector").c_str());  // the index's cosine
       write_npy(a.out + "/" + what + "_vectors.npy", v.n, v.dim, v.values.data());
       listed.push_back(describe(what + "_vectors", {v.n, v.dim}));
       if (static_cast<int64_t>(ids.size()) == v.n) {
@@ -90,8 +77,9 @@ void run_export(const ExportArgs& a) {
     };
     write("item", iv, items);
     write("user", uv, users);
-    if (t.offsets &&
-        !a.fold_bias) {  // a residual net's b_u and b_i, added to its scores (engine/data/rating_offsets.h)
+    // A residual net's b_u and b_i, added to its scores (engine/data/rating_offsets.h); folded
+    // vectors hold b_i already.
+    if (t.offsets && !a.fold_bias) {
       write_npy(a.out + "/user_offsets.npy", t.offsets->user);
       write_npy(a.out + "/item_offsets.npy", t.offsets->item);
       listed.push_back(describe("user_offsets", {static_cast<int64_t>(t.offsets->user.size())}));
@@ -99,23 +87,8 @@ void run_export(const ExportArgs& a) {
     }
     j["normalized"] = a.normalize, j["bias_folded"] = a.fold_bias;
   } else {
-    std::vector<NamedArray> arrays;
-    for (const Param* p : t.model.net.params()) {
-      arrays.push_back(NamedArray::f32(p->name, {p->rows, p->cols}, t.exec->params().weights(*p).to_host()));
-      listed.push_back(describe(p->name, {p->rows, p->cols}));
-    }
-    if (t.offsets) {  // a residual net's b_u and b_i: not weights, but part of every score
-      for (const auto& [name, v] :
-           {std::pair{"offsets.user", &t.offsets->user}, std::pair{"offsets.item", &t.offsets->item}}) {
-        arrays.push_back(NamedArray::f32(name, {static_cast<int64_t>(v->size())}, *v));
-        listed.push_back(describe(name, {static_cast<int64_t>(v->size())}));
-      }
-    }
-    for (const auto& [name, ids] : {std::pair{"user_ids", &users}, std::pair{"item_ids", &items}}) {
-      if (ids->empty()) continue;
-      arrays.push_back(NamedArray::i64(name, {static_cast<int64_t>(ids->size())}, *ids));
-      listed.push_back(describe(name, {static_cast<int64_t>(ids->size())}));
-    }
+    const std::vector<NamedArray> arrays = model_arrays(s);
+    for (const NamedArray& x : arrays) listed.push_back(describe(x.name, x.shape));
     if (a.format == "npz") {
       write_npz(a.out, arrays);
     } else {

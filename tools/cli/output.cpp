@@ -15,7 +15,21 @@ std::unique_ptr<Backend> open_device(const Device& device) {
 
 void announce_device(const Backend& be) { std::fprintf(stderr, "device: %s\n", be.describe().c_str()); }
 
-void print_result(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
+namespace {
+std::function<void(const nlohmann::json&)>& result_sink() {
+  static std::function<void(const nlohmann::json&)> sink;
+  return sink;
+}
+}  // namespace
+
+void print_result(const nlohmann::json& j) {
+  if (result_sink())
+    result_sink()(j);
+  else
+    std::cout << j.dump() << std::endl;
+}
+
+void set_result_sink(std::function<void(const nlohmann::json&)> sink) { result_sink() = std::move(sink); }
 
 double peak_rss_mb() {
   rusage u{};

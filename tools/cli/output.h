@@ -2,6 +2,7 @@
 // JSON line of results that ends stdout, and the process's peak memory.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -14,7 +15,10 @@ std::unique_ptr<Backend> open_device(const Device& device);
 // The "device: ..." line alone (a command that checks its inputs on the device before saying so).
 void announce_device(const Backend& be);
 
-void print_result(const nlohmann::json& j);  // one line, last on stdout
-double peak_rss_mb();                        // the process's peak resident memory so far
+void print_result(const nlohmann::json& j);  // one line, last on stdout (or to the sink below)
+// Where print_result sends results instead of stdout while set (the Python package collects them
+// as dicts); an empty function restores stdout. One caller at a time.
+void set_result_sink(std::function<void(const nlohmann::json&)> sink);
+double peak_rss_mb();  // the process's peak resident memory so far
 
 }  // namespace sr::cli

@@ -38,8 +38,6 @@ struct RecommendArgs {
 
 int32_t index_in(const std::vector<int64_t>& ids, int64_t id) { return static_cast<int32_t>(index_of(ids, id)); }
 
-constexpr int64_t kSessionsPerBlock = 4096;  // sessions scored together (their scores: block x items)
-
 // The sessions to recommend for, as item indices, each with its id in the input (--clicks: -1).
 void read_sessions(const RecommendArgs& a, const SavedModel& s, std::vector<std::vector<int32_t>>& sessions,
                    std::vector<int64_t>& ids) {
@@ -94,23 +92,6 @@ std::string file_checksum(const std::string& path) {
   char hex[24];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sum));
   return hex;
-}
-
-// How many users a block holds: --block-users, or as many as keep their scores (users x items, x
-// rating levels) and their selection within the memory budget (about three score-sized arrays
-// live at once).
-int64_t users_per_block(const SavedModel& s, const RecommendArgs& a) {
-  if (a.block_users > 0) return a.block_users;
-  const int64_t budget_mb = a.memory_budget_mb;
-  const int k = a.k;
-  const int64_t levels = s.trained->model.rating_levels ? s.trained->model.rating_levels->levels : 1;
-  const int64_t per_user = 3 * 4 * levels * static_cast<int64_t>(s.data.item_ids.size()) + 16 * int64_t{k};
-  if (budget_mb > (int64_t{1} << 40)) throw error("--memory-budget ", budget_mb, " MB is more than any machine has");
-  const int64_t fit = (budget_mb << 20) / std::max<int64_t>(per_user, 1);
-  if (fit < 1)
-    throw error("--memory-budget ", budget_mb, " MB holds the scores of no user (one needs ", (per_user >> 20) + 1,
-                " MB): raise it");
-  return std::min<int64_t>(fit, 4096);
 }
 
 // A progress line on stderr every few seconds: users done, users/s, the time left.
@@ -185,7 +166,8 @@ void recommend_to_tsv(const RecommendArgs& a, SavedModel& s, nlohmann::json& j) 
   const std::vector<std::string> titles = titles_by_index(a.title_map, s.data.item_ids);
   const std::vector<std::string>* shown = a.title_map.empty() ? nullptr : &titles;
   emit(std::string(sessions ? "session" : "user") + "\trank\titem\tscore" + (shown ? "\ttitle\n" : "\n"));
-  const int64_t block = sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock) : users_per_block(s, a);
+  const int64_t block = sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock)
+                                 : users_per_block(s, a.k, a.memory_budget_mb, a.block_users);
   Progress progress;
   TopKJobProgress p;
   p.users_total = static_cast<int64_t>(rows.rows.size());
@@ -226,8 +208,9 @@ void recommend_to_shards(const RecommendArgs& a, SavedModel& s, Communicator& co
   TopKJobOptions o;
   o.k = a.k;
   o.users_per_shard = a.shard_users;
-  o.users_per_block = std::min<int64_t>(
-      sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock) : users_per_block(s, a), a.shard_users);
+  o.users_per_block = std::min<int64_t>(sessions ? (a.block_users > 0 ? a.block_users : kSessionsPerBlock)
+                                                 : users_per_block(s, a.k, a.memory_budget_mb, a.block_users),
+                                        a.shard_users);
   o.tsv = a.format != "npy";
   o.npy = a.format != "tsv";
   o.resume = a.resume;

@@ -1,9 +1,9 @@
 #include "tools/cli/saved_model.h"
 
-#include "engine/data/item_titles.h"
-
+#include <algorithm>
 #include <filesystem>
 
+#include "engine/data/item_titles.h"
 #include "kernels/error.h"
 #include "models/registry.h"
 #include "tools/cli/output.h"
@@ -25,6 +25,35 @@ SavedModel open_saved_model(const SavedModelArgs& a) {
   s.backend = open_device(device);
   s.trained = TrainedModel::restore(std::move(built), *s.backend, a.model_file, &s.data);
   return s;
+}
+
+int64_t users_per_block(const SavedModel& s, int k, int64_t memory_budget_mb, int64_t block_users) {
+  if (block_users > 0) return block_users;
+  const int64_t levels = s.trained->model.rating_levels ? s.trained->model.rating_levels->levels : 1;
+  const int64_t per_user = 3 * 4 * levels * static_cast<int64_t>(s.data.item_ids.size()) + 16 * int64_t{k};
+  if (memory_budget_mb > (int64_t{1} << 40))
+    throw error("--memory-budget ", memory_budget_mb, " MB is more than any machine has");
+  const int64_t fit = (memory_budget_mb << 20) / std::max<int64_t>(per_user, 1);
+  if (fit < 1)
+    throw error("--memory-budget ", memory_budget_mb, " MB holds the scores of no user (one needs ",
+                (per_user >> 20) + 1, " MB): raise it");
+  return std::min<int64_t>(fit, 4096);
+}
+
+std::vector<NamedArray> model_arrays(SavedModel& s) {
+  TrainedModel& t = *s.trained;
+  if (!t.exec) throw error("model '", s.meta.model, "' is a baseline: it has no weights to export");
+  std::vector<NamedArray> arrays;
+  for (const Param* p : t.model.net.params())
+    arrays.push_back(NamedArray::f32(p->name, {p->rows, p->cols}, t.exec->params().weights(*p).to_host()));
+  if (t.offsets) {  // a residual net's b_u and b_i: not weights, but part of every score
+    for (const auto& [name, v] :
+         {std::pair{"offsets.user", &t.offsets->user}, std::pair{"offsets.item", &t.offsets->item}})
+      arrays.push_back(NamedArray::f32(name, {static_cast<int64_t>(v->size())}, *v));
+  }
+  for (const auto& [name, ids] : {std::pair{"user_ids", &s.data.user_ids}, std::pair{"item_ids", &s.data.item_ids}})
+    if (!ids->empty()) arrays.push_back(NamedArray::i64(name, {static_cast<int64_t>(ids->size())}, *ids));
+  return arrays;
 }
 
 DataReference data_reference(const ImportArgs& data, const Dataset& d, const std::vector<std::string>& test_paths) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/io/array_archive.h"
 #include "engine/model_file.h"
 #include "engine/train/pipeline.h"
 #include "tools/cli/args.h"
@@ -32,6 +33,17 @@ struct SavedModel {
 };
 // Checks the file and the device, then builds the model and loads it.
 SavedModel open_saved_model(const SavedModelArgs& a);
+
+constexpr int64_t kSessionsPerBlock = 4096;  // sessions `recommend` scores together (their scores: block x items)
+
+// How many users `recommend` scores together: `block_users` when given (> 0), else as many as keep
+// their scores (users x items, x rating levels) and their selection within `memory_budget_mb`
+// (about three score-sized arrays live at once), at most 4096.
+int64_t users_per_block(const SavedModel& s, int k, int64_t memory_budget_mb, int64_t block_users = 0);
+
+// What `export` writes of a net: every parameter by name, a residual net's offsets
+// ("offsets.user", "offsets.item") and the id maps ("user_ids", "item_ids").
+std::vector<NamedArray> model_arrays(SavedModel& s);
 
 // Where the data of a model file is and how it was read; `data` (--data and how to read it) points
 // elsewhere when given.

@@ -7,7 +7,6 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "engine/data/split.h"
 #include "engine/io/atomic_file.h"
@@ -88,10 +87,7 @@ void run_split(const SplitArgs& a) {
   const Split s = a.protocol == "random" ? random_holdout(d.n_events(), a.test_fraction, a.seed)
                   : a.protocol == "loo"  ? leave_one_out(d, false)
                                          : session_time_split(d, a.test_days);
-  std::error_code ec;
-  std::filesystem::create_directories(a.out, ec);
-  if (ec || !std::filesystem::is_directory(a.out))
-    throw error("--out '", a.out, "': cannot make the directory (", ec ? ec.message() : "not a directory", ")");
+  make_out_dir(a.out);
   const std::string ext = clicks ? ".tsv" : ".csv";
   const std::string train = a.out + "/train" + ext, test = a.out + "/test" + ext;
   const int64_t n_train = write_part(d, s, Part::train, train), n_test = write_part(d, s, Part::test, test);

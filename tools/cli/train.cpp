@@ -31,7 +31,7 @@ void run_train(const TrainArgs& a, Communicator& comm) {
   if (!a.model.save.empty() && a.validate)
     throw error("--save with --validate: a model tuned on a sub-split is not saved");
   Loaded data = a.files.given() ? load_split_files(a.data.input, a.files) : load_and_split(a.data);
-  if (data.data.info().feedback != Feedback::ratings)
+  if (a.files.given() && data.data.info().feedback != Feedback::ratings)  // load_and_split refuses clicks itself
     throw error("'", a.files.train, "' holds clicks; rating prediction needs explicit ratings");
   Part heldout = Part::test;
   const char* heldout_name = "test";

@@ -60,7 +60,6 @@ std::vector<float> distinct_training_ratings(const TrainingData& data) {
   return {seen.begin(), seen.end()};
 }
 
-// The model and its run, on stderr.
 // The data a rank trains on, as a hash: the dataset's fingerprint and its split's parts, or the
 // training sessions.
 uint64_t data_hash(const TrainingData& data) {
@@ -98,6 +97,7 @@ void check_ranks_agree(Communicator& comm, const std::string& model, const std::
                     ": every rank must run the same command on the same data");
 }
 
+// The model and its run, on stderr.
 void announce(const BuiltModel& m, const TrainConfig& cfg) {
   std::string how;
   if (m.prefix_steps > 0)
