@@ -24,6 +24,7 @@ ModelEntry itemknn_model();
 // The next click in sessions, and its baselines.
 ModelEntry gru4rec_model();
 ModelEntry narm_model();
+ModelEntry stamp_model();
 ModelEntry session_popularity_model();
 ModelEntry spop_model();
 ModelEntry session_itemknn_model();

@@ -308,16 +308,20 @@ std::string session_name(const ::testing::TestParamInfo<CaseParam>& info) {
 SR_INSTANTIATE_ON_ALL_BACKENDS(SessionGradientCheck, kSessionCases, session_name);
 
 // ---- sequence nets: the GRU through time over left-padded prefixes (lengths 1 to T), NARM's
-// attention, last step, concat and the tied decoder ----
+// attention, last step, concat and the tied decoder; STAMP's session mean, attention over
+// embeddings and trilinear decoder ----
 
+enum class Head { last_state, narm, stamp };
 struct SequenceCase {
   const char* name;
-  bool narm;           // attention + tied decoder; otherwise the last state into a dense softmax
+  Head head;           // last_state: the GRU's last state into a dense softmax
   float cosine_scale;  // the tied decoder's (0: plain dot products)
 };
-const SequenceCase kSequenceCases[] = {{"gru_through_time_last_state", false, 0.0f},
-                                       {"narm_attention_tied_decoder", true, 0.0f},
-                                       {"narm_cosine_decoder", true, 3.0f}};
+const SequenceCase kSequenceCases[] = {{"gru_through_time_last_state", Head::last_state, 0.0f},
+                                       {"narm_attention_tied_decoder", Head::narm, 0.0f},
+                                       {"narm_cosine_decoder", Head::narm, 3.0f},
+                                       {"stamp_memory_attention_trilinear", Head::stamp, 0.0f},
+                                       {"stamp_cosine_decoder", Head::stamp, 3.0f}};
 
 using SequenceGradientCheck = BackendParity<SequenceCase, kSequenceCases>;
 
@@ -327,14 +331,23 @@ TEST_P(SequenceGradientCheck, BackwardMatchesFiniteDifferencesOverPaddedPrefixes
   Var clicks = net.sparse_input("clicks", items), mask = net.sparse_input("mask", 1),
       next = net.sparse_input("next", items);
   Var e = net.embedding(clicks, 3, "emb", 0.5f);
-  Var states = net.gru_sequence(net.dropout(e, 0.2f, "drop"), 4, mask, steps, "gru");
-  Var last = net.last_step(states, steps, "last");
-  if (c_.narm) {
-    Var c = net.concat({net.attention(states, last, steps, "att"), last}, "ctx");
-    net.minimize(multinomial(
-        net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec", c_.cosine_scale), next));
+  if (c_.head == Head::stamp) {
+    Var x = net.dropout(e, 0.2f, "drop");
+    Var last = net.last_step(x, steps, "last");
+    Var memory = net.mean_steps(x, mask, steps, "memory");
+    Var general = net.attention(x, net.concat({last, memory}, "query"), steps, "att");
+    Var h = net.multiply(net.dense(general, 3, Act::tanh, "hs"), net.dense(last, 3, Act::tanh, "ht"), "tri");
+    net.minimize(multinomial(net.tied_output(h, e, true, "dec", c_.cosine_scale), next));
   } else {
-    net.minimize(multinomial(net.dense(last, items, Act::identity, "out"), next));
+    Var states = net.gru_sequence(net.dropout(e, 0.2f, "drop"), 4, mask, steps, "gru");
+    Var last = net.last_step(states, steps, "last");
+    if (c_.head == Head::narm) {
+      Var c = net.concat({net.attention(states, last, steps, "att"), last}, "ctx");
+      net.minimize(multinomial(
+          net.tied_output(net.dense(c, 3, Act::identity, "bilinear"), e, true, "dec", c_.cosine_scale), next));
+    } else {
+      net.minimize(multinomial(net.dense(last, items, Act::identity, "out"), next));
+    }
   }
   Exec ex(net, *be_, 9);
   for (const Param* p : net.params())
@@ -355,6 +368,48 @@ std::string sequence_name(const ::testing::TestParamInfo<CaseParam>& info) {
 }
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(SequenceGradientCheck, kSequenceCases, sequence_name);
+
+// STAMP's session memory forward: each prefix's mean embedding over its real steps only (a prefix
+// shorter than T divides by its length, not T), against the host.
+const SequenceCase kMeanCases[] = {{"mean_of_real_steps", Head::stamp, 0.0f}};
+using MeanStepsForward = BackendParity<SequenceCase, kMeanCases>;
+
+TEST_P(MeanStepsForward, IsTheMeanOfEachPrefixsRealSteps) {
+  const int64_t items = 9, steps = 5, dim = 4;
+  Net net("memory");
+  Var clicks = net.sparse_input("clicks", items), mask = net.sparse_input("mask", 1),
+      next = net.sparse_input("next", items);
+  Var e = net.embedding(clicks, dim, "emb");
+  Var memory = net.mean_steps(e, mask, steps, "memory");
+  net.minimize(multinomial(net.tied_output(memory, e, false, "dec"), next));
+  Exec ex(net, *be_, 3);
+  const std::vector<float> table = random_vector(static_cast<size_t>(items * dim), rng_, -1.0f, 1.0f);
+  ex.params().weights(*net.params()[0]).upload(table);
+  std::vector<std::vector<int32_t>> prefixes = {{3}, {1, 2, 3, 4, 5}, {8, 7, 6, 5, 4, 3, 2}, {0, 8}, {4, 4, 1}};
+  std::vector<std::span<const int32_t>> spans(prefixes.begin(), prefixes.end());
+  const PrefixInputs in = prefix_inputs(spans, steps, items);
+  const SparseBatch c(*be_, in.clicks), m(*be_, in.mask), t(*be_, one_hot_rows({5, 0, 2, 6, 1}, items));
+  ex.bind(clicks, &c);
+  ex.bind(mask, &m);
+  ex.bind(next, &t);
+  ex.forward(false);
+  const std::vector<float> got = ex.slot(memory).value.to_host();
+  ASSERT_EQ(got.size(), prefixes.size() * dim);
+  for (size_t b = 0; b < prefixes.size(); ++b) {
+    const size_t len = std::min<size_t>(prefixes[b].size(), steps);
+    for (int64_t d = 0; d < dim; ++d) {
+      double sum = 0.0;
+      for (size_t j = prefixes[b].size() - len; j < prefixes[b].size(); ++j) sum += table[prefixes[b][j] * dim + d];
+      EXPECT_NEAR(got[b * dim + d], sum / static_cast<double>(len), 1e-5) << "prefix " << b << ", column " << d;
+    }
+  }
+}
+
+std::string mean_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kMeanCases[std::get<1>(info.param)].name;
+}
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(MeanStepsForward, kMeanCases, mean_name);
 
 }  // namespace
 }  // namespace sr::test

@@ -35,6 +35,7 @@ small() {
     gru4rec) echo "hidden=8" ;;
     twotower) echo "hidden=16 dim=8 n_sample=64" ;;
     narm) echo "embedding=6 hidden=8 max_len=5" ;;
+    stamp) echo "embedding=6 max_len=5" ;;
   esac
 }
 

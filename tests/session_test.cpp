@@ -366,5 +366,20 @@ TEST(Narm, LearnsWhatFollowsASharedItemFromTheClickBeforeIt) {
   EXPECT_GT(evaluate_sessions(scorer, test, 8, 1).recall, 0.97);
 }
 
+// STAMP has no recurrence: the click before the last reaches the score through the session mean
+// and the attention over the prefix's embeddings.
+TEST(Stamp, LearnsWhatFollowsASharedItemFromTheClickBeforeIt) {
+  const Sessions train = planted_routes(600, 1), test = planted_routes(100, 2);
+  auto backend = make_backend("cpu");
+  BuiltModel m = build_model("stamp", {{"embedding", "16"}, {"max_len", "3"}}, 0, train.n_items);
+  Exec ex(m.net, *backend, 11);
+  TrainConfig cfg;
+  cfg.epochs = 20, cfg.batch_rows = 32, cfg.optimizer.kind = OptKind::adam, cfg.optimizer.lr = 0.01f;
+  BackpropStep step;
+  train_prefixes(ex, train, m.prefix_steps, false, cfg, step, nullptr);
+  PrefixSessionScorer scorer(ex, m.prefix_steps, train.n_items);
+  EXPECT_GT(evaluate_sessions(scorer, test, 8, 1).recall, 0.97);
+}
+
 }  // namespace
 }  // namespace sr::test

@@ -64,6 +64,8 @@ gru4rec hidden=8
 gru4rec hidden=8 tied=0 embedding=6 dropout=0.2 loss=bpr-max n_sample=16
 gru4rec hidden=8 tied=0 loss=top1-max n_sample=0
 narm embedding=6 hidden=8 max_len=5
+stamp embedding=6 max_len=5
+stamp embedding=6 max_len=5 cosine_scale=0 dropout=0.2
 MODELS
 done
 for baseline in popularity spop itemknn; do

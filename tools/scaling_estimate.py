@@ -40,7 +40,7 @@ COMMANDS = {
     "autorec": ("train", "ratings"), "biased_mf": ("train", "ratings"), "rbm": ("train", "ratings"),
     "cdae": ("topn", "ratings"), "multdae": ("topn", "ratings"), "multvae": ("topn", "ratings"),
     "gmf": ("topn", "ratings"), "mlp": ("topn", "ratings"), "neumf": ("topn", "ratings"),
-    "gru4rec": ("session", "clicks"), "narm": ("session", "clicks"),
+    "gru4rec": ("session", "clicks"), "narm": ("session", "clicks"), "stamp": ("session", "clicks"),
 }
 FULL_BATCH_STANDIN = 256  # rows a GPU for models that train full-batch by default (no data-parallel form)
 NETFLIX = dict(users=480189, items=17770, events=100480507)

@@ -148,6 +148,18 @@ Var Net::last_step(Var seq, int64_t steps, const std::string& name) {
   return out;
 }
 
+Var Net::mean_steps(Var seq, Var mask, int64_t steps, const std::string& name) {
+  const std::string n = unique_layer_name(name, "mean_steps");
+  const VarInfo si = checked(seq, n, "input"), mi = checked(mask, n, "mask");
+  check_dense(n, {seq}, false);
+  if (steps <= 0) fail(n, "needs a positive number of steps, got " + std::to_string(steps));
+  if (mi.kind != VarKind::sparse || !mi.is_input || mi.width != 1)
+    fail(n, "its mask '" + mi.name + "' must be a sparse input of width 1 (a value per row)");
+  Var out = add_var(n, VarKind::dense, si.width, nullptr);
+  layers_.push_back(std::make_unique<MeanStepsLayer>(n, seq, mask, out, steps));
+  return out;
+}
+
 Var Net::attention(Var seq, Var query, int64_t steps, const std::string& name) {
   const std::string n = unique_layer_name(name, "attention");
   const VarInfo si = checked(seq, n, "sequence"), qi = checked(query, n, "query");

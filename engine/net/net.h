@@ -73,6 +73,8 @@ class Net {
   // A GRU over whole sequences, backprop through time; every step's state (recurrent_layer.h).
   Var gru_sequence(Var x, int64_t hidden, Var mask, int64_t steps, const std::string& name = "");
   Var last_step(Var seq, int64_t steps, const std::string& name = "");  // each sequence's last row
+  // The mean of each sequence's real steps (the mask's 1s): STAMP's session memory m_s.
+  Var mean_steps(Var seq, Var mask, int64_t steps, const std::string& name = "");
   // NARM's attention of `query` (one row per sequence) over the steps of `seq` (sequence_layers.h).
   Var attention(Var seq, Var query, int64_t steps, const std::string& name = "");
   // Logits for every row of the table of the embedding layer that made `embedded`: x·Wᵀ, plus a

@@ -25,6 +25,42 @@ void LastStepLayer::backward(Exec& ex) {
   add_scaled(ex.backend(), B * width, 1.0f, out.grad.data(), s.grad.data() + (steps_ - 1) * B * width);
 }
 
+MeanStepsLayer::MeanStepsLayer(std::string name, Var seq, Var mask, Var out, int64_t steps)
+    : Layer(std::move(name), {seq, mask}, out), steps_(steps) {}
+
+void MeanStepsLayer::forward(Exec& ex) {
+  Exec::Slot& s = ex.slot(inputs()[0]);
+  Exec::Slot& m = ex.slot(inputs()[1]);
+  const int64_t rows = s.rows, T = steps_, width = s.value.cols();
+  SR_CHECK(rows % T == 0, "layer '", name(), "': ", rows, " rows are not whole sequences of ", T, " steps");
+  SR_CHECK(m.pattern && m.pattern->rows() == rows && m.pattern->nnz() == rows, "layer '", name(),
+           "': the mask needs one value per row (", rows, " rows)");
+  const int64_t B = rows / T;
+  const float* mask = m.values ? m.values : ex.constants().ones(rows).data();
+  Backend& be = ex.backend();
+  Tensor& w = ex.state().scratch(*this, weight, rows, 1);
+  Tensor& n = ex.state().scratch(*this, count, 2, B);  // the counts, then 1/sqrt(count)
+  n.fill_zero();
+  for (int64_t t = 0; t < T; ++t) elementwise(be, EwKind::copy, B, mask + t * B, n.data(), {.accumulate = true});
+  elementwise(be, EwKind::inv_sqrt, B, n.data(), n.data() + B);
+  elementwise(be, EwKind::mul, 1, B, {n.data() + B, B}, {n.data() + B, B}, n.data(), B);  // 1 / count
+  for (int64_t t = 0; t < T; ++t)
+    elementwise(be, EwKind::mul, 1, B, {mask + t * B, B}, {n.data(), B}, w.data() + t * B, B);
+  Exec::Slot& out = ex.prepare(output(), B, nullptr);
+  out.value.fill_zero();
+  for (int64_t t = 0; t < T; ++t)
+    scale_rows(ex, w.data() + t * B, s.value.data() + t * B * width, B, width, out.value.data(), true);
+}
+
+void MeanStepsLayer::backward(Exec& ex) {
+  Exec::Slot& s = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.slot(output());
+  const int64_t B = out.rows, width = out.value.cols();
+  const Tensor& w = ex.state().scratch(*this, weight, s.rows, 1);
+  for (int64_t t = 0; t < steps_; ++t)
+    scale_rows(ex, w.data() + t * B, out.grad.data(), B, width, s.grad.data() + t * B * width, true);
+}
+
 AttentionLayer::AttentionLayer(std::string name, Var seq, Var query, Var out, int64_t steps, const Param* a1,
                                const Param* a2, const Param* v)
     : Layer(std::move(name), {seq, query}, out), steps_(steps), a1_(a1), a2_(a2), v_(v) {

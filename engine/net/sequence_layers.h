@@ -1,5 +1,6 @@
 // Layers over time-major sequences (rows t·B + b, T steps; recurrent_layer.h's GruSequenceLayer
-// makes them): the last step of each sequence, and NARM's attention over all steps.
+// makes them): the last step of each sequence, the mean of its real steps (STAMP's session
+// memory), and NARM's attention over all steps.
 #pragma once
 
 #include "engine/net/layer.h"
@@ -15,6 +16,21 @@ class LastStepLayer final : public Layer {
   void backward(Exec& ex) override;
 
  private:
+  int64_t steps_;
+};
+
+// out[b] = Σ_t m_tb · seq[t·B + b] / Σ_t m_tb: the mean of each sequence's real steps (the mask m
+// is 1 at a real step, 0 at padding; the last step is always real). Forward: the weights m_tb / n_b
+// (counts summed step by step, 1/n as inv_sqrt squared), then a row scaling per step accumulated
+// into out; backward: the same scalings of ∂out into each step's gradient.
+class MeanStepsLayer final : public Layer {
+ public:
+  MeanStepsLayer(std::string name, Var seq, Var mask, Var out, int64_t steps);
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  enum Scratch : int { weight = 0, count = 1 };
   int64_t steps_;
 };
 
