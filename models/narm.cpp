@@ -20,6 +20,7 @@
 // settings; on train_full -> test 0.710 / 0.381. The sweeps, setting by setting:
 // tools/sweeps/narm.txt (the paper's decoder) and tools/sweeps/narm_cosine.txt.
 #include "models/models.h"
+#include "models/prefix_model.h"
 
 namespace sr {
 
@@ -43,34 +44,18 @@ BuiltModel build_narm(const ModelOptions& o) {
   Var logits = net.tied_output(q, e, o.flag("output_bias"), "scores", cosine_scale);
   Var next = net.sparse_input("next", items);
   net.minimize(multinomial(logits, next), l2(static_cast<float>(o.real("l2"))));
-  BuiltModel m;
-  m.task = Task::sessions;
-  m.net = std::move(net);
-  m.prefix_steps = steps;
-  m.prefixes_in_time_order = o.choice("order") == "time";
-  m.defaults.optimizer = "adam";
-  m.defaults.lr = 0.003f;
-  m.defaults.lr_decay = 0.85f;
-  m.defaults.epochs = 20;
-  m.defaults.batch_rows = 128;
-  if (o.given("repeat")) m.repeat_weight = static_cast<float>(o.real_or("repeat", 0.0));
-  return m;
+  return prefix_model(std::move(net), o);
 }
 }  // namespace
 
 ModelEntry narm_model() {
-  return {"narm",
-          Task::sessions,
-          "NARM (Li et al. 2017): attention over a GRU run on each session prefix",
-          {integer("embedding", 50, 1, "item embedding width (the decoder's too: it is tied)"),
-           integer("hidden", 100, 1, "GRU units"), integer("max_len", 19, 1, "the prefix's last clicks the GRU reads"),
-           real("dropout_embedding", 0.25, 0.0, 1.0, "dropout on the item embeddings", true),
-           real("dropout", 0.2, 0.0, 1.0, "dropout before the decoder", true),
-           real("cosine_scale", 10.0, 0.0, kInf, "score by this times cosines (NISER); 0: the paper's dot products"),
-           flag("output_bias", false, "a learned bias per item in the decoder"),
-           choice("order", "time", {"time", "shuffled"}, "prefixes session after session in time order, or shuffled"),
-           real("init_std", 0.1, 0.0, kInf, "standard deviation of the embedding's initial values"),
-           real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices"), repeat_option()},
+  return {"narm", Task::sessions, "NARM (Li et al. 2017): attention over a GRU run on each session prefix",
+          prefix_model_options({integer("embedding", 50, 1, "item embedding width (the decoder's too: it is tied)"),
+                                integer("hidden", 100, 1, "GRU units"),
+                                integer("max_len", 19, 1, "the prefix's last clicks the GRU reads"),
+                                real("dropout_embedding", 0.25, 0.0, 1.0, "dropout on the item embeddings", true),
+                                real("dropout", 0.2, 0.0, 1.0, "dropout before the decoder", true)},
+                               0.1),
           build_narm};
 }
 

@@ -38,6 +38,7 @@ GRU4Rec BPR-max (batch's targets + 2048 samples, otherwise the same)|--model gru
 GRU4Rec cross-entropy, untied one-hot input, no dropout (the peer's setting)|--model gru4rec tied=0 dropout=0 --device DEVICE
 NARM (embedding 50, GRU 100, attention, tied cosine decoder ×10, dropout 0.2, Adam 0.003 decayed 0.85 an epoch, batch 128, at most 20 epochs)|--model narm --device DEVICE
 NARM with the paper's dot-product decoder (dropout 0.5, Adam 0.005, batch 512, otherwise the same)|--model narm cosine_scale=0 dropout=0.5 --lr 0.005 --batch 512 --device DEVICE
+STAMP (embedding 100, attention over the embeddings with the session mean, trilinear tied cosine decoder ×10, dropout 0.25 / 0.2, Adam 0.003, batch 128, at most 20 epochs)|--model stamp --device DEVICE
 MODELS
 speed=()
 for batch in 32 80 256; do
