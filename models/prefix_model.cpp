@@ -3,13 +3,13 @@
 namespace sr {
 
 std::vector<OptionSpec> prefix_model_options(std::vector<OptionSpec> own, double init_std) {
-  own.insert(
-      own.end(),
-      {real("cosine_scale", 10.0, 0.0, kInf, "score by this times cosines (NISER); 0: the paper's dot products"),
-       flag("output_bias", false, "a learned bias per item in the decoder"),
-       choice("order", "time", {"time", "shuffled"}, "prefixes session after session in time order, or shuffled"),
-       real("init_std", init_std, 0.0, kInf, "standard deviation of the embedding's initial values"),
-       real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices"), repeat_option()});
+  own.insert(own.end(), {real("cosine_scale", 10.0, 0.0, kInf,
+                              "score by this times cosines (NISER); 0: plain products, as the papers score"),
+                         flag("output_bias", false, "a learned bias per item in the decoder"),
+                         choice("order", "time", {"time", "shuffled"},
+                                "prefixes session after session in time order, or shuffled"),
+                         real("init_std", init_std, 0.0, kInf, "standard deviation of the embedding's initial values"),
+                         real("l2", 0.0, 0.0, kInf, "weight decay of the weight matrices"), repeat_option()});
   return own;
 }
 

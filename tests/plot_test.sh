@@ -12,6 +12,8 @@ trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/numpy_python.sh"  # $py
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# The figure's panels from plot's JSON line (its last line): "loss:N validation:M".
+panels() { "$py" -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(" ".join("%s:%s" % (p["panel"], p["curves"]) for p in j["panels"]))' "$1"; }
 "$bin" synth --out "$tmp/r.csv" --users 150 --items 200 --events 6000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
 "$bin" train --data "$tmp/r.csv" --model autorec hidden=8 --device cpu --epochs 6 --early-stop 2 --log "$tmp/es.log" \
   >/dev/null 2>"$tmp/err" || fail "autorec with early stopping and --log: $(cat "$tmp/err")"
@@ -60,7 +62,7 @@ again = [lines[0], lines[1], json.dumps({"event": "phase", "text": "resume: from
 open(tmp + "/resumed.log", "w").write("\n".join(lines[:third + 1] + again + lines[third + 1:]) + "\n")
 PY
 "$bin" plot "$tmp/resumed.log" --out "$tmp/resumed.png" >"$tmp/out" 2>"$tmp/err" || fail "plot of a resumed log: $(cat "$tmp/err")"
-grep -q '"panels": \[{"panel": "loss", "curves": 2}, {"panel": "validation", "curves": 1}\]' "$tmp/out" ||
+[ "$(panels "$tmp/out")" = "loss:2 validation:1" ] ||
   fail "plot of a resumed log: $(cat "$tmp/out")"
 # NeuMF pretrains GMF and MLP, then trains its selection run, and again for its refit: six loss
 # curves, one validation curve.
@@ -68,7 +70,7 @@ grep -q '"panels": \[{"panel": "loss", "curves": 2}, {"panel": "validation", "cu
 "$bin" topn --data "$tmp/sparse.csv" --model neumf factors=4 pretrain=1 --device cpu --epochs 2 --early-stop 1 --log "$tmp/neumf.log" \
   >/dev/null 2>"$tmp/err" || fail "neumf with --log: $(tail -1 "$tmp/err")"
 "$bin" plot "$tmp/neumf.log" --out "$tmp/neumf.svg" >"$tmp/out" 2>"$tmp/err" || fail "plot of neumf: $(cat "$tmp/err")"
-grep -q '"panels": \[{"panel": "loss", "curves": 6}, {"panel": "validation", "curves": 1}\]' "$tmp/out" ||
+[ "$(panels "$tmp/out")" = "loss:6 validation:1" ] ||
   fail "plot of neumf's pretraining: $(cat "$tmp/out")"
 refused() {  # refused PATTERN ARGS...: plot fails with one line matching
   local pattern=$1

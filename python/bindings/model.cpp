@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "kernels/error.h"
 #include "python/bindings/bindings.h"
@@ -17,9 +18,21 @@ namespace py = pybind11;
 namespace sr::python {
 namespace {
 
+// The executor and the scorers hold per-call state: one call at a time on a model (each call
+// releases the GIL, so two Python threads could otherwise meet in them).
 struct Model {
   cli::SavedModel s;
+  std::unique_ptr<std::mutex> busy = std::make_unique<std::mutex>();
 };
+
+// f() on the model's engine, the GIL released and the model's lock held; its result has no Python
+// object in it.
+template <typename F>
+auto locked(Model& m, F f) {
+  py::gil_scoped_release release;
+  std::lock_guard<std::mutex> lock(*m.busy);
+  return f();
+}
 
 // Top-K lists as the arrays items (int64 [n, k], -1 past a short list) and scores (float32 [n, k],
 // NaN there), in the data's item ids.
@@ -70,6 +83,7 @@ py::dict recommend(Model& m, const std::optional<std::vector<int64_t>>& user_ids
   std::vector<std::vector<Scored>> top;
   {
     py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(*m.busy);
     for (size_t b = 0; b < users.size(); b += static_cast<size_t>(block)) {
       const std::vector<int32_t> part(users.begin() + b, users.begin() + std::min(users.size(), b + block));
       for (auto& t : s.trained->recommend(part, k)) top.push_back(std::move(t));
@@ -98,6 +112,7 @@ py::dict recommend_sessions(Model& m, const std::vector<std::vector<int64_t>>& s
   std::vector<std::vector<Scored>> top;
   {
     py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(*m.busy);
     for (size_t b = 0; b < clicks.size(); b += cli::kSessionsPerBlock) {
       const std::vector<std::vector<int32_t>> part(
           clicks.begin() + b, clicks.begin() + std::min(clicks.size(), b + cli::kSessionsPerBlock));
@@ -109,7 +124,7 @@ py::dict recommend_sessions(Model& m, const std::vector<std::vector<int64_t>>& s
 
 py::dict weights(Model& m) {
   py::dict d;
-  for (const NamedArray& a : cli::model_arrays(m.s)) {
+  for (const NamedArray& a : locked(m, [&m] { return cli::model_arrays(m.s); })) {
     const std::vector<py::ssize_t> shape(a.shape.begin(), a.shape.end());
     if (a.is_int64)
       d[a.name.c_str()] = py::array_t<int64_t>(shape, reinterpret_cast<const int64_t*>(a.bytes.data()));
@@ -142,15 +157,15 @@ void bind_model(py::module_& m) {
       .def("recommend_sessions", &recommend_sessions, py::arg("sessions"), py::arg("k") = 10,
            "Top-k next items after each click sequence (item ids, in order), as the dict items, scores.")
       .def(
-          "item_vectors", [](Model& x) { return matrix(x.s.trained->item_vectors()); },
+          "item_vectors", [](Model& x) { return matrix(locked(x, [&x] { return x.s.trained->item_vectors(); })); },
           "Every item's vector (items x dim; alike items point alike), or None.")
       .def(
-          "user_vectors", [](Model& x) { return matrix(x.s.trained->user_vectors()); },
+          "user_vectors", [](Model& x) { return matrix(locked(x, [&x] { return x.s.trained->user_vectors(); })); },
           "Every user's vector, the one its scores are dot products of with item_vectors(), or None.")
       .def(
           "score_vectors",
           [](Model& x) {
-            TrainedModel::ScoreVectors v = x.s.trained->score_vectors();
+            TrainedModel::ScoreVectors v = locked(x, [&x] { return x.s.trained->score_vectors(); });
             return py::make_tuple(matrix(v.users), matrix(v.items));
           },
           "(users, items) whose dot product ranks as the model does (export --fold-bias), or (None, None).")

@@ -26,9 +26,14 @@ PyObject* option_error = nullptr;  // sparserec.OptionError
 
 // Runs `sparserec ARGS...` (the command first) and returns its result lines, in order.
 py::list run(const std::vector<std::string>& args) {
+  // Two commands stay with the program: `tune` runs its trials as sparserec processes (this
+  // process is python), `serve` takes over the process's signals until it is stopped.
+  if (!args.empty() && (args[0] == "tune" || args[0] == "serve"))
+    throw error("'", args[0], "' runs as the sparserec program (`sparserec ", args[0],
+                " ...`), not in a Python process");
   static std::mutex one_at_a_time;  // the result sink is the process's
   std::vector<std::string> lines;
-  std::string refused;
+  std::string refused, help_text;
   {
     py::gil_scoped_release release;  // a training run holds no Python state
     std::lock_guard<std::mutex> lock(one_at_a_time);
@@ -37,6 +42,10 @@ py::list run(const std::vector<std::string>& args) {
     cli::set_result_sink([&lines](const nlohmann::json& j) { lines.push_back(j.dump()); });
     try {
       app->parse(reversed);
+    } catch (const CLI::CallForHelp&) {  // help=True: the help text, as the program prints it
+      help_text = app->get_subcommands().empty() ? app->help() : app->get_subcommands().front()->help();
+    } catch (const CLI::CallForAllHelp&) {
+      help_text = app->help("", CLI::AppFormatMode::All);
     } catch (const CLI::ParseError& e) {
       refused = e.what();
     } catch (...) {
@@ -49,6 +58,7 @@ py::list run(const std::vector<std::string>& args) {
     PyErr_SetString(option_error, refused.c_str());
     throw py::error_already_set();
   }
+  if (!help_text.empty()) py::print(help_text);
   py::list out;
   for (const std::string& line : lines) out.append(from_json(line));
   return out;

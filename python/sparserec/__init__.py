@@ -13,15 +13,18 @@ Every command takes the CLI's flags as keyword arguments (`test_fraction=0.2` is
 `--test-fraction 0.2`; True is a bare flag; a list gives several values) and the model's options
 as `options={"hidden": 500}`. Each runs through the same option checks, defaults and code as the
 command line, so the results are the CLI's to the last digit; progress goes to stderr as there. A
-refused flag raises OptionError (also a ValueError), anything else the CLI refuses Error (a
-RuntimeError), each with the CLI's message. `help("train")` is `sparserec train --help`.
+flag the command does not have (or a value of the wrong type) raises OptionError (also a
+ValueError), anything else the CLI refuses (a value out of range, a bad file) Error (a
+RuntimeError), each with the CLI's message. `help("train")` is `sparserec train --help`. `tune` and
+`serve` stay with the program: tune's trials are sparserec processes, and the server owns its
+process's signals.
 """
 
 from ._sparserec import Dataset, Error, Model, OptionError, help, models
 from . import _sparserec
 
 __all__ = ["Dataset", "Error", "Model", "OptionError", "help", "load_dataset", "models", "run", "train", "topn",
-           "session", "evaluate", "recommend", "import_data", "synth", "split", "export", "tune", "index", "plot"]
+           "session", "evaluate", "recommend", "import_data", "synth", "split", "export", "index", "plot"]
 
 
 def _text(value):
@@ -56,7 +59,9 @@ def run(command, positional=(), options=None, **flags):
 
 
 def _paths(data):
-    return [str(data)] if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__") else [str(p) for p in data]
+    if isinstance(data, str) or hasattr(data, "__fspath__"):
+        return [str(data)]
+    return [str(p) for p in data]
 
 
 def load_dataset(data, layout="auto", columns="", separator="", duplicates=""):
@@ -113,11 +118,6 @@ def split(**flags):
 def export(**flags):
     """A saved model's weights (npz, safetensors) or vectors (.npy) to files (`sparserec export`)."""
     return run("export", **flags)
-
-
-def tune(options=None, **flags):
-    """A hyperparameter search on a validation split (`sparserec tune`)."""
-    return run("tune", options=options, **flags)
 
 
 def index(action, **flags):

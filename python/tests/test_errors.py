@@ -69,3 +69,22 @@ def test_help_and_models():
     assert "autorec" in sparserec.models()
     with pytest.raises(sparserec.Error, match="unknown command 'trian'"):
         sparserec.help("trian")
+
+
+def test_a_failed_plot_raises(cli, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    with pytest.raises(sparserec.Error) as e:  # not an exit of this process
+        sparserec.plot(str(bad), out=str(tmp_path / "fig.png"))
+    assert str(e.value) == cli.error("plot", bad, "--out", tmp_path / "fig.png")
+
+
+def test_tune_and_serve_stay_with_the_program():
+    for command in ("tune", "serve"):
+        with pytest.raises(sparserec.Error, match="runs as the sparserec program"):
+            sparserec.run(command)
+
+
+def test_help_flag_prints_the_help(capsys):
+    assert sparserec.train(help=True) is None
+    assert "--epochs" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 # The Python package gives the CLI's results: the same arrays for a dataset, the same figures to the
 # last digit for a training run, the same recommendations and exported weights.
 import json
+import os
 
 import numpy as np
 import pytest
@@ -59,10 +60,11 @@ def test_gru4rec_matches_cli(cli, data, tmp_path):
     m = sparserec.Model(str(tmp_path / "py.srm"), "cpu")
     first = [int(i) for i in m.item_ids[:3]]
     top = m.recommend_sessions([first, first[:1]], k=5)
-    rows = cli.topk("--model-file", tmp_path / "py.srm", "--device", "cpu", "--clicks", ",".join(map(str, first)),
-                    "-k", 5)
-    assert [int(r[2]) for r in rows] == top["items"][0].tolist()
-    assert np.allclose([float(r[3]) for r in rows], top["scores"][0], rtol=1e-5, atol=1e-6)
+    for r, clicks in enumerate([first, first[:1]]):
+        rows = cli.topk("--model-file", tmp_path / "py.srm", "--device", "cpu", "--clicks",
+                        ",".join(map(str, clicks)), "-k", 5)
+        assert [int(x[2]) for x in rows] == top["items"][r].tolist()
+        assert np.allclose([float(x[3]) for x in rows], top["scores"][r], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("command,model", [("train", "biased_mf"), ("topn", "cdae")])
@@ -126,3 +128,10 @@ def test_vectors_give_the_scores(data, tmp_path):
     # The score is the dot product (up to a constant per user).
     assert np.allclose(top["scores"][0] - dots, (top["scores"][0] - dots)[0], atol=1e-4)
     assert (np.diff(dots) <= 1e-5).all()
+
+
+def test_plot_returns_its_result(data, tmp_path):
+    log = str(tmp_path / "run.jsonl")
+    sparserec.train(data=str(data / "r.csv"), model="biased_mf", epochs=3, device="cpu", log=log)
+    result = sparserec.plot(log, out=str(tmp_path / "fig.png"))
+    assert result["command"] == "plot" and os.path.getsize(tmp_path / "fig.png") > 0

@@ -1,11 +1,14 @@
 // sparserec plot LOG... --out FIG.png: the curves of --log files (loss, and the validation score
 // of early stopping, by epoch; several runs on one figure), drawn by matplotlib — what users plot
 // with — through the script tools/plot/plot_logs.py, which this binary carries, run by python3.
-// The script prints the JSON line and any error (one line) itself.
+// The script prints its JSON line on stdout and any error as one line on stderr; both come back
+// through a pipe, so that the result goes through print_result (a dict in the Python package) and
+// an error is thrown, not an exit of the whole process.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "kernels/error.h"
 #include "plot_script.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output.h"
 
 namespace sr::cli {
 
@@ -23,22 +27,37 @@ struct PlotArgs {
 };
 
 // Runs argv (argv[0] looked up on PATH) and returns its exit status (127: not found); `quiet`
-// sends its output to /dev/null.
-int run(std::vector<std::string> args, bool quiet) {
+// sends its output to /dev/null, `output` (when given) receives its stdout and stderr together.
+int run(std::vector<std::string> args, bool quiet, std::string* output = nullptr) {
   std::vector<char*> argv;
   for (std::string& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
   std::fflush(stdout);
   std::fflush(stderr);
+  int pipe_fds[2] = {-1, -1};
+  if (output && pipe(pipe_fds) != 0) throw error("plot: cannot start ", args[0], " (pipe failed)");
   const pid_t pid = fork();
   if (pid < 0) throw error("plot: cannot start ", args[0], " (fork failed)");
   if (pid == 0) {
     if (quiet) {
       const int null = open("/dev/null", O_WRONLY);
       dup2(null, 1), dup2(null, 2);
+    } else if (output) {
+      close(pipe_fds[0]);
+      dup2(pipe_fds[1], 1), dup2(pipe_fds[1], 2);
     }
     execvp(argv[0], argv.data());
     _exit(127);
+  }
+  if (output) {
+    close(pipe_fds[1]);
+    char buf[4096];
+    for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      output->append(buf, static_cast<size_t>(n));
+    }
+    close(pipe_fds[0]);
   }
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) throw error("plot: lost ", args[0], " (waitpid failed)");
@@ -60,7 +79,31 @@ void run_plot(const PlotArgs& a) {
   std::vector<std::string> args = {python_with_matplotlib(), "-c", kPlotScript, "--out", a.out};
   if (!a.title.empty()) args.insert(args.end(), {"--title", a.title});
   args.insert(args.end(), a.logs.begin(), a.logs.end());
-  if (run(args, false) != 0) std::exit(1);  // the script said why, in one line
+  std::string output;
+  const int status = run(args, false, &output);
+  // Its lines: the JSON result, or one "sparserec: error: ..." line; anything else (a library's
+  // warning) goes to stderr as it came.
+  std::string result, failure;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    const std::string line = output.substr(start, end - start);
+    start = end + 1;
+    const std::string prefix = "sparserec: error: ";
+    if (line.rfind(prefix, 0) == 0)
+      failure = line.substr(prefix.size());
+    else if (!line.empty() && line[0] == '{')
+      result = line;
+    else if (!line.empty())
+      std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (status != 0 || result.empty())
+    throw error(failure.empty() ? "plot: the matplotlib script failed (exit status " + std::to_string(status) + ")"
+                                : failure);
+  const nlohmann::json j = nlohmann::json::parse(result, nullptr, false);
+  if (j.is_discarded()) throw error("plot: the matplotlib script's result is not JSON: ", result);
+  print_result(j);
 }
 }  // namespace
 
