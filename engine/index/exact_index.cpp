@@ -76,13 +76,13 @@ std::vector<std::vector<Scored>> ExactIndex::search(std::vector<float> queries, 
   const int64_t qb = std::min<int64_t>(kQueryBlock, std::max<int64_t>(nq, 1));
   const int64_t rb = std::clamp<int64_t>(kScoreBlockFloats / qb, 1, n_);
   const int extra = exclude ? 1 : 0;  // one more, so that k remain after the excluded row
+  Tensor s(be_, qb, rb);              // one score block for every pass: a fresh one each pass cost page faults
   for (int64_t q0 = 0; q0 < nq; q0 += qb) {
     const int64_t qn = std::min(qb, nq - q0);
     const Tensor q = Tensor::from_host(
         be_, std::vector<float>(queries.begin() + q0 * dim_, queries.begin() + (q0 + qn) * dim_), qn, dim_);
     for (int64_t r0 = 0; r0 < n_; r0 += rb) {
       const int64_t rn = std::min(rb, n_ - r0);
-      Tensor s(be_, qn, rn);
       matmul(be_, mat(q), mat(rows_.data() + r0 * dim_, rn, dim_).t(), s.data());
       const int kk = static_cast<int>(std::min<int64_t>(k + extra, rn));
       auto part = select_topk(be_, s, qn, rn, kk);

@@ -26,21 +26,29 @@ void topk(const TopKArgs& t) {
         const float sa = score(a), sb = score(b);
         return sa > sb || (sa == sb && a < b);
       };
-      excluded.assign(static_cast<size_t>(t.cols), 0);
-      if (t.exclude_ptr)
+      const bool excludes = t.exclude_ptr && t.exclude_ptr[r] < t.exclude_ptr[r + 1];
+      if (excludes) {
+        excluded.assign(static_cast<size_t>(t.cols), 0);
         for (int32_t e = t.exclude_ptr[r]; e < t.exclude_ptr[r + 1]; ++e) excluded[t.exclude_cols[e]] = 1;
+      }
       heap.clear();
       const auto k = static_cast<size_t>(t.k);
+      // The worst kept score, in a register: most columns are one comparison with it (ties go to
+      // the lower column, which comes first, so a later column ties out).
+      float worst = -std::numeric_limits<float>::infinity();
       for (int32_t c = 0; c < t.cols; ++c) {
-        if (excluded[c] || std::isnan(score(c))) continue;
+        const float sc = score(c);
+        if (heap.size() == k && !(sc > worst)) continue;
+        if ((excludes && excluded[c]) || std::isnan(sc)) continue;
         if (heap.size() < k) {
           heap.push_back(c);
           std::push_heap(heap.begin(), heap.end(), better);  // top: the worst kept
-        } else if (better(c, heap.front())) {
+        } else {
           std::pop_heap(heap.begin(), heap.end(), better);
           heap.back() = c;
           std::push_heap(heap.begin(), heap.end(), better);
         }
+        if (heap.size() == k) worst = score(heap.front());
       }
       std::sort(heap.begin(), heap.end(), better);
       for (int j = 0; j < t.k; ++j) {
