@@ -2,6 +2,7 @@
 
 #include "engine/net/dense_ops.h"
 #include "engine/net/exec.h"
+#include "engine/net/sequence_layers.h"
 
 namespace sr {
 
@@ -70,16 +71,6 @@ GruSequenceLayer::GruSequenceLayer(std::string name, Var gates, Var mask, Var ou
   add_param(u);
   add_param(b);
 }
-
-namespace {
-// The mask's values (one per row), checked against the sequence's rows.
-const float* step_mask(Exec& ex, const Layer& l, int64_t rows) {
-  Exec::Slot& m = ex.slot(l.inputs()[1]);
-  SR_CHECK(m.pattern && m.pattern->rows() == rows && m.pattern->nnz() == rows, "layer '", l.name(),
-           "': the mask needs one value per row (", rows, " rows)");
-  return m.values ? m.values : ex.constants().ones(rows).data();
-}
-}  // namespace
 
 void GruSequenceLayer::forward(Exec& ex) {
   Exec::Slot& x = ex.slot(inputs()[0]);

@@ -25,18 +25,22 @@ void LastStepLayer::backward(Exec& ex) {
   add_scaled(ex.backend(), B * width, 1.0f, out.grad.data(), s.grad.data() + (steps_ - 1) * B * width);
 }
 
+const float* step_mask(Exec& ex, const Layer& l, int64_t rows) {
+  Exec::Slot& m = ex.slot(l.inputs()[1]);
+  SR_CHECK(m.pattern && m.pattern->rows() == rows && m.pattern->nnz() == rows, "layer '", l.name(),
+           "': the mask needs one value per row (", rows, " rows)");
+  return m.values ? m.values : ex.constants().ones(rows).data();
+}
+
 MeanStepsLayer::MeanStepsLayer(std::string name, Var seq, Var mask, Var out, int64_t steps)
     : Layer(std::move(name), {seq, mask}, out), steps_(steps) {}
 
 void MeanStepsLayer::forward(Exec& ex) {
   Exec::Slot& s = ex.slot(inputs()[0]);
-  Exec::Slot& m = ex.slot(inputs()[1]);
   const int64_t rows = s.rows, T = steps_, width = s.value.cols();
   SR_CHECK(rows % T == 0, "layer '", name(), "': ", rows, " rows are not whole sequences of ", T, " steps");
-  SR_CHECK(m.pattern && m.pattern->rows() == rows && m.pattern->nnz() == rows, "layer '", name(),
-           "': the mask needs one value per row (", rows, " rows)");
   const int64_t B = rows / T;
-  const float* mask = m.values ? m.values : ex.constants().ones(rows).data();
+  const float* mask = step_mask(ex, *this, rows);
   Backend& be = ex.backend();
   Tensor& w = ex.state().scratch(*this, weight, rows, 1);
   Tensor& n = ex.state().scratch(*this, count, 2, B);  // the counts, then 1/sqrt(count)

@@ -19,6 +19,10 @@ class LastStepLayer final : public Layer {
   int64_t steps_;
 };
 
+// The values of a layer's mask (its second input: a sparse input with one value per row), checked
+// against the sequence's rows.
+const float* step_mask(Exec& ex, const Layer& l, int64_t rows);
+
 // out[b] = Σ_t m_tb · seq[t·B + b] / Σ_t m_tb: the mean of each sequence's real steps (the mask m
 // is 1 at a real step, 0 at padding; the last step is always real). Forward: the weights m_tb / n_b
 // (counts summed step by step, 1/n as inv_sqrt squared), then a row scaling per step accumulated

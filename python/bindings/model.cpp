@@ -65,20 +65,9 @@ py::dict recommend(Model& m, const std::optional<std::vector<int64_t>>& user_ids
   if (s.task == Task::sessions)
     throw error("model '", s.meta.model, "' recommends the next click of a session: call recommend_sessions()");
   if (k < 1) throw error("k must be >= 1, got ", k);
-  std::vector<int32_t> users;
-  std::vector<int64_t> ids;
-  if (!user_ids) {
-    ids = s.data.user_ids;
-    for (size_t u = 0; u < ids.size(); ++u) users.push_back(static_cast<int32_t>(u));
-  } else {
-    ids = *user_ids;
-    for (int64_t id : ids) {
-      const int64_t u = index_of(s.data.user_ids, id);
-      if (u < 0)
-        throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
-      users.push_back(static_cast<int32_t>(u));
-    }
-  }
+  // None: every user; a list: those (an empty list, none).
+  const std::vector<int64_t> ids = user_ids ? *user_ids : s.data.user_ids;
+  const std::vector<int32_t> users = ids.empty() ? std::vector<int32_t>{} : cli::user_rows(s, ids);
   const int64_t block = cli::users_per_block(s, k, memory_budget_mb);
   std::vector<std::vector<Scored>> top;
   {

@@ -109,20 +109,6 @@ struct Progress {
   }
 };
 
-std::vector<int32_t> users_of(const RecommendArgs& a, const SavedModel& s) {
-  std::vector<int32_t> users;
-  if (a.users.empty()) {
-    for (size_t u = 0; u < s.data.user_ids.size(); ++u) users.push_back(static_cast<int32_t>(u));
-    return users;
-  }
-  for (int64_t id : a.users) {
-    const int32_t u = index_in(s.data.user_ids, id);
-    if (u < 0) throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
-    users.push_back(u);
-  }
-  return users;
-}
-
 JobRows rows_of(const RecommendArgs& a, SavedModel& s) {
   JobRows j;
   if (s.task == Task::sessions) {
@@ -135,7 +121,7 @@ JobRows rows_of(const RecommendArgs& a, SavedModel& s) {
       return s.trained->recommend_next(part, k);
     };
   } else {
-    j.rows = users_of(a, s);
+    j.rows = user_rows(s, a.users);
     j.ids = s.data.user_ids;
     j.recommend = [&s](const std::vector<int32_t>& block, int k) { return s.trained->recommend(block, k); };
   }

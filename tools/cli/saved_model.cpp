@@ -27,6 +27,20 @@ SavedModel open_saved_model(const SavedModelArgs& a) {
   return s;
 }
 
+std::vector<int32_t> user_rows(const SavedModel& s, const std::vector<int64_t>& ids) {
+  std::vector<int32_t> users;
+  if (ids.empty()) {
+    for (size_t u = 0; u < s.data.user_ids.size(); ++u) users.push_back(static_cast<int32_t>(u));
+    return users;
+  }
+  for (int64_t id : ids) {
+    const int64_t u = index_of(s.data.user_ids, id);
+    if (u < 0) throw error("unknown user id ", id, " (not among the ", s.data.user_ids.size(), " users of the model)");
+    users.push_back(static_cast<int32_t>(u));
+  }
+  return users;
+}
+
 int64_t users_per_block(const SavedModel& s, int k, int64_t memory_budget_mb, int64_t block_users) {
   if (block_users > 0) return block_users;
   const int64_t levels = s.trained->model.rating_levels ? s.trained->model.rating_levels->levels : 1;

@@ -36,6 +36,10 @@ SavedModel open_saved_model(const SavedModelArgs& a);
 
 constexpr int64_t kSessionsPerBlock = 4096;  // sessions `recommend` scores together (their scores: block x items)
 
+// The model's dense user indices of data ids (every user, in order, when `ids` is empty); an id the
+// model does not know is refused, naming it.
+std::vector<int32_t> user_rows(const SavedModel& s, const std::vector<int64_t>& ids);
+
 // How many users `recommend` scores together: `block_users` when given (> 0), else as many as keep
 // their scores (users x items, x rating levels) and their selection within `memory_budget_mb`
 // (about three score-sized arrays live at once), at most 4096.
