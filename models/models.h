@@ -25,6 +25,7 @@ ModelEntry itemknn_model();
 ModelEntry gru4rec_model();
 ModelEntry narm_model();
 ModelEntry stamp_model();
+ModelEntry prod2vec_model();
 ModelEntry session_popularity_model();
 ModelEntry spop_model();
 ModelEntry session_itemknn_model();

@@ -56,6 +56,7 @@ same neumf topn --data "$tmp/r.csv" --model neumf factors=4 pretrain=1
 same twotower topn --data "$tmp/r.csv" --model twotower hidden=8 dim=4 n_sample=16
 same narm session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embedding=6 hidden=8 max_len=5
 same stamp session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model stamp embedding=6 max_len=5
+same prod2vec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model prod2vec embedding=6
 # GRU4Rec: each rank takes half of the session-parallel lanes (and keeps their GRU state).
 same gru4rec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=8
 same gru4rec session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model gru4rec hidden=8 tied=0 embedding=6 loss=bpr-max n_sample=16

@@ -411,5 +411,42 @@ std::string mean_name(const ::testing::TestParamInfo<CaseParam>& info) {
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(MeanStepsForward, kMeanCases, mean_name);
 
+// ---- the skip-gram net (Prod2vec): an embedding of each pair's centre scored at its context and
+// negatives (the sampled dot primitive) under the logistic loss; rows of unequal length, an item
+// that is a centre and a negative in one batch, a negative drawn twice in a row ----
+
+struct SkipGramCase {
+  const char* name;
+};
+const SkipGramCase kSkipGramCases[] = {{"skip_gram_negative_sampling"}};
+
+using SkipGramGradientCheck = BackendParity<SkipGramCase, kSkipGramCases>;
+
+TEST_P(SkipGramGradientCheck, BackwardMatchesFiniteDifferencesAtTheSampledPattern) {
+  const int64_t items = 8;
+  Net net("skip_gram");
+  Var center = net.sparse_input("center", items), context = net.sparse_input("context", items);
+  Var u = net.embedding(center, 3, "input_vectors", 0.5f);
+  net.minimize(masked_bce(net.sparse_output(u, items, Act::identity, context, "output_vectors"), context));
+  Exec ex(net, *be_, 3);
+  for (const Param* p : net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  HostCsr pattern;  // row r: its context (value 1), then its negatives (0)
+  pattern.rows = 4, pattern.cols = items;
+  pattern.row_ptr = {0, 3, 7, 9, 13};
+  pattern.col_idx = {2, 5, 7, /**/ 0, 3, 3, 6, /**/ 4, 1, /**/ 1, 2, 6, 0};
+  pattern.val = {1, 0, 0, /**/ 1, 0, 0, 0, /**/ 1, 0, /**/ 1, 0, 0, 0};
+  const SparseBatch c(*be_, one_hot_rows({1, 4, 2, 1}, items)), x(*be_, pattern);
+  ex.bind(center, &c);
+  ex.bind(context, &x);
+  expect_gradients_match(ex, net);
+}
+
+std::string skip_gram_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kSkipGramCases[std::get<1>(info.param)].name;
+}
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(SkipGramGradientCheck, kSkipGramCases, skip_gram_name);
+
 }  // namespace
 }  // namespace sr::test

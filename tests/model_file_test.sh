@@ -36,6 +36,7 @@ small() {
     twotower) echo "hidden=16 dim=8 n_sample=64" ;;
     narm) echo "embedding=6 hidden=8 max_len=5" ;;
     stamp) echo "embedding=6 max_len=5" ;;
+    prod2vec) echo "embedding=6" ;;
   esac
 }
 

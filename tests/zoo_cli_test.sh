@@ -66,6 +66,8 @@ gru4rec hidden=8 tied=0 loss=top1-max n_sample=0
 narm embedding=6 hidden=8 max_len=5
 stamp embedding=6 max_len=5
 stamp embedding=6 max_len=5 cosine_scale=0 dropout=0.2
+prod2vec embedding=6
+prod2vec embedding=6 score=similar recent=3 decay=0.7 subsample=0
 MODELS
 done
 for baseline in popularity spop itemknn; do

@@ -22,13 +22,8 @@ nlist=${5:-1024}
 device=${6:-cpu}
 bin=$(realpath "$build/tools/sparserec")
 py=/usr/bin/python3
-if ! "$py" -c "import faiss, numpy" 2>/dev/null; then  # the peer, from Debian
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing python3-faiss python3-numpy" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-faiss python3-numpy >&2
-fi
+"$py" -c "import faiss, numpy" 2>/dev/null ||  # the peer, from Debian
+  bash "$(dirname "$0")/install_debian_packages.sh" python3-faiss python3-numpy
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$py" - "$bin" "$dir" "$n" "$d" "$nq" "$nlist" "$device" "${SR_VECTORS:-}" "${SR_QUERIES:-}" <<'PY'

@@ -39,6 +39,7 @@ GRU4Rec cross-entropy, untied one-hot input, no dropout (the peer's setting)|--m
 NARM (embedding 50, GRU 100, attention, tied cosine decoder ×10, dropout 0.2, Adam 0.003 decayed 0.85 an epoch, batch 128, at most 20 epochs)|--model narm --device DEVICE
 NARM with the paper's dot-product decoder (dropout 0.5, Adam 0.005, batch 512, otherwise the same)|--model narm cosine_scale=0 dropout=0.5 --lr 0.005 --batch 512 --device DEVICE
 STAMP (embedding 100, attention over the embeddings with the session mean, trilinear tied cosine decoder ×10, dropout 0.25 / 0.2, Adam 0.003, batch 128, at most 20 epochs)|--model stamp --device DEVICE
+Prod2vec (skip-gram, width 100, window 5, 5 negatives ∝ count^0.5, subsampling 1e-3, Adagrad 0.1, batch 4,096 pairs, at most 5 epochs; the latest 2 clicks' windows score)|--model prod2vec --device DEVICE
 MODELS
 speed=()
 for batch in 32 80 256; do

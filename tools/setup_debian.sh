@@ -11,19 +11,5 @@ set -euo pipefail
 packages=(cmake ninja-build g++ python3 libopenblas-dev libgtest-dev libcli11-dev nlohmann-json3-dev libxxhash-dev
           clang libclang-rt-14-dev clang-format libopenmpi-dev openmpi-bin python3-numpy libcpp-httplib-dev wrk
           python3-matplotlib python3-dev pybind11-dev python3-pytest python3-venv)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing: ${missing[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
-if ! python3 -m pip --version >/dev/null 2>&1; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip >&2
-fi
+bash "$(dirname "$0")/install_debian_packages.sh" "${packages[@]}"
+python3 -m pip --version >/dev/null 2>&1 || bash "$(dirname "$0")/install_debian_packages.sh" python3-pip

@@ -11,12 +11,6 @@
 
 namespace sr {
 
-namespace {
-uint64_t stream_seed(uint64_t seed, uint64_t epoch, uint64_t position) {
-  return splitmix64(splitmix64(seed ^ (epoch * 0x9e3779b97f4a7c15ull)) + position);
-}
-}  // namespace
-
 RowBatcher::RowBatcher(const HostCsr& m, int64_t batch_rows, uint64_t seed)
     : m_(m), batch_rows_(batch_rows <= 0 || batch_rows >= m.rows ? m.rows : batch_rows), seed_(seed) {
   order_.resize(static_cast<size_t>(m.rows));

@@ -10,6 +10,11 @@
 
 namespace sr {
 
+// The seed of a stream of draws for (seed, epoch, position): a batcher's order or draws per epoch.
+inline uint64_t stream_seed(uint64_t seed, uint64_t epoch, uint64_t position) {
+  return splitmix64(splitmix64(seed ^ (epoch * 0x9e3779b97f4a7c15ull)) + position);
+}
+
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}

@@ -19,6 +19,7 @@
 #include "engine/net/net.h"
 #include "engine/net/param_store.h"
 #include "engine/train/session_trainer.h"
+#include "engine/train/skip_gram_trainer.h"
 #include "engine/train/trainer.h"
 #include "engine/train/two_tower_trainer.h"
 
@@ -89,6 +90,15 @@ struct BuiltModel {
   // Set: a two-tower top-N net (inputs "ratings", "targets", "logq"), trained by train_two_tower on
   // every interaction with in-batch and sampled negatives.
   std::optional<InBatchSampling> in_batch{};
+  // Set: a skip-gram net (Prod2vec: inputs "center", "context"), trained by train_skip_gram on the
+  // windows of the training sessions.
+  std::optional<SkipGram> skip_gram{};
+  // Set: a session net's scorer made from its trained weights instead of by running the net (a
+  // skip-gram's item vectors, engine/eval/item_vector_session_scorer.h).
+  std::function<std::unique_ptr<SessionScorer>(Exec&)> make_session_scorer{};
+  // Non-empty: the parameter whose rows are the items' vectors (a skip-gram's input vectors), for
+  // item_vectors(), instead of the output's table.
+  std::string item_vector_param{};
   // A baseline (no net): fitted on the training data instead of trained.
   std::function<std::unique_ptr<Scorer>(const HostCsr& train_by_user)> fit_topn{};
   std::function<std::unique_ptr<SessionScorer>(const Sessions& train)> fit_sessions{};

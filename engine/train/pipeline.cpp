@@ -101,11 +101,16 @@ std::unique_ptr<EarlyStopper> session_stopper(TrainedModel& t, const TrainingDat
   if (t.model.repeat_weight)
     return std::make_unique<EarlyStopper>(
         t.exec->params(), patience, "validation MRR@20", false,
-        [&t, &valid] { return evaluate_sessions(t.session_scorer(), valid, kLanes, 20).mrr; }, keep_weights);
+        [&t, &valid] {
+          t.reset_scorers();  // a scorer may hold a copy of the weights (Prod2vec's item vectors)
+          return evaluate_sessions(t.session_scorer(), valid, kLanes, 20).mrr;
+        },
+        keep_weights);
   auto last = std::make_shared<RepeatChoice>();
   auto stopper = std::make_unique<EarlyStopper>(
       t.exec->params(), patience, "validation MRR@20", false,
       [&t, &valid, last] {
+        t.reset_scorers();  // as above
         *last = choose_repeat_weight(t.session_scorer(), valid, kLanes);
         return last->mrr.front();  // the grid's first weight is 0: the net alone
       },
@@ -202,11 +207,14 @@ void fit_net(TrainedModel& t, const TrainingData& data, Backend& be, const FitOp
   if (o.early_stop_patience > 0) stopper = session_stopper(t, data, o.early_stop_patience, !o.early_stop_refit);
   BackpropStep step;
   t.early_stop = train_with_stopper(std::move(stopper), o.config, o, [&](const TrainConfig& config) {
-    if (m.prefix_steps > 0)
+    if (m.skip_gram)
+      train_skip_gram(*t.exec, *data.sessions, *m.skip_gram, config, step, o.on_epoch);
+    else if (m.prefix_steps > 0)
       train_prefixes(*t.exec, *data.sessions, m.prefix_steps, m.prefixes_in_time_order, config, step, o.on_epoch);
     else
       train_sessions(*t.exec, *data.sessions, m.sampling, config, step, o.on_epoch);
   });
+  t.reset_scorers();  // the weights may be the best epoch's again, not those a scorer copied
 }
 
 void set_repeat(TrainedModel& t, float weight) {
@@ -391,7 +399,9 @@ Scorer& TrainedModel::topn_scorer() {
 SessionScorer& TrainedModel::session_scorer() {
   if (!sessions_) {
     SR_CHECK(exec, "a baseline's scorer is made when it is fitted");
-    if (model.prefix_steps > 0)
+    if (model.make_session_scorer)
+      sessions_ = model.make_session_scorer(*exec);
+    else if (model.prefix_steps > 0)
       sessions_ = std::make_unique<PrefixSessionScorer>(*exec, model.prefix_steps, n_items_);
     else
       sessions_ = std::make_unique<NetSessionScorer>(*exec, n_items_);
@@ -464,6 +474,11 @@ TrainedModel::ItemVectors TrainedModel::item_vectors() {
     return factor_vectors(f.items, f);
   }
   if (model.pairs) return v;  // MLP, NeuMF: items meet users only inside the tower
+  if (!model.item_vector_param.empty()) {
+    const Param& p = model.net.param(model.item_vector_param);
+    v.n = p.rows, v.dim = p.cols, v.values = exec->params().weights(p).to_host();
+    return v;
+  }
   if (model.rows == RowsAre::items) {
     const Tensor& h = item_hidden();
     v.n = h.rows(), v.dim = h.cols(), v.values = h.to_host();

@@ -18,16 +18,29 @@ PopularitySampler::PopularitySampler(const std::vector<int64_t>& counts, float a
   double total = 0.0;
   for (int64_t c : counts) cumulative_.push_back(total += c > 0 ? std::pow(static_cast<double>(c), alpha) : 0.0);
   if (!(total > 0.0)) throw error("sampling negatives by popularity: no item was ever clicked");
+  // A guide table (Chen & Asau): bucket b of [0, total) starts its search at the first item whose
+  // cumulative weight passes the bucket's lower end, so a draw scans a step or two instead of a
+  // binary search over every item; the item drawn is the same.
+  const size_t buckets = counts.size();
+  guide_.resize(buckets);
+  size_t i = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    const double lower = total * static_cast<double>(b) / static_cast<double>(buckets);
+    while (i + 1 < cumulative_.size() && cumulative_[i] <= lower) ++i;
+    guide_[b] = static_cast<int32_t>(i);
+  }
 }
 
 void PopularitySampler::draw(uint64_t seed, int n, std::vector<int32_t>& out) const {
   out.resize(static_cast<size_t>(n));
   const double total = cumulative_.back();
+  const size_t last = cumulative_.size() - 1, buckets = guide_.size();
   for (int j = 0; j < n; ++j) {
     const double u = uniform01(seed, static_cast<uint64_t>(j)) * total;
-    const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
-    out[j] = static_cast<int32_t>(
-        std::min<ptrdiff_t>(it - cumulative_.begin(), static_cast<ptrdiff_t>(cumulative_.size()) - 1));
+    // The first item whose cumulative weight exceeds u (upper_bound), the last one at most.
+    size_t i = guide_[std::min(buckets - 1, static_cast<size_t>(u / total * static_cast<double>(buckets)))];
+    while (i < last && cumulative_[i] <= u) ++i;
+    out[j] = static_cast<int32_t>(i);
   }
 }
 

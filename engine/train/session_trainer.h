@@ -37,6 +37,7 @@ class PopularitySampler {
 
  private:
   std::vector<double> cumulative_;
+  std::vector<int32_t> guide_;  // per bucket of [0, total): where its search starts
 };
 
 // The "next" input of a sampled output: row r scores `targets` (every lane's next click, in lane

@@ -1,5 +1,7 @@
 // CPU reference of the losses (kernels/loss.h) and optimizer updates (kernels/optim.h).
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/cpu/reference.h"
 #include "kernels/cpu/vectorize.h"
@@ -12,20 +14,33 @@ float softplus(float x) { return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::
 }  // namespace
 
 void loss(const LossArgs& l) {
-  double total = 0.0;  // the reference sums in double; kernels are checked against it with a tolerance
-  for (int64_t i = 0; i < l.n; ++i) {
-    const float z = l.z[i], t = l.target[i], w = l.weight ? l.weight[i] : 1.0f;
-    float value, grad;
-    if (l.kind == LossKind::mse) {
-      value = (z - t) * (z - t);
-      grad = 2.0f * (z - t);
-    } else {
-      value = softplus(z) - t * z;
-      grad = 1.0f / (1.0f + std::exp(-z)) - t;
+  // The reference sums in double (kernels are checked against it with a tolerance), in blocks of
+  // a fixed size whose sums are added in order: the same total for any number of threads, and the
+  // blocks in parallel (a sampled output's loss over every entry of a batch was a serial stretch
+  // of each Prod2vec step).
+  constexpr int64_t kBlock = 4096;
+  const int64_t blocks = (l.n + kBlock - 1) / kBlock;
+  std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+#pragma omp parallel for if (parallel_worth(l.n * 16))
+  for (int64_t b = 0; b < blocks; ++b) {
+    double total = 0.0;
+    for (int64_t i = b * kBlock; i < std::min(l.n, (b + 1) * kBlock); ++i) {
+      const float z = l.z[i], t = l.target[i], w = l.weight ? l.weight[i] : 1.0f;
+      float value, grad;
+      if (l.kind == LossKind::mse) {
+        value = (z - t) * (z - t);
+        grad = 2.0f * (z - t);
+      } else {
+        value = softplus(z) - t * z;
+        grad = 1.0f / (1.0f + std::exp(-z)) - t;
+      }
+      total += static_cast<double>(w) * value;
+      if (l.dz) l.dz[i] = l.scale * w * grad;
     }
-    total += static_cast<double>(w) * value;
-    if (l.dz) l.dz[i] = l.scale * w * grad;
+    partial[static_cast<size_t>(b)] = total;
   }
+  double total = 0.0;
+  for (double p : partial) total += p;
   if (l.loss_out) l.loss_out[0] = static_cast<float>(l.scale * total);
 }
 
@@ -82,49 +97,72 @@ void rank_loss(const RankLossArgs& a) {
   }
 }
 
-SR_CPU_HOT void optimizer_update(const OptArgs& o) {
+namespace {
+// One row of the update, for one optimizer: the kind is fixed at compile time and the row's
+// arrays do not alias, so that the loop vectorizes (a switch per element and pointers that might
+// alias kept it scalar: a fifth of a Prod2vec run was this loop).
+template <OptKind kind>
+inline void update_row(const OptArgs& o, int64_t row, float bc1, float bc2) {
+  const int64_t at = row * o.width, width = o.width;
+  float* __restrict w = o.w + at;
+  float* __restrict g = o.g + at;
+  float* __restrict s1 = o.s1 ? o.s1 + at : nullptr;
+  float* __restrict s2 = o.s2 ? o.s2 + at : nullptr;
+  // The settings as locals: read through `o`, a store to a float might change them for all the
+  // compiler knows, and it would reload them every element.
+  const float decay = o.weight_decay, lr = o.lr, momentum = o.momentum, beta1 = o.beta1, beta2 = o.beta2, eps = o.eps,
+              eta_plus = o.eta_plus, eta_minus = o.eta_minus, step_min = o.step_min, step_max = o.step_max;
+  const bool consume = o.consume_gradient;
+  for (int64_t c = 0; c < width; ++c) {
+    const float gi = g[c] + decay * w[c];
+    if constexpr (kind == OptKind::sgd) {
+      s1[c] = momentum * s1[c] + gi;
+      w[c] -= lr * s1[c];
+    } else if constexpr (kind == OptKind::adam) {
+      s1[c] = beta1 * s1[c] + (1.0f - beta1) * gi;
+      s2[c] = beta2 * s2[c] + (1.0f - beta2) * gi * gi;
+      const float mhat = s1[c] / bc1, vhat = s2[c] / bc2;
+      w[c] -= lr * mhat / (std::sqrt(vhat) + eps);
+    } else if constexpr (kind == OptKind::adagrad) {
+      s1[c] += gi * gi;
+      w[c] -= lr * gi / (std::sqrt(s1[c]) + eps);
+    } else {
+      // Rprop: s1 holds the step size (initialised to lr by the caller), s2 the previous gradient.
+      const float sign_change = gi * s2[c];
+      float step = s1[c], gr = gi;
+      if (sign_change > 0.0f) {
+        step = std::fmin(step * eta_plus, step_max);
+      } else if (sign_change < 0.0f) {
+        step = std::fmax(step * eta_minus, step_min);
+        gr = 0.0f;  // iRprop−: no move after a sign change, and forget the gradient
+      }
+      s1[c] = step;
+      s2[c] = gr;
+      w[c] -= (gr > 0.0f ? step : (gr < 0.0f ? -step : 0.0f));
+    }
+    if (consume) g[c] = 0.0f;
+  }
+}
+
+template <OptKind kind>
+SR_CPU_HOT void update_rows(const OptArgs& o, float bc1, float bc2) {
+#pragma omp parallel for if (parallel_worth(o.rows * o.width))
+  for (int64_t r = 0; r < o.rows; ++r) update_row<kind>(o, o.row_ids ? o.row_ids[r] : r, bc1, bc2);
+}
+}  // namespace
+
+void optimizer_update(const OptArgs& o) {
   const float bc1 = 1.0f - std::pow(o.beta1, static_cast<float>(o.step));
   const float bc2 = 1.0f - std::pow(o.beta2, static_cast<float>(o.step));
-#pragma omp parallel for if (parallel_worth(o.rows * o.width))
-  for (int64_t r = 0; r < o.rows; ++r) {
-    const int64_t row = o.row_ids ? o.row_ids[r] : r;
-    for (int64_t c = 0; c < o.width; ++c) {
-      const int64_t i = row * o.width + c;
-      const float g = o.g[i] + o.weight_decay * o.w[i];
-      switch (o.kind) {
-        case OptKind::sgd:
-          o.s1[i] = o.momentum * o.s1[i] + g;
-          o.w[i] -= o.lr * o.s1[i];
-          break;
-        case OptKind::adam: {
-          o.s1[i] = o.beta1 * o.s1[i] + (1.0f - o.beta1) * g;
-          o.s2[i] = o.beta2 * o.s2[i] + (1.0f - o.beta2) * g * g;
-          const float mhat = o.s1[i] / bc1, vhat = o.s2[i] / bc2;
-          o.w[i] -= o.lr * mhat / (std::sqrt(vhat) + o.eps);
-          break;
-        }
-        case OptKind::adagrad:
-          o.s1[i] += g * g;
-          o.w[i] -= o.lr * g / (std::sqrt(o.s1[i]) + o.eps);
-          break;
-        case OptKind::rprop: {
-          // s1 holds the step size (initialised to lr by the caller), s2 the previous gradient.
-          const float sign_change = g * o.s2[i];
-          float step = o.s1[i], gi = g;
-          if (sign_change > 0.0f) {
-            step = std::fmin(step * o.eta_plus, o.step_max);
-          } else if (sign_change < 0.0f) {
-            step = std::fmax(step * o.eta_minus, o.step_min);
-            gi = 0.0f;  // iRprop−: no move after a sign change, and forget the gradient
-          }
-          o.s1[i] = step;
-          o.s2[i] = gi;
-          o.w[i] -= (gi > 0.0f ? step : (gi < 0.0f ? -step : 0.0f));
-          break;
-        }
-      }
-      if (o.consume_gradient) o.g[i] = 0.0f;
-    }
+  switch (o.kind) {
+    case OptKind::sgd:
+      return update_rows<OptKind::sgd>(o, bc1, bc2);
+    case OptKind::adam:
+      return update_rows<OptKind::adam>(o, bc1, bc2);
+    case OptKind::adagrad:
+      return update_rows<OptKind::adagrad>(o, bc1, bc2);
+    case OptKind::rprop:
+      return update_rows<OptKind::rprop>(o, bc1, bc2);
   }
 }
 

@@ -100,7 +100,10 @@ void check_ranks_agree(Communicator& comm, const std::string& model, const std::
 // The model and its run, on stderr.
 void announce(const BuiltModel& m, const TrainConfig& cfg) {
   std::string how;
-  if (m.prefix_steps > 0)
+  if (m.skip_gram)
+    how = "skip-gram pairs within " + std::to_string(m.skip_gram->window) + " clicks, " +
+          std::to_string(m.skip_gram->negatives) + " negatives each";
+  else if (m.prefix_steps > 0)
     how = "prefixes (their last " + std::to_string(m.prefix_steps) + " clicks), full softmax";
   else if (m.task == Task::sessions)
     how = m.net.loss().kind == LossKind::rank
