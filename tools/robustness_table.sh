@@ -101,7 +101,7 @@ for set in rsc15-10pct rsc15-short; do
   [ -f "$test" ] || test="$rsc/test.tsv"
   args=(--train "$train" --test "$test")
   pop="" spop=""
-  for model in gru4rec narm; do
+  for model in gru4rec narm stamp prod2vec; do
     echo "$set $model" | grep -Eq "$only" || continue
     if [ -z "$pop" ]; then
       pop=$(metric "$(run "$set popularity" session "${args[@]}" --model popularity)" recall20)
