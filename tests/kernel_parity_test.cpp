@@ -100,26 +100,77 @@ void check_scatter(Backend& be, const SparseOpCase& c, std::mt19937_64& rng, Sca
   }
 }
 
+// The CUDA SpMM has several forms (a warp a row, a block a row, float4 groups of lanes; chosen by
+// shape, or forced by SPARSEREC_SPMM_KERNEL for the GPU suite's sweep): each form, forced on every
+// case, against the reference — the gather with bias and activation, into listed rows, and the
+// deterministic scatter (the same SpMM over the touched columns). A form that does not fit a case
+// (float4s on a width not a multiple of 4) falls back. Other backends ignore the variable.
+TEST_P(SparseParity, EverySpmmFormForced) {
+  for (const char* form : {"rows", "split", "vector"}) {
+    SCOPED_TRACE(std::string("SPARSEREC_SPMM_KERNEL=") + form);
+    const ScopedEnv forced("SPARSEREC_SPMM_KERNEL", form);
+    const HostCsr a = random_csr(c_.shape, rng_);
+    const auto w = random_vector(a.cols * c_.width, rng_);
+    const auto bias = random_vector(c_.width, rng_);
+    std::vector<int32_t> out_rows(a.rows);
+    for (int64_t r = 0; r < a.rows; ++r) out_rows[r] = static_cast<int32_t>(2 * (a.rows - 1 - r) + 1);
+    for (bool listed : {false, true}) {
+      auto ref = random_vector((listed ? 2 * a.rows + 1 : a.rows) * c_.width, rng_);
+      const SparseBatch da(*be_, a);
+      DeviceBuffer<float> dw(*be_, w), db(*be_, bias), dy(*be_, ref);
+      DeviceBuffer<int32_t> dout(*be_, out_rows);
+      if (!listed) dy.poison();
+      GatherArgs g{};
+      g.a = {a.row_ptr.data(), a.col_idx.data(), a.val.data(), a.rows, a.cols, a.nnz()};
+      g.w = w.data(), g.width = c_.width, g.y = ref.data();
+      if (listed)
+        g.accumulate = true, g.out_rows = out_rows.data();
+      else
+        g.bias = bias.data(), g.act = Act::tanh;
+      ref::gather(g);
+      g.a = da.view(), g.w = dw.get(), g.y = dy.get();
+      if (listed)
+        g.out_rows = dout.get();
+      else
+        g.bias = db.get();
+      be_->gather(g);
+      EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol)) << (listed ? "into listed rows" : "bias and tanh");
+    }
+    check_scatter(*be_, c_, rng_, ScatterMode::deterministic);
+  }
+}
+
 TEST_P(SparseParity, ScatterDeterministic) { check_scatter(*be_, c_, rng_, ScatterMode::deterministic); }
 TEST_P(SparseParity, ScatterAtomic) { check_scatter(*be_, c_, rng_, ScatterMode::atomic); }
 
-TEST_P(SparseParity, SampledDot) {
-  const HostCsr p = random_csr(c_.shape, rng_, false);
-  const auto h = random_vector(p.rows * c_.width, rng_);
-  const auto v = random_vector(p.cols * c_.width, rng_);
-  const auto bias = random_vector(p.cols, rng_);
+void check_sampled_dot(Backend& be, const SparseOpCase& c, std::mt19937_64& rng) {
+  const HostCsr p = random_csr(c.shape, rng, false);
+  const auto h = random_vector(p.rows * c.width, rng);
+  const auto v = random_vector(p.cols * c.width, rng);
+  const auto bias = random_vector(p.cols, rng);
   for (Act act : {Act::identity, Act::sigmoid}) {
     std::vector<float> ref(p.nnz());
-    const SparseBatch dp(*be_, p);
-    DeviceBuffer<float> dh(*be_, h), dv(*be_, v), dc(*be_, bias), dz(*be_, ref.size());
+    const SparseBatch dp(be, p);
+    DeviceBuffer<float> dh(be, h), dv(be, v), dc(be, bias), dz(be, ref.size());
     dz.poison();
     SampledDotArgs s{};
     s.pattern = {p.row_ptr.data(), p.col_idx.data(), nullptr, p.rows, p.cols, p.nnz()};
-    s.h = h.data(), s.v = v.data(), s.width = c_.width, s.c = bias.data(), s.act = act, s.z = ref.data();
+    s.h = h.data(), s.v = v.data(), s.width = c.width, s.c = bias.data(), s.act = act, s.z = ref.data();
     ref::sampled_dot(s);
     s.pattern = dp.view(false), s.h = dh.get(), s.v = dv.get(), s.c = dc.get(), s.z = dz.get();
-    be_->sampled_dot(s);
+    be.sampled_dot(s);
     EXPECT_TRUE(all_close(ref, dz.download(), kAtol, kRtol)) << "act " << static_cast<int>(act);
+  }
+}
+
+TEST_P(SparseParity, SampledDot) { check_sampled_dot(*be_, c_, rng_); }
+
+// The sampled dot's CUDA forms, each forced on every case (as EverySpmmFormForced).
+TEST_P(SparseParity, EverySampledDotFormForced) {
+  for (const char* form : {"rows", "split", "vector"}) {
+    SCOPED_TRACE(std::string("SPARSEREC_SDDMM_KERNEL=") + form);
+    const ScopedEnv forced("SPARSEREC_SDDMM_KERNEL", form);
+    check_sampled_dot(*be_, c_, rng_);
   }
 }
 

@@ -32,12 +32,14 @@ inline const SparseOpCase kSparseOpCases[] = {
     {{"wide", 9, 200, 0.1}, 1000},
     {{"width1", 50, 500, 0.02}, 1},
     {{"no_empty_rows", 70, 64, 0.2, false, false, false}, 32},
+    {{"narrow", 45, 700, 0.08}, 12},  // float4 groups of 4 lanes (3 busy), 8 nonzeros at once
     // Few long rows (gather, sampled dot) and few touched columns with long lists (deterministic
     // scatter): the block-a-row kernels, with a width over one pass.
     {{"few_long_rows", 4, 600, 0.3}, 150},
     {{"few_columns", 200, 8, 0.7}, 40},
     // Batches of rating data: thousands of rows, tens of thousands to millions of columns with a
-    // long tail of popularity, density 0.01 %–2 %, widths 64–1024.
+    // long tail of popularity, density 0.01 %–2 %, widths 32–1024.
+    {{"ml20m_batch", 4096, 20000, 0.02, false, false, false, true}, 32, CaseUse::bench},  // narrow: float4 groups
     {{"ml20m_batch", 4096, 20000, 0.02, false, false, false, true}, 64, CaseUse::bench},
     {{"ml20m_batch", 4096, 20000, 0.02, false, false, false, true}, 256, CaseUse::bench},
     {{"catalog_100k", 4096, 100000, 0.001, false, false, false, true}, 256, CaseUse::bench},

@@ -304,6 +304,45 @@ TEST(Zoo, ResidualAutoRecStartsAtTheBiases) {
     }
 }
 
+// RBM-CF's visible biases start at the log shares of the training ratings' levels (level_prior):
+// untrained, it predicts about the global mean, where without the prior it predicts the middle of
+// the scale (3 stars) — on ratings mostly of 4 and 5 stars, far from the mean.
+TEST(Zoo, RbmLevelPriorStartsAtTheMean) {
+  std::mt19937_64 rng(test_seed());
+  DatasetArrays a;
+  std::discrete_distribution<int> stars({0.05, 0.05, 0.1, 0.4, 0.4});
+  std::bernoulli_distribution keep(0.3);
+  for (int u = 0; u < 120; ++u) a.user_ids.push_back(u);
+  for (int i = 0; i < 80; ++i) a.item_ids.push_back(i);
+  for (int u = 0; u < 120; ++u) {
+    for (int i = 0; i < 80; ++i)
+      if (keep(rng)) a.item.push_back(i), a.rating.push_back(static_cast<float>(1 + stars(rng)));
+    a.row_ptr.push_back(static_cast<int64_t>(a.item.size()));
+  }
+  const Dataset r = Dataset::from_arrays({}, std::move(a));
+  const Split s = random_holdout(r.n_events(), 0.1, 42);
+  const TrainingData data{&r, &s, nullptr, nullptr};
+  const double mean =
+      fit_model(build_model(find_model("mean", Task::ratings), {}, r.n_users(), r.n_items()), data, nullptr, {})
+          ->rating_metrics(r, s, Part::test)
+          .rmse;
+  auto be = make_cpu_backend();
+  for (const char* prior : {"1", "0"}) {
+    SCOPED_TRACE(std::string("level_prior=") + prior);
+    FitOptions o;
+    o.config.epochs = 1, o.config.batch_rows = 50, o.config.optimizer.kind = OptKind::sgd;
+    o.config.optimizer.lr = 1e-12f;
+    auto t = fit_model(build_model(find_model("rbm", Task::ratings), {{"hidden", "8"}, {"level_prior", prior}},
+                                   r.n_users(), r.n_items()),
+                       data, be.get(), o);
+    const double got = t->rating_metrics(r, s, Part::test).rmse;
+    if (prior[0] == '1')
+      EXPECT_NEAR(got, mean, 0.01);
+    else
+      EXPECT_GT(got, mean + 0.2);  // predicts about 3 where the ratings average about 4
+  }
+}
+
 constexpr RatingScale kStars{1.0f, 1.0f, 5};
 
 // Trains RBM-CF `m` on the training part as its defaults would (CD-k, SGD with momentum) and

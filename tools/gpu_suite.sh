@@ -4,7 +4,8 @@
 #   build      configure and build sparserec for sm_90 in build-gpu/ (incremental when it exists)
 #   gpu_tests  ctest -L gpu: parity and gradient checks on the device
 #   sanitizer  the Gpu parity cases under compute-sanitizer memcheck, racecheck, synccheck
-#   bench      the primitive microbenchmark beside cuSPARSE/cuBLAS and the bandwidth floor
+#   bench      the primitive microbenchmark beside cuSPARSE/cuBLAS and the bandwidth floor, then
+#              again with each SpMM form forced (the variant sweep: float4 groups, a warp a row)
 #   session    the session table on RSC15 (tools/session_table.sh): GRU4Rec, NARM, events/s at
 #              batch 32, 80, 256 with 2048 samples (issue 9)
 #   zoo        I-AutoRec and the model-zoo table on MovieLens 100K (tools/zoo_table.sh; issue 4)
@@ -97,6 +98,15 @@ stage_sanitizer() {
 stage_bench() {
   timeout "$(limit 150)" build-gpu/tests/bench_ops --no-cpu --reps 20 >"$work/bench.txt" 2>&1
   result "- primitive microbenchmark (rc $?):" '```' "$(cat "$work/bench.txt")" '```'
+  # The variant sweep: the same cases with each form of the sparse kernels forced
+  # (kernels/cuda/sparse.cu's form_of: the gather and deterministic scatter, the sampled dot),
+  # beside the same cuSPARSE calls, to set the rule that chooses them by shape.
+  local form
+  for form in vector rows; do
+    SPARSEREC_SPMM_KERNEL=$form SPARSEREC_SDDMM_KERNEL=$form timeout "$(limit 90)" build-gpu/tests/bench_ops \
+      --no-cpu --reps 20 >"$work/bench_$form.txt" 2>&1
+    result "- the same, every sparse kernel's form forced to $form (rc $?):" '```' "$(cat "$work/bench_$form.txt")" '```'
+  done
 }
 
 stage_session() {

@@ -67,6 +67,11 @@ struct BuiltModel {
   // the mean, so that with its output weights at zero the untrained net predicts the biases
   // exactly. Rating nets over rows of the matrix only (not pairs, not rating levels).
   std::string residual_mean_param{};
+  // Non-empty: this parameter (a softmax-level net's visible biases, one per column of its
+  // expanded input) starts at the log of each level's share of the training ratings, so that the
+  // untrained net predicts their distribution — its expected rating is their mean — whatever the
+  // data (RBM-CF; otherwise it starts at uniform levels, the middle of the scale).
+  std::string level_prior_param{};
   // Options the builder took from the data rather than from its declared defaults (RBM-CF's rating
   // scale): the model file records them, so the model builds again from its file alone.
   std::map<std::string, std::string> derived_options{};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
@@ -53,7 +54,6 @@ void pretrain(const BuiltModel& m, Exec& ex, const HostCsr& train, const FitOpti
   m.init_from_pretrained(ex.params(), stores);
 }
 
-// The rows a rating or top-N net reads, from the training matrix in its orientation.
 // Sets every value of `net`'s parameter `name` to `value` in `ex`'s weights.
 void start_at(Exec& ex, const Net& net, const std::string& name, float value) {
   Tensor& w = ex.params().weights(net.param(name));
@@ -61,6 +61,23 @@ void start_at(Exec& ex, const Net& net, const std::string& name, float value) {
       Tensor::from_host(w.backend(), std::vector<float>(static_cast<size_t>(w.numel()), value), w.rows(), w.cols()));
 }
 
+// Sets the biases `name` of a softmax-level net (column j is level j mod K) to the log of each
+// level's share of the training ratings, counted with one more of each level so that a level the
+// data lacks gets a finite bias (BuiltModel::level_prior_param).
+void start_at_level_shares(Exec& ex, const Net& net, const std::string& name, const HostCsr& train,
+                           const RatingScale& scale) {
+  const int levels = scale.levels;
+  std::vector<double> count(static_cast<size_t>(levels), 1.0);
+  for (size_t k = 0; k < train.val.size(); ++k)
+    count[static_cast<size_t>(scale.level(train.val[k], "training rating " + std::to_string(k)))] += 1.0;
+  const double total = std::accumulate(count.begin(), count.end(), 0.0);
+  Tensor& w = ex.params().weights(net.param(name));
+  std::vector<float> bias(static_cast<size_t>(w.numel()));
+  for (size_t j = 0; j < bias.size(); ++j) bias[j] = static_cast<float>(std::log(count[j % levels] / total));
+  w.copy_from(Tensor::from_host(w.backend(), bias, w.rows(), w.cols()));
+}
+
+// The rows a rating or top-N net reads, from the training matrix in its orientation.
 HostCsr net_inputs(const BuiltModel& m, const HostCsr& train, const std::optional<RatingOffsets>& offsets) {
   if (offsets) return offsets->apply(train, m.rows, -1.0f);  // a residual net (BuiltModel::residual_mean_param)
   if (m.user_node) return with_user_node(train);
@@ -172,6 +189,8 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
     start_at(*t.exec, m.net, m.residual_mean_param, b.mean);  // a checkpoint resumed replaces it
     t.offsets = b.without_mean();
   }
+  if (!m.level_prior_param.empty())  // a checkpoint resumed replaces it
+    start_at_level_shares(*t.exec, m.net, m.level_prior_param, train, *m.rating_levels);
   t.inputs = net_inputs(m, train, t.offsets);
   auto set_by_user = [&] { t.by_user = m.rows == RowsAre::users ? train : transpose(train); };
   const bool early_stop = o.early_stop_patience > 0;

@@ -4,6 +4,10 @@
 // Layout: one warp per sparse row; the warp's lanes stride across the dense width, each lane
 // keeping kColsPerLane accumulators, so every load of a W row is coalesced. The row's nonzeros are
 // loaded 32 at a time, one per lane, and broadcast with shuffles.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
 #include "kernels/cuda/kernels.h"
 #include "kernels/cuda/launch.h"
 
@@ -118,6 +122,51 @@ __global__ void __launch_bounds__(kSplitWarps * 32, 4) spmm_split_rows_kernel(Ro
   }
 }
 
+// Narrow rows in float4s (Sputnik's vector loads of dense rows; GE-SpMM's many nonzeros at once
+// where a warp a nonzero would leave lanes idle): a lane holds 4 adjacent columns, a group of
+// `group` lanes covers up to 4·group columns of one nonzero's row, and the warp's 32 / group groups
+// take that many nonzeros at once, each its own. The groups' sums then meet by a butterfly of
+// shuffles (a fixed order: the result depends on the shape alone, as the other forms'). Widths over
+// 128 take passes of 128 columns, group 32. Needs width % 4 == 0 and 16-byte aligned `in` and
+// `out` (vector_fits).
+constexpr int kVec = 4;
+
+SR_REGISTER_BUDGET(spmm_vector_kernel, 64);
+__global__ void __launch_bounds__(kWarpsPerBlock * 32) spmm_vector_kernel(RowSpmm p, int group) {
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
+  if (row >= p.rows) return;  // the whole warp leaves together
+  const int lane = static_cast<int>(threadIdx.x), groups = 32 / group, g = lane / group;
+  const int32_t begin = p.row_ptr[row], end = p.row_ptr[row + 1];
+  float* out_row = p.out + (p.out_rows ? static_cast<int64_t>(p.out_rows[row]) : row) * p.width;
+  for (int64_t c0 = 0; c0 < p.width; c0 += kVec * group) {
+    const int64_t c = c0 + kVec * (lane % group);
+    const bool mine = c < p.width;  // then c + 3 < width too (width % 4 == 0)
+    float acc[kVec] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int32_t k0 = begin; k0 < end; k0 += 32) {
+      int32_t my_col = 0;
+      float my_val = 0.0f;
+      if (k0 + lane < end) {
+        my_col = p.col_idx[k0 + lane];
+        const int32_t vi = p.val_index ? p.val_index[k0 + lane] : k0 + lane;
+        my_val = p.val ? p.val[vi] : 1.0f;
+      }
+      const int n = end - k0 < 32 ? end - k0 : 32;
+      for (int t = 0; t < n; t += groups) {  // t + g < 32: t is a multiple of groups below 32
+        const int32_t col = __shfl_sync(kFullMask, my_col, t + g);
+        const float v = __shfl_sync(kFullMask, my_val, t + g);
+        if (t + g < n && mine) {
+          const float4 w = __ldg(reinterpret_cast<const float4*>(p.in + static_cast<int64_t>(col) * p.width + c));
+          acc[0] += v * w.x, acc[1] += v * w.y, acc[2] += v * w.z, acc[3] += v * w.w;
+        }
+      }
+    }
+    for (int offset = group; offset < 32; offset <<= 1)
+      for (int j = 0; j < kVec; ++j) acc[j] += __shfl_xor_sync(kFullMask, acc[j], offset);
+    if (g == 0 && mine)
+      for (int j = 0; j < kVec; ++j) spmm_store(p, out_row, c + j, acc[j]);
+  }
+}
+
 // Atomic scatter: one warp per CSR row adds v · D[row, :] into dW[col, :] for each nonzero.
 SR_REGISTER_BUDGET(scatter_atomic_kernel, 40);
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
@@ -164,17 +213,84 @@ __global__ void __launch_bounds__(kSplitWarps * 32) sampled_dot_split_kernel(Sam
     sampled_dot_entry(s, h, k, static_cast<int>(threadIdx.x));
 }
 
+// Narrow rows in float4s, for the sampled dot: a group of `group` lanes takes an entry (4 adjacent
+// columns a lane, passes of 4·group columns), the warp's 32 / group groups that many entries of
+// the row at once; a group's partial sums meet by a butterfly within it (a fixed order). Needs
+// width % 4 == 0 and 16-byte aligned h and v.
+SR_REGISTER_BUDGET(sampled_dot_vector_kernel, 48);
+__global__ void __launch_bounds__(kWarpsPerBlock * 32) sampled_dot_vector_kernel(SampledDotArgs s, int group) {
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
+  if (row >= s.pattern.rows) return;  // the whole warp leaves together
+  const int lane = static_cast<int>(threadIdx.x), groups = 32 / group, g = lane / group;
+  const float* h = s.h + row * s.width;
+  const int32_t end = s.pattern.row_ptr[row + 1];
+  for (int32_t k0 = s.pattern.row_ptr[row]; k0 < end; k0 += groups) {  // the same trips for every lane
+    const int32_t k = k0 + g;
+    const bool real = k < end;
+    const int64_t col = real ? s.pattern.col_idx[k] : 0;
+    float part = 0.0f;
+    if (real)
+      for (int64_t c = kVec * (lane % group); c < s.width; c += kVec * group) {
+        const float4 a = *reinterpret_cast<const float4*>(h + c);
+        const float4 b = __ldg(reinterpret_cast<const float4*>(s.v + col * s.width + c));
+        part += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
+      }
+    for (int offset = group / 2; offset > 0; offset >>= 1) part += __shfl_xor_sync(kFullMask, part, offset);
+    if (real && lane % group == 0) s.z[k] = act_forward(s.act, part + (s.c ? s.c[col] : 0.0f));
+  }
+}
+
 bool split_rows(int64_t rows, int64_t nnz) {
   return rows > 0 && rows < kSplitBelowRows && nnz >= rows * kSplitMinAverage;
 }
 
+bool aligned16(const void* q) { return reinterpret_cast<uintptr_t>(q) % 16 == 0; }
+bool vector_fits(const RowSpmm& p) { return p.width % kVec == 0 && aligned16(p.in) && aligned16(p.out); }
+bool vector_fits(const SampledDotArgs& s) { return s.width % kVec == 0 && aligned16(s.h) && aligned16(s.v); }
+
+// The lanes a nonzero takes in spmm_vector_kernel: the least power of two whose float4s cover the
+// width, at most a warp.
+int vector_group(int64_t width) {
+  int group = 1;
+  while (group < 32 && group * kVec < width) group <<= 1;
+  return group;
+}
+
+// Which form of a sparse kernel runs: the block-a-row form for few long rows, otherwise a warp a
+// row. `variable` (SPARSEREC_SPMM_KERNEL for the gather and the deterministic scatter,
+// SPARSEREC_SDDMM_KERNEL for the sampled dot) = rows|split|vector forces one, for the variant sweep
+// of tools/gpu_suite.sh (its bench stage runs the primitives once per form beside cuSPARSE) and
+// the parity suite; `vector` falls back to `rows` where it does not fit. The float4 forms are not
+// chosen by shape yet: they are meant for narrow rows (width at most 64, where a warp an entry
+// leaves lanes idle or loads 2 floats a lane), but no GPU has timed them; the sweep is to set
+// that rule.
+enum class Form { rows, split, vector };
+Form form_of(const char* variable, bool split, bool vector_fits) {
+  if (const char* forced = std::getenv(variable); forced && *forced) {
+    const std::string f = forced;
+    if (f == "rows") return Form::rows;
+    if (f == "split") return Form::split;
+    if (f == "vector") return vector_fits ? Form::vector : Form::rows;
+    throw ::sr::error(variable, "='", f, "': expected rows, split or vector");
+  }
+  return split ? Form::split : Form::rows;
+}
+
 void spmm(const RowSpmm& p, int64_t nnz, const OpContext& ctx) {
-  if (split_rows(p.rows, nnz))
-    launch("spmm_split_rows_kernel", spmm_split_rows_kernel, static_cast<unsigned>(p.rows), dim3(32, kSplitWarps), 0,
-           ctx, p);
-  else
-    launch("spmm_rows_kernel", spmm_rows_kernel, blocks_for(p.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0, ctx,
-           p);
+  switch (form_of("SPARSEREC_SPMM_KERNEL", split_rows(p.rows, nnz), vector_fits(p))) {
+    case Form::split:
+      launch("spmm_split_rows_kernel", spmm_split_rows_kernel, static_cast<unsigned>(p.rows), dim3(32, kSplitWarps), 0,
+             ctx, p);
+      return;
+    case Form::vector:
+      launch("spmm_vector_kernel", spmm_vector_kernel, blocks_for(p.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0,
+             ctx, p, vector_group(p.width));
+      return;
+    case Form::rows:
+      launch("spmm_rows_kernel", spmm_rows_kernel, blocks_for(p.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0, ctx,
+             p);
+      return;
+  }
 }
 
 }  // namespace
@@ -199,12 +315,20 @@ void scatter(const ScatterArgs& s, const OpContext& ctx) {
 }
 
 void sampled_dot(const SampledDotArgs& s, const OpContext& ctx) {
-  if (split_rows(s.pattern.rows, s.pattern.nnz))
-    launch("sampled_dot_split_kernel", sampled_dot_split_kernel, static_cast<unsigned>(s.pattern.rows),
-           dim3(32, kSplitWarps), 0, ctx, s);
-  else
-    launch("sampled_dot_kernel", sampled_dot_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock),
-           dim3(32, kWarpsPerBlock), 0, ctx, s);
+  switch (form_of("SPARSEREC_SDDMM_KERNEL", split_rows(s.pattern.rows, s.pattern.nnz), vector_fits(s))) {
+    case Form::split:
+      launch("sampled_dot_split_kernel", sampled_dot_split_kernel, static_cast<unsigned>(s.pattern.rows),
+             dim3(32, kSplitWarps), 0, ctx, s);
+      return;
+    case Form::vector:
+      launch("sampled_dot_vector_kernel", sampled_dot_vector_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock),
+             dim3(32, kWarpsPerBlock), 0, ctx, s, vector_group(s.width));
+      return;
+    case Form::rows:
+      launch("sampled_dot_kernel", sampled_dot_kernel, blocks_for(s.pattern.rows, kWarpsPerBlock),
+             dim3(32, kWarpsPerBlock), 0, ctx, s);
+      return;
+  }
 }
 
 }  // namespace sr::SR_KERNEL_NS
