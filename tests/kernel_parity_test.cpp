@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "kernels/cpu/reference.h"
+#include "tests/error_expect.h"
 #include "tests/op_cases.h"
 #include "tests/test_util.h"
 
@@ -137,6 +138,34 @@ TEST_P(SparseParity, EverySpmmFormForced) {
       EXPECT_TRUE(all_close(ref, dy.download(), kAtol, kRtol)) << (listed ? "into listed rows" : "bias and tanh");
     }
     check_scatter(*be_, c_, rng_, ScatterMode::deterministic);
+  }
+}
+
+// A form the CUDA kernels do not have is refused, naming the variable (the CPU backend has no
+// forms and reads neither variable): on the emulator, and on a GPU when there is one.
+TEST(SparseForms, AnUnknownFormIsRefused) {
+  std::mt19937_64 rng(test_seed());
+  const HostCsr a = random_csr({"small", 20, 100, 0.1}, rng);
+  const int64_t width = 16;
+  for (const char* name : {"emu", "cuda"}) {
+    std::string reason;
+    const std::unique_ptr<Backend> be = backend_or_skip_reason(name, &reason);
+    if (!be) {
+      std::printf("%s: skipped (%s)\n", name, reason.c_str());
+      continue;
+    }
+    const SparseBatch da(*be, a);
+    DeviceBuffer<float> dw(*be, a.cols * width), dy(*be, a.rows * width), dz(*be, a.nnz());
+    for (const char* variable : {"SPARSEREC_SPMM_KERNEL", "SPARSEREC_SDDMM_KERNEL"}) {
+      SCOPED_TRACE(std::string(name) + " " + variable);
+      const ScopedEnv forced(variable, "fastest");
+      GatherArgs g{};
+      g.a = da.view(), g.w = dw.get(), g.width = width, g.y = dy.get();
+      SampledDotArgs s{};
+      s.pattern = da.view(false), s.h = dy.get(), s.v = dw.get(), s.width = width, s.z = dz.get();
+      expect_error([&] { std::string(variable) == "SPARSEREC_SPMM_KERNEL" ? be->gather(g) : be->sampled_dot(s); },
+                   {variable, "='fastest'", "expected rows, split or vector"});
+    }
   }
 }
 

@@ -32,7 +32,10 @@ inline const SparseOpCase kSparseOpCases[] = {
     {{"wide", 9, 200, 0.1}, 1000},
     {{"width1", 50, 500, 0.02}, 1},
     {{"no_empty_rows", 70, 64, 0.2, false, false, false}, 32},
-    {{"narrow", 45, 700, 0.08}, 12},  // float4 groups of 4 lanes (3 busy), 8 nonzeros at once
+    // The float4 forms' lane groups: 1 lane (32 nonzeros at once), 2, 4 with one idle.
+    {{"width4", 30, 300, 0.1}, 4},
+    {{"width8", 33, 500, 0.06}, 8},
+    {{"narrow", 45, 700, 0.08}, 12},
     // Few long rows (gather, sampled dot) and few touched columns with long lists (deterministic
     // scatter): the block-a-row kernels, with a width over one pass.
     {{"few_long_rows", 4, 600, 0.3}, 150},

@@ -21,6 +21,7 @@
 namespace sr::test {
 
 // Sets an environment variable for a scope and puts back what was there (unset or its value).
+// For single-threaded test bodies: setenv is not safe beside threads reading the environment.
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {

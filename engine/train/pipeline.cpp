@@ -67,9 +67,9 @@ void start_at(Exec& ex, const Net& net, const std::string& name, float value) {
 void start_at_level_shares(Exec& ex, const Net& net, const std::string& name, const HostCsr& train,
                            const RatingScale& scale) {
   const int levels = scale.levels;
+  const std::string where = "a training rating";  // one off the scale is refused; net_inputs names it
   std::vector<double> count(static_cast<size_t>(levels), 1.0);
-  for (size_t k = 0; k < train.val.size(); ++k)
-    count[static_cast<size_t>(scale.level(train.val[k], "training rating " + std::to_string(k)))] += 1.0;
+  for (float r : train.val) count[static_cast<size_t>(scale.level(r, where))] += 1.0;
   const double total = std::accumulate(count.begin(), count.end(), 0.0);
   Tensor& w = ex.params().weights(net.param(name));
   std::vector<float> bias(static_cast<size_t>(w.numel()));
@@ -189,8 +189,10 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
     start_at(*t.exec, m.net, m.residual_mean_param, b.mean);  // a checkpoint resumed replaces it
     t.offsets = b.without_mean();
   }
-  if (!m.level_prior_param.empty())  // a checkpoint resumed replaces it
+  if (!m.level_prior_param.empty()) {  // a checkpoint resumed replaces it
+    SR_CHECK(m.rating_levels, "a level prior belongs to a net over rating levels");
     start_at_level_shares(*t.exec, m.net, m.level_prior_param, train, *m.rating_levels);
+  }
   t.inputs = net_inputs(m, train, t.offsets);
   auto set_by_user = [&] { t.by_user = m.rows == RowsAre::users ? train : transpose(train); };
   const bool early_stop = o.early_stop_patience > 0;

@@ -127,8 +127,8 @@ __global__ void __launch_bounds__(kSplitWarps * 32, 4) spmm_split_rows_kernel(Ro
 // `group` lanes covers up to 4·group columns of one nonzero's row, and the warp's 32 / group groups
 // take that many nonzeros at once, each its own. The groups' sums then meet by a butterfly of
 // shuffles (a fixed order: the result depends on the shape alone, as the other forms'). Widths over
-// 128 take passes of 128 columns, group 32. Needs width % 4 == 0 and 16-byte aligned `in` and
-// `out` (vector_fits).
+// 128 take passes of 128 columns, group 32. Needs width % 4 == 0 and a 16-byte aligned `in`
+// (vector_fits); its stores are scalar.
 constexpr int kVec = 4;
 
 SR_REGISTER_BUDGET(spmm_vector_kernel, 64);
@@ -245,7 +245,7 @@ bool split_rows(int64_t rows, int64_t nnz) {
 }
 
 bool aligned16(const void* q) { return reinterpret_cast<uintptr_t>(q) % 16 == 0; }
-bool vector_fits(const RowSpmm& p) { return p.width % kVec == 0 && aligned16(p.in) && aligned16(p.out); }
+bool vector_fits(const RowSpmm& p) { return p.width % kVec == 0 && aligned16(p.in); }  // stores are scalar
 bool vector_fits(const SampledDotArgs& s) { return s.width % kVec == 0 && aligned16(s.h) && aligned16(s.v); }
 
 // The lanes a nonzero takes in spmm_vector_kernel: the least power of two whose float4s cover the
