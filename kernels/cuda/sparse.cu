@@ -39,19 +39,24 @@ struct RowSpmm {
   float* out;
 };
 
+// Nonzero k of the SpMM (its column and value; column 0 and value 0 past `end`), a lane's share
+// of a batch of 32 that the warp then broadcasts with shuffles.
+__device__ inline void load_nonzero(const RowSpmm& p, int32_t k, int32_t end, int32_t& col, float& val) {
+  col = 0, val = 0.0f;
+  if (k >= end) return;
+  col = p.col_idx[k];
+  val = p.val ? p.val[p.val_index ? p.val_index[k] : k] : 1.0f;
+}
+
 // Adds into acc[j] (column c0 + lane + 32 j) the terms of nonzeros [begin, end) of the SpMM: the
 // lanes take the nonzeros 32 at a time, one each, and broadcast them with shuffles. The whole warp
 // calls it with the same range.
 __device__ inline void spmm_accumulate(const RowSpmm& p, int32_t begin, int32_t end, int64_t c0, int lane,
                                        float (&acc)[kColsPerLane]) {
   for (int32_t k0 = begin; k0 < end; k0 += 32) {
-    int32_t my_col = 0;
-    float my_val = 0.0f;
-    if (k0 + lane < end) {
-      my_col = p.col_idx[k0 + lane];
-      const int32_t vi = p.val_index ? p.val_index[k0 + lane] : k0 + lane;
-      my_val = p.val ? p.val[vi] : 1.0f;
-    }
+    int32_t my_col;
+    float my_val;
+    load_nonzero(p, k0 + lane, end, my_col, my_val);
     const int n = end - k0 < 32 ? end - k0 : 32;
     for (int t = 0; t < n; ++t) {
       const int32_t col = __shfl_sync(kFullMask, my_col, t);
@@ -143,13 +148,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) spmm_vector_kernel(RowSpm
     const bool mine = c < p.width;  // then c + 3 < width too (width % 4 == 0)
     float acc[kVec] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (int32_t k0 = begin; k0 < end; k0 += 32) {
-      int32_t my_col = 0;
-      float my_val = 0.0f;
-      if (k0 + lane < end) {
-        my_col = p.col_idx[k0 + lane];
-        const int32_t vi = p.val_index ? p.val_index[k0 + lane] : k0 + lane;
-        my_val = p.val ? p.val[vi] : 1.0f;
-      }
+      int32_t my_col;
+      float my_val;
+      load_nonzero(p, k0 + lane, end, my_col, my_val);
       const int n = end - k0 < 32 ? end - k0 : 32;
       for (int t = 0; t < n; t += groups) {  // t + g < 32: t is a multiple of groups below 32
         const int32_t col = __shfl_sync(kFullMask, my_col, t + g);
