@@ -5,7 +5,7 @@
 #   gpu_tests  ctest -L gpu: parity and gradient checks on the device
 #   sanitizer  the Gpu parity cases under compute-sanitizer memcheck, racecheck, synccheck
 #   bench      the primitive microbenchmark beside cuSPARSE/cuBLAS and the bandwidth floor, then
-#              again with the float4 forms forced (the variant sweep)
+#              again with the float4 forms forced (the variant sweep); a step direct and as a graph
 #   session    the session table on RSC15 (tools/session_table.sh): GRU4Rec, NARM, events/s at
 #              batch 32, 80, 256 with 2048 samples (issue 9)
 #   zoo        I-AutoRec and the model-zoo table on MovieLens 100K (tools/zoo_table.sh; issue 4)
@@ -111,6 +111,15 @@ stage_bench() {
     result "- the same, every sparse kernel's form forced to vector (rc $?):" '```' "$(cat "$work/bench_vector.txt")" '```'
   else
     result "- the variant sweep: not run (no time left)"
+  fi
+  # Launch-bound steps issued op by op against the same step captured once as a CUDA graph and
+  # replayed (engine/train/captured_step.h; each case first checks the replays' weights bit for bit).
+  t=$(limit 60)
+  if [ "$t" -gt 15 ]; then
+    timeout "$t" build-gpu/tests/bench_graph --device cuda --steps 200 >"$work/bench_graph.txt" 2>&1
+    result "- a training step direct and replayed as a CUDA graph (rc $?):" '```' "$(cat "$work/bench_graph.txt")" '```'
+  else
+    result "- the graph bench: not run (no time left)"
   fi
 }
 

@@ -49,6 +49,9 @@ class Exec {
   // and a ticket's value: when it has arrived, or waiting for it (`wait`).
   LossTicket take_loss() { return losses_.take(); }
   std::optional<double> read_loss(LossTicket t, bool wait) { return losses_.read(t, wait); }
+  // A ticket taken while the backend captured a graph: the loss of a replay (loss_queue.h).
+  LossTicket replayed_loss(LossTicket captured) { return losses_.replayed(captured); }
+  void forget_loss(LossTicket captured) { losses_.forget(captured); }
   // Backward from the loss into every parameter's gradient.
   void backward();
   // Inference up to `v`: runs every layer before v's producer (skipping outputs not asked for) and

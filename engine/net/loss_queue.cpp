@@ -19,6 +19,9 @@ LossQueue::~LossQueue() {
   }
   for (const Pending& p : pending_)
     for (const Term& t : p.terms) be_->release_pinned(t.pinned, static_cast<size_t>(t.capacity) * sizeof(float));
+  for (const auto& [id, terms] : captured_)
+    for (const DeviceTerm& t : terms) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
+  for (const DeviceTerm& t : open_captured_) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
 }
 
 float* LossQueue::pinned(int64_t n, int64_t* capacity) {
@@ -34,6 +37,12 @@ float* LossQueue::pinned(int64_t n, int64_t* capacity) {
 }
 
 void LossQueue::add(const float* device_values, int64_t n, double scale) {
+  if (be_->capturing()) {
+    DeviceTerm t{static_cast<float*>(be_->allocate(static_cast<size_t>(n) * sizeof(float))), n, scale};
+    if (n > 0) be_->copy(t.values, device_values, static_cast<size_t>(n) * sizeof(float));
+    open_captured_.push_back(t);
+    return;
+  }
   Term t{nullptr, n, 0, scale};
   t.pinned = pinned(n, &t.capacity);
   if (n > 0) be_->download_async(t.pinned, device_values, static_cast<size_t>(n) * sizeof(float));
@@ -41,15 +50,36 @@ void LossQueue::add(const float* device_values, int64_t n, double scale) {
 }
 
 LossTicket LossQueue::take() {
+  if (be_->capturing()) {
+    captured_[++next_id_] = std::move(open_captured_);
+    open_captured_.clear();
+    return {next_id_};
+  }
+  SR_CHECK(open_captured_.empty(), "loss terms of a capture were left without a ticket");
   Pending p{++next_id_, be_->record(Backend::Lane::compute), std::move(open_)};
   open_.clear();
   pending_.push_back(std::move(p));
   return {next_id_};
 }
 
+LossTicket LossQueue::replayed(LossTicket captured) {
+  const auto it = captured_.find(captured.id);
+  SR_CHECK(it != captured_.end(), "loss ticket ", captured.id, " was not taken during a capture");
+  for (const DeviceTerm& t : it->second) add(t.values, t.n, t.scale);
+  return take();
+}
+
+void LossQueue::forget(LossTicket captured) {
+  const auto it = captured_.find(captured.id);
+  if (it == captured_.end()) return;
+  for (const DeviceTerm& t : it->second) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
+  captured_.erase(it);
+}
+
 std::optional<double> LossQueue::read(LossTicket ticket, bool wait) {
   const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == ticket.id; });
-  SR_CHECK(it != pending_.end(), "loss ticket ", ticket.id, " was read already or never taken");
+  SR_CHECK(it != pending_.end(), "loss ticket ", ticket.id,
+           " was read already or never taken (a captured ticket is read through `replayed`)");
   if (!be_->reached(it->marker)) {
     if (!wait) return std::nullopt;
     be_->host_wait(it->marker);

@@ -5,10 +5,15 @@
 // its marker is reached, a few steps later, and only then checks it for divergence. A ticket's loss
 // is summed on the host in a fixed order — each term's values in index order, in double, times the
 // term's scale, the terms in the order they were added — so it is the same number whenever it is read.
+// While the backend captures a graph (Backend::begin_capture), which may not download, a term is
+// copied on the device into a buffer of its own instead, which every replay of the graph writes
+// again; the step's ticket is then a captured one, and after each replay `replayed` downloads what
+// the replay wrote as a fresh ticket.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -35,6 +40,10 @@ class LossQueue {
   // The ticket's loss when its copies have arrived (waiting for them when `wait`, a host sync), or
   // nothing when they have not and `wait` is false. A ticket is read once; reading it frees it.
   std::optional<double> read(LossTicket t, bool wait);
+  // A ticket taken during a capture: after each replay of the graph, the replay's loss as a fresh
+  // ticket. forget() frees its device buffers (once the graph is gone).
+  LossTicket replayed(LossTicket captured);
+  void forget(LossTicket captured);
 
  private:
   struct Term {
@@ -47,11 +56,18 @@ class LossQueue {
     Backend::Marker marker;
     std::vector<Term> terms;
   };
+  struct DeviceTerm {  // a term of a captured pass: its values' copy on the device
+    float* values;
+    int64_t n;
+    double scale;
+  };
   float* pinned(int64_t n, int64_t* capacity);  // a buffer of at least n floats, from the free list
   Backend* be_;
   std::vector<Term> open_;
   std::deque<Pending> pending_;
   std::vector<Term> free_;  // pinned buffers to reuse
+  std::vector<DeviceTerm> open_captured_;
+  std::map<uint64_t, std::vector<DeviceTerm>> captured_;  // by ticket
   uint64_t next_id_ = 0;
 };
 

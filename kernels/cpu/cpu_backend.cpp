@@ -66,14 +66,14 @@ class CpuBackend final : public Backend {
     if (!p) throw error("cpu: out of memory allocating ", bytes, " bytes");
     return p;
   }
-  void release(void* p, size_t) override { std::free(p); }
-  void copy(void* dst, const void* src, size_t n) override {
-    if (n) std::memmove(dst, src, n);
-  }
 
  protected:
-  void do_upload(void* dst, const void* src, size_t n) override { copy(dst, src, n); }
-  void do_download(void* dst, const void* src, size_t n) override { copy(dst, src, n); }
+  void do_release(void* p, size_t) override { std::free(p); }
+  void do_copy(void* dst, const void* src, size_t n) override {
+    if (n) std::memmove(dst, src, n);
+  }
+  void do_upload(void* dst, const void* src, size_t n) override { do_copy(dst, src, n); }
+  void do_download(void* dst, const void* src, size_t n) override { do_copy(dst, src, n); }
   void do_synchronize() override {}
 
 #define SR_CPU_OP(name, Args) \

@@ -169,15 +169,6 @@ class CudaBackend final : public Backend {
     return allocator_->allocate(bytes);
 #endif
   }
-  void release(void* p, size_t bytes) override {
-#if defined(SPARSEREC_EMU)
-    (void)bytes;
-    std::free(p);
-#else
-    allocator_->release(p, bytes);
-#endif
-  }
-  void copy(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 3); }
 
 #if !defined(SPARSEREC_EMU)  // over the emulator memory is host memory: the Backend defaults apply
   void* allocate_pinned(size_t bytes) override {
@@ -190,15 +181,19 @@ class CudaBackend final : public Backend {
     return p;
   }
   void release_pinned(void* p, size_t) override { cudaFreeHost(p); }
-  Marker record(Lane lane) override {
+
+ protected:
+  Marker do_record(Lane lane) override {
     SR_CUDA_CHECK(cudaSetDevice(device_));
     return events_->record(lane == Lane::copy ? copy_stream_ : stream_);
   }
-  void wait(Lane lane, Marker m) override {
+  void do_wait(Lane lane, Marker m) override {
     if (m == 0) return;
     SR_CUDA_CHECK(cudaSetDevice(device_));
     SR_CUDA_CHECK(cudaStreamWaitEvent(lane == Lane::copy ? copy_stream_ : stream_, events_->event(m), 0));
   }
+
+ public:
   bool reached(Marker m) override {
     if (m == 0) return true;
     const cudaError_t e = cudaEventQuery(events_->event(m));
@@ -212,6 +207,45 @@ class CudaBackend final : public Backend {
 #endif
 
  protected:
+  void do_release(void* p, size_t bytes) override {
+#if defined(SPARSEREC_EMU)
+    (void)bytes;
+    std::free(p);
+#else
+    allocator_->release(p, bytes);
+#endif
+  }
+  void do_copy(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 3); }
+
+  // Capture: on a GPU, of the compute stream into a CUDA graph (thread-local mode: other threads,
+  // such as a batch loader, go on using the runtime); over the emulator, of its launches.
+  void do_begin_capture() override {
+#if defined(SPARSEREC_EMU)
+    ::emu::begin_capture();
+#else
+    SR_CUDA_CHECK(cudaSetDevice(device_));
+    SR_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+#endif
+  }
+  std::function<void()> do_end_capture() override {
+#if defined(SPARSEREC_EMU)
+    std::shared_ptr<::emu::Graph> graph = ::emu::end_capture();
+    return [graph] { graph->replay(); };
+#else
+    cudaGraph_t graph = nullptr;
+    SR_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    SR_CUDA_CHECK(made);
+    const std::shared_ptr<CUgraphExec_st> owned(exec, [](cudaGraphExec_t x) { cudaGraphExecDestroy(x); });
+    return [owned, stream = stream_, device = device_] {
+      SR_CUDA_CHECK(cudaSetDevice(device));
+      SR_CUDA_CHECK(cudaGraphLaunch(owned.get(), stream));
+    };
+#endif
+  }
+
   void do_upload(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 1); }
   void do_download(void* dst, const void* src, size_t n) override { copy_kind(dst, src, n, 2); }
   void do_synchronize() override {
@@ -246,8 +280,10 @@ class CudaBackend final : public Backend {
   void copy_kind(void* dst, const void* src, size_t n, int direction) {
     if (n == 0) return;
 #if defined(SPARSEREC_EMU)
-    (void)direction;
-    std::memmove(dst, src, n);
+    if (direction == 3)
+      ::emu::enqueue("cudaMemcpyAsync", [dst, src, n] { std::memmove(dst, src, n); });  // a graph records it
+    else
+      std::memmove(dst, src, n);
 #else
     const cudaMemcpyKind kind = direction == 1   ? cudaMemcpyHostToDevice
                                 : direction == 2 ? cudaMemcpyDeviceToHost

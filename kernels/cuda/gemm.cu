@@ -13,7 +13,7 @@ namespace sr::SR_KERNEL_NS {
 void gemm(const GemmArgs& g, const OpContext& ctx) {
   if (ctx.launches) ctx.launches->fetch_add(1, std::memory_order_relaxed);  // a library call counts one
 #if defined(SPARSEREC_EMU)
-  cpu_blas_gemm(g);
+  ::emu::enqueue("cublasSgemm", [g] { cpu_blas_gemm(g); });  // recorded when a graph is being captured
 #else
   if (g.m == 0 || g.n == 0) return;
   // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.

@@ -4,6 +4,8 @@
 // compiles unchanged both ways; it counts the launch (Backend::counters).
 #pragma once
 
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/cuda/runtime.h"
@@ -20,7 +22,11 @@ void launch(const char* name, void (*kernel)(KArgs...), dim3 grid, dim3 block, s
   if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;
   if (ctx.launches) ctx.launches->fetch_add(1, std::memory_order_relaxed);
 #if defined(SPARSEREC_EMU)
-  ::emu::launch(name, grid, block, dynamic_shared, [&] { kernel(static_cast<KArgs>(args)...); });
+  // The arguments are bound by value, as a GPU launch copies them: a captured launch (emu.h) replays
+  // with the values it had.
+  ::emu::launch(
+      name, grid, block, dynamic_shared,
+      [kernel, bound = std::tuple<std::decay_t<KArgs>...>(static_cast<KArgs>(args)...)] { std::apply(kernel, bound); });
 #else
   kernel<<<grid, block, dynamic_shared, ctx.stream>>>(static_cast<KArgs>(args)...);
   const cudaError_t err = cudaGetLastError();

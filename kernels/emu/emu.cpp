@@ -698,8 +698,63 @@ struct CoverageWriter {
 
 }  // namespace
 
-void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
-            const std::function<void()>& body) {
+namespace {
+thread_local std::unique_ptr<Graph> t_capture;  // the capture open on this thread, if any
+
+void run_kernel(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
+                const std::function<void()>& body);
+}  // namespace
+
+void begin_capture() {
+  if (t_capture) throw KernelError("begin_capture: a capture is already open on this thread");
+  t_capture = std::make_unique<Graph>();
+}
+
+std::unique_ptr<Graph> end_capture() {
+  if (!t_capture) throw KernelError("end_capture: no capture is open on this thread");
+  return std::move(t_capture);
+}
+
+bool capturing() { return t_capture != nullptr; }
+
+size_t Graph::kernels() const {
+  return static_cast<size_t>(std::count_if(work_.begin(), work_.end(), [](const Work& w) { return w.kernel; }));
+}
+
+void Graph::replay() const {
+  if (t_capture)
+    throw KernelError("a graph replayed while a capture is open (CUDA cannot capture a graph launch here)");
+  for (const Work& w : work_) {
+    if (w.kernel)
+      run_kernel(w.name.c_str(), w.grid, w.block, w.dynamic_shared, w.body);
+    else
+      w.body();
+  }
+}
+
+void enqueue(const char* what, std::function<void()> work) {
+  if (t_pool && t_pool->current) throw KernelError(std::string(what) + " issued from a kernel");
+  if (t_capture) {
+    t_capture->work_.push_back({what, dim3(), dim3(), 0, false, std::move(work)});
+    return;
+  }
+  work();
+}
+
+void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes, std::function<void()> body) {
+  if (t_pool && t_pool->current) throw KernelError("kernel '" + std::string(kernel_name) + "' launched from a kernel");
+  if (t_capture) {
+    read_env_once();
+    check_limits(kernel_name, grid, block, dynamic_shared_bytes);  // CUDA refuses a bad launch at capture too
+    t_capture->work_.push_back({kernel_name, grid, block, dynamic_shared_bytes, true, std::move(body)});
+    return;
+  }
+  run_kernel(kernel_name, grid, block, dynamic_shared_bytes, body);
+}
+
+namespace {
+void run_kernel(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
+                const std::function<void()>& body) {
   // Before the lock, which the launch running this kernel holds.
   if (t_pool && t_pool->current) throw KernelError("kernel '" + std::string(kernel_name) + "' launched from a kernel");
   std::lock_guard<std::mutex> serial(g_launch_mutex);
@@ -765,5 +820,6 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
   p.body = nullptr;
   if (!error.empty()) throw KernelError(error);
 }
+}  // namespace
 
 }  // namespace emu

@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 // ---- qualifiers -------------------------------------------------------------------------------
 #define __global__
@@ -227,7 +229,36 @@ void set_block_order_seed(uint64_t seed);  // 0 = in order
 void set_timeout_seconds(double s);
 
 // Runs `body` as a kernel on grid x block emulated threads; throws KernelError on any broken rule.
-void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes,
-            const std::function<void()>& body);
+// While a capture is open on this thread, records it instead (its limits are checked now).
+void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_shared_bytes, std::function<void()> body);
+
+// ---- graph capture (cudaStreamBeginCapture, cudaGraphLaunch) --------------------------------------
+// Between begin_capture() and end_capture() on a thread, launch() and enqueue() record the work —
+// each kernel with its configuration and a copy of its arguments — instead of running it; a replay
+// runs the recorded work again, in order, as it was launched. Anything the host computed to make
+// a launch (a grid, a seed, a pointer) is therefore fixed at capture, as in a CUDA graph.
+class Graph {
+ public:
+  void replay() const;
+  size_t kernels() const;  // recorded kernel launches (host work not counted)
+
+ private:
+  friend void launch(const char*, dim3, dim3, size_t, std::function<void()>);
+  friend void enqueue(const char*, std::function<void()>);
+  struct Work {
+    std::string name;
+    dim3 grid, block;
+    size_t dynamic_shared = 0;
+    bool kernel = true;  // else host work (enqueue)
+    std::function<void()> body;
+  };
+  std::vector<Work> work_;
+};
+void begin_capture();                  // throws KernelError when one is open on this thread
+std::unique_ptr<Graph> end_capture();  // throws KernelError when none is open
+bool capturing();                      // on this thread
+// Host work that stands for a stream operation (a library call answered on the host, such as GEMM
+// by the CPU BLAS; a device-to-device copy): run now, or recorded when capturing.
+void enqueue(const char* what, std::function<void()> work);
 
 }  // namespace emu
