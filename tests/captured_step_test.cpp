@@ -95,6 +95,27 @@ TEST_P(CapturedSteps, WhatAReplayCannotRepeatIsRefused) {
     EXPECT_FALSE(be.capturing());
     EXPECT_TRUE(ex.read_loss(step.run(ex, opt), true).has_value()) << "direct steps go on";
   }
+  {  // A step that waits for the device part way: the capture fails, and nothing of it is left behind.
+    struct WaitingStep final : TrainStep {
+      LossTicket gradients(Exec& ex, int64_t) override {
+        const LossTicket loss = ex.forward_async(true);
+        ex.backend().synchronize();
+        ex.backward();
+        return loss;
+      }
+    } waiting;
+    BuiltModel m = build_model(c_.model, c_.options, kSide, kSide);
+    Exec ex(m.net, be, 3);
+    ex.bind(m.net.input("ratings"), &batch);
+    OptimizerConfig oc;
+    oc.kind = OptKind::sgd;
+    Optimizer opt(oc, m.net.regularizer().l2);
+    ex.read_loss(step.run(ex, opt), true);
+    expect_error([&] { CapturedStep g(waiting, ex, opt); }, {"a synchronize", "graph is being captured"});
+    EXPECT_FALSE(be.capturing());
+    EXPECT_EQ(opt.steps(), 1);
+    EXPECT_TRUE(ex.read_loss(step.run(ex, opt), true).has_value()) << "direct steps go on";
+  }
   {  // Adam's bias correction moves with the step count.
     BuiltModel m = build_model(c_.model, c_.options, kSide, kSide);
     Exec ex(m.net, be, 3);

@@ -55,7 +55,9 @@ LossTicket LossQueue::take() {
     open_captured_.clear();
     return {next_id_};
   }
-  SR_CHECK(open_captured_.empty(), "loss terms of a capture were left without a ticket");
+  // Terms of a capture that failed part way (it took no ticket): their buffers go.
+  for (const DeviceTerm& t : open_captured_) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
+  open_captured_.clear();
   Pending p{++next_id_, be_->record(Backend::Lane::compute), std::move(open_)};
   open_.clear();
   pending_.push_back(std::move(p));

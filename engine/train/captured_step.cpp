@@ -16,6 +16,7 @@ CapturedStep::CapturedStep(TrainStep& step, Exec& ex, Optimizer& opt) : ex_(ex),
     loss_ = step.run(ex, opt);
   } catch (...) {
     be.end_capture();  // close it (the graph and what it held go): the backend runs ops again
+    opt.set_steps(steps), ex.set_updates(updates);
     throw;
   }
   graph_ = be.end_capture();
