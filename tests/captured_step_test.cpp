@@ -33,6 +33,24 @@ using CapturedSteps = BackendParity<CapturedCase, kCapturedCases>;
 
 constexpr int64_t kSide = 30;  // users and items: the batch's rows are 12 of them, its columns all
 
+// A model with its executor (seed 7) bound to a batch, and an optimizer: what each case trains.
+struct Trainee {
+  Trainee(Backend& be, const SparseBatch& batch, const char* model, const std::map<std::string, std::string>& options,
+          const OptimizerConfig& oc)
+      : m(build_model(model, options, kSide, kSide)), ex(m.net, be, 7), opt(oc, m.net.regularizer().l2) {
+    ex.bind(m.net.input("ratings"), &batch);
+  }
+  BuiltModel m;
+  Exec ex;
+  Optimizer opt;
+};
+
+OptimizerConfig optimizer(OptKind kind) {
+  OptimizerConfig oc;
+  oc.kind = kind, oc.lr = 0.02f, oc.momentum = kind == OptKind::sgd ? 0.5f : 0.0f;
+  return oc;
+}
+
 std::vector<std::vector<float>> weights_of(Exec& ex) {
   std::vector<std::vector<float>> w;
   for (const Param* p : ex.net().params()) w.push_back(ex.params().weights(*p).to_host());
@@ -43,14 +61,10 @@ TEST_P(CapturedSteps, ReplaysEqualDirectSteps) {
   Backend& be = *be_;
   const HostCsr rows = random_csr({"batch", 12, kSide, 0.25}, rng_);
   const SparseBatch batch(be, rows);
-  BuiltModel direct_model = build_model(c_.model, c_.options, kSide, kSide);
-  BuiltModel captured_model = build_model(c_.model, c_.options, kSide, kSide);
-  Exec direct(direct_model.net, be, 7), captured(captured_model.net, be, 7);
-  direct.bind(direct_model.net.input("ratings"), &batch);
-  captured.bind(captured_model.net.input("ratings"), &batch);
-  OptimizerConfig oc;
-  oc.kind = c_.optimizer, oc.lr = 0.02f, oc.momentum = c_.optimizer == OptKind::sgd ? 0.5f : 0.0f;
-  Optimizer direct_opt(oc, direct_model.net.regularizer().l2), captured_opt(oc, captured_model.net.regularizer().l2);
+  Trainee direct_run(be, batch, c_.model, c_.options, optimizer(c_.optimizer));
+  Trainee captured_run(be, batch, c_.model, c_.options, optimizer(c_.optimizer));
+  Exec &direct = direct_run.ex, &captured = captured_run.ex;
+  Optimizer &direct_opt = direct_run.opt, &captured_opt = captured_run.opt;
   BackpropStep step;
 
   constexpr int kSteps = 4;
@@ -84,12 +98,9 @@ TEST_P(CapturedSteps, WhatAReplayCannotRepeatIsRefused) {
   const SparseBatch batch(be, rows);
   BackpropStep step;
   {  // Mult-DAE's input dropout draws a mask every step.
-    BuiltModel m = build_model("multdae", {{"hidden", "8"}}, kSide, kSide);
-    Exec ex(m.net, be, 3);
-    ex.bind(m.net.input("ratings"), &batch);
-    OptimizerConfig oc;
-    oc.kind = OptKind::sgd;
-    Optimizer opt(oc, m.net.regularizer().l2);
+    Trainee t(be, batch, "multdae", {{"hidden", "8"}}, optimizer(OptKind::sgd));
+    Exec& ex = t.ex;
+    Optimizer& opt = t.opt;
     ex.read_loss(step.run(ex, opt), true);
     expect_error([&] { CapturedStep g(step, ex, opt); }, {"multdae", "draws random numbers"});
     EXPECT_FALSE(be.capturing());
@@ -104,12 +115,9 @@ TEST_P(CapturedSteps, WhatAReplayCannotRepeatIsRefused) {
         return loss;
       }
     } waiting;
-    BuiltModel m = build_model(c_.model, c_.options, kSide, kSide);
-    Exec ex(m.net, be, 3);
-    ex.bind(m.net.input("ratings"), &batch);
-    OptimizerConfig oc;
-    oc.kind = OptKind::sgd;
-    Optimizer opt(oc, m.net.regularizer().l2);
+    Trainee t(be, batch, c_.model, c_.options, optimizer(OptKind::sgd));
+    Exec& ex = t.ex;
+    Optimizer& opt = t.opt;
     ex.read_loss(step.run(ex, opt), true);
     expect_error([&] { CapturedStep g(waiting, ex, opt); }, {"a synchronize", "graph is being captured"});
     EXPECT_FALSE(be.capturing());
@@ -117,13 +125,8 @@ TEST_P(CapturedSteps, WhatAReplayCannotRepeatIsRefused) {
     EXPECT_TRUE(ex.read_loss(step.run(ex, opt), true).has_value()) << "direct steps go on";
   }
   {  // Adam's bias correction moves with the step count.
-    BuiltModel m = build_model(c_.model, c_.options, kSide, kSide);
-    Exec ex(m.net, be, 3);
-    ex.bind(m.net.input("ratings"), &batch);
-    OptimizerConfig oc;
-    oc.kind = OptKind::adam;
-    Optimizer opt(oc, m.net.regularizer().l2);
-    expect_error([&] { CapturedStep g(step, ex, opt); }, {"Adam", "bias correction"});
+    Trainee t(be, batch, c_.model, c_.options, optimizer(OptKind::adam));
+    expect_error([&] { CapturedStep g(step, t.ex, t.opt); }, {"Adam", "bias correction"});
     EXPECT_FALSE(be.capturing());
   }
 }

@@ -19,9 +19,13 @@ LossQueue::~LossQueue() {
   }
   for (const Pending& p : pending_)
     for (const Term& t : p.terms) be_->release_pinned(t.pinned, static_cast<size_t>(t.capacity) * sizeof(float));
-  for (const auto& [id, terms] : captured_)
-    for (const DeviceTerm& t : terms) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
-  for (const DeviceTerm& t : open_captured_) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
+  for (auto& [id, terms] : captured_) release(terms);
+  release(open_captured_);
+}
+
+void LossQueue::release(std::vector<DeviceTerm>& terms) {
+  for (const DeviceTerm& t : terms) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
+  terms.clear();
 }
 
 float* LossQueue::pinned(int64_t n, int64_t* capacity) {
@@ -55,9 +59,7 @@ LossTicket LossQueue::take() {
     open_captured_.clear();
     return {next_id_};
   }
-  // Terms of a capture that failed part way (it took no ticket): their buffers go.
-  for (const DeviceTerm& t : open_captured_) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
-  open_captured_.clear();
+  release(open_captured_);  // terms of a capture that failed part way (it took no ticket)
   Pending p{++next_id_, be_->record(Backend::Lane::compute), std::move(open_)};
   open_.clear();
   pending_.push_back(std::move(p));
@@ -74,7 +76,7 @@ LossTicket LossQueue::replayed(LossTicket captured) {
 void LossQueue::forget(LossTicket captured) {
   const auto it = captured_.find(captured.id);
   if (it == captured_.end()) return;
-  for (const DeviceTerm& t : it->second) be_->release(t.values, static_cast<size_t>(t.n) * sizeof(float));
+  release(it->second);
   captured_.erase(it);
 }
 

@@ -61,7 +61,8 @@ class LossQueue {
     int64_t n;
     double scale;
   };
-  float* pinned(int64_t n, int64_t* capacity);  // a buffer of at least n floats, from the free list
+  float* pinned(int64_t n, int64_t* capacity);   // a buffer of at least n floats, from the free list
+  void release(std::vector<DeviceTerm>& terms);  // frees their device buffers and empties the list
   Backend* be_;
   std::vector<Term> open_;
   std::deque<Pending> pending_;

@@ -20,8 +20,7 @@ CapturedStep::CapturedStep(TrainStep& step, Exec& ex, Optimizer& opt) : ex_(ex),
     throw;
   }
   graph_ = be.end_capture();
-  opt.set_steps(steps);  // the capture ran no step: replays count them
-  if (updates != ex.updates()) ex.set_updates(updates);
+  opt.set_steps(steps), ex.set_updates(updates);  // the capture ran no step: replays count them
   if (ex.draws().count() != draws) {
     ex.forget_loss(loss_);
     throw error("graph capture of a training step of '", ex.net().name(),

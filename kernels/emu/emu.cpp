@@ -715,12 +715,6 @@ std::unique_ptr<Graph> end_capture() {
   return std::move(t_capture);
 }
 
-bool capturing() { return t_capture != nullptr; }
-
-size_t Graph::kernels() const {
-  return static_cast<size_t>(std::count_if(work_.begin(), work_.end(), [](const Work& w) { return w.kernel; }));
-}
-
 void Graph::replay() const {
   if (t_capture)
     throw KernelError("a graph replayed while a capture is open (CUDA cannot capture a graph launch here)");

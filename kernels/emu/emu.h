@@ -240,7 +240,6 @@ void launch(const char* kernel_name, dim3 grid, dim3 block, size_t dynamic_share
 class Graph {
  public:
   void replay() const;
-  size_t kernels() const;  // recorded kernel launches (host work not counted)
 
  private:
   friend void launch(const char*, dim3, dim3, size_t, std::function<void()>);
@@ -256,7 +255,6 @@ class Graph {
 };
 void begin_capture();                  // throws KernelError when one is open on this thread
 std::unique_ptr<Graph> end_capture();  // throws KernelError when none is open
-bool capturing();                      // on this thread
 // Host work that stands for a stream operation (a library call answered on the host, such as GEMM
 // by the CPU BLAS; a device-to-device copy): run now, or recorded when capturing.
 void enqueue(const char* what, std::function<void()> work);
