@@ -78,6 +78,24 @@ OptionSpec choice(std::string name, std::string value, std::vector<std::string> 
   return s;
 }
 
+OptionSpec chosen_on_validation(std::string name, std::vector<std::string> values, std::string fallback,
+                                std::string help) {
+  SR_CHECK(std::find(values.begin(), values.end(), fallback) != values.end(), "the fallback is one of the values");
+  values.insert(values.begin(), "auto");
+  OptionSpec s = choice(std::move(name), "auto", std::move(values), std::move(help));
+  s.auto_fallback = std::move(fallback);
+  return s;
+}
+
+const OptionSpec* auto_option(const std::vector<OptionSpec>& specs, const std::map<std::string, std::string>& given) {
+  for (const OptionSpec& s : specs) {
+    if (s.auto_fallback.empty()) continue;
+    const auto it = given.find(s.name);
+    if ((it == given.end() ? s.default_value : it->second) == "auto") return &s;
+  }
+  return nullptr;
+}
+
 OptionSpec derived(OptionSpec spec, std::string how) {
   spec.default_value.clear();
   spec.derived = std::move(how);
@@ -199,7 +217,11 @@ double ModelOptions::real_or(const std::string& name, double fallback) const {
 
 bool ModelOptions::flag(const std::string& name) const { return text(spec(name, OptionType::flag)) == "1"; }
 
-const std::string& ModelOptions::choice(const std::string& name) const { return text(spec(name, OptionType::choice)); }
+const std::string& ModelOptions::choice(const std::string& name) const {
+  const OptionSpec& s = spec(name, OptionType::choice);
+  const std::string& value = text(s);
+  return value == "auto" && !s.auto_fallback.empty() ? s.auto_fallback : value;
+}
 
 std::map<std::string, std::string> parse_key_values(const std::vector<std::string>& args) {
   std::map<std::string, std::string> kv;

@@ -31,6 +31,10 @@ struct OptionSpec {
   // with its sampled losses); given otherwise, it is refused.
   std::string when;
   std::vector<std::string> when_values;
+  // Set: a choice whose value `auto` (its default) is decided by training each other value with
+  // early stopping and keeping the best on the validation part (engine/train/option_choice.h);
+  // this value stands for `auto` where nothing is chosen (no validation part, a probe build).
+  std::string auto_fallback;
 
   std::string range_text() const;  // "[1, ∞)", "[0, 1)", "0|1", "item|user"
 };
@@ -42,6 +46,12 @@ OptionSpec integer(std::string name, int64_t value, int64_t min, std::string hel
 OptionSpec real(std::string name, double value, double min, double max, std::string help, bool max_open = false);
 OptionSpec flag(std::string name, bool value, std::string help);
 OptionSpec choice(std::string name, std::string value, std::vector<std::string> choices, std::string help);
+// A choice decided on the validation part: `auto` (the default) or one of `values`, `fallback`
+// (one of them) when there is nothing to decide on.
+OptionSpec chosen_on_validation(std::string name, std::vector<std::string> values, std::string fallback,
+                                std::string help);
+// The option of `specs` whose value among `given` (else its default) is `auto`, if any.
+const OptionSpec* auto_option(const std::vector<OptionSpec>& specs, const std::map<std::string, std::string>& given);
 // An option whose default depends on others: the spec's default is left to the builder.
 OptionSpec derived(OptionSpec spec, std::string how);
 // An option that applies only when `option` takes one of `values`.
@@ -74,6 +84,7 @@ class ModelOptions {
   double real(const std::string& name) const;
   double real_or(const std::string& name, double fallback) const;
   bool flag(const std::string& name) const;
+  // A choice decided on the validation part reads as its fallback while it is `auto`.
   const std::string& choice(const std::string& name) const;
   bool given(const std::string& name) const { return given_.count(name) > 0; }
 

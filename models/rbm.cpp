@@ -5,9 +5,13 @@
 // training, SGD with momentum and weight decay. An unrated item's prediction is its expected
 // rating under softmax_K(c + W·p̂) with p̂ the hidden probabilities given the user's ratings.
 //
-// Item-based by default (variant=item|user): a row is an item, its visible units the users who
-// rated it — as I-AutoRec beats U-AutoRec, the I-RBM beat the U-RBM on ML-100K's validation split
-// (`--validate 0.1`, the test split unused): RMSE 0.9169 against 0.9478 at the same settings.
+// variant=item|user: a row is an item, its visible units the users who rated it, or the reverse.
+// Neither wins everywhere: the I-RBM beat the U-RBM on ML-100K's validation split (`--validate
+// 0.1`, the test split unused), RMSE 0.9169 against 0.9478 at the same settings, and on its long
+// tail and half stars; the U-RBM won on ML-100K thinned to 20 % and the synthetic sets (1.0138
+// against 1.0600 thinned; tools/results/2026-12-02-rbm-prior-mlp-cpu.md), and no rule of the
+// matrix's shape or density separates them. So the default, variant=auto, trains both with early
+// stopping and keeps the better on the validation part (engine/train/option_choice.h).
 // Defaults: the paper's F = 100, momentum 0.9 and weight decay (l2) 0.001; lr 0.01 (on the
 // batch-averaged gradient), batch 50 and 40 epochs chosen on that split (lr 0.02 for 60 epochs
 // 0.9441, lr 0.03 0.9425, lr 0.05 for 20 epochs 0.9326, batch 20 for 100 epochs 0.9734: more
@@ -80,7 +84,9 @@ ModelEntry rbm_model() {
   return {"rbm",
           Task::ratings,
           "RBM-CF (Salakhutdinov et al. 2007): softmax visible units, trained by contrastive divergence",
-          {choice("variant", "item", {"item", "user"}, "rows are items or users"),
+          {chosen_on_validation("variant", {"item", "user"}, "item",
+                                "rows are items or users; auto: both trained with early stopping, the better "
+                                "on the validation part kept (item without early stopping)"),
            integer("hidden", 100, 1, "binary hidden units"),
            derived(integer("levels", 0, 2, "rating levels, each a softmax unit"),
                    "the training ratings' distinct values on their grid (1..5 stars: 5; half stars: 10); "

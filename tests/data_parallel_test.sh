@@ -46,6 +46,17 @@ same() {  # same MODEL COMMAND ARGS...: the equivalence for one model
 same autorec train --data "$tmp/r.csv" --model autorec hidden=16
 same biased_mf train --data "$tmp/r.csv" --model biased_mf factors=4
 same rbm train --data "$tmp/r.csv" --model rbm hidden=8 cd_k=2
+# With early stopping, RBM-CF's variant=auto trains both orientations on every rank and every rank
+# keeps the same one: the same model file as one process with 2 shards.
+choice=(train --data "$tmp/r.csv" --model rbm hidden=8 cd_k=2 --epochs 3 --batch 16 --early-stop 2)
+if "$bin" "${choice[@]}" --shards 2 --save "$tmp/one.srm" >/dev/null 2>"$tmp/err" &&
+   grep -q "^variant chosen on the validation part" "$tmp/err" &&
+   timeout 300 $mpirun "$bin" "${choice[@]}" --save "$tmp/two.srm" >/dev/null 2>"$tmp/err" &&
+   cmp -s "$tmp/one.srm" "$tmp/two.srm"; then
+  echo "ok: rbm variant=auto: mpirun -np 2 = one process with 2 shards, bit for bit"
+else
+  fail "rbm variant=auto under mpirun"; tail -3 "$tmp/err"
+fi
 same cdae topn --data "$tmp/r.csv" --model cdae hidden=8
 same multdae topn --data "$tmp/r.csv" --model multdae hidden=16
 same multvae topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8

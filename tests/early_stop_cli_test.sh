@@ -4,7 +4,8 @@
 # target per user, max(10, epochs / 2)) and the chosen epoch in the JSON, and
 # refit on all the training data; `--early-stop off` gives the fixed schedule; data too small for a
 # validation part of 50 turns the default off with a line that says so, while an explicit patience
-# stays; the test targets are the same with and without early stopping.
+# stays; the test targets are the same with and without early stopping; RBM-CF's orientation is
+# chosen on the validation part.
 # Usage: early_stop_cli_test.sh PATH/TO/sparserec
 set -u
 bin=$1
@@ -76,6 +77,26 @@ if [ "$(field "'repeat' in j.get('derived_options', {})")" = False ] && ! grep -
   echo "ok: session gru4rec without early stopping chooses no repeat weight"
 else
   fail "session gru4rec --early-stop off chose a repeat weight"
+fi
+
+# RBM-CF's variant=auto (the default): both orientations trained with early stopping, the better
+# on the validation part kept and written into the JSON and the model file, whose evaluation then
+# gives the run's own RMSE; without early stopping, item rows with a line saying so.
+"$bin" train --data "$tmp/r.csv" --model rbm hidden=8 --epochs 6 --device cpu --save "$tmp/rbm.srm" >"$tmp/out" 2>"$tmp/err"
+v=$(field "j.get('derived_options', {}).get('variant', 'none')")
+rmse=$(field "'%.6f' % j['test_rmse']")
+if grep -q "^variant chosen on the validation part: item [0-9.]* (epoch [0-9]*) user [0-9.]* (epoch [0-9]*); validation RMSE: variant=$v" "$tmp/err" &&
+   "$bin" evaluate --model-file "$tmp/rbm.srm" --device cpu >"$tmp/out" 2>/dev/null &&
+   [ "$(field "'%.6f' % j['test_rmse']")" = "$rmse" ]; then
+  echo "ok: rbm chose variant=$v on the validation part; its model file evaluates to the same RMSE $rmse"
+else
+  fail "rbm variant=auto: chose '$v', RMSE $rmse, evaluated $(field "j.get('test_rmse')")"; grep -m2 "variant" "$tmp/err"
+fi
+"$bin" train --data "$tmp/r.csv" --model rbm hidden=8 --epochs 3 --device cpu --early-stop off >"$tmp/out" 2>"$tmp/err"
+if [ "$(field "j.get('derived_options', {}).get('variant')")" = item ] && grep -q "^variant=auto without early stopping: item" "$tmp/err"; then
+  echo "ok: rbm without early stopping: item rows, said"
+else
+  fail "rbm variant=auto with --early-stop off"; tail -2 "$tmp/err"
 fi
 
 # An explicit patience on tiny data stays on (and fails clearly if there is nothing to score).

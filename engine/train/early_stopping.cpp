@@ -16,6 +16,7 @@ nlohmann::json to_json(const EarlyStopReport& r) {
   return {{"metric", r.metric},
           {"best_epoch", r.best_epoch},
           {"best", r.best},
+          {"lower_is_better", r.lower_is_better},
           {"epochs_run", r.epochs_run},
           {"curve", r.curve},
           {"refit", r.refit},
@@ -43,6 +44,7 @@ EarlyStopper::EarlyStopper(ParamStore& store, int patience, std::string metric, 
       score_(std::move(score)) {
   if (patience < 1) throw error("early stopping: patience must be >= 1 epoch, got ", patience);
   report_.metric = std::move(metric);
+  report_.lower_is_better = lower_is_better;
 }
 
 void EarlyStopper::record_to(std::string path, bool writer, bool resume) {
@@ -140,6 +142,7 @@ std::optional<EarlyStopReport> load_selection(const std::string& path) {
     r.metric = j->at("metric").get<std::string>();
     r.best_epoch = j->at("best_epoch").get<int>();
     r.best = j->at("best").get<double>();
+    r.lower_is_better = j->value("lower_is_better", false);
     r.epochs_run = j->at("epochs_run").get<int>();
     r.curve = j->at("curve").get<std::vector<double>>();
     r.refit = j->at("refit").get<bool>();

@@ -18,12 +18,13 @@
 namespace sr {
 
 struct EarlyStopReport {
-  std::string metric;         // what was scored ("validation RMSE", "validation NDCG@20")
-  int best_epoch = 0;         // the epoch whose weights the model keeps, or the epochs refitted (0: none scored)
-  double best = 0.0;          // its score, as the metric reads (an RMSE positive)
-  int epochs_run = 0;         // epochs trained before stopping (the refit's not counted)
-  std::vector<double> curve;  // the score of each epoch, as the metric reads
-  bool refit = false;         // the model was trained again on all the training data for best_epoch epochs
+  std::string metric;            // what was scored ("validation RMSE", "validation NDCG@20")
+  int best_epoch = 0;            // the epoch whose weights the model keeps, or the epochs refitted (0: none scored)
+  double best = 0.0;             // its score, as the metric reads (an RMSE positive)
+  bool lower_is_better = false;  // the metric is an error (RMSE)
+  int epochs_run = 0;            // epochs trained before stopping (the refit's not counted)
+  std::vector<double> curve;     // the score of each epoch, as the metric reads
+  bool refit = false;            // the model was trained again on all the training data for best_epoch epochs
   // Options chosen on the validation part with the best epoch's net (a session net's repeat
   // weight), kept with the choice so that a resumed refit uses them too, and how they were chosen.
   std::map<std::string, std::string> chosen_options;

@@ -271,6 +271,11 @@ void fit_select_then_refit(TrainedModel& t, const TrainingData& data, Backend& b
   const std::string selection = ck.dir.empty() ? "" : ck.dir + "/early_stop.json";
   std::optional<EarlyStopReport> chosen;
   if (ck.resume && !selection.empty()) chosen = load_selection(selection);
+  if (!chosen && o.selection) {
+    chosen = o.selection;
+    chosen->refit = true;
+    if (ck.writer && !selection.empty()) save_selection(selection, *chosen);
+  }
   if (!chosen) {
     FitOptions select = o;
     if (!ck.dir.empty()) select.config.checkpoint.dir = ck.dir + "/select";

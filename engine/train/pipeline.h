@@ -51,6 +51,9 @@ struct FitOptions {
   // are kept.
   int early_stop_patience = 0;
   bool early_stop_refit = true;
+  // With a refit: the epochs already chosen by a selection run of this same model (a choice of an
+  // option's value ran it, engine/train/option_choice.h), so that the refit follows at once.
+  std::optional<EarlyStopReport> selection{};
   std::function<void(const std::string&)> on_phase{};           // announces the selection run and the refit
   std::function<void(const std::string&)> on_pretrain{};        // announces each model pretrained
   std::function<void(const EpochReport&)> on_pretrain_epoch{};  // and each of its epochs

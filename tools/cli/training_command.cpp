@@ -1,10 +1,12 @@
 #include "tools/cli/training_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <set>
 
 #include "engine/checksum.h"
+#include "engine/train/option_choice.h"
 #include "kernels/error.h"
 #include "tools/cli/options_file.h"
 
@@ -169,8 +171,32 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     args_.flags.print_epoch(r);
     if (log_) log_->epoch(r, true);
   };
-  trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
-  derived_options_ = trained_->model.derived_options;  // with what training chose (a repeat weight)
+  const OptionSpec* chosen = auto_option(entry_->options, options_);
+  if (chosen && patience_ > 0) {
+    auto build = [&](const std::string& value) {
+      std::map<std::string, std::string> with = options_;
+      with[chosen->name] = value;
+      return build_model(*entry_, with, n_users, n_items,
+                         task_ == Task::ratings ? distinct_training_ratings(data) : std::vector<float>{});
+    };
+    std::vector<std::string> values(chosen->choices.begin() + 1, chosen->choices.end());  // after "auto"
+    std::stable_partition(values.begin(), values.end(),
+                          [&](const std::string& v) { return v == chosen->auto_fallback; });
+    ChosenFit fit = fit_choosing({chosen->name, values}, build, data, rank_->backend(), o);
+    trained_ = std::move(fit.trained);
+    chosen_why_ = fit.why;
+    derived_options_ = trained_->model.derived_options;
+    derived_options_[chosen->name] = fit.value;
+  } else {
+    trained_ = fit_model(std::move(built), data, &rank_->backend(), o);
+    derived_options_ = trained_->model.derived_options;  // with what training chose (a repeat weight)
+    if (chosen) {
+      derived_options_[chosen->name] = chosen->auto_fallback;
+      if (rank_->leader())
+        std::fprintf(stderr, "%s=auto without early stopping: %s (the choice needs a validation part)\n",
+                     chosen->name.c_str(), chosen->auto_fallback.c_str());
+    }
+  }
   if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && !es.refit && rank_->leader())
     std::fprintf(stderr, "early stopping: best %s %.4f at epoch %d (%d epochs run)\n", es.metric.c_str(), es.best,
                  es.best_epoch, es.epochs_run);
@@ -183,7 +209,7 @@ void TrainingCommand::save(const ImportArgs& data_args, const Dataset& data, dou
   if (args_.save.empty()) return;
   ModelMeta meta;
   meta.model = entry_->name, meta.task = task_name(task_), meta.options = options_;
-  meta.options.insert(derived_options_.begin(), derived_options_.end());  // rebuilds without the data
+  for (const auto& [k, v] : derived_options_) meta.options[k] = v;  // rebuilds without the data (and `auto` decided)
   meta.n_users = n_users_, meta.n_items = n_items_;
   if (files.given()) {
     ImportArgs train_args = data_args;
@@ -210,6 +236,7 @@ nlohmann::json TrainingCommand::result() const {
   j["model"] = entry_->name;
   j["options"] = options_;
   if (!derived_options_.empty()) j["derived_options"] = derived_options_;  // e.g. RBM-CF's rating scale
+  if (!chosen_why_.empty()) j["option_chosen"] = chosen_why_;
   j["fit_seconds"] = trained_->fit_seconds;
   j["epoch_seconds_median"] = trained_->median_epoch_seconds();
   if (rank_) {

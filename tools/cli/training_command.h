@@ -67,10 +67,11 @@ class TrainingCommand {
   const ModelEntry* entry_;
   std::map<std::string, std::string> options_;
   std::map<std::string, std::string> derived_options_;  // what the model took from the data
-  int patience_ = 0;                                    // of early stopping; 0: off
-  std::unique_ptr<RankTraining> rank_;                  // a net's device: outlives the model below
-  std::unique_ptr<TrainingLog> log_;                    // --log, on the job's leader
-  int64_t n_users_ = 0, n_items_ = 0;                   // the shape the model was built for
+  std::string chosen_why_;  // an option decided on the validation part (option_choice.h): each value's score
+  int patience_ = 0;        // of early stopping; 0: off
+  std::unique_ptr<RankTraining> rank_;  // a net's device: outlives the model below
+  std::unique_ptr<TrainingLog> log_;    // --log, on the job's leader
+  int64_t n_users_ = 0, n_items_ = 0;   // the shape the model was built for
   std::unique_ptr<TrainedModel> trained_;
 };
 

@@ -48,6 +48,8 @@ Dimension all_values(const OptionSpec& s) {
   Dimension d;
   d.name = s.name, d.kind = Dimension::Kind::choice;
   d.choices = s.type == OptionType::flag ? std::vector<std::string>{"0", "1"} : s.choices;
+  if (!s.auto_fallback.empty())  // a trial reports its validation score: it is the choice among the values
+    d.choices.erase(std::find(d.choices.begin(), d.choices.end(), "auto"));
   return d;
 }
 
