@@ -121,7 +121,9 @@ TEST(OptionChoice, AutoIsTheDefaultReadAsItsFallbackAndNotTuned) {
   EXPECT_EQ(auto_option(find_model("autorec", Task::ratings).options, {}), nullptr);  // a plain choice
   TrainDefaults d;
   for (const tune::Dimension& dim : tune::default_space(rbm, d, {}))
-    if (dim.name == "variant") EXPECT_EQ(dim.choices, (std::vector<std::string>{"item", "user"}));
+    if (dim.name == "variant") {
+      EXPECT_EQ(dim.choices, (std::vector<std::string>{"item", "user"}));
+    }
 }
 
 }  // namespace

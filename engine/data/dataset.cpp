@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/checksum.h"
+#include "engine/data/side_features.h"
 #include "kernels/error.h"
 
 namespace sr {
@@ -29,6 +30,14 @@ Dataset Dataset::from_views(DatasetInfo info, std::span<const int64_t> row_ptr, 
   d.user_ids_ = user_ids, d.item_ids_ = item_ids;
   d.storage_ = std::move(keep_alive);
   return d;
+}
+
+void Dataset::set_features(std::shared_ptr<const SideFeatures> users, std::shared_ptr<const SideFeatures> items) {
+  if (users && users->rows() != n_users())
+    throw error("user features: ", users->rows(), " rows for ", n_users(), " users");
+  if (items && items->rows() != n_items())
+    throw error("item features: ", items->rows(), " rows for ", n_items(), " items");
+  user_features_ = std::move(users), item_features_ = std::move(items);
 }
 
 void Dataset::validate(const std::string& what) const {
@@ -126,6 +135,8 @@ std::string describe_dataset(const Dataset& d) {
       os << "\n";
     }
   }
+  if (d.user_features()) os << describe_side_features(*d.user_features(), "user");
+  if (d.item_features()) os << describe_side_features(*d.item_features(), "item");
   return os.str();
 }
 

@@ -15,6 +15,8 @@
 
 namespace sr {
 
+struct SideFeatures;  // side_features.h
+
 enum class Feedback : uint8_t { ratings = 0, clicks = 1 };  // explicit stars / implicit events
 const char* feedback_name(Feedback f);
 
@@ -72,12 +74,20 @@ class Dataset {
   int64_t user_index(int64_t id) const;
   int64_t item_index(int64_t id) const;
 
+  // Side information about the users and items (side_features.h; rows by index), or null when
+  // the dataset was imported without it. Not part of the fingerprint: the interactions are.
+  const SideFeatures* user_features() const { return user_features_.get(); }
+  const SideFeatures* item_features() const { return item_features_.get(); }
+  // Rows must match n_users() / n_items(); checked.
+  void set_features(std::shared_ptr<const SideFeatures> users, std::shared_ptr<const SideFeatures> items);
+
  private:
   DatasetInfo info_;
   std::span<const int64_t> row_ptr_, time_, user_ids_, item_ids_;
   std::span<const int32_t> item_;
   std::span<const float> rating_;
   std::shared_ptr<const void> storage_;
+  std::shared_ptr<const SideFeatures> user_features_, item_features_;
 };
 
 // Shape, density and rating histogram, as `sparserec info` prints them.

@@ -10,9 +10,11 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "engine/checksum.h"
+#include "engine/data/side_features.h"
 #include "engine/io/atomic_file.h"
 #include "kernels/error.h"
 
@@ -23,7 +25,7 @@ namespace {
 constexpr char kMagic[8] = {'S', 'R', 'D', 'A', 'T', 'A', '\r', '\n'};
 constexpr uint32_t kVersion = 1;
 constexpr uint64_t kAlign = 4096;
-constexpr uint32_t kMaxSections = 16;
+constexpr uint32_t kMaxSections = 32;
 
 struct SectionEntry {
   char name[16];
@@ -63,11 +65,46 @@ struct Mapping {
   }
 };
 
+const char* const kSides[2] = {"user", "item"};
+
+nlohmann::json fields_json(const SideFeatures& f) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const FieldInfo& fi : f.fields)
+    fields.push_back(
+        {{"name", fi.name}, {"kind", field_kind_name(fi.kind)}, {"first", fi.first}, {"values", fi.values}});
+  return {{"fields", fields}, {"n_features", f.n_features}, {"n_text", f.n_text},
+          {"rows", f.rows()}, {"nnz", f.feature.size()},    {"text_bytes", f.text.size()}};
+}
+
+FieldKind field_kind_of(const std::string& name) {
+  for (FieldKind k : {FieldKind::categorical, FieldKind::multi, FieldKind::numeric, FieldKind::text})
+    if (name == field_kind_name(k)) return k;
+  throw error("field kind '", name, "'");
+}
+
+// A side's features as the metadata describes them, their arrays sized (filled from the sections).
+struct FeatureCounts {
+  int64_t rows = 0, nnz = 0, text_bytes = 0;
+};
+std::shared_ptr<SideFeatures> side_features_of(const nlohmann::json& j, FeatureCounts& c) {
+  auto f = std::make_shared<SideFeatures>();
+  for (const auto& fj : j.at("fields"))
+    f->fields.push_back({fj.at("name").get<std::string>(), field_kind_of(fj.at("kind").get<std::string>()),
+                         fj.at("first").get<int32_t>(), fj.at("values").get<std::vector<std::string>>()});
+  f->n_features = j.at("n_features").get<int32_t>();
+  f->n_text = j.at("n_text").get<int32_t>();
+  c.rows = j.at("rows").get<int64_t>(), c.nnz = j.at("nnz").get<int64_t>(),
+  c.text_bytes = j.at("text_bytes").get<int64_t>();
+  if (c.rows < 0 || c.nnz < 0 || c.text_bytes < 0 || f->n_text < 0 || f->n_features < 0)
+    throw error("negative feature counts");
+  return f;
+}
+
 }  // namespace
 
 void save_dataset(const std::string& path, const Dataset& d) {
   struct Out {
-    const char* name;
+    std::string name;
     const void* data;
     uint64_t bytes;
   };
@@ -79,6 +116,20 @@ void save_dataset(const std::string& path, const Dataset& d) {
   if (d.has_time()) sections.push_back({"time", d.times().data(), d.times().size_bytes()});
   sections.push_back({"user_ids", d.user_ids().data(), d.user_ids().size_bytes()});
   sections.push_back({"item_ids", d.item_ids().data(), d.item_ids().size_bytes()});
+  nlohmann::json features = nlohmann::json::object();
+  for (const char* side : kSides) {
+    const SideFeatures* f = side == std::string("user") ? d.user_features() : d.item_features();
+    if (!f) continue;
+    features[side] = fields_json(*f);
+    const std::string s = side;  // sections without bytes are left out
+    sections.push_back({s + "_feat_ptr", f->row_ptr.data(), f->row_ptr.size() * sizeof(int64_t)});
+    if (!f->feature.empty()) {
+      sections.push_back({s + "_feat_idx", f->feature.data(), f->feature.size() * sizeof(int32_t)});
+      sections.push_back({s + "_feat_val", f->value.data(), f->value.size() * sizeof(float)});
+    }
+    sections.push_back({s + "_text_ptr", f->text_ptr.data(), f->text_ptr.size() * sizeof(int64_t)});
+    if (!f->text.empty()) sections.push_back({s + "_text", f->text.data(), f->text.size()});
+  }
 
   nlohmann::json meta;
   meta["feedback"] = feedback_name(d.info().feedback);
@@ -89,6 +140,7 @@ void save_dataset(const std::string& path, const Dataset& d) {
   meta["n_users"] = d.n_users();
   meta["n_items"] = d.n_items();
   meta["n_events"] = d.n_events();
+  if (!features.empty()) meta["features"] = features;
   const std::string meta_text = meta.dump();
 
   FixedHeader h{};
@@ -103,7 +155,7 @@ void save_dataset(const std::string& path, const Dataset& d) {
   uint64_t at = align_up(h.meta_offset + h.meta_bytes);
   for (size_t i = 0; i < sections.size(); ++i) {
     std::memset(table[i].name, 0, sizeof table[i].name);
-    std::strncpy(table[i].name, sections[i].name, sizeof table[i].name - 1);
+    std::strncpy(table[i].name, sections[i].name.c_str(), sizeof table[i].name - 1);
     table[i].offset = at;
     table[i].bytes = sections[i].bytes;
     table[i].checksum = section_checksum(sections[i].data, sections[i].bytes);
@@ -153,6 +205,8 @@ Dataset load_dataset_from_memory(const void* data, size_t bytes, const std::stri
     throw error(what, ": metadata checksum mismatch (the file was altered or damaged)");
   DatasetInfo info;
   int64_t n_users = 0, n_items = 0, n_events = 0;
+  std::shared_ptr<SideFeatures> side[2];
+  FeatureCounts counts[2];
   try {
     const auto j = nlohmann::json::parse(meta_text);
     const std::string fb = j.at("feedback");
@@ -165,6 +219,9 @@ Dataset load_dataset_from_memory(const void* data, size_t bytes, const std::stri
     n_users = j.at("n_users");
     n_items = j.at("n_items");
     n_events = j.at("n_events");
+    if (j.contains("features"))
+      for (int k = 0; k < 2; ++k)
+        if (j["features"].contains(kSides[k])) side[k] = side_features_of(j["features"][kSides[k]], counts[k]);
   } catch (const std::exception& e) {
     throw error(what, ": bad metadata: ", e.what());
   }
@@ -179,8 +236,30 @@ Dataset load_dataset_from_memory(const void* data, size_t bytes, const std::stri
     bool required;
     const void* ptr = nullptr;
   };
-  Want want[] = {{"row_ptr", 8, n_users + 1, true}, {"item", 4, n_events, true},    {"rating", 4, n_events, false},
-                 {"time", 8, n_events, false},      {"user_ids", 8, n_users, true}, {"item_ids", 8, n_items, true}};
+  std::vector<Want> want = {{"row_ptr", 8, n_users + 1, true}, {"item", 4, n_events, true},
+                            {"rating", 4, n_events, false},    {"time", 8, n_events, false},
+                            {"user_ids", 8, n_users, true},    {"item_ids", 8, n_items, true}};
+  for (int k = 0; k < 2; ++k)  // no count beyond what the file could hold (nor an overflow below)
+    if (side[k] &&
+        (counts[k].rows >= static_cast<int64_t>(bytes / 8) || counts[k].nnz > static_cast<int64_t>(bytes / 4) ||
+         counts[k].text_bytes > static_cast<int64_t>(bytes) ||
+         (side[k]->n_text > 0 && counts[k].rows > static_cast<int64_t>(bytes / 8) / side[k]->n_text)))
+      throw error(what, ": bad metadata: ", kSides[k], " feature counts beyond the file's ", bytes, " bytes");
+  std::vector<std::string> names;  // the side feature sections' (Want holds their c_str)
+  names.reserve(10);
+  for (int k = 0; k < 2; ++k) {
+    if (!side[k]) continue;
+    const FeatureCounts& c = counts[k];
+    const std::string s = kSides[k];
+    for (const auto& [suffix, elem, count] : {std::tuple<const char*, uint64_t, int64_t>{"_feat_ptr", 8, c.rows + 1},
+                                              {"_feat_idx", 4, c.nnz},
+                                              {"_feat_val", 4, c.nnz},
+                                              {"_text_ptr", 8, c.rows * side[k]->n_text + 1},
+                                              {"_text", 1, c.text_bytes}}) {
+      names.push_back(s + suffix);
+      want.push_back({names.back().c_str(), elem, count, count > 0});
+    }
+  }
   for (const SectionEntry& s : table) {
     const std::string name(s.name, strnlen(s.name, sizeof s.name));
     Want* w = nullptr;
@@ -212,6 +291,22 @@ Dataset load_dataset_from_memory(const void* data, size_t bytes, const std::stri
                                   span_of(want[2], (float*)nullptr), span_of(want[3], (int64_t*)nullptr),
                                   span_of(want[4], (int64_t*)nullptr), span_of(want[5], (int64_t*)nullptr), nullptr);
   d.validate(what);
+  std::shared_ptr<const SideFeatures> loaded[2];
+  for (int k = 0; k < 2; ++k) {
+    if (!side[k]) continue;
+    SideFeatures& f = *side[k];
+    const Want* w = &want[6 + 5 * static_cast<size_t>(k == 1 && side[0] ? 1 : 0)];
+    auto take = [](const Want& x, auto& v) {
+      using T = typename std::remove_reference_t<decltype(v)>::value_type;
+      const T* p = static_cast<const T*>(x.ptr);
+      v.assign(p, p + (x.ptr ? x.count : 0));
+    };
+    take(w[0], f.row_ptr), take(w[1], f.feature), take(w[2], f.value), take(w[3], f.text_ptr);
+    f.text.assign(static_cast<const char*>(w[4].ptr ? w[4].ptr : ""), static_cast<size_t>(w[4].ptr ? w[4].count : 0));
+    f.validate(what + " (" + kSides[k] + " features)");
+    loaded[k] = side[k];
+  }
+  d.set_features(loaded[0], loaded[1]);
   return d;
 }
 
@@ -234,8 +329,11 @@ Dataset load_dataset(const std::string& path, const LoadOptions& opt) {
   ::close(fd);
   if (map->p == MAP_FAILED) throw error("cannot map dataset '", path, "': ", std::strerror(mmap_errno));
   Dataset views = load_dataset_from_memory(map->p, map->bytes, path, opt);
-  return Dataset::from_views(views.info(), views.row_ptr(), views.items(), views.ratings(), views.times(),
-                             views.user_ids(), views.item_ids(), map);
+  Dataset d = Dataset::from_views(views.info(), views.row_ptr(), views.items(), views.ratings(), views.times(),
+                                  views.user_ids(), views.item_ids(), map);
+  auto copy = [](const SideFeatures* f) { return f ? std::make_shared<const SideFeatures>(*f) : nullptr; };
+  d.set_features(copy(views.user_features()), copy(views.item_features()));  // owned: nothing maps them
+  return d;
 }
 
 bool looks_like_dataset_file(const std::string& path) {

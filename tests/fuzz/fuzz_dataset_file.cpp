@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/data/dataset_file.h"
+#include "engine/data/side_features.h"
 #include "kernels/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -24,6 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         sum += static_cast<uint64_t>(d.items()[e]) + static_cast<uint64_t>(d.time(e)) + (d.rating(e) > 0.0f);
     for (int64_t id : d.user_ids()) sum += static_cast<uint64_t>(id);
     for (int64_t id : d.item_ids()) sum += static_cast<uint64_t>(id);
+    for (const sr::SideFeatures* f : {d.user_features(), d.item_features()}) {
+      if (!f) continue;
+      for (int64_t r = 0; r < f->rows(); ++r) {
+        for (int64_t k = f->row_ptr[r]; k < f->row_ptr[r + 1]; ++k)
+          sum += static_cast<uint64_t>(f->feature[k]) + (f->value[k] > 0.0f);
+        for (int t = 0; t < f->n_text; ++t) sum += f->text_of(r, t).size();
+      }
+    }
     if (sum == 42) return 0;
   } catch (const sr::Error&) {}
   return 0;

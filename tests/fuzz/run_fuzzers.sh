@@ -37,6 +37,12 @@ if [ -n "$sparserec" ]; then  # real files as seeds: ratings with times, and cli
     tail -c +2 "$here/seeds/$layout/seed1" >"$work/$layout.txt"
     "$sparserec" import --data "$work/$layout.txt" --layout $layout --out "$work/binary/$layout" >/dev/null
   done
+  # ... and one with side features of both kinds (categorical, numeric, text) for its users and items
+  awk '{print $1 ",c" $1 % 3 "," $1 / 7 ",t" $1}' "$work/movielens-100k.txt" | sort -u -t, -k1,1n >"$work/users.csv"
+  awk '{print $2 ",a|b" $2 % 2 ",x" $2}' "$work/movielens-100k.txt" | sort -u -t, -k1,1n >"$work/items.csv"
+  "$sparserec" import --data "$work/movielens-100k.txt" --layout movielens-100k --out "$work/binary/features" \
+    --user-features "$work/users.csv" --user-fields id,cat:c,num:x,text:t \
+    --item-features "$work/items.csv" --item-fields id,multi:m,text:t >/dev/null
 fi
 fuzz binary "$build/fuzz_dataset_file" "$work/binary"
 if [ -x "$build/fuzz_serve_request" ]; then  # the server's request handling (with cpp-httplib)

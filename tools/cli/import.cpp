@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "engine/data/dataset_file.h"
+#include "engine/data/side_features.h"
+#include "kernels/error.h"
 #include "tools/cli/args.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output.h"
@@ -14,11 +16,40 @@ namespace {
 struct Args {
   ImportArgs input;
   std::string out;
+  std::string user_features, user_fields, item_features, item_fields;
 };
+
+// The side features of one side, read for the dataset's ids and reported on stderr; null when not
+// asked for.
+std::shared_ptr<const SideFeatures> side_features(const std::string& path, const std::string& fields,
+                                                  std::span<const int64_t> ids, const char* side, nlohmann::json& j) {
+  if (path.empty()) {
+    if (!fields.empty()) throw error("--", side, "-fields: give the file with --", side, "-features");
+    return nullptr;
+  }
+  SideFeaturesReport rep;
+  auto f = std::make_shared<const SideFeatures>(read_side_features(path, fields, ids, &rep));
+  std::fprintf(
+      stderr,
+      "%s features from %s (%s): %zu fields, %d features; %lld of %zu %ss described, %lld ids not in the data\n", side,
+      path.c_str(), rep.layout.c_str(), f->fields.size(), f->n_features,
+      static_cast<long long>(static_cast<int64_t>(ids.size()) - rep.rows_without), ids.size(), side,
+      static_cast<long long>(rep.unknown_ids));
+  j[std::string(side) + "_features"] = {{"path", path},
+                                        {"layout", rep.layout},
+                                        {"fields", f->fields.size()},
+                                        {"features", f->n_features},
+                                        {"described", static_cast<int64_t>(ids.size()) - rep.rows_without},
+                                        {"unknown_ids", rep.unknown_ids}};
+  return f;
+}
 
 void run_import(const Args& a) {
   ImportReport rep;
-  const Dataset d = import_text(a.input.paths, a.input.options(), &rep);
+  Dataset d = import_text(a.input.paths, a.input.options(), &rep);
+  nlohmann::json features;
+  d.set_features(side_features(a.user_features, a.user_fields, d.user_ids(), "user", features),
+                 side_features(a.item_features, a.item_fields, d.item_ids(), "item", features));
   std::fprintf(stderr, "imported %s (%s): %lld events, %lld users, %lld items in %.2f s, %.0f MB/s%s\n",
                a.input.paths[0].c_str(), rep.layout.c_str(), static_cast<long long>(d.n_events()),
                static_cast<long long>(d.n_users()), static_cast<long long>(d.n_items()), rep.seconds,
@@ -48,6 +79,7 @@ void run_import(const Args& a) {
   j["duplicates_dropped"] = rep.duplicates_dropped;
   j["peak_rss_mb"] = peak_rss_mb();
   j["out"] = a.out;
+  j.update(features);
   print_result(j);
 }
 }  // namespace
@@ -58,6 +90,19 @@ void add_import_command(CLI::App& app) {
       app.add_subcommand("import", "convert text (MovieLens, Netflix, RSC15, ...) to a binary dataset file");
   a->input.add_to(*sub, true, "input: one or more text files of one layout, or Netflix's training_set directory");
   sub->add_option("--out", a->out, "the binary dataset to write")->required();
+  const char* known = " (u.user / users.dat, u.item / movies.dat / movies.csv by name; another file with --";
+  sub->add_option(
+      "--user-features", a->user_features,
+      std::string("side information about the users, stored beside the interactions") + known + "user-fields)");
+  sub->add_option("--user-fields", a->user_fields,
+                  "the user features' columns: id first, then KIND:NAME (KIND cat, multi, num, text) or skip, "
+                  "e.g. id,num:age,cat:gender,skip");
+  sub->add_option(
+      "--item-features", a->item_features,
+      std::string("side information about the items, stored beside the interactions") + known + "item-fields)");
+  sub->add_option("--item-fields", a->item_fields,
+                  "the item features' columns, as --user-fields (multi-valued cells split at '|'), e.g. "
+                  "id,text:title,multi:genres,num:year");
   sub->callback([a] { run_import(*a); });
 }
 
