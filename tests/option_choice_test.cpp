@@ -118,7 +118,7 @@ TEST(OptionChoice, AutoIsTheDefaultReadAsItsFallbackAndNotTuned) {
   EXPECT_EQ(auto_option(rbm.options, {{"variant", "user"}}), nullptr);
   EXPECT_EQ(build_model("rbm", {}, 30, 20).rows, RowsAre::items);  // the fallback where nothing chooses
   EXPECT_EQ(build_model("rbm", {{"variant", "user"}}, 30, 20).rows, RowsAre::users);
-  EXPECT_EQ(auto_option(find_model("autorec", Task::ratings).options, {}), nullptr);  // a plain choice
+  EXPECT_EQ(auto_option(find_model("prod2vec", Task::sessions).options, {}), nullptr);  // a plain choice
   TrainDefaults d;
   for (const tune::Dimension& dim : tune::default_space(rbm, d, {}))
     if (dim.name == "variant") {

@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # The figure's panels from plot's JSON line (its last line): "loss:N validation:M".
 panels() { "$py" -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(" ".join("%s:%s" % (p["panel"], p["curves"]) for p in j["panels"]))' "$1"; }
 "$bin" synth --out "$tmp/r.csv" --users 150 --items 200 --events 6000 --seed 7 >/dev/null 2>&1 || { echo "synth failed"; exit 1; }
-"$bin" train --data "$tmp/r.csv" --model autorec hidden=8 --device cpu --epochs 6 --early-stop 2 --log "$tmp/es.log" \
+"$bin" train --data "$tmp/r.csv" --model autorec variant=item hidden=8 --device cpu --epochs 6 --early-stop 2 --log "$tmp/es.log" \
   >/dev/null 2>"$tmp/err" || fail "autorec with early stopping and --log: $(cat "$tmp/err")"
 "$bin" train --data "$tmp/r.csv" --model biased_mf factors=4 --device cpu --epochs 3 --early-stop off --log "$tmp/fixed.log" \
   >/dev/null 2>"$tmp/err" || fail "biased_mf with --log: $(cat "$tmp/err")"

@@ -121,7 +121,7 @@ TEST(TuneSpace, RefusesRangesTheModelDoesNotHave) {
   refused("l2=-1:5", "outside [0, ∞)");
   refused("l2=0:5:log", "log range must start above 0");
   refused("l2=1:x", "not a finite number");
-  refused("variant=item|rows", "expected one of item|user");
+  refused("variant=item|rows", "expected one of auto|item|user");
   refused("variant=0:1", "give its values as a|b");
   refused("l2", "expected name=lo:hi");
   refused("lr=0:1", "outside (0, ∞)");

@@ -47,7 +47,7 @@ std::shared_ptr<const SideFeatures> side_features(const std::string& path, const
 void run_import(const Args& a) {
   ImportReport rep;
   Dataset d = import_text(a.input.paths, a.input.options(), &rep);
-  nlohmann::json features;
+  nlohmann::json features = nlohmann::json::object();
   d.set_features(side_features(a.user_features, a.user_fields, d.user_ids(), "user", features),
                  side_features(a.item_features, a.item_fields, d.item_ids(), "item", features));
   std::fprintf(stderr, "imported %s (%s): %lld events, %lld users, %lld items in %.2f s, %.0f MB/s%s\n",

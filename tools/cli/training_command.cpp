@@ -193,8 +193,8 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     if (chosen) {
       derived_options_[chosen->name] = chosen->auto_fallback;
       if (rank_->leader())
-        std::fprintf(stderr, "%s=auto without early stopping: %s (the choice needs a validation part)\n",
-                     chosen->name.c_str(), chosen->auto_fallback.c_str());
+        std::fprintf(stderr, "%s=auto: %s, with no validation part to choose on\n", chosen->name.c_str(),
+                     chosen->auto_fallback.c_str());
     }
   }
   if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && !es.refit && rank_->leader())
