@@ -120,10 +120,13 @@ TEST(OptionChoice, AutoIsTheDefaultReadAsItsFallbackAndNotTuned) {
   EXPECT_EQ(build_model("rbm", {{"variant", "user"}}, 30, 20).rows, RowsAre::users);
   EXPECT_EQ(auto_option(find_model("prod2vec", Task::sessions).options, {}), nullptr);  // a plain choice
   TrainDefaults d;
+  bool searched = false;
   for (const tune::Dimension& dim : tune::default_space(rbm, d, {}))
     if (dim.name == "variant") {
+      searched = true;
       EXPECT_EQ(dim.choices, (std::vector<std::string>{"item", "user"}));
     }
+  EXPECT_TRUE(searched) << "tune searches the orientation";
 }
 
 }  // namespace

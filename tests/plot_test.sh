@@ -64,6 +64,12 @@ PY
 "$bin" plot "$tmp/resumed.log" --out "$tmp/resumed.png" >"$tmp/out" 2>"$tmp/err" || fail "plot of a resumed log: $(cat "$tmp/err")"
 [ "$(panels "$tmp/out")" = "loss:2 validation:1" ] ||
   fail "plot of a resumed log: $(cat "$tmp/out")"
+# An option chosen on the validation part (AutoRec's variant=auto): a selection curve per value,
+# each with its validation curve, then the refit.
+"$bin" train --data "$tmp/r.csv" --model autorec hidden=8 --device cpu --epochs 4 --early-stop 2 --log "$tmp/auto.log" \
+  >/dev/null 2>"$tmp/err" || fail "autorec variant=auto with --log: $(cat "$tmp/err")"
+"$bin" plot "$tmp/auto.log" --out "$tmp/auto.png" >"$tmp/out" 2>"$tmp/err" || fail "plot of a choice: $(cat "$tmp/err")"
+[ "$(panels "$tmp/out")" = "loss:3 validation:2" ] || fail "plot of a choice (two candidates, a refit): $(cat "$tmp/out")"
 # NeuMF pretrains GMF and MLP, then trains its selection run, and again for its refit: six loss
 # curves, one validation curve.
 "$bin" synth --out "$tmp/sparse.csv" --users 100 --items 1000 --events 3000 --seed 7 >/dev/null 2>&1 || fail "synth"

@@ -65,8 +65,10 @@ else
 fi
 if "$bin" import --data "$tmp/r.csv" --item-fields id,cat:a --out "$tmp/x.srdata" >/dev/null 2>"$tmp/err"; then
   fail "--item-fields without --item-features was accepted"
-else
+elif grep -q "give the file with --item-features" "$tmp/err" && [ ! -e "$tmp/x.srdata" ]; then
   echo "ok: $(tail -1 "$tmp/err")"
+else
+  fail "--item-fields alone: $(tail -1 "$tmp/err")"
 fi
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

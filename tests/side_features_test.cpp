@@ -193,5 +193,47 @@ TEST(SideFeatures, StoredInTheBinaryDatasetAndReadBack) {
   fs::remove(p), fs::remove(bad);
 }
 
+// A forged file (checksums not verified, as the fuzz target loads): a row pointer past the features
+// or a count that is not an integer is refused by the structure's own checks, never read through.
+TEST(SideFeatures, AForgedFileIsRefusedByItsStructure) {
+  SynthOptions o;
+  o.users = 60, o.items = 30, o.events = 400;
+  Dataset d = synthesize(o);
+  std::string users;  // 60 users x 4 features: nnz 240, three digits
+  for (int64_t id : d.user_ids()) users += std::to_string(id) + "|" + std::to_string(20 + id) + "|F|writer|1234\n";
+  auto uf = std::make_shared<const SideFeatures>(read_side_features(named_file("u.user", users), "", d.user_ids()));
+  ASSERT_EQ(uf->feature.size(), 240u);
+  d.set_features(uf, nullptr);
+  const std::string p = temp_path("forged.srdata");
+  save_dataset(p, d);
+  std::ifstream in(p, std::ios::binary);
+  const std::string good{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  fs::remove(p);
+  LoadOptions unchecked;
+  unchecked.verify_checksums = false;
+  auto load = [&](const std::string& bytes) {
+    std::vector<uint64_t> image((bytes.size() + 7) / 8);  // 8-byte aligned, as a mapping is
+    std::memcpy(image.data(), bytes.data(), bytes.size());
+    return load_dataset_from_memory(image.data(), bytes.size(), "forged", unchecked);
+  };
+  ASSERT_NE(load(good).user_features(), nullptr);
+
+  // Row 1's end moved past the features (then the next row comes back down).
+  const std::string ptr(reinterpret_cast<const char*>(uf->row_ptr.data()), uf->row_ptr.size() * sizeof(int64_t));
+  const size_t at = good.find(ptr);
+  ASSERT_NE(at, std::string::npos);
+  std::string bad = good;
+  const int64_t far = int64_t{1} << 40;
+  std::memcpy(&bad[at + 2 * sizeof(int64_t)], &far, sizeof far);
+  expect_error([&] { load(bad); }, {"forged", "row 1 ends before it starts or past the features"});
+
+  // A count that is a float in the metadata.
+  const size_t nnz = good.find("\"nnz\":240");
+  ASSERT_NE(nnz, std::string::npos);
+  bad = good;
+  bad.replace(nnz + 6, 3, "1e9");
+  expect_error([&] { load(bad); }, {"forged", "bad metadata", "'nnz' is 1000000000.0, not an integer"});
+}
+
 }  // namespace
 }  // namespace sr::test

@@ -82,6 +82,16 @@ FieldKind field_kind_of(const std::string& name) {
   throw error("field kind '", name, "'");
 }
 
+// An integer of the metadata in [0, max]: a float, a string or a number out of range (forged
+// metadata) is refused here, never converted.
+int64_t count_of(const nlohmann::json& j, const char* key, int64_t max) {
+  const nlohmann::json& v = j.at(key);
+  const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(max)
+                                           : v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= max;
+  if (!fits) throw error("'", key, "' is ", v.dump(), ", not an integer in [0, ", max, "]");
+  return v.get<int64_t>();
+}
+
 // A side's features as the metadata describes them, their arrays sized (filled from the sections).
 struct FeatureCounts {
   int64_t rows = 0, nnz = 0, text_bytes = 0;
@@ -90,13 +100,12 @@ std::shared_ptr<SideFeatures> side_features_of(const nlohmann::json& j, FeatureC
   auto f = std::make_shared<SideFeatures>();
   for (const auto& fj : j.at("fields"))
     f->fields.push_back({fj.at("name").get<std::string>(), field_kind_of(fj.at("kind").get<std::string>()),
-                         fj.at("first").get<int32_t>(), fj.at("values").get<std::vector<std::string>>()});
-  f->n_features = j.at("n_features").get<int32_t>();
-  f->n_text = j.at("n_text").get<int32_t>();
-  c.rows = j.at("rows").get<int64_t>(), c.nnz = j.at("nnz").get<int64_t>(),
-  c.text_bytes = j.at("text_bytes").get<int64_t>();
-  if (c.rows < 0 || c.nnz < 0 || c.text_bytes < 0 || f->n_text < 0 || f->n_features < 0)
-    throw error("negative feature counts");
+                         static_cast<int32_t>(count_of(fj, "first", INT32_MAX)),
+                         fj.at("values").get<std::vector<std::string>>()});
+  f->n_features = static_cast<int32_t>(count_of(j, "n_features", INT32_MAX));
+  f->n_text = static_cast<int32_t>(count_of(j, "n_text", INT32_MAX));
+  c.rows = count_of(j, "rows", INT64_MAX), c.nnz = count_of(j, "nnz", INT64_MAX);
+  c.text_bytes = count_of(j, "text_bytes", INT64_MAX);
   return f;
 }
 

@@ -168,6 +168,8 @@ const char* field_kind_name(FieldKind k) {
 }
 
 std::string_view SideFeatures::text_of(int64_t row, int k) const {
+  SR_CHECK(row >= 0 && row < rows() && k >= 0 && k < n_text, "text ", k, " of row ", row, ": outside ", rows(),
+           " rows of ", n_text, " text fields");
   const int64_t at = row * n_text + k;
   return std::string_view(text).substr(static_cast<size_t>(text_ptr[at]),
                                        static_cast<size_t>(text_ptr[at + 1] - text_ptr[at]));
@@ -178,8 +180,10 @@ void SideFeatures::validate(const std::string& what) const {
   if (n < 0 || row_ptr[0] != 0 || row_ptr.back() != static_cast<int64_t>(feature.size()) ||
       feature.size() != value.size())
     throw error(what, ": side features: row pointers do not span the ", feature.size(), " features");
+  for (int64_t r = 0; r < n; ++r)  // every pointer in range before any feature is read through one
+    if (row_ptr[r + 1] < row_ptr[r] || row_ptr[r + 1] > row_ptr.back())
+      throw error(what, ": side features: row ", r, " ends before it starts or past the features");
   for (int64_t r = 0; r < n; ++r) {
-    if (row_ptr[r + 1] < row_ptr[r]) throw error(what, ": side features: row ", r, " ends before it starts");
     for (int64_t k = row_ptr[r]; k < row_ptr[r + 1]; ++k) {
       if (feature[k] < 0 || feature[k] >= n_features || (k > row_ptr[r] && feature[k] <= feature[k - 1]))
         throw error(what, ": side features: row ", r, " holds feature ", feature[k], " out of order or range (",
@@ -191,7 +195,8 @@ void SideFeatures::validate(const std::string& what) const {
       text_ptr.back() != static_cast<int64_t>(text.size()))
     throw error(what, ": side features: text pointers do not span the text");
   for (size_t k = 1; k < text_ptr.size(); ++k)
-    if (text_ptr[k] < text_ptr[k - 1]) throw error(what, ": side features: text ", k - 1, " ends before it starts");
+    if (text_ptr[k] < text_ptr[k - 1] || text_ptr[k] > text_ptr.back())
+      throw error(what, ": side features: text ", k - 1, " ends before it starts or past the text");
   int32_t next = 0, texts = 0;  // the fields' ranges, in order, cover the features exactly
   for (const FieldInfo& f : fields) {
     if (f.kind == FieldKind::text) {

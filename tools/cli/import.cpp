@@ -48,8 +48,9 @@ void run_import(const Args& a) {
   ImportReport rep;
   Dataset d = import_text(a.input.paths, a.input.options(), &rep);
   nlohmann::json features = nlohmann::json::object();
-  d.set_features(side_features(a.user_features, a.user_fields, d.user_ids(), "user", features),
-                 side_features(a.item_features, a.item_fields, d.item_ids(), "item", features));
+  auto users = side_features(a.user_features, a.user_fields, d.user_ids(), "user", features);  // users first
+  auto items = side_features(a.item_features, a.item_fields, d.item_ids(), "item", features);
+  d.set_features(std::move(users), std::move(items));
   std::fprintf(stderr, "imported %s (%s): %lld events, %lld users, %lld items in %.2f s, %.0f MB/s%s\n",
                a.input.paths[0].c_str(), rep.layout.c_str(), static_cast<long long>(d.n_events()),
                static_cast<long long>(d.n_users()), static_cast<long long>(d.n_items()), rep.seconds,

@@ -99,8 +99,8 @@ void check_ranks_agree(Communicator& comm, const std::string& model, const std::
                     ": every rank must run the same command on the same data");
 }
 
-// The model and its run, on stderr.
-void announce(const BuiltModel& m, const TrainConfig& cfg) {
+// The model and its run, on stderr; `choosing`: the option chosen on the validation part, if any.
+void announce(const BuiltModel& m, const TrainConfig& cfg, const OptionSpec* choosing) {
   std::string how;
   if (m.skip_gram)
     how = "skip-gram pairs within " + std::to_string(m.skip_gram->window) + " clicks, " +
@@ -116,6 +116,8 @@ void announce(const BuiltModel& m, const TrainConfig& cfg) {
           (m.in_batch->logq ? ", logQ-corrected" : "");
   else if (m.task == Task::topn)
     how = m.defaults.negatives > 0 ? std::to_string(m.defaults.negatives) + " negatives per positive" : "full softmax";
+  else if (choosing)
+    how = choosing->name + " chosen on the validation part";
   else
     how = m.rows == RowsAre::items ? "rows are items" : "rows are users";
   std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", m.net.summary().c_str(), how.c_str(),
@@ -137,7 +139,8 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   const std::string command = task_command(task_);
   rank_ = std::make_unique<RankTraining>(args_.flags, built.defaults, *comm_,
                                          run_id(command, entry_->name, options_, data_paths));
-  if (rank_->leader()) announce(built, rank_->config());
+  const OptionSpec* chosen = auto_option(entry_->options, options_);
+  if (rank_->leader()) announce(built, rank_->config(), chosen && patience_ > 0 ? chosen : nullptr);
   check_ranks_agree(*comm_, entry_->name, options_, rank_->config(), patience_, data);
   FitOptions o;
   o.config = rank_->config();
@@ -171,7 +174,6 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     args_.flags.print_epoch(r);
     if (log_) log_->epoch(r, true);
   };
-  const OptionSpec* chosen = auto_option(entry_->options, options_);
   if (chosen && patience_ > 0) {
     auto build = [&](const std::string& value) {
       std::map<std::string, std::string> with = options_;
@@ -193,8 +195,8 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
     if (chosen) {
       derived_options_[chosen->name] = chosen->auto_fallback;
       if (rank_->leader())
-        std::fprintf(stderr, "%s=auto: %s, with no validation part to choose on\n", chosen->name.c_str(),
-                     chosen->auto_fallback.c_str());
+        std::fprintf(stderr, "%s=auto: %s, as early stopping is off (the choice is made on its validation scores)\n",
+                     chosen->name.c_str(), chosen->auto_fallback.c_str());
     }
   }
   if (const EarlyStopReport& es = trained_->early_stop; es.best_epoch > 0 && !es.refit && rank_->leader())

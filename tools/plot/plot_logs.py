@@ -59,7 +59,10 @@ def read_runs(path):
                 state["curve"], state["main"] = None, "training"
             elif event == "phase":
                 text = str(j["text"])
-                if text.startswith("early stopping: choosing"):
+                if text.startswith("choosing ") and ": " in text:  # an option's candidate, chosen on validation
+                    state["main"] = "selection, " + text.split(": ", 1)[1].split(",")[0]
+                    use_curve(state["main"])
+                elif text.startswith("early stopping: choosing"):
                     state["main"] = "selection"
                     use_curve("selection")
                 elif text.startswith("early stopping: best"):
