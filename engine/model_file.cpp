@@ -1,7 +1,11 @@
 // A tensor file (engine/io/tensor_file.h) with magic "SPARSEREC-MODEL v5": the metadata as its
 // header, then the parameters (float32), then the data tensors "data.user_ids", "data.item_ids"
-// (int64), "data.row_ptr", "data.col_idx" (int32) and "data.values" (float32; 0 x 1 when implicit).
+// (int64), "data.row_ptr", "data.col_idx" (int32) and "data.values" (float32; 0 x 1 when implicit),
+// then for each side field the model reads (the header's "fields": input, width, nnz) its table
+// as "field.INPUT.row_ptr", ".col_idx" and ".values". Files without fields read as before.
 #include "engine/model_file.h"
+
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +21,7 @@ constexpr const char* kWhat = "model file";
 
 struct Sizes {  // of the data tensors, from the header
   int64_t users = 0, items = 0, rows = 0, nnz = 0, values = 0;
+  std::vector<int64_t> field_nnz;  // per side field
 };
 
 ModelMeta parse_meta(const TensorFileReader& r, Sizes* sizes = nullptr) {
@@ -38,9 +43,14 @@ ModelMeta parse_meta(const TensorFileReader& r, Sizes* sizes = nullptr) {
     m.test_fraction = j.at("test_fraction");
     m.split_seed = j.at("split_seed");
     m.negatives_seed = j.at("negatives_seed");
+    for (const auto& f : j.value("fields", nlohmann::json::array())) {
+      m.fields.push_back({f.at("input").get<std::string>(), f.at("width").get<int64_t>()});
+      if (sizes) sizes->field_nnz.push_back(f.at("nnz").get<int64_t>());
+    }
     if (sizes) {
       const auto& s = j.at("sizes");
-      *sizes = {s.at("users"), s.at("items"), s.at("rows"), s.at("nnz"), s.at("values")};
+      sizes->users = s.at("users"), sizes->items = s.at("items"), sizes->rows = s.at("rows");
+      sizes->nnz = s.at("nnz"), sizes->values = s.at("values");
     }
   } catch (const nlohmann::json::exception& e) {
     throw error("model file '", r.path(), "': bad metadata: ", e.what());
@@ -70,14 +80,26 @@ void save_model(const std::string& path, const ModelMeta& meta, const ModelData&
                 {"rows", t.row_ptr.size()},
                 {"nnz", t.col_idx.size()},
                 {"values", t.val.size()}};
+  if (!data.fields.empty()) {
+    j["fields"] = nlohmann::json::array();
+    for (const FieldTable& f : data.fields)
+      j["fields"].push_back({{"input", f.input}, {"width", f.rows.cols}, {"nnz", f.rows.nnz()}});
+  }
   const auto& params = store.net().params();
-  TensorFileWriter out(path, kMagic, j.dump(), params.size() + 5);
+  TensorFileWriter out(path, kMagic, j.dump(), params.size() + 5 + 3 * data.fields.size());
   for (const Param* p : params) out.put(p->name, p->rows, p->cols, store.weights(*p).to_host().data());
   out.put("data.user_ids", static_cast<int64_t>(data.user_ids.size()), 1, data.user_ids.data());
   out.put("data.item_ids", static_cast<int64_t>(data.item_ids.size()), 1, data.item_ids.data());
   out.put("data.row_ptr", static_cast<int64_t>(t.row_ptr.size()), 1, t.row_ptr.data());
   out.put("data.col_idx", static_cast<int64_t>(t.col_idx.size()), 1, t.col_idx.data());
   out.put("data.values", static_cast<int64_t>(t.val.size()), 1, t.val.data());
+  for (const FieldTable& f : data.fields) {
+    SR_CHECK(f.rows.rows == (f.user_side() ? meta.n_users : meta.n_items) && f.rows.val.size() == f.rows.col_idx.size(),
+             "side field '", f.input, "': its table does not fit the model");
+    out.put("field." + f.input + ".row_ptr", static_cast<int64_t>(f.rows.row_ptr.size()), 1, f.rows.row_ptr.data());
+    out.put("field." + f.input + ".col_idx", f.rows.nnz(), 1, f.rows.col_idx.data());
+    out.put("field." + f.input + ".values", f.rows.nnz(), 1, f.rows.val.data());
+  }
   out.commit();
 }
 
@@ -93,10 +115,15 @@ ModelData load_model(const std::string& path, ParamStore& store) {
     throw error("model file '", path, "' is corrupt: its data tensors' sizes (", n.users, " users, ", n.items,
                 " items, ", n.rows, " row pointers, ", n.nnz, " interactions, ", n.values, " values) do not fit ",
                 meta.n_items, " items");
+  for (size_t f = 0; f < meta.fields.size(); ++f)
+    if (!is_field_input(meta.fields[f].input) || meta.fields[f].width < 1 || n.field_nnz[f] < 0)
+      throw error("model file '", path, "' is corrupt: its side field '", meta.fields[f].input, "' (width ",
+                  meta.fields[f].width, ", ", n.field_nnz[f], " values) is not one");
   const auto& params = store.net().params();
-  if (r.count() != params.size() + 5)
+  const size_t tensors = params.size() + 5 + 3 * meta.fields.size();
+  if (r.count() != tensors)
     throw error("model file '", path, "' holds ", r.count(), " tensors, model '", store.net().name(), "' needs ",
-                params.size() + 5);
+                tensors);
   std::vector<std::vector<float>> weights;  // everything is read and verified before the store changes
   weights.reserve(params.size());
   for (const Param* p : params) weights.push_back(r.get<float>(p->name, p->rows, p->cols));
@@ -107,10 +134,25 @@ ModelData load_model(const std::string& path, ParamStore& store) {
   t.row_ptr = r.get<int32_t>("data.row_ptr", n.rows, 1);
   t.col_idx = r.get<int32_t>("data.col_idx", n.nnz, 1);
   t.val = r.get<float>("data.values", n.values, 1);
+  for (size_t k = 0; k < meta.fields.size(); ++k) {
+    const FieldShape& s = meta.fields[k];
+    FieldTable f;
+    f.input = s.input;
+    f.rows.rows = f.user_side() ? n.users : n.items, f.rows.cols = s.width;
+    f.rows.row_ptr = r.get<int32_t>("field." + s.input + ".row_ptr", f.rows.rows + 1, 1);
+    f.rows.col_idx = r.get<int32_t>("field." + s.input + ".col_idx", n.field_nnz[k], 1);
+    f.rows.val = r.get<float>("field." + s.input + ".values", n.field_nnz[k], 1);
+    d.fields.push_back(std::move(f));
+  }
   r.finish();
   t.rows = n.rows > 0 ? n.rows - 1 : 0;
   t.cols = n.items;
   if (n.rows > 0) t.validate(("model file '" + path + "', its training interactions").c_str());
+  for (const FieldTable& f : d.fields) {
+    f.rows.validate(("model file '" + path + "', its side field '" + f.input + "'").c_str());
+    for (float v : f.rows.val)
+      if (!std::isfinite(v)) throw error("model file '", path, "' is corrupt: side field '", f.input, "' holds ", v);
+  }
   for (size_t i = 0; i < params.size(); ++i) store.weights(*params[i]).upload(weights[i]);
   return d;
 }

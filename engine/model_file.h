@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/data/field_inputs.h"
 #include "engine/net/param_store.h"
 #include "kernels/csr.h"
 
@@ -36,13 +37,15 @@ struct ModelMeta {
   DataReference data;
   double test_fraction = 0.1;  // rating models: the random holdout (split_seed)
   uint64_t split_seed = 42;
-  uint64_t negatives_seed = 42;  // top-N models: the seed of the 99 negatives their run sampled
+  uint64_t negatives_seed = 42;    // top-N models: the seed of the 99 negatives their run sampled
+  std::vector<FieldShape> fields;  // the side fields the model reads (read from the file; save takes ModelData's)
 };
 
 // What inference needs of the data, kept in the file.
 struct ModelData {
   std::vector<int64_t> user_ids, item_ids;  // dense index -> the id in the input (session models: items only)
   HostCsr train_by_user;                    // users x items; values the ratings, none for implicit feedback
+  std::vector<FieldTable> fields;           // the side fields a model over them reads, a row per user or item
 };
 
 void save_model(const std::string& path, const ModelMeta& meta, const ModelData& data, const ParamStore& store);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "kernels/dense.h"
+#include "kernels/interaction.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
 #include "kernels/recurrent.h"
@@ -13,21 +14,22 @@
 #include "kernels/topk.h"
 
 // SR_FOR_EACH_OP(X) expands X(name, ArgStruct) once per op.
-#define SR_FOR_EACH_OP(X)          \
-  X(gather, GatherArgs)            \
-  X(scatter, ScatterArgs)          \
-  X(sampled_dot, SampledDotArgs)   \
-  X(gemm, GemmArgs)                \
-  X(bias_act, BiasActArgs)         \
-  X(act_backward, ActBackwardArgs) \
-  X(col_sum, ColSumArgs)           \
-  X(axpby, AxpbyArgs)              \
-  X(dropout, DropoutArgs)          \
-  X(elementwise, ElementwiseArgs)  \
-  X(loss, LossArgs)                \
-  X(softmax_xent, SoftmaxXentArgs) \
-  X(rank_loss, RankLossArgs)       \
-  X(gru_forward, GruForwardArgs)   \
-  X(gru_backward, GruBackwardArgs) \
-  X(optimizer_update, OptArgs)     \
+#define SR_FOR_EACH_OP(X)              \
+  X(gather, GatherArgs)                \
+  X(scatter, ScatterArgs)              \
+  X(sampled_dot, SampledDotArgs)       \
+  X(gemm, GemmArgs)                    \
+  X(bias_act, BiasActArgs)             \
+  X(act_backward, ActBackwardArgs)     \
+  X(col_sum, ColSumArgs)               \
+  X(axpby, AxpbyArgs)                  \
+  X(dropout, DropoutArgs)              \
+  X(elementwise, ElementwiseArgs)      \
+  X(fm_interaction, FmInteractionArgs) \
+  X(loss, LossArgs)                    \
+  X(softmax_xent, SoftmaxXentArgs)     \
+  X(rank_loss, RankLossArgs)           \
+  X(gru_forward, GruForwardArgs)       \
+  X(gru_backward, GruBackwardArgs)     \
+  X(optimizer_update, OptArgs)         \
   X(topk, TopKArgs)

@@ -18,6 +18,8 @@ ModelEntry multvae_model();
 ModelEntry gmf_model();
 ModelEntry mlp_model();
 ModelEntry neumf_model();
+ModelEntry deepfm_model();  // over ids and side fields (feature_rankers.cpp)
+ModelEntry dcnv2_model();
 ModelEntry two_tower_model();
 ModelEntry popularity_model();
 ModelEntry itemknn_model();

@@ -128,13 +128,14 @@ bool applies(const OptionSpec& spec, const std::vector<OptionSpec>& specs,
 
 ModelOptions::ModelOptions(const std::string& model, const std::vector<OptionSpec>& specs,
                            std::map<std::string, std::string> given, int64_t n_users, int64_t n_items,
-                           std::vector<float> rating_values)
+                           std::vector<float> rating_values, std::vector<FieldShape> fields)
     : model_(model),
       specs_(specs),
       given_(std::move(given)),
       n_users_(n_users),
       n_items_(n_items),
-      rating_values_(std::move(rating_values)) {
+      rating_values_(std::move(rating_values)),
+      fields_(std::move(fields)) {
   for (const auto& [key, value] : given_) {
     const OptionSpec* s = nullptr;
     for (const auto& spec : specs_)

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/data/field_inputs.h"
+
 namespace sr {
 
 enum class OptionType { integer, real, flag, choice };
@@ -70,12 +72,15 @@ class ModelOptions {
   // Throws one line naming the model and the option when a key is not declared (listing those that
   // are), or a value does not parse as its type or lies outside its range.
   // `rating_values`: the distinct training ratings when the data is ratings (a builder may take its
-  // rating scale from them), else empty.
+  // rating scale from them), else empty. `fields`: the side fields the data offers as inputs
+  // (engine/data/field_inputs.h), for the models that read them.
   ModelOptions(const std::string& model, const std::vector<OptionSpec>& specs, std::map<std::string, std::string> given,
-               int64_t n_users, int64_t n_items, std::vector<float> rating_values = {});
+               int64_t n_users, int64_t n_items, std::vector<float> rating_values = {},
+               std::vector<FieldShape> fields = {});
   int64_t n_users() const { return n_users_; }
   int64_t n_items() const { return n_items_; }
   const std::vector<float>& rating_values() const { return rating_values_; }
+  const std::vector<FieldShape>& fields() const { return fields_; }
 
   // The value given, else the declared default. A derived option's default comes from the
   // builder: integer_or(name, fallback).
@@ -96,6 +101,7 @@ class ModelOptions {
   std::map<std::string, std::string> given_;
   int64_t n_users_, n_items_;
   std::vector<float> rating_values_;
+  std::vector<FieldShape> fields_;
 };
 
 // "key=value" arguments into a map; throws on a malformed one or a key given twice.

@@ -9,27 +9,14 @@ namespace sr {
 
 const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> models = {
-      autorec_model(),
-      biased_mf_model(),
-      rbm_model(),
-      mean_rating_model(),
-      bias_rating_model(),
-      cdae_model(),
-      multdae_model(),
-      multvae_model(),
-      gmf_model(),
-      mlp_model(),
-      neumf_model(),
-      two_tower_model(),
-      popularity_model(),
-      itemknn_model(),
-      gru4rec_model(),
-      narm_model(),
-      stamp_model(),
-      prod2vec_model(),
-      session_popularity_model(),
-      spop_model(),
-      session_itemknn_model(),
+      autorec_model(),     biased_mf_model(),       rbm_model(),
+      mean_rating_model(), bias_rating_model(),     cdae_model(),
+      multdae_model(),     multvae_model(),         gmf_model(),
+      mlp_model(),         neumf_model(),           deepfm_model(),
+      dcnv2_model(),       two_tower_model(),       popularity_model(),
+      itemknn_model(),     gru4rec_model(),         narm_model(),
+      stamp_model(),       prod2vec_model(),        session_popularity_model(),
+      spop_model(),        session_itemknn_model(),
   };
   return models;
 }
@@ -69,8 +56,9 @@ const ModelEntry& find_model(const std::string& name, Task task) {
 }
 
 BuiltModel build_model(const ModelEntry& entry, const std::map<std::string, std::string>& options, int64_t n_users,
-                       int64_t n_items, std::vector<float> rating_values) {
-  const ModelOptions o(entry.name, entry.options, options, n_users, n_items, std::move(rating_values));
+                       int64_t n_items, std::vector<float> rating_values, std::vector<FieldShape> fields) {
+  const ModelOptions o(entry.name, entry.options, options, n_users, n_items, std::move(rating_values),
+                       std::move(fields));
   BuiltModel m = entry.build(o);
   SR_CHECK(m.task == entry.task, "model ", entry.name, " was built for another task than it declares");
   return m;

@@ -30,9 +30,10 @@ const std::vector<ModelEntry>& model_registry();
 const ModelEntry& find_model(const std::string& name, Task task);
 
 // Checks `options` against the entry's declarations and builds it for data of this shape (rating
-// data: `rating_values`, its distinct training ratings; see ModelOptions).
+// data: `rating_values`, its distinct training ratings; data with side features: their `fields`;
+// see ModelOptions).
 BuiltModel build_model(const ModelEntry& entry, const std::map<std::string, std::string>& options, int64_t n_users,
-                       int64_t n_items, std::vector<float> rating_values = {});
+                       int64_t n_items, std::vector<float> rating_values = {}, std::vector<FieldShape> fields = {});
 // The same by name, for models whose name says their task (every model but the baselines).
 BuiltModel build_model(const std::string& name, const std::map<std::string, std::string>& options, int64_t n_users,
                        int64_t n_items, std::vector<float> rating_values = {});

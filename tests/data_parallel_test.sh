@@ -63,6 +63,13 @@ same multvae topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8
 same gmf topn --data "$tmp/r.csv" --model gmf factors=4
 same mlp topn --data "$tmp/r.csv" --model mlp factors=4
 same neumf topn --data "$tmp/r.csv" --model neumf factors=4 pretrain=1
+# The rankers over side features: items with tags and a size, users in groups.
+cut -d, -f2 "$tmp/r.csv" | tail -n +2 | sort -un | awk '{print $1 "," ($1 % 5) "|" ($1 % 3 + 5) "," ($1 % 7)}' >"$tmp/items.csv"
+cut -d, -f1 "$tmp/r.csv" | tail -n +2 | sort -un | awk '{print $1 ",g" ($1 % 4)}' >"$tmp/users.csv"
+"$bin" import --data "$tmp/r.csv" --item-features "$tmp/items.csv" --item-fields id,multi:tags,num:size \
+  --user-features "$tmp/users.csv" --user-fields id,cat:group --out "$tmp/f.srdata" >/dev/null 2>&1 || fail "import with features"
+same deepfm topn --data "$tmp/f.srdata" --model deepfm factors=4 units=8
+same dcnv2 topn --data "$tmp/f.srdata" --model dcnv2 factors=4 units=8 rank=2
 # Two-tower: each shard's batch holds its examples' items and its own draws as candidates.
 same twotower topn --data "$tmp/r.csv" --model twotower hidden=8 dim=4 n_sample=16
 same narm session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embedding=6 hidden=8 max_len=5

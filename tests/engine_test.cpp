@@ -2,6 +2,7 @@
 // learns and that stops on divergence.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
+#include "engine/eval/label_eval.h"
 #include "engine/eval/rating_eval.h"
 #include "engine/eval/recommend.h"
 #include "engine/model_file.h"
@@ -246,6 +248,26 @@ TEST(Recommend, TopKExcludesTrainingItemsAndMatchesASortOfAllScores) {
       }
     }
   }
+}
+
+// AUC is the share of (positive, negative) pairs ranked right, ties counting half; the log loss the
+// mean cross-entropy of σ(score); one class alone gives AUC 0.5.
+TEST(LabelMetrics, AucCountsTiesHalfAndLogLossIsTheMeanCrossEntropy) {
+  const std::vector<float> scores = {0.5f, 2.0f, -1.0f, 0.5f, 3.0f}, labels = {1, 1, 0, 0, 0};
+  const LabelMetrics m = label_metrics(scores, labels);
+  // Positives 0.5 and 2 against negatives -1, 0.5, 3: 1 + 0.5 + 0 + 1 + 1 + 0 of 6 pairs.
+  EXPECT_NEAR(m.auc, 3.5 / 6.0, 1e-12);
+  double loss = 0.0;
+  for (size_t k = 0; k < scores.size(); ++k) {
+    const double p = 1.0 / (1.0 + std::exp(-static_cast<double>(scores[k])));
+    loss -= labels[k] > 0 ? std::log(p) : std::log(1.0 - p);
+  }
+  EXPECT_NEAR(m.logloss, loss / 5.0, 1e-9);
+  EXPECT_NEAR(m.positive_rate, 0.4, 1e-12);
+  EXPECT_EQ(m.n, 5);
+  EXPECT_DOUBLE_EQ(label_metrics({1.0f, 2.0f}, {1, 1}).auc, 0.5);
+  EXPECT_DOUBLE_EQ(label_metrics({3.0f, 1.0f, 2.0f}, {1, 0, 0}).auc, 1.0);
+  EXPECT_EQ(label_metrics({}, {}).n, 0);
 }
 
 TEST(Training, DivergenceStopsWithAClearMessage) {

@@ -3,6 +3,7 @@
 // double-checked float32), on the CPU and on the CUDA kernels under the emulator.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/data/batchers.h"
@@ -127,14 +128,21 @@ SR_INSTANTIATE_ON_ALL_BACKENDS(GradientCheck, kCases, name_of);
 
 struct PairCase {
   const char* name;
-  enum Kind { gmf, mlp, neumf, biased_mf } kind;
+  enum Kind { gmf, mlp, neumf, biased_mf, deepfm, dcn_full, dcn_low_rank } kind;
 };
 const PairCase kPairCases[] = {
     {"gmf_embedding_multiply_bce", PairCase::gmf},
     {"mlp_embedding_concat_dense_bce", PairCase::mlp},
     {"neumf_both_concatenated", PairCase::neumf},
     {"biased_mf_dot_sum_mse", PairCase::biased_mf},
+    // Over a third field of several weighted values per row (a multi-valued side field).
+    {"deepfm_fm_linear_and_tower", PairCase::deepfm},
+    {"dcnv2_full_rank_cross", PairCase::dcn_full},
+    {"dcnv2_low_rank_cross", PairCase::dcn_low_rank},
 };
+constexpr int64_t kTags = 7;  // the side field's width
+
+bool has_tags(const PairCase& c) { return c.kind >= PairCase::deepfm; }
 
 Net build_pair(const PairCase& c, int64_t users, int64_t items) {
   Net net("pairs");
@@ -143,6 +151,23 @@ Net build_pair(const PairCase& c, int64_t users, int64_t items) {
     Var p = net.embedding(u, 4, "p", 0.5f), q = net.embedding(i, 4, "q", 0.5f);
     Var y = net.sum({net.dot(p, q, "pq"), net.embedding(u, 1, "bu", 0.5f), net.embedding(i, 1, "bi", 0.5f)}, "y");
     net.minimize(masked_mse(y, label));
+    return net;
+  }
+  if (has_tags(c)) {
+    const Var tags = net.sparse_input("item:tags", kTags);
+    const Var e = net.concat(
+        {net.embedding(u, 3, "eu", 0.5f), net.embedding(i, 3, "ei", 0.5f), net.embedding(tags, 3, "et", 0.5f)}, "e");
+    Var y;
+    if (c.kind == PairCase::deepfm) {
+      y = net.sum({net.fm(e, 3, "fm"), net.dense(net.dense(e, 4, Act::tanh, "t1"), 1, Act::identity, "t2"),
+                   net.embedding(tags, 1, "lt", 0.5f)},
+                  "y");
+    } else {
+      const int64_t rank = c.kind == PairCase::dcn_low_rank ? 2 : 0;
+      const Var x = net.cross(e, net.cross(e, e, rank, "c1"), rank, "c2");
+      y = net.dense(x, 1, Act::identity, "out");
+    }
+    net.minimize(masked_bce(y, label));
     return net;
   }
   std::vector<Var> parts;
@@ -179,6 +204,18 @@ TEST_P(PairGradientCheck, BackwardMatchesFiniteDifferences) {
   ex.bind(net.input("user"), &su);
   ex.bind(net.input("item"), &si);
   ex.bind(net.input("label"), &sl);
+  // Row k's tags: up to three of kTags, weighted 1/count as the field tables weigh them.
+  HostCsr tags;
+  tags.rows = n, tags.cols = kTags;
+  for (int64_t k = 0; k < n; ++k) {
+    const int count = static_cast<int>(rng_() % 4);  // 0: a row without the field
+    for (int t = 0; t < count; ++t) tags.col_idx.push_back((static_cast<int32_t>(k) + 2 * t) % kTags);
+    std::sort(tags.col_idx.begin() + tags.row_ptr.back(), tags.col_idx.end());
+    tags.val.resize(tags.col_idx.size(), count > 0 ? 1.0f / static_cast<float>(count) : 0.0f);
+    tags.row_ptr.push_back(static_cast<int32_t>(tags.col_idx.size()));
+  }
+  const SparseBatch st(*be_, tags);
+  if (has_tags(c_)) ex.bind(net.input("item:tags"), &st);
   expect_gradients_match(ex, net);
 }
 

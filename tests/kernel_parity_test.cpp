@@ -289,6 +289,37 @@ TEST_P(DenseParity, ElementwiseOps) {
   }
 }
 
+// FM interactions over 1 to 5 fields of the case's width (a single field has no pairs: y = 0),
+// forward and the accumulating backward.
+TEST_P(DenseParity, FmInteraction) {
+  const int64_t rows = c_.rows, fields = 1 + c_.cols % 5, dim = c_.cols, width = fields * dim;
+  const auto x = random_vector(rows * width, rng_, -1.0f, 1.0f), dy = random_vector(rows, rng_);
+  std::vector<float> ref_y(rows);
+  DeviceBuffer<float> dx_in(*be_, x), dyb(*be_, dy), y(*be_, rows);
+  y.poison();
+  FmInteractionArgs f{false, rows, fields, dim, x.data(), ref_y.data()};
+  ref::fm_interaction(f);
+  f.x = dx_in.get(), f.y = y.get();
+  be_->fm_interaction(f);
+  EXPECT_TRUE(all_close(ref_y, y.download(), kAtol, kRtol)) << "forward, " << fields << " fields";
+  auto ref_dx = random_vector(rows * width, rng_);
+  DeviceBuffer<float> dx(*be_, ref_dx);
+  FmInteractionArgs b{true, rows, fields, dim, x.data(), nullptr, dy.data(), ref_dx.data(), true};
+  ref::fm_interaction(b);
+  b.x = dx_in.get(), b.dy = dyb.get(), b.dx = dx.get();
+  be_->fm_interaction(b);
+  EXPECT_TRUE(all_close(ref_dx, dx.download(), kAtol, kRtol)) << "backward, " << fields << " fields";
+  // The forward against the pairs it stands for, Σ_{f<g} ⟨x_f, x_g⟩, in double.
+  for (int64_t r = 0; r < rows; r += std::max<int64_t>(1, rows / 7)) {
+    double pairs = 0.0;
+    for (int64_t f = 0; f < fields; ++f)
+      for (int64_t g = f + 1; g < fields; ++g)
+        for (int64_t d = 0; d < dim; ++d)
+          pairs += static_cast<double>(x[r * width + f * dim + d]) * x[r * width + g * dim + d];
+    EXPECT_NEAR(ref_y[r], pairs, 1e-3 * (1.0 + std::abs(pairs))) << "row " << r;
+  }
+}
+
 // Every elementwise kind on column blocks of wider matrices (the concat layout), overwriting and
 // accumulating; the random kinds must draw the same numbers on every backend.
 TEST_P(DenseParity, ElementwiseKindsOnStridedBlocks) {

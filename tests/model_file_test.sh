@@ -32,6 +32,7 @@ small() {
     rbm) echo "hidden=8 cd_k=2" ;;
     biased_mf) echo "factors=8" ;;
     gmf|mlp|neumf) echo "factors=4" ;;
+    deepfm|dcnv2) echo "factors=4 units=8" ;;
     gru4rec) echo "hidden=8" ;;
     twotower) echo "hidden=16 dim=8 n_sample=64" ;;
     narm) echo "embedding=6 hidden=8 max_len=5" ;;

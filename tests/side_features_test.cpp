@@ -2,7 +2,8 @@
 // layout (MovieLens 100K's u.item and u.user, ML-1M's movies.dat and users.dat, ml-latest's
 // movies.csv, a file with a field list), rows following the dataset's indices with ids the data
 // lacks skipped and entities the file lacks empty; bad files refused naming file:line; the
-// features stored in the binary dataset and read back equal, a damaged feature section refused.
+// features stored in the binary dataset and read back equal, a damaged feature section refused;
+// the fields as a pair net's inputs (engine/data/field_inputs.h).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <fstream>
 
 #include "engine/data/dataset_file.h"
+#include "engine/data/field_inputs.h"
 #include "engine/data/side_features.h"
 #include "engine/data/synth.h"
 #include "tests/error_expect.h"
@@ -233,6 +235,51 @@ TEST(SideFeatures, AForgedFileIsRefusedByItsStructure) {
   bad = good;
   bad.replace(nnz + 6, 3, "1e9");
   expect_error([&] { load(bad); }, {"forged", "bad metadata", "'nnz' is 1000000000.0, not an integer"});
+}
+
+// Each non-text field becomes a table of a row per entity: a category 1, a multi-valued field's
+// values 1/n each, a number standardized over the entities that have it; an entity the file lacks
+// (or without the field) has an empty row; the title (text) is not an input.
+TEST(FieldInputs, EachFieldATableOfARowPerEntity) {
+  const std::string p = named_file("feats.csv",
+                                   "1,Alpha,a|b|c,x,10\n"
+                                   "2,Beta,b,y,20\n"
+                                   "4,Gamma,,x,\n");
+  const std::vector<int64_t> ids = {1, 2, 3, 4};  // 3 has no line
+  const SideFeatures f = read_side_features(p, "id,text:title,multi:tags,cat:kind,num:size", ids);
+  const std::vector<FieldTable> t = field_tables(f, "item", 4);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].input, "item:tags");
+  EXPECT_EQ(t[1].input, "item:kind");
+  EXPECT_EQ(t[2].input, "item:size");
+  EXPECT_FALSE(t[0].user_side());
+  const std::vector<FieldShape> shapes = field_shapes(t);
+  EXPECT_EQ(shapes[0].width, 3);
+  EXPECT_EQ(shapes[1].width, 2);
+  EXPECT_EQ(shapes[2].width, 1);
+  auto row = [](const HostCsr& m, int r) {
+    std::string s;
+    for (int32_t k = m.row_ptr[r]; k < m.row_ptr[r + 1]; ++k)
+      s += (s.empty() ? "" : " ") + std::to_string(m.col_idx[k]) + ":" + std::to_string(m.val[k]).substr(0, 6);
+    return s;
+  };
+  for (const FieldTable& ft : t) {
+    EXPECT_EQ(ft.rows.rows, 4);
+    ft.rows.validate(ft.input.c_str());
+    EXPECT_EQ(row(ft.rows, 2), "") << ft.input << ": the entity the file lacks";
+  }
+  EXPECT_EQ(row(t[0].rows, 0), "0:0.3333 1:0.3333 2:0.3333");
+  EXPECT_EQ(row(t[0].rows, 1), "1:1.0000");
+  EXPECT_EQ(row(t[0].rows, 3), "");
+  EXPECT_EQ(row(t[1].rows, 0), "0:1.0000");
+  EXPECT_EQ(row(t[1].rows, 1), "1:1.0000");
+  EXPECT_EQ(row(t[1].rows, 3), "0:1.0000");
+  // Sizes 10 and 20: mean 15, standard deviation 5.
+  EXPECT_EQ(row(t[2].rows, 0), "0:-1.000");
+  EXPECT_EQ(row(t[2].rows, 1), "0:1.0000");
+  EXPECT_EQ(row(t[2].rows, 3), "");
+  EXPECT_TRUE(is_field_input("user:age"));
+  EXPECT_FALSE(is_field_input("user"));
 }
 
 }  // namespace

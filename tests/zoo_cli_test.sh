@@ -54,6 +54,8 @@ gmf factors=4
 mlp factors=4
 neumf factors=4 negatives=2
 neumf factors=4 pretrain=1
+deepfm factors=4 units=8
+dcnv2 factors=4 units=8 rank=2
 twotower hidden=16 dim=8 n_sample=16
 twotower hidden=16 dim=8 n_sample=0 logq=0
 MODELS

@@ -9,8 +9,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 device=${2:-cpu}
 bin="$build/tools/sparserec"
-data="$root/data/ml-100k/u.data"
-[ -f "$data" ] || "$root/tools/fetch_movielens.sh" >/dev/null
+ml="$root/data/ml-100k"
+[ -f "$ml/u.user" ] || "$root/tools/fetch_movielens.sh" >/dev/null
+# The ratings with the side features of u.item and u.user, which DeepFM and DCN-v2 read (the other
+# models see the same interactions and ignore them).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+data="$work/ml100k.srdata"
+"$bin" import --data "$ml/u.data" --item-features "$ml/u.item" --user-features "$ml/u.user" --out "$data" >/dev/null 2>&1
 # SR_RESULTS: where the table goes, without extension (default tools/results/<date>-zoo-<device>);
 # every run's whole JSON result goes beside it in .jsonl, a "label<TAB>json" line each
 # (tools/compare_results.py compares two such files).
@@ -54,6 +60,8 @@ GMF (64 factors, lr 0.003, item biases, 4 negatives, at most 20 epochs)|--model 
 MLP (16 factors: 64-32-16, 4 negatives, at most 20 epochs)|--model mlp --device DEVICE
 NeuMF (16 factors, from scratch, 4 negatives, at most 20 epochs)|--model neumf --device DEVICE
 two-tower (200-64 user tower, 64-wide item vectors, in-batch + 1024 draws, logQ, at most 30 epochs)|--model twotower --device DEVICE
+DeepFM (ids and 6 side fields, 16-wide embeddings, FM + 64-64 tower, 4 negatives, at most 20 epochs)|--model deepfm --device DEVICE
+DCN-v2 (the same fields, 2 full-rank cross layers beside a 64-64 tower, 4 negatives, at most 20 epochs)|--model dcnv2 --device DEVICE
 MODELS
 
 {

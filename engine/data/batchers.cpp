@@ -158,13 +158,6 @@ bool TripleBatcher::fill(int64_t k, HostBatch& out) const {
   return true;
 }
 
-bool TripleBatcher::fill_encoded(int64_t k, HostBatch& out) const {
-  HostBatch t;
-  if (!fill(k, t)) return false;
-  encode_pair_batch(t.ints[0], t.ints[1], t.floats[0], m_.rows, m_.cols, out);
-  return true;
-}
-
 HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::vector<float>* values) {
   HostCsr m;
   m.rows = static_cast<int64_t>(ids.size()), m.cols = width;
@@ -173,13 +166,6 @@ HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::
   std::iota(m.row_ptr.begin(), m.row_ptr.end(), 0);
   if (values) m.val = *values;
   return m;
-}
-
-void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
-                       const std::vector<float>& labels, int64_t n_users, int64_t n_items, HostBatch& out) {
-  encode_sparse_batch(one_hot_rows(users, n_users), out, 0);
-  encode_sparse_batch(one_hot_rows(items, n_items), out, 1);
-  encode_sparse_batch(one_hot_rows(std::vector<int32_t>(labels.size(), 0), 1, &labels), out, 2);
 }
 
 PrefixInputs prefix_inputs(const std::vector<std::span<const int32_t>>& prefixes, int64_t steps, int64_t n_items) {

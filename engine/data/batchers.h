@@ -79,8 +79,6 @@ class TripleBatcher {
   // ints {user, item}, floats {label: 1 (or the rating) positive, 0 negative}, shape {n}; per
   // positive its own row then its negatives.
   bool fill(int64_t k, HostBatch& out) const;
-  // The same triples as three sparse batches for a pair net (encode_pair_batch).
-  bool fill_encoded(int64_t k, HostBatch& out) const;
 
  private:
   const HostCsr& m_;
@@ -93,10 +91,6 @@ class TripleBatcher {
   std::vector<int64_t> pos_entry_;
 };
 
-// Pairs as the inputs of a pair net: sparse batch 0 the users one-hot (n x n_users), 1 the items
-// one-hot (n x n_items), 2 the labels (n x 1, one value per row).
-void encode_pair_batch(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
-                       const std::vector<float>& labels, int64_t n_users, int64_t n_items, HostBatch& out);
 // Row r holds one nonzero at column ids[r] (value values[r], or 1 without values).
 HostCsr one_hot_rows(const std::vector<int32_t>& ids, int64_t width, const std::vector<float>* values = nullptr);
 

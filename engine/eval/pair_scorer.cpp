@@ -20,14 +20,13 @@ void all_items(const std::vector<int32_t>& users, int64_t n_items, std::vector<i
 
 // Binds the pairs (users[k], items[k]) and runs the net; its output holds their scores.
 void forward_pairs(Exec& ex, const PairInputs& in, const std::vector<int32_t>& u, const std::vector<int32_t>& i) {
-  const Net& net = ex.net();
   const std::vector<float> no_labels(u.size(), 0.0f);  // the loss is computed and ignored
-  const SparseBatch su(ex.backend(), one_hot_rows(u, net.var(in.user).width));
-  const SparseBatch si(ex.backend(), one_hot_rows(i, net.var(in.item).width));
-  const SparseBatch sl(ex.backend(), one_hot_rows(std::vector<int32_t>(u.size(), 0), 1, &no_labels));
-  ex.bind(in.user, &su);
-  ex.bind(in.item, &si);
-  ex.bind(in.label, &sl);
+  const std::vector<HostCsr> rows = in.rows(u, i, no_labels);
+  const std::vector<Var> vars = in.vars();
+  std::vector<SparseBatch> batches;
+  batches.reserve(rows.size());
+  for (const HostCsr& r : rows) batches.emplace_back(ex.backend(), r);
+  for (size_t k = 0; k < vars.size(); ++k) ex.bind(vars[k], &batches[k]);
   ex.forward(false);
 }
 }  // namespace

@@ -78,7 +78,7 @@ void DotLayer::backward(Exec& ex) {
 // ---- SumLayer --------------------------------------------------------------------------------
 SumLayer::SumLayer(std::string name, std::vector<Var> xs, Var out, const Param* bias)
     : Layer(std::move(name), std::move(xs), out), bias_(bias) {
-  add_param(bias);
+  if (bias) add_param(bias);
 }
 
 void SumLayer::forward(Exec& ex) {
@@ -93,7 +93,8 @@ void SumLayer::forward(Exec& ex) {
                 {.accumulate = !first});
     first = false;
   }
-  bias_act(ex.backend(), rows, w, out.value.data(), ex.weights(*bias_).data(), Act::identity, out.value.data());
+  if (bias_)
+    bias_act(ex.backend(), rows, w, out.value.data(), ex.weights(*bias_).data(), Act::identity, out.value.data());
 }
 
 void SumLayer::backward(Exec& ex) {
@@ -102,7 +103,23 @@ void SumLayer::backward(Exec& ex) {
   for (Var x : inputs())
     elementwise(ex.backend(), EwKind::copy, out.rows, w, {out.grad.data(), w}, {}, ex.slot(x).grad.data(), w,
                 {.accumulate = true});
-  col_sum(ex.backend(), out.rows, w, out.grad.data(), ex.gradient(*bias_).g.data());
+  if (bias_) col_sum(ex.backend(), out.rows, w, out.grad.data(), ex.gradient(*bias_).g.data());
+}
+
+// ---- FmLayer ---------------------------------------------------------------------------------
+void FmLayer::forward(Exec& ex) {
+  Exec::Slot& x = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.prepare(output(), x.rows, nullptr);
+  const int64_t k = x.value.cols() / fields_;
+  ex.backend().fm_interaction({false, x.rows, fields_, k, x.value.data(), out.value.data()});
+}
+
+void FmLayer::backward(Exec& ex) {
+  Exec::Slot& x = ex.slot(inputs()[0]);
+  Exec::Slot& out = ex.slot(output());
+  const int64_t k = x.value.cols() / fields_;
+  ex.backend().fm_interaction(
+      {true, x.rows, fields_, k, x.value.data(), nullptr, out.grad.data(), x.grad.data(), true});
 }
 
 // ---- ShiftLayer ------------------------------------------------------------------------------

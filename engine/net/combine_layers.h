@@ -32,7 +32,8 @@ class DotLayer final : public Layer {
   void backward(Exec& ex) override;
 };
 
-// Σ x_i + bias (biases and a global offset: μ + b_u + b_i + ⟨p_u, q_i⟩).
+// Σ x_i (+ bias, a learned row added to every row: biases and a global offset, μ + b_u + b_i +
+// ⟨p_u, q_i⟩; null for a plain sum, a residual connection).
 class SumLayer final : public Layer {
  public:
   SumLayer(std::string name, std::vector<Var> xs, Var out, const Param* bias);
@@ -41,6 +42,18 @@ class SumLayer final : public Layer {
 
  private:
   const Param* bias_;
+};
+
+// FM's pairwise interactions of the F field embeddings laid side by side in x (rows x F·k):
+// y_r = Σ_{f<g} ⟨x_rf, x_rg⟩, width 1, by the fm_interaction op (kernels/interaction.h) both ways.
+class FmLayer final : public Layer {
+ public:
+  FmLayer(std::string name, Var x, Var out, int64_t fields) : Layer(std::move(name), {x}, out), fields_(fields) {}
+  void forward(Exec& ex) override;
+  void backward(Exec& ex) override;
+
+ private:
+  int64_t fields_;
 };
 
 // Sparse scores plus offsets a sparse input gives, not learned: the same entries (equal nonzero

@@ -255,6 +255,31 @@ Var Net::sum(const std::vector<Var>& xs, const std::string& name) {
   return out;
 }
 
+Var Net::fm(Var x, int64_t fields, const std::string& name) {
+  const std::string n = unique_layer_name(name, "fm");
+  check_dense(n, {x}, false);
+  const int64_t w = var(x).width;
+  if (fields < 1 || w % fields != 0)
+    fail(n, "its input of width " + std::to_string(w) + " is not " + std::to_string(fields) + " fields of one width");
+  Var out = add_var(n, VarKind::dense, 1, nullptr);
+  layers_.push_back(std::make_unique<FmLayer>(n, x, out, fields));
+  return out;
+}
+
+Var Net::cross(Var x0, Var xl, int64_t rank, const std::string& name) {
+  const std::string n = unique_layer_name(name, "cross");
+  check_dense(n, {x0, xl}, true);
+  const int64_t w = var(x0).width;
+  if (rank < 0) fail(n, "needs a rank >= 0 (0: full), got " + std::to_string(rank));
+  const Var projected = rank > 0 && rank < w
+                            ? dense(dense(xl, rank, Act::identity, n + ".u"), w, Act::identity, n + ".v")
+                            : dense(xl, w, Act::identity, n + ".w");
+  const Var gated = multiply(x0, projected, n + ".gate");
+  Var out = add_var(n, VarKind::dense, w, nullptr);
+  layers_.push_back(std::make_unique<SumLayer>(n, std::vector<Var>{gated, xl}, out, nullptr));
+  return out;
+}
+
 Var Net::gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name) {
   const std::string n = unique_layer_name(name, "gaussian_sample");
   check_dense(n, {x}, false);

@@ -65,6 +65,12 @@ class Net {
   Var multiply(Var a, Var b, const std::string& name = "");           // elementwise, same widths
   Var dot(Var a, Var b, const std::string& name = "");                // row-wise inner product: width 1
   Var sum(const std::vector<Var>& xs, const std::string& name = "");  // Σ x_i + a learned bias
+  // FM's pairwise interactions Σ_{f<g} ⟨e_f, e_g⟩ of the `fields` embeddings side by side in x
+  // (width fields·k): width 1 (DeepFM).
+  Var fm(Var x, int64_t fields, const std::string& name = "");
+  // DCN-v2's cross layer: x0 ⊙ (W·xl + b) + xl, W full (rank 0) or U·V of the given rank; x0 and xl
+  // of one width. Made of a dense layer (two for low rank), a multiply and a sum without bias.
+  Var cross(Var x0, Var xl, int64_t rank, const std::string& name = "");
   // A VAE's sample from x = [μ | log σ²] (width 2L → L), adding β·KL to the loss (sample_layer.h).
   Var gaussian_sample(Var x, float beta_max, int64_t anneal_steps, const std::string& name = "");
   Var dropout(Var x, float p, const std::string& name = "");

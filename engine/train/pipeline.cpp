@@ -93,6 +93,10 @@ std::unique_ptr<EarlyStopper> validation_stopper(TrainedModel& t, const Training
   const Split& s = *data.split;
   if (s.count(Part::valid) == 0) throw error("early stopping: the split has no validation part to score epochs on");
   ParamStore& store = t.exec->params();
+  if (data.positive_at)
+    return std::make_unique<EarlyStopper>(
+        store, patience, "validation log loss", true,
+        [&t, &d, &s, at = *data.positive_at] { return t.label_metrics(d, s, Part::valid, at).logloss; }, keep_weights);
   if (t.model.task == Task::ratings)
     return std::make_unique<EarlyStopper>(
         store, patience, "validation RMSE", true, [&t, &d, &s] { return t.rating_metrics(d, s, Part::valid).rmse; },
@@ -177,10 +181,17 @@ EarlyStopReport train_with_stopper(std::unique_ptr<EarlyStopper> stopper, TrainC
 void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions& o) {
   BuiltModel& m = t.model;
   Exec& ex = *t.exec;
-  const bool implicit = m.task == Task::topn;
+  const bool labelled = data.positive_at.has_value();
+  const bool implicit = m.task == Task::topn && !labelled;
   HostCsr train = part_matrix(*data.dataset, *data.split, Part::train, m.rows);
   if (implicit) std::fill(train.val.begin(), train.val.end(), 1.0f);  // any interaction is a positive
-  if (m.pretrain_parts && o.config.profile_steps == 0)                // a profile times the model's own steps
+  if (labelled) {
+    if (!m.pairs || m.pretrain_parts)
+      throw error("model '", m.net.name(), "' does not train on labelled pairs (a pair net without pretraining does)");
+    for (float& v : train.val) v = v >= *data.positive_at ? 1.0f : 0.0f;
+  }
+  if (m.pairs) t.fields = field_tables(*data.dataset);
+  if (m.pretrain_parts && o.config.profile_steps == 0)  // a profile times the model's own steps
     pretrain(m, ex, train, o);
   if (!m.residual_mean_param.empty()) {
     SR_CHECK(m.task == Task::ratings && !m.pairs && !m.rating_levels && !m.user_node,
@@ -204,7 +215,7 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
   std::unique_ptr<TrainStep> step = m.make_step ? m.make_step() : std::make_unique<BackpropStep>();
   t.early_stop = train_with_stopper(std::move(stopper), o.config, o, [&](const TrainConfig& config) {
     if (m.pairs) {
-      train_pairs(ex, PairInputs::of(m.net), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
+      train_pairs(ex, t.pair_inputs(), train, implicit ? m.defaults.negatives : 0, !implicit, config, *step,
                   o.on_epoch);
     } else if (m.in_batch) {
       train_two_tower(ex, TwoTowerInputs::of(m.net), train, *m.in_batch, config, *step, o.on_epoch);
@@ -384,6 +395,7 @@ std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& b
   t->n_items_ = static_cast<int64_t>(d.item_ids.size());
   if (m.task != Task::sessions) {
     t->by_user = d.train_by_user;
+    t->fields = d.fields;
     if (m.task == Task::topn)  // implicit feedback is kept without values: every interaction counts 1
       t->by_user.val.assign(t->by_user.col_idx.size(), 1.0f);
     if (!m.residual_mean_param.empty())  // as when it was trained: from its training data
@@ -396,8 +408,13 @@ std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& b
 
 void TrainedModel::save(const std::string& path, const ModelMeta& meta, const ModelData& data) const {
   SR_CHECK(exec, "a baseline has no weights to save");
-  save_model(path, meta, data, exec->params());
+  ModelData with_fields = data;
+  for (const PairInputs::Field& f : model.pairs ? pair_inputs().fields : std::vector<PairInputs::Field>{})
+    with_fields.fields.push_back(*f.table);  // the side fields the net reads: it scores without the data
+  save_model(path, meta, with_fields, exec->params());
 }
+
+PairInputs TrainedModel::pair_inputs() const { return PairInputs::of(model.net, fields); }
 
 double TrainedModel::median_epoch_seconds() const {
   std::vector<double> s;
@@ -415,7 +432,7 @@ Scorer& TrainedModel::topn_scorer() {
   if (!topn_) {
     SR_CHECK(exec, "a baseline's scorer is made when it is fitted");
     if (model.pairs)
-      topn_ = std::make_unique<PairScorer>(*exec, PairInputs::of(model.net), by_user.cols);
+      topn_ = std::make_unique<PairScorer>(*exec, pair_inputs(), by_user.cols);
     else
       topn_ = std::make_unique<ModelScorer>(*exec, model.net.input("ratings"), model.net.output(), inputs);
   }
@@ -437,9 +454,15 @@ SessionScorer& TrainedModel::session_scorer() {
   return *sessions_;
 }
 
+LabelMetrics TrainedModel::label_metrics(const Dataset& d, const Split& s, Part heldout, float positive_at) {
+  SR_CHECK(exec && model.pairs, "label metrics are a pair net's");
+  const LabelledPairs p = labelled_pairs(d, s, heldout, positive_at);
+  return sr::label_metrics(score_pairs(*exec, pair_inputs(), p.users, p.items), p.labels);
+}
+
 RatingMetrics TrainedModel::rating_metrics(const Dataset& d, const Split& s, Part heldout) {
   if (ratings_) return evaluate_ratings(*ratings_, d, s, heldout);
-  if (model.pairs) return evaluate_pair_ratings(*exec, PairInputs::of(model.net), d, s, heldout);
+  if (model.pairs) return evaluate_pair_ratings(*exec, pair_inputs(), d, s, heldout);
   return evaluate_ratings(*exec, model.net.input("ratings"), model.net.output(), d, s, heldout, model.rows,
                           model.rating_levels ? &*model.rating_levels : nullptr, offsets ? &*offsets : nullptr);
 }
@@ -451,7 +474,7 @@ std::vector<std::vector<Scored>> TrainedModel::recommend(const std::vector<int32
   std::vector<std::vector<Scored>> top =
       factors_ ? factors_->topk(by_user, users, k)
       : model.pairs
-          ? recommend_pairs_topk(*exec, PairInputs::of(model.net), by_user, users, k)
+          ? recommend_pairs_topk(*exec, pair_inputs(), by_user, users, k)
           : recommend_topk(*exec, model.net.input("ratings"), model.net.output(), inputs, by_user, model.rows, users, k,
                            model.rating_levels ? &*model.rating_levels : nullptr,
                            model.rows == RowsAre::items ? &item_hidden() : nullptr, offsets ? &offsets->item : nullptr);

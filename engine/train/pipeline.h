@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "engine/data/rating_offsets.h"
+#include "engine/eval/label_eval.h"
 #include "engine/eval/rating_eval.h"
 #include "engine/eval/recommend.h"
 #include "engine/model_file.h"
 #include "engine/train/built_model.h"
 #include "engine/train/early_stopping.h"
+#include "engine/train/trainer.h"
 
 namespace sr {
 
@@ -35,6 +37,10 @@ struct TrainingData {
   // Early stopping with a refit: the training and validation sessions together, trained on once
   // the epochs are chosen.
   const Sessions* all_sessions = nullptr;
+  // Set: a pair net trained on labelled pairs, its events with the label rating >= positive_at (1)
+  // or not (0), no sampled negatives, early stopping on the validation log loss (the ctr protocol,
+  // engine/eval/label_eval.h).
+  std::optional<float> positive_at;
 };
 
 struct FitOptions {
@@ -75,6 +81,10 @@ class TrainedModel {
   // the rows the net reads, in its orientation (the user node and rating levels applied).
   HostCsr by_user, inputs;
   std::optional<RatingOffsets> offsets;  // a residual net's b_u + b_i (BuiltModel::residual_mean_param), from by_user
+  // Pair nets: the data's side fields (engine/data/field_inputs.h), which those over side features
+  // read; from the data, or from the model file for a restored model.
+  std::vector<FieldTable> fields;
+  PairInputs pair_inputs() const;  // a pair net's inputs, over `fields`
   std::vector<EpochReport> epochs;
   EarlyStopReport early_stop;  // best_epoch 0 when early stopping was off
   double fit_seconds = 0.0;    // training (or fitting) wall time, pretraining included
@@ -96,6 +106,8 @@ class TrainedModel {
   SessionScorer& session_scorer();
   // Rating prediction metrics on part `heldout` of the split the model was trained on.
   RatingMetrics rating_metrics(const Dataset& d, const Split& s, Part heldout);
+  // A pair net's AUC and log loss on the labelled events of part `heldout` (TrainingData::positive_at).
+  LabelMetrics label_metrics(const Dataset& d, const Split& s, Part heldout, float positive_at);
   // Top-K unseen items for users (dense indices) of a rating or top-N model. Call it a block of
   // users at a time: scores are block x items on the device. The model must not train meanwhile
   // (an item-based model keeps its items' hidden rows from the first call).

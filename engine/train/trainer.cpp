@@ -1,10 +1,12 @@
 #include "engine/train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/data/batchers.h"
 #include "engine/train/epoch_loop.h"
 #include "kernels/error.h"
+#include "kernels/sparse_batch.h"
 
 namespace sr {
 
@@ -57,16 +59,56 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
       positives.nnz(), "ratings", on_epoch);
 }
 
-PairInputs PairInputs::of(const Net& net) { return {net.input("user"), net.input("item"), net.input("label")}; }
+PairInputs PairInputs::of(const Net& net, const std::vector<FieldTable>& tables) {
+  PairInputs in{net.input("user"), net.input("item"), net.input("label"), 0, 0, {}};
+  in.n_users = net.var(in.user).width, in.n_items = net.var(in.item).width;
+  for (const VarInfo& v : net.vars()) {
+    if (!v.is_input || !is_field_input(v.name)) continue;
+    const auto t = std::find_if(tables.begin(), tables.end(), [&](const FieldTable& t) { return t.input == v.name; });
+    if (t == tables.end())
+      throw error("model '", net.name(), "' reads the side field '", v.name,
+                  "', which the data does not have (import it with --user-features / --item-features)");
+    SR_CHECK(net.var(net.input(v.name)).width == t->rows.cols, "side field '", v.name, "' has ", t->rows.cols,
+             " columns, the net's input ", net.var(net.input(v.name)).width);
+    in.fields.push_back({net.input(v.name), &*t});
+  }
+  return in;
+}
+
+std::vector<HostCsr> PairInputs::rows(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
+                                      const std::vector<float>& labels) const {
+  std::vector<HostCsr> out;
+  out.push_back(one_hot_rows(users, n_users));
+  out.push_back(one_hot_rows(items, n_items));
+  out.push_back(one_hot_rows(std::vector<int32_t>(labels.size(), 0), 1, &labels));
+  for (const Field& f : fields) out.push_back(select_rows(f.table->rows, f.table->user_side() ? users : items));
+  return out;
+}
+
+void PairInputs::encode(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
+                        const std::vector<float>& labels, HostBatch& out) const {
+  const std::vector<HostCsr> r = rows(users, items, labels);
+  for (size_t k = 0; k < r.size(); ++k) encode_sparse_batch(r[k], out, static_cast<int>(k));
+}
+
+std::vector<Var> PairInputs::vars() const {
+  std::vector<Var> v = {user, item, label};
+  for (const Field& f : fields) v.push_back(f.var);
+  return v;
+}
 
 void train_pairs(Exec& ex, const PairInputs& in, const HostCsr& by_user, int negatives, bool rating_labels,
                  const TrainConfig& config, TrainStep& step, const std::function<void(const EpochReport&)>& on_epoch) {
   if (by_user.nnz() == 0) throw error("training data has no interactions");
   const int64_t per_batch = config.batch_rows > 0 ? config.batch_rows : by_user.nnz();
   TripleBatcher batcher(by_user, negatives, per_batch, config.seed, rating_labels);
-  train_batches(
-      ex, step, config, batcher, [&](int64_t k, HostBatch& h) { return batcher.fill_encoded(k, h); },
-      {in.user, in.item, in.label}, by_user.nnz() * (1 + negatives), "ratings", on_epoch);
+  auto fill = [&](int64_t k, HostBatch& h) {
+    HostBatch t;
+    if (!batcher.fill(k, t)) return false;
+    in.encode(t.ints[0], t.ints[1], t.floats[0], h);
+    return true;
+  };
+  train_batches(ex, step, config, batcher, fill, in.vars(), by_user.nnz() * (1 + negatives), "ratings", on_epoch);
 }
 
 }  // namespace sr

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "engine/data/field_inputs.h"
 #include "engine/net/exec.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/data_parallel.h"
@@ -111,7 +112,25 @@ void train_rows_with_targets(Exec& ex, Var input, Var targets, const HostCsr& in
 // label per pair (models name them "user", "item", "label").
 struct PairInputs {
   Var user, item, label;
-  static PairInputs of(const Net& net);
+  int64_t n_users = 0, n_items = 0;  // the id inputs' widths
+  // The net's side-field inputs ("user:age", ...), each with the table its rows come from.
+  struct Field {
+    Var var;
+    const FieldTable* table = nullptr;
+  };
+  std::vector<Field> fields;
+  // `tables` must hold every side field the net reads (it names the first missing one) and outlive
+  // the inputs.
+  static PairInputs of(const Net& net, const std::vector<FieldTable>& tables = {});
+  // The inputs' rows for pairs (users[k], items[k]) labelled labels[k], in the order of vars():
+  // users and items one-hot, the labels (one value per row), then per side field its user's or
+  // item's row of the field.
+  std::vector<HostCsr> rows(const std::vector<int32_t>& users, const std::vector<int32_t>& items,
+                            const std::vector<float>& labels) const;
+  // The same as the sparse batches 0, 1, ... of a HostBatch (encode_sparse_batch).
+  void encode(const std::vector<int32_t>& users, const std::vector<int32_t>& items, const std::vector<float>& labels,
+              HostBatch& out) const;
+  std::vector<Var> vars() const;
 };
 
 // Trains a pair net on every positive of `by_user` (label 1, or its rating with `rating_labels`)

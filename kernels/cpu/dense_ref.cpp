@@ -1,4 +1,4 @@
-// CPU reference of the dense and elementwise ops (kernels/dense.h).
+// CPU reference of the dense, elementwise and interaction ops (kernels/dense.h, kernels/interaction.h).
 #include "kernels/cpu/reference.h"
 #include "kernels/cpu/vectorize.h"
 
@@ -75,6 +75,33 @@ void elementwise(const ElementwiseArgs& e) {
       float& y = e.y[r * e.ldy + c];
       y = e.alpha * f + (e.accumulate ? y : 0.0f);
     }
+}
+
+void fm_interaction(const FmInteractionArgs& a) {
+  const int64_t width = a.fields * a.dim;
+#pragma omp parallel for if (parallel_worth(a.rows * width))
+  for (int64_t r = 0; r < a.rows; ++r) {
+    const float* x = a.x + r * width;
+    if (!a.backward) {
+      float y = 0.0f;
+      for (int64_t d = 0; d < a.dim; ++d) {
+        float s = 0.0f, q = 0.0f;
+        for (int64_t f = 0; f < a.fields; ++f) s += x[f * a.dim + d], q += x[f * a.dim + d] * x[f * a.dim + d];
+        y += 0.5f * (s * s - q);
+      }
+      a.y[r] = y;
+      continue;
+    }
+    float* dx = a.dx + r * width;
+    for (int64_t d = 0; d < a.dim; ++d) {
+      float s = 0.0f;
+      for (int64_t f = 0; f < a.fields; ++f) s += x[f * a.dim + d];
+      for (int64_t f = 0; f < a.fields; ++f) {
+        const float g = a.dy[r] * (s - x[f * a.dim + d]);
+        dx[f * a.dim + d] = g + (a.accumulate ? dx[f * a.dim + d] : 0.0f);
+      }
+    }
+  }
 }
 
 }  // namespace sr::ref

@@ -1,5 +1,5 @@
-// CUDA kernels of the elementwise ops and column sums (kernels/dense.h). Reference:
-// kernels/cpu/dense_ref.cpp. GEMM is cuBLAS's (see cuda_backend.cu).
+// CUDA kernels of the elementwise ops, column sums (kernels/dense.h) and FM interactions
+// (kernels/interaction.h). Reference: kernels/cpu/dense_ref.cpp. GEMM is cuBLAS's (see cuda_backend.cu).
 #include "kernels/cuda/kernels.h"
 #include "kernels/cuda/launch.h"
 
@@ -77,6 +77,46 @@ __global__ void col_sum_kernel(ColSumArgs s) {
   s.out[c] = (s.beta == 0.0f ? 0.0f : s.beta * s.out[c]) + acc;
 }
 
+// FM forward: a warp per row; each lane takes every 32nd embedding column, summing the fields' values
+// and squares down the column (a row's F·k floats are read once, coalesced), then the warp adds up.
+constexpr int kFmRowsPerBlock = kThreads / 32;
+SR_REGISTER_BUDGET(fm_forward_kernel, 32);
+__global__ void fm_forward_kernel(FmInteractionArgs a) {
+  const int64_t r = static_cast<int64_t>(blockIdx.x) * kFmRowsPerBlock + threadIdx.x / 32;
+  if (r >= a.rows) return;  // whole warps leave together: the row is the warp's
+  const int lane = static_cast<int>(threadIdx.x % 32);
+  const float* x = a.x + r * a.fields * a.dim;
+  float part = 0.0f;
+  for (int64_t d = lane; d < a.dim; d += 32) {
+    float s = 0.0f, q = 0.0f;
+    for (int64_t f = 0; f < a.fields; ++f) {
+      const float v = x[f * a.dim + d];
+      s += v, q += v * v;
+    }
+    part += 0.5f * (s * s - q);
+  }
+  for (int offset = 16; offset > 0; offset >>= 1) part += __shfl_xor_sync(kFullMask, part, offset);
+  if (lane == 0) a.y[r] = part;
+}
+
+// FM backward: a thread per (row, embedding column) sums the column over the fields, then writes
+// each field's gradient; neighbouring threads take neighbouring columns.
+SR_REGISTER_BUDGET(fm_backward_kernel, 32);
+__global__ void fm_backward_kernel(FmInteractionArgs a) {
+  const int64_t n = a.rows * a.dim;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t r = i / a.dim, d = i - r * a.dim;
+    const float* x = a.x + r * a.fields * a.dim + d;
+    float* dx = a.dx + r * a.fields * a.dim + d;
+    float s = 0.0f;
+    for (int64_t f = 0; f < a.fields; ++f) s += x[f * a.dim];
+    const float g = a.dy[r];
+    for (int64_t f = 0; f < a.fields; ++f)
+      dx[f * a.dim] = g * (s - x[f * a.dim]) + (a.accumulate ? dx[f * a.dim] : 0.0f);
+  }
+}
+
 }  // namespace
 
 void bias_act(const BiasActArgs& a, const OpContext& ctx) {
@@ -99,6 +139,13 @@ void elementwise(const ElementwiseArgs& a, const OpContext& ctx) {
 }
 void col_sum(const ColSumArgs& a, const OpContext& ctx) {
   launch("col_sum_kernel", col_sum_kernel, blocks_for(a.cols, kThreads), kThreads, 0, ctx, a);
+}
+
+void fm_interaction(const FmInteractionArgs& a, const OpContext& ctx) {
+  if (a.backward)
+    launch("fm_backward_kernel", fm_backward_kernel, elementwise_blocks(a.rows * a.dim), kThreads, 0, ctx, a);
+  else
+    launch("fm_forward_kernel", fm_forward_kernel, blocks_for(a.rows, kFmRowsPerBlock), kThreads, 0, ctx, a);
 }
 
 }  // namespace sr::SR_KERNEL_NS

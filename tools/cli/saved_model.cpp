@@ -21,7 +21,8 @@ SavedModel open_saved_model(const SavedModelArgs& a) {
   s.meta = read_model_meta(a.model_file);
   s.task = parse_task(s.meta.task);
   const Device device = Device::parse(a.device);
-  BuiltModel built = build_model(find_model(s.meta.model, s.task), s.meta.options, s.meta.n_users, s.meta.n_items);
+  BuiltModel built =
+      build_model(find_model(s.meta.model, s.task), s.meta.options, s.meta.n_users, s.meta.n_items, {}, s.meta.fields);
   s.backend = open_device(device);
   s.trained = TrainedModel::restore(std::move(built), *s.backend, a.model_file, &s.data);
   return s;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <sstream>
 
 #include "engine/checksum.h"
 #include "engine/train/option_choice.h"
@@ -21,7 +22,8 @@ void ModelArgs::add_to(CLI::App& app, const char* models_help) {
                  "model options and --lr/--batch/--epochs from `sparserec tune` (those given here win)");
 }
 
-TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm, bool validate)
+TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator& comm, bool validate,
+                                 bool leave_one_out)
     : args_(args), task_(task), comm_(&comm), entry_(&find_model(args.model, task)) {
   apply_options_file(args_, task_command(task));
   options_ = parse_key_values(args_.options);
@@ -39,7 +41,8 @@ TrainingCommand::TrainingCommand(const ModelArgs& args, Task task, Communicator&
         "--early-stop with --validate: the validation part is what this run reports (tuning); leave "
         "--early-stop out");
   if (!validate && f.profile_steps == 0)
-    patience_ = f.early_stop_patience(f.epochs.value_or(probe.defaults.epochs), probe.task == Task::topn);
+    patience_ =
+        f.early_stop_patience(f.epochs.value_or(probe.defaults.epochs), probe.task == Task::topn && leave_one_out);
 }
 
 void TrainingCommand::check_validation_size(int64_t n, const char* what) {
@@ -100,7 +103,8 @@ void check_ranks_agree(Communicator& comm, const std::string& model, const std::
 }
 
 // The model and its run, on stderr; `choosing`: the option chosen on the validation part, if any.
-void announce(const BuiltModel& m, const TrainConfig& cfg, const OptionSpec* choosing) {
+void announce(const BuiltModel& m, const TrainConfig& cfg, const OptionSpec* choosing,
+              std::optional<float> positive_at) {
   std::string how;
   if (m.skip_gram)
     how = "skip-gram pairs within " + std::to_string(m.skip_gram->window) + " clicks, " +
@@ -114,12 +118,19 @@ void announce(const BuiltModel& m, const TrainConfig& cfg, const OptionSpec* cho
   else if (m.in_batch)
     how = "every interaction; softmax over the batch's items + " + std::to_string(m.in_batch->n_sample) + " samples" +
           (m.in_batch->logq ? ", logQ-corrected" : "");
+  else if (positive_at)
+    how = "labelled pairs (rating >= " + (std::ostringstream() << *positive_at).str() +
+          " positive), no sampled negatives";
   else if (m.task == Task::topn)
     how = m.defaults.negatives > 0 ? std::to_string(m.defaults.negatives) + " negatives per positive" : "full softmax";
   else if (choosing)
     how = choosing->name + " chosen on the validation part";
   else
     how = m.rows == RowsAre::items ? "rows are items" : "rows are users";
+  std::string fields;  // the side fields a ranker reads
+  for (const VarInfo& v : m.net.vars())
+    if (v.is_input && is_field_input(v.name)) fields += (fields.empty() ? "; side fields " : ", ") + v.name;
+  how += fields;
   std::fprintf(stderr, "model: %s; %s; optimizer %s lr %g, %d epochs, batch %s\n", m.net.summary().c_str(), how.c_str(),
                optimizer_name(cfg.optimizer.kind), cfg.optimizer.lr, cfg.epochs,
                cfg.batch_rows > 0 ? std::to_string(cfg.batch_rows).c_str() : "full");
@@ -129,8 +140,11 @@ void announce(const BuiltModel& m, const TrainConfig& cfg, const OptionSpec* cho
 TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, int64_t n_items,
                                    const std::vector<std::string>& data_paths) {
   n_users_ = n_users, n_items_ = n_items;
-  BuiltModel built = build_model(*entry_, options_, n_users, n_items,
-                                 task_ == Task::ratings ? distinct_training_ratings(data) : std::vector<float>{});
+  const std::vector<FieldShape> fields =
+      data.dataset ? field_shapes(field_tables(*data.dataset)) : std::vector<FieldShape>{};
+  BuiltModel built =
+      build_model(*entry_, options_, n_users, n_items,
+                  task_ == Task::ratings ? distinct_training_ratings(data) : std::vector<float>{}, fields);
   derived_options_ = built.derived_options;
   if (built.is_baseline()) {
     trained_ = fit_model(std::move(built), data, nullptr, {});
@@ -140,7 +154,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
   rank_ = std::make_unique<RankTraining>(args_.flags, built.defaults, *comm_,
                                          run_id(command, entry_->name, options_, data_paths));
   const OptionSpec* chosen = auto_option(entry_->options, options_);
-  if (rank_->leader()) announce(built, rank_->config(), chosen && patience_ > 0 ? chosen : nullptr);
+  if (rank_->leader()) announce(built, rank_->config(), chosen && patience_ > 0 ? chosen : nullptr, data.positive_at);
   check_ranks_agree(*comm_, entry_->name, options_, rank_->config(), patience_, data);
   FitOptions o;
   o.config = rank_->config();
@@ -179,7 +193,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
       std::map<std::string, std::string> with = options_;
       with[chosen->name] = value;
       return build_model(*entry_, with, n_users, n_items,
-                         task_ == Task::ratings ? distinct_training_ratings(data) : std::vector<float>{});
+                         task_ == Task::ratings ? distinct_training_ratings(data) : std::vector<float>{}, fields);
     };
     std::vector<std::string> values(chosen->choices.begin() + 1, chosen->choices.end());  // after "auto"
     std::stable_partition(values.begin(), values.end(),

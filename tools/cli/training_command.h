@@ -34,7 +34,9 @@ class TrainingCommand {
   // option or a value out of range, a bad flag, a batch the shards cannot split, --save of a baseline.
   // The options file, when given, is merged in first (options and flags on the command line win).
   // `validate`: the command reports a validation part (tuning); --early-stop N is refused with it.
-  TrainingCommand(const ModelArgs& args, Task task, Communicator& comm, bool validate);
+  // `leave_one_out`: a top-N command's validation holds one target per user (its auto patience is
+  // longer, for a noisier score); false for one scored on many examples (ctr).
+  TrainingCommand(const ModelArgs& args, Task task, Communicator& comm, bool validate, bool leave_one_out = true);
   const ModelEntry& entry() const { return *entry_; }
   const std::map<std::string, std::string>& options() const { return options_; }
   // Whether the run stops early, so the command carves a validation part: --early-stop N, or auto
