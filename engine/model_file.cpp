@@ -5,7 +5,9 @@
 // as "field.INPUT.row_ptr", ".col_idx" and ".values". Files without fields read as before.
 #include "engine/model_file.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -43,9 +45,22 @@ ModelMeta parse_meta(const TensorFileReader& r, Sizes* sizes = nullptr) {
     m.test_fraction = j.at("test_fraction");
     m.split_seed = j.at("split_seed");
     m.negatives_seed = j.at("negatives_seed");
+    // Side fields, checked here (before a net is built from them and its tables allocated): a
+    // field input's name, once; a whole width and count of values within what a table indexes.
     for (const auto& f : j.value("fields", nlohmann::json::array())) {
-      m.fields.push_back({f.at("input").get<std::string>(), f.at("width").get<int64_t>()});
-      if (sizes) sizes->field_nnz.push_back(f.at("nnz").get<int64_t>());
+      const std::string input = f.at("input").get<std::string>();
+      const auto& width = f.at("width");
+      const auto& nnz = f.at("nnz");
+      constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+      const bool known =
+          std::any_of(m.fields.begin(), m.fields.end(), [&](const FieldShape& s) { return s.input == input; });
+      if (!is_field_input(input) || known || !width.is_number_integer() || !nnz.is_number_integer() ||
+          width.get<int64_t>() < 1 || width.get<int64_t>() > kMax || nnz.get<int64_t>() < 0 ||
+          nnz.get<int64_t>() > kMax)
+        throw error("model file '", r.path(), "' is corrupt: its side field '", input.substr(0, 60), "' (width ",
+                    width.dump(), ", ", nnz.dump(), " values) is not one");
+      m.fields.push_back({input, width.get<int64_t>()});
+      if (sizes) sizes->field_nnz.push_back(nnz.get<int64_t>());
     }
     if (sizes) {
       const auto& s = j.at("sizes");
@@ -115,10 +130,8 @@ ModelData load_model(const std::string& path, ParamStore& store) {
     throw error("model file '", path, "' is corrupt: its data tensors' sizes (", n.users, " users, ", n.items,
                 " items, ", n.rows, " row pointers, ", n.nnz, " interactions, ", n.values, " values) do not fit ",
                 meta.n_items, " items");
-  for (size_t f = 0; f < meta.fields.size(); ++f)
-    if (!is_field_input(meta.fields[f].input) || meta.fields[f].width < 1 || n.field_nnz[f] < 0)
-      throw error("model file '", path, "' is corrupt: its side field '", meta.fields[f].input, "' (width ",
-                  meta.fields[f].width, ", ", n.field_nnz[f], " values) is not one");
+  if (!meta.fields.empty() && n.users != meta.n_users)  // a user-side table has a row per user of the net
+    throw error("model file '", path, "' is corrupt: it holds ", n.users, " users for a model of ", meta.n_users);
   const auto& params = store.net().params();
   const size_t tensors = params.size() + 5 + 3 * meta.fields.size();
   if (r.count() != tensors)

@@ -4,11 +4,15 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <set>
 
+#include "engine/checksum.h"
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
 #include "engine/eval/label_eval.h"
@@ -119,6 +123,87 @@ TEST(Training, AutoRecLearnsPlantedStructureAndRoundTripsThroughAModelFile) {
   const std::string alt = temp_file("alt.srm", altered);
   expect_error([&] { load_model(alt, ex2.params()); }, {"checksum mismatch", "data.values"});
   for (const auto& p : {path, cut, alt}) std::remove(p.c_str());
+}
+
+// A model file's side-field tables round-trip; a table with checksums intact but a column past its
+// width, rows out of order, a NaN value, or a user count other than the net's is refused naming the
+// file, and so is a header whose field width is not a whole number in range (before any net is
+// built from it).
+TEST(ModelFile, SideFieldTablesRoundTripAndForgedOnesAreRefused) {
+  auto be = make_backend("cpu");
+  const std::map<std::string, std::string> options = {{"factors", "2"}, {"units", "3"}};
+  const std::vector<FieldShape> shapes = {{"user:group", 2}, {"item:tags", 300}};
+  BuiltModel m = build_model(find_model("deepfm", Task::topn), options, 3, 4, {}, shapes);
+  Exec ex(m.net, *be, 1);
+  ModelMeta meta;
+  meta.model = "deepfm", meta.task = "top-N", meta.options = options, meta.n_users = 3, meta.n_items = 4;
+  ModelData data;
+  data.user_ids = {10, 11, 12}, data.item_ids = {1, 2, 3, 4};
+  data.train_by_user.rows = 3, data.train_by_user.cols = 4;
+  data.train_by_user.row_ptr = {0, 1, 2, 2}, data.train_by_user.col_idx = {0, 3};
+  FieldTable group{"user:group", {}}, tags{"item:tags", {}};
+  group.rows.rows = 3, group.rows.cols = 2, group.rows.row_ptr = {0, 1, 2, 2}, group.rows.col_idx = {1, 0};
+  group.rows.val = {1.0f, 1.0f};
+  tags.rows.rows = 4, tags.rows.cols = 300, tags.rows.row_ptr = {0, 2, 2, 3, 3}, tags.rows.col_idx = {0, 2, 1};
+  tags.rows.val = {0.5f, 0.5f, 1.0f};
+  data.fields = {group, tags};
+  const std::string path = temp_file("fields.srm", "");
+  save_model(path, meta, data, ex.params());
+  const ModelMeta back = read_model_meta(path);
+  ASSERT_EQ(back.fields.size(), 2u);
+  EXPECT_EQ(back.fields[1].input, "item:tags");
+  EXPECT_EQ(back.fields[1].width, 300);
+  BuiltModel m2 =
+      build_model(find_model("deepfm", Task::topn), back.options, back.n_users, back.n_items, {}, back.fields);
+  Exec ex2(m2.net, *be, 2);
+  const ModelData got = load_model(path, ex2.params());
+  ASSERT_EQ(got.fields.size(), 2u);
+  EXPECT_EQ(got.fields[1].rows.col_idx, tags.rows.col_idx);
+  EXPECT_EQ(got.fields[1].rows.val, tags.rows.val);
+  EXPECT_EQ(got.fields[0].rows.row_ptr, group.rows.row_ptr);
+
+  auto forged = [&](const std::function<void(ModelData&)>& change, std::initializer_list<const char*> words) {
+    ModelData d = data;
+    change(d);
+    const std::string p = temp_file("forged.srm", "");
+    save_model(p, meta, d, ex.params());
+    expect_error([&] { load_model(p, ex2.params()); }, words);
+    std::remove(p.c_str());
+  };
+  forged([](ModelData& d) { d.fields[1].rows.col_idx[1] = 300; }, {"model file", "item:tags"});
+  forged([](ModelData& d) { d.fields[1].rows.row_ptr = {0, 2, 1, 3, 3}; }, {"model file", "item:tags"});
+  forged([](ModelData& d) { d.fields[0].rows.val[0] = std::nanf(""); }, {"model file", "user:group"});
+  forged(
+      [](ModelData& d) {
+        d.user_ids = {10, 11};
+        d.train_by_user.rows = 2, d.train_by_user.row_ptr = {0, 1, 2};
+      },
+      {"model file", "2 users for a model of 3"});
+
+  // The header's width of a field a fraction or negative, or a name no field input has, with the
+  // header's checksum made right again (the header follows the magic line and its u64 length).
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t header_at = bytes.find('\n') + 1 + 8;
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, bytes.data() + header_at - 8, 8);
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"width\":300", "\"width\":2.5"},
+                                 {"\"width\":300", "\"width\":-30"},
+                                 {"\"input\":\"item:tags\"", "\"input\":\"itemXtags\""}}) {
+    std::string b = bytes;
+    const size_t at = b.find(from, header_at);
+    ASSERT_TRUE(at != std::string::npos && at < header_at + header_len) << from;
+    b.replace(at, from.size(), to);  // the same length
+    const uint64_t sum = checksum64(b.data() + header_at, header_len);
+    std::memcpy(b.data() + header_at + header_len, &sum, 8);
+    const std::string p = temp_file("header.srm", b);
+    expect_error([&] { read_model_meta(p); }, {"model file", "side field"});
+    std::remove(p.c_str());
+  }
+  std::remove(path.c_str());
 }
 
 // A training step that lets another executor score between its forward and its backward pass.

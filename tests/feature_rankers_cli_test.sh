@@ -54,6 +54,40 @@ dcnv2 factors=4 units=8
 dcnv2 factors=4 units=8 rank=2 cross_layers=3
 MODELS
 done
+# The ctr protocol: labelled ratings, AUC and log loss, early stopping on the validation log loss,
+# the examples exported for a peer; refused on a model that is not a pair net, a threshold no
+# rating reaches, clicks, --save.
+device=$1
+if "$bin" ctr --data "$tmp/d.srdata" --model deepfm factors=4 units=8 --epochs 3 --device "$device" \
+  --export-examples "$tmp/ex" >"$tmp/out" 2>"$tmp/err" &&
+  tail -1 "$tmp/out" | python3 -c "
+import json, math, sys
+j = json.loads(sys.stdin.read())
+assert 0 < j['test_auc'] < 1 and math.isfinite(j['test_logloss']) and j['base_logloss'] > 0, j
+assert j['early_stop']['metric'] == 'validation log loss', j['early_stop']
+assert j['command'] == 'ctr' and j['n_test'] > 0
+shape = json.load(open('$tmp/ex/shape.json'))
+assert [f['input'] for f in shape['fields']] == ['user:group', 'item:tags', 'item:size'], shape
+parts = [l.split('\t')[0] for l in open('$tmp/ex/examples.tsv')]
+assert parts.count('test') == j['n_test'] and parts.count('valid') > 0, (parts.count('test'), j['n_test'])
+assert len(parts) == $(tail -n +2 "$tmp/r.csv" | wc -l), len(parts)
+print(f\"ok: ctr on $device: test AUC {j['test_auc']:.3f}, log loss {j['test_logloss']:.3f} (positive rate alone {j['base_logloss']:.3f}); {len(parts)} examples exported\")
+"; then :; else
+  fail "ctr:"; tail -3 "$tmp/err"
+fi
+refused() {  # refused WHAT MESSAGE ARGS...
+  local what=$1 msg=$2
+  shift 2
+  if "$bin" "$@" >/dev/null 2>"$tmp/err"; then fail "ctr $what was accepted"
+  elif grep -q "$msg" "$tmp/err"; then echo "ok: ctr refuses $what: $(tail -1 "$tmp/err")"
+  else fail "ctr $what: $(tail -1 "$tmp/err")"; fi
+}
+refused "a model that is not a pair net" "is not a pair net" ctr --data "$tmp/d.srdata" --model cdae
+refused "a threshold above every rating" "every training example is negative" ctr --data "$tmp/d.srdata" --model gmf --positive 6
+refused "--save" "save one trained by topn" ctr --data "$tmp/d.srdata" --model gmf --save "$tmp/x.srm"
+"$bin" synth --clicks --out "$tmp/c.tsv" --users 50 --items 40 --events 600 --seed 3 >/dev/null 2>&1
+refused "clicks" "holds clicks" ctr --data "$tmp/c.tsv" --model gmf
+
 # A damaged side-field table in a model file is refused.
 python3 - "$tmp/m.srm" <<'PY' || fail "no model file with a side field to damage"
 import sys

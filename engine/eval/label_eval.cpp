@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "kernels/error.h"
+
 namespace sr {
 
 LabelMetrics label_metrics(const std::vector<float>& scores, const std::vector<float>& labels) {
@@ -12,6 +14,8 @@ LabelMetrics label_metrics(const std::vector<float>& scores, const std::vector<f
   if (m.n == 0) return m;
   double loss = 0.0, positives = 0.0;
   for (size_t k = 0; k < scores.size(); ++k) {
+    if (!std::isfinite(scores[k]))
+      throw error("label metrics: score ", k, " of ", scores.size(), " is ", scores[k], " (the net diverged)");
     const double p = std::clamp(1.0 / (1.0 + std::exp(-static_cast<double>(scores[k]))), 1e-7, 1.0 - 1e-7);
     loss -= labels[k] > 0.5f ? std::log(p) : std::log(1.0 - p);
     positives += labels[k] > 0.5f;

@@ -18,7 +18,7 @@ struct LabelMetrics {
 };
 
 // Metrics of logits `scores` against 0/1 `labels`. AUC is 0.5 when one class is absent; a
-// probability is clamped to [1e-7, 1 - 1e-7] before its log.
+// probability is clamped to [1e-7, 1 - 1e-7] before its log. A score that is not finite is refused.
 LabelMetrics label_metrics(const std::vector<float>& scores, const std::vector<float>& labels);
 
 // The labels of part `p`'s events (rating >= positive_at: 1, else 0), by user then entry, with

@@ -40,7 +40,7 @@ struct TrainingData {
   // Set: a pair net trained on labelled pairs, its events with the label rating >= positive_at (1)
   // or not (0), no sampled negatives, early stopping on the validation log loss (the ctr protocol,
   // engine/eval/label_eval.h).
-  std::optional<float> positive_at;
+  std::optional<float> positive_at{};
 };
 
 struct FitOptions {

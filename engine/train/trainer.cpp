@@ -70,6 +70,8 @@ PairInputs PairInputs::of(const Net& net, const std::vector<FieldTable>& tables)
                   "', which the data does not have (import it with --user-features / --item-features)");
     SR_CHECK(net.var(net.input(v.name)).width == t->rows.cols, "side field '", v.name, "' has ", t->rows.cols,
              " columns, the net's input ", net.var(net.input(v.name)).width);
+    SR_CHECK(t->rows.rows == (t->user_side() ? in.n_users : in.n_items), "side field '", v.name, "' has ", t->rows.rows,
+             " rows for a net of ", in.n_users, " users and ", in.n_items, " items");
     in.fields.push_back({net.input(v.name), &*t});
   }
   return in;

@@ -53,7 +53,32 @@ void dropout(const DropoutArgs& d) {
     d.y[i] = uniform01(d.seed, d.offset + static_cast<uint64_t>(i)) < d.p ? 0.0f : d.x[i] * keep_scale;
 }
 
+namespace {
+// copy and mul, the kinds that concatenations, products and sums of layers run every step, as
+// loops the compiler vectorizes (the general loop below switches on the kind per element: on a
+// DCN-v2 step it was 44 % of the time).
+SR_CPU_HOT void copy_or_mul(const ElementwiseArgs& e) {
+  const bool mul = e.kind == EwKind::mul;
+#pragma omp parallel for if (parallel_worth(e.rows * e.cols))
+  for (int64_t r = 0; r < e.rows; ++r) {
+    const float* a = e.a + r * e.lda;
+    const float* b = mul ? e.b + r * e.ldb : nullptr;
+    float* y = e.y + r * e.ldy;
+    const float alpha = e.alpha;
+    if (mul && e.accumulate)
+      for (int64_t c = 0; c < e.cols; ++c) y[c] += alpha * (a[c] * b[c]);
+    else if (mul)
+      for (int64_t c = 0; c < e.cols; ++c) y[c] = alpha * (a[c] * b[c]);
+    else if (e.accumulate)
+      for (int64_t c = 0; c < e.cols; ++c) y[c] += alpha * a[c];
+    else
+      for (int64_t c = 0; c < e.cols; ++c) y[c] = alpha * a[c];
+  }
+}
+}  // namespace
+
 void elementwise(const ElementwiseArgs& e) {
+  if (e.kind == EwKind::copy || e.kind == EwKind::mul) return copy_or_mul(e);
   if (e.kind == EwKind::softmax_rows) {
 #pragma omp parallel for if (parallel_worth(e.rows * e.cols))
     for (int64_t r = 0; r < e.rows; ++r) {

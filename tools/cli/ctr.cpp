@@ -63,12 +63,18 @@ void run_ctr(const CtrArgs& a, Communicator& comm) {
     throw error("--save with ctr: a model file is evaluated by the top-N protocol; save one trained by topn");
   if (!std::isfinite(a.positive)) throw error("--positive must be a finite rating, got ", a.positive);
   a.data.check();
-  Loaded data = load_and_split(a.data);
+  Loaded data = load_and_split(a.data);  // refuses clicks: the labels come from ratings
   const Dataset& d = data.data;
   constexpr double kEarlyStopShare = 0.1;
   cmd.check_validation_size(static_cast<int64_t>(kEarlyStopShare * data.split.count(Part::train)), "examples");
   if (cmd.early_stop()) carve_validation(data.split, kEarlyStopShare, a.data.seed);
   const LabelMetrics base = base_rate_metrics(d, data.split, Part::test, a.positive);
+  const LabelMetrics train_rate = base_rate_metrics(d, data.split, Part::train, a.positive);
+  for (const auto& [part, m] : {std::pair{"training", train_rate}, std::pair{"test", base}})
+    if (m.positive_rate == 0.0 || m.positive_rate == 1.0)
+      throw error("ctr: every ", part, " example is ", m.positive_rate == 0.0 ? "negative" : "positive",
+                  " with --positive ", a.positive, " (ratings from ", d.info().rating_min, " to ", d.info().rating_max,
+                  "): nothing to rank");
   std::fprintf(stderr,
                "data: %lld users, %lld items; %lld training examples, %lld test (%.1f %% positive: rating >= %g)\n",
                static_cast<long long>(d.n_users()), static_cast<long long>(d.n_items()),
