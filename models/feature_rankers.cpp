@@ -14,6 +14,7 @@
 // With side=0, or on data without side features, both see the ids only (DeepFM is then a biased
 // MF plus a tower). Their defaults are NCF's MLP's (Adam lr 0.001, 4 negatives, batch 256).
 #include "models/models.h"
+#include "models/pair_model.h"
 
 namespace sr {
 
@@ -50,16 +51,7 @@ Var tower(Net& net, Var x, const ModelOptions& o) {
 }
 
 BuiltModel finish(Fields f, Var logit, const ModelOptions& o) {
-  f.net.minimize(masked_bce(logit, f.label), l2(static_cast<float>(o.real("l2"))));
-  TrainDefaults d;
-  d.optimizer = "adam";
-  d.lr = 0.001f;
-  d.epochs = 20;
-  d.batch_rows = 256;  // positives per batch (each with its negatives)
-  d.negatives = static_cast<int>(o.integer("negatives"));
-  BuiltModel m{Task::topn, std::move(f.net), RowsAre::users, d};
-  m.pairs = true;
-  return m;
+  return implicit_pair_model(std::move(f.net), logit, f.label, o, 0.001f);
 }
 
 BuiltModel build_deepfm(const ModelOptions& o) {

@@ -25,6 +25,7 @@
 // 0.390 with SGD lr 0.0005, 0.650 / 0.382 with Adam lr 0.0001, against 0.676 / 0.392), so it is off
 // by default. NeuMF's 16 factors were chosen there too (32: HR@10 0.655; MLP 16: 0.655 vs 32: 0.645).
 #include "models/models.h"
+#include "models/pair_model.h"
 
 namespace sr {
 
@@ -60,16 +61,7 @@ Var mlp_part(Net& net, Var user, Var item, int64_t f) {
 BuiltModel finish(PairNet p, Var features, const ModelOptions& o, float lr) {
   Var y = p.net.dense(features, 1, Act::identity, "prediction");
   if (o.flag("item_bias")) y = p.net.sum({y, p.net.embedding(p.item, 1, "item_bias", 0.0f)}, "score");
-  p.net.minimize(masked_bce(y, p.label), l2(static_cast<float>(o.real("l2"))));
-  TrainDefaults d;
-  d.optimizer = "adam";
-  d.lr = lr;
-  d.epochs = 20;
-  d.batch_rows = 256;  // positives per batch (each with its negatives)
-  d.negatives = static_cast<int>(o.integer("negatives"));
-  BuiltModel m{Task::topn, std::move(p.net), RowsAre::users, d};
-  m.pairs = true;
-  return m;
+  return implicit_pair_model(std::move(p.net), y, p.label, o, lr);
 }
 
 std::vector<OptionSpec> pair_options(int64_t factors, bool item_bias) {
