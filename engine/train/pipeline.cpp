@@ -190,7 +190,10 @@ void train_on_matrix(TrainedModel& t, const TrainingData& data, const FitOptions
       throw error("model '", m.net.name(), "' does not train on labelled pairs (a pair net without pretraining does)");
     for (float& v : train.val) v = v >= *data.positive_at ? 1.0f : 0.0f;
   }
-  if (m.pairs) t.fields = field_tables(*data.dataset);
+  const auto& vars = m.net.vars();
+  if (m.pairs &&
+      std::any_of(vars.begin(), vars.end(), [](const VarInfo& v) { return v.is_input && is_field_input(v.name); }))
+    t.fields = field_tables(*data.dataset);             // only a net that reads side fields needs their tables
   if (m.pretrain_parts && o.config.profile_steps == 0)  // a profile times the model's own steps
     pretrain(m, ex, train, o);
   if (!m.residual_mean_param.empty()) {
@@ -408,9 +411,10 @@ std::unique_ptr<TrainedModel> TrainedModel::restore(BuiltModel model, Backend& b
 
 void TrainedModel::save(const std::string& path, const ModelMeta& meta, const ModelData& data) const {
   SR_CHECK(exec, "a baseline has no weights to save");
-  ModelData with_fields = data;
-  for (const PairInputs::Field& f : model.pairs ? pair_inputs().fields : std::vector<PairInputs::Field>{})
-    with_fields.fields.push_back(*f.table);  // the side fields the net reads: it scores without the data
+  const std::vector<PairInputs::Field> read = model.pairs ? pair_inputs().fields : std::vector<PairInputs::Field>{};
+  if (read.empty()) return save_model(path, meta, data, exec->params());
+  ModelData with_fields = data;  // the side fields the net reads go with it: it scores without the data
+  for (const PairInputs::Field& f : read) with_fields.fields.push_back(*f.table);
   save_model(path, meta, with_fields, exec->params());
 }
 
