@@ -9,6 +9,7 @@
 #include "kernels/interaction.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"
+#include "kernels/pooling.h"
 #include "kernels/recurrent.h"
 #include "kernels/sparse.h"
 #include "kernels/topk.h"
@@ -26,6 +27,7 @@
   X(dropout, DropoutArgs)              \
   X(elementwise, ElementwiseArgs)      \
   X(fm_interaction, FmInteractionArgs) \
+  X(step_max, StepMaxArgs)             \
   X(loss, LossArgs)                    \
   X(softmax_xent, SoftmaxXentArgs)     \
   X(rank_loss, RankLossArgs)           \

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <numeric>
 
 #include "engine/data/batchers.h"
 #include "engine/net/exec.h"
@@ -450,6 +452,123 @@ std::string mean_name(const ::testing::TestParamInfo<CaseParam>& info) {
 }
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(MeanStepsForward, kMeanCases, mean_name);
+
+// ---- a character CNN (the cold-start hybrid's title model): embedded characters, a 1-D
+// convolution over time-major steps, max-pooling over the positions, a dense head and a sparse
+// output under the logistic loss ----
+
+struct CharCnnCase {
+  const char* name;
+  int64_t filter_width;
+  Act act;
+};
+const CharCnnCase kCharCnnCases[] = {{"conv_width_3_tanh_max_pool", 3, Act::tanh},
+                                     {"conv_width_1_identity_max_pool", 1, Act::identity}};
+using CharCnnGradientCheck = BackendParity<CharCnnCase, kCharCnnCases>;
+
+// Characters of 4 titles over `steps` steps, time-major (row t·B + b is character t of title b), no
+// character twice in a title (steps <= chars): two equal windows would tie exactly in the max.
+HostCsr title_chars(int64_t steps, int64_t chars, std::mt19937_64& rng) {
+  std::vector<int32_t> ids(static_cast<size_t>(4 * steps)), perm(static_cast<size_t>(chars));
+  for (int64_t b = 0; b < 4; ++b) {
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    for (int64_t t = 0; t < steps; ++t) ids[static_cast<size_t>(t * 4 + b)] = perm[static_cast<size_t>(t)];
+  }
+  return one_hot_rows(ids, chars);
+}
+
+Net char_cnn(const CharCnnCase& c, int64_t chars, int64_t steps, int64_t users, Var* conv = nullptr,
+             Var* pooled_out = nullptr) {
+  Net net("charcnn");
+  Var x = net.sparse_input("chars", chars), target = net.sparse_input("target", users);
+  Var e = net.embedding(x, 3, "emb", 0.5f);
+  Var h = net.conv1d(e, 4, c.filter_width, steps, c.act, "conv");
+  if (conv) *conv = h;
+  Var pooled = net.max_steps(h, steps - c.filter_width + 1, "pool");
+  if (pooled_out) *pooled_out = pooled;
+  Var y = net.sparse_output(net.dense(pooled, 3, Act::tanh, "head"), users, Act::identity, target, "out");
+  net.minimize(masked_bce(y, target));
+  return net;
+}
+
+TEST_P(CharCnnGradientCheck, BackwardMatchesFiniteDifferences) {
+  const int64_t chars = 7, steps = 6, users = 5, B = 4, F = 4, P = steps - c_.filter_width + 1;
+  Var conv;
+  Net net = char_cnn(c_, chars, steps, users, &conv);
+  Exec ex(net, *be_, 4);
+  HostCsr targets = random_csr({"targets", B, users, 0.6}, rng_);
+  for (auto& v : targets.val) v = v > 0.0f ? 1.0f : 0.0f;
+  const SparseBatch x(*be_, title_chars(steps, chars, rng_)), t(*be_, targets);
+  ex.bind(net.input("chars"), &x);
+  ex.bind(net.input("target"), &t);
+  // The max is not differentiable where two positions tie: a finite difference that crosses a tie
+  // measures a mix of two slopes. Weights are drawn until every title's best position leads the
+  // next by more than a step of kStep can move them (0.05 at these sizes).
+  double gap = 0.0;
+  for (int draw = 0; draw < 200 && gap <= 0.05; ++draw) {
+    for (const Param* p : net.params())
+      ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+    ex.forward(false);
+    const std::vector<float> h = ex.slot(conv).value.to_host();
+    gap = 1e30;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t f = 0; f < F; ++f) {
+        float first = -1e30f, second = -1e30f;
+        for (int64_t p = 0; p < P; ++p) {
+          const float v = h[static_cast<size_t>((p * B + b) * F + f)];
+          if (v > first)
+            second = first, first = v;
+          else if (v > second)
+            second = v;
+        }
+        if (P > 1) gap = std::min(gap, static_cast<double>(first - second));
+      }
+  }
+  ASSERT_GT(gap, 0.05) << "no draw of weights kept the positions apart";
+  expect_gradients_match(ex, net);
+}
+
+// The convolution and the pooling against the host: conv[t·B + b] = act(bias + Σ_k e[c(t + k, b)]·W_k)
+// and pooled[b] = max_t conv[t·B + b].
+TEST_P(CharCnnGradientCheck, ForwardIsTheHostsConvolutionAndMax) {
+  const int64_t chars = 7, steps = 6, users = 5, B = 4, E = 3, F = 4, w = c_.filter_width, P = steps - w + 1;
+  Var conv, pool;
+  Net net = char_cnn(c_, chars, steps, users, &conv, &pool);
+  Exec ex(net, *be_, 4);
+  std::map<std::string, std::vector<float>> values;
+  for (const Param* p : net.params()) {
+    values[p->name] = random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f);
+    ex.params().weights(*p).upload(values[p->name]);
+  }
+  const HostCsr in = title_chars(steps, chars, rng_);
+  const SparseBatch x(*be_, in), t(*be_, random_csr({"targets", B, users, 0.6}, rng_));
+  ex.bind(net.input("chars"), &x);
+  ex.bind(net.input("target"), &t);
+  ex.forward(false);
+  const std::vector<float> got = ex.slot(conv).value.to_host(), pooled = ex.slot(pool).value.to_host();
+  ASSERT_EQ(got.size(), static_cast<size_t>(P * B * F));
+  const std::vector<float>&emb = values["emb.weight"], &wt = values["conv.weight"], &bias = values["conv.bias"];
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t f = 0; f < F; ++f) {
+      double best = -1e30;
+      for (int64_t p = 0; p < P; ++p) {
+        double z = bias[f];
+        for (int64_t k = 0; k < w; ++k)
+          for (int64_t d = 0; d < E; ++d) z += emb[in.col_idx[(p + k) * B + b] * E + d] * wt[(k * E + d) * F + f];
+        const double want = c_.act == Act::tanh ? std::tanh(z) : z;
+        EXPECT_NEAR(got[(p * B + b) * F + f], want, 1e-5) << "title " << b << ", position " << p << ", filter " << f;
+        best = std::max(best, want);
+      }
+      EXPECT_NEAR(pooled[b * F + f], best, 1e-5) << "title " << b << ", filter " << f;
+    }
+}
+
+std::string char_cnn_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kCharCnnCases[std::get<1>(info.param)].name;
+}
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(CharCnnGradientCheck, kCharCnnCases, char_cnn_name);
 
 // ---- the skip-gram net (Prod2vec): an embedding of each pair's centre scored at its context and
 // negatives (the sampled dot primitive) under the logistic loss; rows of unequal length, an item

@@ -323,6 +323,37 @@ TEST_P(DenseParity, FmInteraction) {
   }
 }
 
+// Max over 1 to 5 steps of time-major rows, values rounded to tenths so that steps tie (the first
+// step reaching the maximum is taken on every backend), then the backward's routing into a
+// gradient that already holds values. The forward is also checked against a plain max.
+TEST_P(DenseParity, StepMax) {
+  const int64_t batch = c_.rows, width = c_.cols, steps = 1 + (c_.rows + c_.cols) % 5, n = batch * width;
+  auto x = random_vector(steps * n, rng_, -1.0f, 1.0f);
+  for (float& v : x) v = std::round(v * 10.0f) / 10.0f;
+  const auto dy = random_vector(n, rng_);
+  std::vector<float> ref_y(n);
+  std::vector<int32_t> ref_arg(n);
+  ref::step_max({false, steps, batch, width, x.data(), ref_y.data(), ref_arg.data()});
+  DeviceBuffer<float> xb(*be_, x), y(*be_, n), dyb(*be_, dy);
+  DeviceBuffer<int32_t> arg(*be_, std::vector<int32_t>(n, -1));
+  y.poison();
+  be_->step_max({false, steps, batch, width, xb.get(), y.get(), arg.get()});
+  EXPECT_TRUE(all_close(ref_y, y.download(), 0.0f, 0.0f)) << steps << " steps";
+  EXPECT_EQ(ref_arg, arg.download()) << steps << " steps";
+  for (int64_t i = 0; i < n; i += std::max<int64_t>(1, n / 11)) {
+    float best = x[i];
+    for (int64_t t = 1; t < steps; ++t) best = std::max(best, x[t * n + i]);
+    EXPECT_EQ(ref_y[i], best) << "entry " << i;
+    EXPECT_EQ(x[ref_arg[i] * n + i], best) << "entry " << i;
+    for (int64_t t = 0; t < ref_arg[i]; ++t) EXPECT_LT(x[t * n + i], best) << "an earlier step ties, entry " << i;
+  }
+  auto ref_dx = random_vector(steps * n, rng_);
+  DeviceBuffer<float> dx(*be_, ref_dx);
+  ref::step_max({true, steps, batch, width, nullptr, nullptr, ref_arg.data(), dy.data(), ref_dx.data()});
+  be_->step_max({true, steps, batch, width, nullptr, nullptr, arg.get(), dyb.get(), dx.get()});
+  EXPECT_TRUE(all_close(ref_dx, dx.download(), kAtol, kRtol)) << "backward, " << steps << " steps";
+}
+
 // Every elementwise kind on column blocks of wider matrices (the concat layout), overwriting and
 // accumulating; the random kinds must draw the same numbers on every backend.
 TEST_P(DenseParity, ElementwiseKindsOnStridedBlocks) {

@@ -51,6 +51,9 @@ class RowTargetBatcher {
   int64_t batches() const { return rows_.batches(); }
   int64_t rows_in(int64_t k) const { return rows_.rows_in(k); }
   bool fill(int64_t k, HostBatch& out) const;
+  // The rows of batch k: order()[k·batch_rows() ...] (rows_in(k) of them).
+  const std::vector<int32_t>& order() const { return rows_.order(); }
+  int64_t batch_rows() const { return batch_rows_; }
 
  private:
   RowBatcher rows_;

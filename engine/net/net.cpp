@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/net/combine_layers.h"
+#include "engine/net/conv_layers.h"
 #include "engine/net/layers.h"
 #include "engine/net/loss_layer.h"
 #include "engine/net/recurrent_layer.h"
@@ -157,6 +158,32 @@ Var Net::mean_steps(Var seq, Var mask, int64_t steps, const std::string& name) {
     fail(n, "its mask '" + mi.name + "' must be a sparse input of width 1 (a value per row)");
   Var out = add_var(n, VarKind::dense, si.width, nullptr);
   layers_.push_back(std::make_unique<MeanStepsLayer>(n, seq, mask, out, steps));
+  return out;
+}
+
+Var Net::conv1d(Var seq, int64_t filters, int64_t width, int64_t steps, Act act, const std::string& name) {
+  const std::string n = unique_layer_name(name, "conv1d");
+  const VarInfo si = checked(seq, n, "input");
+  check_dense(n, {seq}, false);
+  if (si.is_input) fail(n, "its sequence must be computed (an embedding of the steps), not an input");
+  if (filters <= 0) fail(n, "needs a positive number of filters, got " + std::to_string(filters));
+  if (width <= 0 || width > steps)
+    fail(n, "needs a filter width in 1 .. " + std::to_string(steps) + " (the steps), got " + std::to_string(width));
+  Param* w = add_param(n + ".weight", width * si.width, filters, ParamInit::glorot_uniform, false);
+  Param* b = add_param(n + ".bias", 1, filters, ParamInit::zeros, false);
+  Var out = add_var(n, VarKind::dense, filters, nullptr);
+  layers_.push_back(std::make_unique<Conv1dLayer>(n, seq, out, steps, width, act, w, b));
+  return out;
+}
+
+Var Net::max_steps(Var seq, int64_t steps, const std::string& name) {
+  const std::string n = unique_layer_name(name, "max_steps");
+  const VarInfo si = checked(seq, n, "input");
+  check_dense(n, {seq}, false);
+  if (si.is_input) fail(n, "its sequence must be computed, not an input");
+  if (steps <= 0) fail(n, "needs a positive number of steps, got " + std::to_string(steps));
+  Var out = add_var(n, VarKind::dense, si.width, nullptr);
+  layers_.push_back(std::make_unique<MaxStepsLayer>(n, seq, out, steps));
   return out;
 }
 

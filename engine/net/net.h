@@ -81,6 +81,11 @@ class Net {
   Var last_step(Var seq, int64_t steps, const std::string& name = "");  // each sequence's last row
   // The mean of each sequence's real steps (the mask's 1s): STAMP's session memory m_s.
   Var mean_steps(Var seq, Var mask, int64_t steps, const std::string& name = "");
+  // A 1-D convolution of `filters` filters over `width` consecutive steps of a time-major seq (T =
+  // steps) with its "valid" positions only: steps − width + 1 steps out (conv_layers.h).
+  Var conv1d(Var seq, int64_t filters, int64_t width, int64_t steps, Act act, const std::string& name = "");
+  // Each sequence's maximum over its steps, column by column (a CNN's max-pooling over positions).
+  Var max_steps(Var seq, int64_t steps, const std::string& name = "");
   // NARM's attention of `query` (one row per sequence) over the steps of `seq` (sequence_layers.h).
   Var attention(Var seq, Var query, int64_t steps, const std::string& name = "");
   // Logits for every row of the table of the embedding layer that made `embedded`: x·Wᵀ, plus a

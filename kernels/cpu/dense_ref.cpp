@@ -1,4 +1,5 @@
-// CPU reference of the dense, elementwise and interaction ops (kernels/dense.h, kernels/interaction.h).
+// CPU reference of the dense, elementwise, interaction and pooling ops (kernels/dense.h,
+// kernels/interaction.h, kernels/pooling.h).
 #include "kernels/cpu/reference.h"
 #include "kernels/cpu/vectorize.h"
 
@@ -126,6 +127,23 @@ void fm_interaction(const FmInteractionArgs& a) {
         dx[f * a.dim + d] = g + (a.accumulate ? dx[f * a.dim + d] : 0.0f);
       }
     }
+  }
+}
+
+void step_max(const StepMaxArgs& a) {
+  const int64_t n = a.batch * a.width;
+#pragma omp parallel for if (parallel_worth(a.steps * n))
+  for (int64_t i = 0; i < n; ++i) {
+    if (a.backward) {
+      a.dx[a.arg[i] * n + i] += a.dy[i];
+      continue;
+    }
+    float best = a.x[i];
+    int32_t at = 0;
+    for (int64_t t = 1; t < a.steps; ++t)
+      if (a.x[t * n + i] > best || (best != best && a.x[t * n + i] == a.x[t * n + i]))
+        best = a.x[t * n + i], at = static_cast<int32_t>(t);
+    a.y[i] = best, a.arg[i] = at;
   }
 }
 

@@ -1,5 +1,6 @@
-// CUDA kernels of the elementwise ops, column sums (kernels/dense.h) and FM interactions
-// (kernels/interaction.h). Reference: kernels/cpu/dense_ref.cpp. GEMM is cuBLAS's (see cuda_backend.cu).
+// CUDA kernels of the elementwise ops, column sums (kernels/dense.h), FM interactions
+// (kernels/interaction.h) and max-pooling over steps (kernels/pooling.h). Reference: kernels/cpu/dense_ref.cpp. GEMM is
+// cuBLAS's (see cuda_backend.cu).
 #include "kernels/cuda/kernels.h"
 #include "kernels/cuda/launch.h"
 
@@ -117,6 +118,28 @@ __global__ void fm_backward_kernel(FmInteractionArgs a) {
   }
 }
 
+// Max over steps: a thread per (sequence, column), walking the steps; neighbouring threads take
+// neighbouring columns of one row, so every step's read is coalesced. The backward pass is a
+// scatter without collisions (each (sequence, column) adds into the one step it took).
+SR_REGISTER_BUDGET(step_max_kernel, 32);
+__global__ void step_max_kernel(StepMaxArgs a) {
+  const int64_t n = a.batch * a.width;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    if (a.backward) {
+      a.dx[a.arg[i] * n + i] += a.dy[i];
+      continue;
+    }
+    float best = a.x[i];
+    int32_t at = 0;
+    for (int64_t t = 1; t < a.steps; ++t) {
+      const float v = a.x[t * n + i];
+      if (v > best || (best != best && v == v)) best = v, at = static_cast<int32_t>(t);
+    }
+    a.y[i] = best, a.arg[i] = at;
+  }
+}
+
 }  // namespace
 
 void bias_act(const BiasActArgs& a, const OpContext& ctx) {
@@ -146,6 +169,10 @@ void fm_interaction(const FmInteractionArgs& a, const OpContext& ctx) {
     launch("fm_backward_kernel", fm_backward_kernel, elementwise_blocks(a.rows * a.dim), kThreads, 0, ctx, a);
   else
     launch("fm_forward_kernel", fm_forward_kernel, blocks_for(a.rows, kFmRowsPerBlock), kThreads, 0, ctx, a);
+}
+
+void step_max(const StepMaxArgs& a, const OpContext& ctx) {
+  launch("step_max_kernel", step_max_kernel, elementwise_blocks(a.batch * a.width), kThreads, 0, ctx, a);
 }
 
 }  // namespace sr::SR_KERNEL_NS

@@ -16,6 +16,7 @@ std::unique_ptr<CLI::App> make_app() {
   add_synth_command(*app);
   add_topn_command(*app);
   add_ctr_command(*app);
+  add_coldstart_command(*app);
   add_session_command(*app);
   add_serve_command(*app);
   add_index_command(*app);

@@ -8,6 +8,7 @@ namespace sr::cli {
 void add_train_command(CLI::App& app);
 void add_topn_command(CLI::App& app);
 void add_ctr_command(CLI::App& app);
+void add_coldstart_command(CLI::App& app);
 void add_session_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_recommend_command(CLI::App& app);
