@@ -14,7 +14,9 @@ Net item_dae_net(int64_t users, int64_t side_width, const ItemDaeOptions& o) {
 }
 
 Net char_cnn_net(int64_t users, const CharCnnOptions& o) {
-  if (o.width > o.steps) throw error("char CNN: a filter of ", o.width, " characters over titles of ", o.steps);
+  if (o.width > o.steps)
+    throw error("char CNN: a filter ", o.width, " characters wide is wider than the ", o.steps,
+                " title characters read");
   Net net("char_cnn");
   Var chars = net.sparse_input("chars", kTitleAlphabet), targets = net.sparse_input("users", users);
   Var e = net.embedding(chars, o.embed, "chars_embedding", 0.1f);

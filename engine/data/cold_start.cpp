@@ -132,15 +132,4 @@ HostCsr concat_rows(const HostCsr& a, const HostCsr& b) {
   return m;
 }
 
-HostCsr select_rows(const HostCsr& m, std::span<const int32_t> rows) {
-  HostCsr out;
-  out.rows = static_cast<int64_t>(rows.size()), out.cols = m.cols;
-  for (int32_t r : rows) {
-    for (int32_t e = m.row_ptr[r]; e < m.row_ptr[r + 1]; ++e)
-      out.col_idx.push_back(m.col_idx[e]), out.val.push_back(m.val.empty() ? 1.0f : m.val[e]);
-    out.row_ptr.push_back(static_cast<int32_t>(out.col_idx.size()));
-  }
-  return out;
-}
-
 }  // namespace sr

@@ -42,7 +42,7 @@ inline constexpr int64_t kTitleAlphabet = 256;
 HostCsr title_characters(std::span<const std::string> titles, std::span<const int32_t> items, int64_t steps);
 
 // Each item's title from d's item features (the first text field), "" where it has none; throws
-// naming the dataset's fields when its items have no text field.
+// when its items have no text field.
 std::vector<std::string> item_titles(const Dataset& d);
 
 // The columns of several tables of one row count side by side: row r of the result is row r of
@@ -51,8 +51,5 @@ HostCsr concat_columns(std::span<const HostCsr* const> parts);
 
 // The rows of a, then those of b (of the same columns).
 HostCsr concat_rows(const HostCsr& a, const HostCsr& b);
-
-// Each row of `m` restricted to the rows listed (in their order): rows.size() x m.cols.
-HostCsr select_rows(const HostCsr& m, std::span<const int32_t> rows);
 
 }  // namespace sr

@@ -13,6 +13,8 @@ RecallAt recall_at(std::span<const float> scores, const HostCsr& relevant, std::
   SR_CHECK(static_cast<int64_t>(scores.size()) == U * I, "recall_at: ", scores.size(), " scores for ", U, " x ", I);
   SR_CHECK(static_cast<int64_t>(candidate.size()) == I && static_cast<int64_t>(priority.size()) == I,
            "recall_at: candidate and priority need one entry per item");
+  SR_CHECK(!exclude || (exclude->rows == U && exclude->cols == I), "recall_at: an exclusion of ", exclude->rows, " x ",
+           exclude->cols, " for ", U, " x ", I);
   if (k <= 0) throw error("recall_at: k must be positive, got ", k);
   RecallAt r;
   double sum = 0.0;

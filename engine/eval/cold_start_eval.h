@@ -17,7 +17,8 @@ struct RecallAt {
 };
 
 // Recall@k (Liang et al. 2018: hits in the top k over min(k, relevant)) of `scores` (users x items,
-// row-major) for every user with a relevant item (`relevant`, users x items) among the candidates:
+// row-major) for every user with a relevant item (`relevant`, users x items, columns sorted in each
+// row) among the candidates:
 // the items marked in `candidate`, less the user's row of `exclude` (its training items; may be
 // null). Ties are broken by `priority` (higher first; a random order of the items, the same for
 // every method, so that a method that cannot tell items apart scores as chance).

@@ -65,6 +65,7 @@ void train_item_rows(Exec& ex, const ItemRowsNet& net, const HostCsr& inputs, st
 
 std::vector<float> score_item_rows(Exec& ex, const ItemRowsNet& net, const HostCsr& inputs,
                                    std::span<const std::string> titles, int64_t rows, int64_t chunk) {
+  if (chunk <= 0) throw error("item scores: the rows a pass must be positive, got ", chunk);
   const int64_t users = ex.net().var(net.output).width;
   std::vector<float> out(static_cast<size_t>(rows * users));
   std::vector<int32_t> ids;

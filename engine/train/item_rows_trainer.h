@@ -1,6 +1,6 @@
 // Training and scoring of nets whose rows are items and whose output predicts each item's users
 // (the cold-start hybrid's models, engine/data/cold_start.h): a sparse output over the users,
-// scored at each row's users (1) and `negatives` sampled users per user (0) under the logistic
+// scored at each row's users (1) and `negatives` sampled users per positive (0) under the logistic
 // loss, so that a score is the probability that the user has the item and scores compare across
 // items. The input is either a sparse row per item (a DAE over the item's users and side fields)
 // or the item's title as time-major characters (a character CNN).

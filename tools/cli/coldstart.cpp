@@ -172,6 +172,10 @@ void run_coldstart(const ColdStartArgs& a) {
   check_positive("--k", a.k);
   check_positive("--batch", a.batch);
   if (!(a.lr > 0.0)) throw error("--lr must be positive, got ", a.lr);
+  check_positive("--title-chars", a.cnn.steps);
+  check_positive("--cnn-filters", a.cnn.filters);
+  check_positive("--hidden", a.dae.hidden);
+  if (!(a.dae.dropout >= 0.0f && a.dae.dropout < 1.0f)) throw error("--dropout must be in [0, 1), got ", a.dae.dropout);
   if (a.cnn.width < 1 || a.cnn.width > a.cnn.steps)
     throw error("--cnn-width must be in 1 .. --title-chars (", a.cnn.steps, "), got ", a.cnn.width);
   a.input.check();
@@ -200,8 +204,8 @@ void run_coldstart(const ColdStartArgs& a) {
                rows.size());
   for (const std::string& n : side.names) std::fprintf(stderr, " %s", n.c_str());
   std::fprintf(stderr, " (%lld columns); titles\n", static_cast<long long>(side.all.cols));
-  if (s.test.cold_test.nnz() == 0 || s.valid.cold_test.nnz() == 0)
-    throw error("coldstart: the cold items have no interactions to test on");
+  for (const auto& [part, split] : {std::pair{"test", &s.test}, std::pair{"validation", &s.valid}})
+    if (split->cold_test.nnz() == 0) throw error("coldstart: the ", part, " split's cold items have no interactions");
 
   auto be = open_device(Device::parse(a.device));
   const std::vector<uint32_t> priority = tie_priority(I, a.seed);
