@@ -70,6 +70,34 @@ cut -d, -f1 "$tmp/r.csv" | tail -n +2 | sort -un | awk '{print $1 ",g" ($1 % 4)}
   --user-features "$tmp/users.csv" --user-fields id,cat:group --out "$tmp/f.srdata" >/dev/null 2>&1 || fail "import with features"
 same deepfm topn --data "$tmp/f.srdata" --model deepfm factors=4 units=8
 same dcnv2 topn --data "$tmp/f.srdata" --model dcnv2 factors=4 units=8 rank=2
+# The cold-start hybrid (`coldstart`): its three nets train data-parallel; each scorer's test scores
+# (a digest of every item's score for every user) are the same under mpirun as in one process with
+# 2 shards, and a second epoch changes each net's.
+cut -d, -f2 "$tmp/r.csv" | tail -n +2 | sort -un | awk '{print $1 ",title " ($1 % 11) " of " $1 "," ($1 % 5) "|" ($1 % 3 + 5)}' >"$tmp/titled.csv"
+"$bin" import --data "$tmp/r.csv" --item-features "$tmp/titled.csv" --item-fields id,text:title,multi:tags \
+  --out "$tmp/t.srdata" >/dev/null 2>&1 || fail "import with titles"
+tested+=(coldstart)
+cold=(coldstart --data "$tmp/t.srdata" --eval-every 2 --batch 16 --hidden 8 --cnn-filters 8 --title-chars 12 --device cpu)
+digests() { python3 -c "import json,sys; m=json.loads(open(sys.argv[1]).read().splitlines()[-1])['methods']; print(' '.join(m[k]['digest'] for k in ('dae', 'dae_side', 'charcnn', 'hybrid')))" "$1"; }
+if ! "$bin" "${cold[@]}" --epochs 2 --shards 2 >"$tmp/one.out" 2>"$tmp/err" ||
+   ! timeout 300 $mpirun "$bin" "${cold[@]}" --epochs 2 >"$tmp/two.out" 2>>"$tmp/err" ||
+   ! "$bin" "${cold[@]}" --epochs 1 --shards 2 >"$tmp/short.out" 2>>"$tmp/err"; then
+  fail "coldstart data-parallel:"; tail -3 "$tmp/err"
+else
+  one=$(digests "$tmp/one.out") two=$(digests "$tmp/two.out") short=$(digests "$tmp/short.out")
+  read -r -a a <<<"$one"
+  read -r -a b <<<"$short"
+  if [ "$one" != "$two" ]; then fail "coldstart: mpirun -np 2 ($two) and 2 shards in one process ($one) differ"
+  elif [ "${a[0]}" = "${b[0]}" ] || [ "${a[1]}" = "${b[1]}" ] || [ "${a[2]}" = "${b[2]}" ]; then
+    fail "coldstart: a second epoch left a net's scores unchanged ($short vs $one)"
+  else echo "ok: coldstart: mpirun -np 2 = one process with 2 shards, every scorer bit for bit"; fi
+fi
+if timeout 60 mpirun -np 1 "$bin" "${cold[@]}" --epochs 1 : -np 1 "$bin" "${cold[@]}" --epochs 1 --lr 0.5 >/dev/null 2>"$tmp/err" ||
+   ! grep -q "rank 1 of 2 differs from rank 0 in the options" "$tmp/err"; then
+  fail "coldstart: rank 1 with another --lr:"; tail -3 "$tmp/err"
+else
+  echo "ok: coldstart: $(grep -m1 'differs from rank 0' "$tmp/err")"
+fi
 # Two-tower: each shard's batch holds its examples' items and its own draws as candidates.
 same twotower topn --data "$tmp/r.csv" --model twotower hidden=8 dim=4 n_sample=16
 same narm session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embedding=6 hidden=8 max_len=5

@@ -35,7 +35,7 @@ std::vector<uint32_t> tie_priority(int64_t items, uint64_t seed);
 // much of the user's history lies in the item's genres. users x items, row-major.
 std::vector<float> genre_popularity_scores(const HostCsr& train_by_user, const HostCsr& item_side);
 
-// items x users (row-major) as users x items.
+// items x users (row-major) as users x items; any rows x cols matrix the same way.
 std::vector<float> transpose_scores(std::span<const float> by_item, int64_t items, int64_t users);
 
 }  // namespace sr

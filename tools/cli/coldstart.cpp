@@ -9,10 +9,14 @@
 //   dae+side          the same with the item's side fields as input, trained also without users
 //   charcnn           a character CNN over the title
 //   hybrid            dae+side and charcnn blended by the item's interaction count
+// Under mpirun (or with --shards) each model trains data-parallel (DESIGN.md §4); every rank then
+// scores alike and rank 0 reports, with a digest of each scorer's test scores for comparing runs.
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 
+#include "engine/checksum.h"
 #include "engine/data/cold_start.h"
 #include "engine/data/dataset.h"
 #include "engine/data/field_inputs.h"
@@ -25,6 +29,7 @@
 #include "tools/cli/args.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output.h"
+#include "tools/cli/rank_training.h"
 
 namespace sr::cli {
 
@@ -36,14 +41,11 @@ struct ColdStartArgs {
   uint64_t seed = 42;
   int epochs = 200, eval_every = 5, patience = 4, negatives = 4, k = 20;
   int64_t batch = 64;
+  std::optional<int> shards;  // default: the ranks of the job
   ItemDaeOptions dae;
   CharCnnOptions cnn;
   std::string device = "auto";
 };
-
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // The side fields of the items, side by side: all of them (the DAE's input), and the categorical
 // and multi-valued ones (genre popularity's).
@@ -112,6 +114,13 @@ double aim_score(Aim aim, const Recalls& r) {
   return aim == Aim::warm ? r.warm : aim == Aim::cold ? r.cold : 0.5 * (r.cold + r.warm);
 }
 
+// Where a model trains: the rank's device and its part of the data-parallel job.
+struct Training {
+  Backend& be;
+  DataParallel parallel;
+  bool leader() const { return parallel.rank() == 0; }  // prints the progress and the result
+};
+
 struct Trained {
   std::vector<float> valid, test;  // items x users, at the chosen epoch
   Recalls valid_recall;
@@ -123,17 +132,21 @@ struct Trained {
 // of `items`) for up to --epochs, scoring every item each --eval-every epochs on the validation
 // split (a row net reading `valid_inputs`) and keeping the scores of the best epoch by `aim`, with
 // the test scores of that epoch (a row net reading `test_inputs`); stops after --patience
-// evaluations without a better one.
-Trained train_and_score(const ColdStartArgs& a, Backend& be, Net net, int64_t title_steps, Aim aim,
+// evaluations without a better one. The early stopping is this command's own rather than the
+// trainer's (engine/train/early_stopping.h), because that one measures one held-out split by a
+// model's own metric, while here every item's scores are needed for two pools of two splits, and
+// the best epoch's test scores must be kept while the model trains on.
+Trained train_and_score(const ColdStartArgs& a, const Training& run, Net net, int64_t title_steps, Aim aim,
                         const HostCsr& inputs, const HostCsr& valid_inputs, const HostCsr& test_inputs,
                         std::span<const std::string> titles, std::span<const int32_t> items, const HostCsr& positives,
                         const Splits& s, std::span<const uint32_t> priority) {
   const auto t0 = std::chrono::steady_clock::now();
-  Exec ex(net, be, a.seed);
+  Exec ex(net, run.be, a.seed);
   const ItemRowsNet in = item_rows_net(net, title_steps);
   const int64_t I = s.test.train.cols;
   TrainConfig config;
-  config.epochs = a.epochs, config.batch_rows = a.batch, config.seed = a.seed;
+  config.epochs = a.epochs, config.batch_rows = a.batch / run.parallel.shards, config.seed = a.seed;
+  config.parallel = run.parallel;
   config.optimizer.kind = OptKind::adam, config.optimizer.lr = static_cast<float>(a.lr);
   Trained t;
   double best = -1.0;
@@ -142,8 +155,9 @@ Trained train_and_score(const ColdStartArgs& a, Backend& be, Net net, int64_t ti
     if (epoch % a.eval_every != 0 && epoch != a.epochs) return false;
     std::vector<float> v = score_item_rows(ex, in, valid_inputs, titles, I);
     const Recalls r = recalls(v, s.valid, s.valid_warm, a.k, priority);
-    std::fprintf(stderr, "  %-14s epoch %3d  validation R@%d: cold %.4f  warm %.4f\n", net.name().c_str(), epoch, a.k,
-                 r.cold, r.warm);
+    if (run.leader())
+      std::fprintf(stderr, "  %-14s epoch %3d  validation R@%d: cold %.4f  warm %.4f\n", net.name().c_str(), epoch, a.k,
+                   r.cold, r.warm);
     if (aim_score(aim, r) > best) {
       best = aim_score(aim, r), stale = 0;
       t.valid = std::move(v), t.valid_recall = r, t.epoch = epoch;
@@ -154,9 +168,53 @@ Trained train_and_score(const ColdStartArgs& a, Backend& be, Net net, int64_t ti
   };
   BackpropStep step;
   train_item_rows(ex, in, inputs, titles, items, positives, a.negatives, config, step, [](const EpochReport&) {});
-  t.seconds = since(t0);
-  std::fprintf(stderr, "  %-14s chose epoch %d (%.1f s)\n", net.name().c_str(), t.epoch, t.seconds);
+  t.seconds = seconds_since(t0);
+  if (run.leader()) std::fprintf(stderr, "  %-14s chose epoch %d (%.1f s)\n", net.name().c_str(), t.epoch, t.seconds);
   return t;
+}
+
+// The scores' bytes as a checksum in hex: two runs that score alike, bit for bit, print the same.
+std::string digest(std::span<const float> scores) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(checksum64(scores.data(), scores.size_bytes())));
+  return hex;
+}
+
+// What the ranks of a data-parallel job must agree on: every option but the data's paths, and the
+// data (pairs, side fields, titles).
+void check_ranks_agree(Communicator& comm, const ColdStartArgs& a, const HostCsr& pairs, const HostCsr& side,
+                       std::span<const std::string> titles) {
+  if (comm.size() <= 1) return;
+  const nlohmann::json o = {a.cold,
+                            a.holdout,
+                            a.lr,
+                            a.seed,
+                            a.epochs,
+                            a.eval_every,
+                            a.patience,
+                            a.negatives,
+                            a.k,
+                            a.batch,
+                            a.shards.value_or(0),
+                            a.dae.hidden,
+                            a.dae.dropout,
+                            a.dae.cold_copies,
+                            a.cnn.steps,
+                            a.cnn.filters,
+                            a.cnn.width};
+  const std::string options = o.dump();
+  std::vector<uint64_t> data;
+  for (const HostCsr* m : {&pairs, &side}) {
+    data.push_back(checksum64(m->row_ptr.data(), m->row_ptr.size() * sizeof(m->row_ptr[0])));
+    data.push_back(checksum64(m->col_idx.data(), m->col_idx.size() * sizeof(m->col_idx[0])));
+    data.push_back(checksum64(m->val.data(), m->val.size() * sizeof(float)));
+  }
+  for (const std::string& t : titles) data.push_back(checksum64(t.data(), t.size()));
+  const RankAgreement parts[] = {
+      {"the options", checksum64(options.data(), options.size())},
+      {"the data (pairs, item fields or titles)", checksum64(data.data(), data.size() * sizeof(uint64_t))}};
+  check_ranks_agree(comm, parts);
 }
 
 // Each item's users followed by its side fields (items x (users + side)).
@@ -164,7 +222,7 @@ HostCsr with_side(const HostCsr& by_item, const HostCsr& side) {
   return concat_columns(std::vector<const HostCsr*>{&by_item, &side});
 }
 
-void run_coldstart(const ColdStartArgs& a) {
+void run_coldstart(const ColdStartArgs& a, Communicator& comm) {
   check_positive("--epochs", a.epochs);
   check_positive("--eval-every", a.eval_every);
   check_positive("--patience", a.patience);
@@ -180,38 +238,53 @@ void run_coldstart(const ColdStartArgs& a) {
     throw error("--cnn-width must be in 1 .. --title-chars (", a.cnn.steps, "), got ", a.cnn.width);
   a.input.check();
   Device::parse(a.device);
+  if (a.shards) check_positive("--shards", *a.shards);
+  DataParallel parallel{&comm, a.shards.value_or(comm.size())};
+  parallel.check();
+  if (a.batch % parallel.shards != 0)
+    throw error("data-parallel over ", parallel.shards, " shards: --batch (the global batch, now ", a.batch,
+                ") must be a multiple of it");
   const Dataset d = open_dataset(a.input.paths, a.input.options());
   const std::vector<std::string> titles = item_titles(d);
   const ItemSide side = item_side(d);
   Splits s;
-  s.test = cold_start_split(interaction_pairs(d), a.cold, a.holdout, a.seed);
+  const HostCsr pairs = interaction_pairs(d);
+  check_ranks_agree(comm, a, pairs, side.all, titles);
+  s.test = cold_start_split(pairs, a.cold, a.holdout, a.seed);
   s.valid = cold_start_split(s.test.train, a.cold, a.holdout, a.seed + 1);
   s.test_by_item = transpose(s.test.train), s.valid_by_item = transpose(s.valid.train);
   s.test_count = row_counts(s.test_by_item), s.valid_count = row_counts(s.valid_by_item);
-  s.test_warm = complement(s.test.cold), s.valid_warm = complement(s.valid.cold);
+  s.test_warm = complement(s.test.cold);
+  // Validation's warm pool: neither its own cold items nor the test's, which have no pair in
+  // valid.train and no held-out pair, and would only take places in the top k.
+  s.valid_warm.resize(s.valid.cold.size());
+  for (size_t i = 0; i < s.valid_warm.size(); ++i) s.valid_warm[i] = !s.valid.cold[i] && !s.test.cold[i];
   const int64_t U = d.n_users(), I = d.n_items();
   std::vector<int32_t> rows;  // the items trained on: those with a pair in valid.train
   for (int64_t i = 0; i < I; ++i)
     if (s.valid_count[static_cast<size_t>(i)] > 0) rows.push_back(static_cast<int32_t>(i));
-  std::fprintf(stderr,
-               "data: %lld users, %lld items; test: %lld cold items, %lld cold pairs, %lld warm pairs; validation: "
-               "%lld cold items, %lld cold pairs, %lld warm pairs; %lld pairs over %zu items trained on; side "
-               "fields:",
-               static_cast<long long>(U), static_cast<long long>(I), static_cast<long long>(s.test.n_cold()),
-               static_cast<long long>(s.test.cold_test.nnz()), static_cast<long long>(s.test.warm_test.nnz()),
-               static_cast<long long>(s.valid.n_cold()), static_cast<long long>(s.valid.cold_test.nnz()),
-               static_cast<long long>(s.valid.warm_test.nnz()), static_cast<long long>(s.valid.train.nnz()),
-               rows.size());
-  for (const std::string& n : side.names) std::fprintf(stderr, " %s", n.c_str());
-  std::fprintf(stderr, " (%lld columns); titles\n", static_cast<long long>(side.all.cols));
+  if (parallel.rank() == 0) {
+    std::fprintf(stderr,
+                 "data: %lld users, %lld items; test: %lld cold items, %lld cold pairs, %lld warm pairs; validation: "
+                 "%lld cold items, %lld cold pairs, %lld warm pairs; %lld pairs over %zu items trained on; side "
+                 "fields:",
+                 static_cast<long long>(U), static_cast<long long>(I), static_cast<long long>(s.test.n_cold()),
+                 static_cast<long long>(s.test.cold_test.nnz()), static_cast<long long>(s.test.warm_test.nnz()),
+                 static_cast<long long>(s.valid.n_cold()), static_cast<long long>(s.valid.cold_test.nnz()),
+                 static_cast<long long>(s.valid.warm_test.nnz()), static_cast<long long>(s.valid.train.nnz()),
+                 rows.size());
+    for (const std::string& n : side.names) std::fprintf(stderr, " %s", n.c_str());
+    std::fprintf(stderr, " (%lld columns); titles\n", static_cast<long long>(side.all.cols));
+  }
   for (const auto& [part, split] : {std::pair{"test", &s.test}, std::pair{"validation", &s.valid}})
     if (split->cold_test.nnz() == 0) throw error("coldstart: the ", part, " split's cold items have no interactions");
 
-  auto be = open_device(Device::parse(a.device));
+  const std::unique_ptr<Backend> be = open_rank_device(a.device, comm);
+  const Training run{*be, parallel};
   const std::vector<uint32_t> priority = tie_priority(I, a.seed);
   const HostCsr positives = select_rows(s.valid_by_item, rows);
   // The plain DAE: the items' users alone; chosen by warm recall (it cannot tell cold items apart).
-  Trained dae = train_and_score(a, *be, item_dae_net(U, 0, a.dae), 0, Aim::warm, positives, s.valid_by_item,
+  Trained dae = train_and_score(a, run, item_dae_net(U, 0, a.dae), 0, Aim::warm, positives, s.valid_by_item,
                                 s.test_by_item, titles, rows, positives, s, priority);
   // The DAE with side fields, on each item and (cold copies) on its side fields alone.
   HostCsr no_users;
@@ -221,10 +294,10 @@ void run_coldstart(const ColdStartArgs& a) {
     const HostCsr copies = select_rows(with_side(no_users, side.all), rows);
     side_inputs = concat_rows(side_inputs, copies), side_targets = concat_rows(positives, positives);
   }
-  Trained dae_side = train_and_score(a, *be, item_dae_net(U, side.all.cols, a.dae), 0, Aim::both, side_inputs,
+  Trained dae_side = train_and_score(a, run, item_dae_net(U, side.all.cols, a.dae), 0, Aim::both, side_inputs,
                                      with_side(s.valid_by_item, side.all), with_side(s.test_by_item, side.all), titles,
                                      rows, side_targets, s, priority);
-  Trained cnn = train_and_score(a, *be, char_cnn_net(U, a.cnn), a.cnn.steps, Aim::cold, HostCsr{}, HostCsr{}, HostCsr{},
+  Trained cnn = train_and_score(a, run, char_cnn_net(U, a.cnn), a.cnn.steps, Aim::cold, HostCsr{}, HostCsr{}, HostCsr{},
                                 titles, rows, positives, s, priority);
   // The blend's constant, chosen on the validation split.
   double blend = 0.0, best = -1.0;
@@ -233,15 +306,12 @@ void run_coldstart(const ColdStartArgs& a) {
         recalls(hybrid_scores(dae_side.valid, cnn.valid, s.valid_count, c), s.valid, s.valid_warm, a.k, priority);
     if (aim_score(Aim::both, r) > best) best = aim_score(Aim::both, r), blend = c;
   }
-  std::fprintf(stderr, "  hybrid         chose blend c = %g\n", blend);
   const std::vector<float> hybrid = hybrid_scores(dae_side.test, cnn.test, s.test_count, blend);
-  std::vector<float> genre(static_cast<size_t>(I * U));  // items x users, as the others
-  {
-    const std::vector<float> g = genre_popularity_scores(s.test.train, side.categories);
-    for (int64_t u = 0; u < U; ++u)
-      for (int64_t i = 0; i < I; ++i) genre[static_cast<size_t>(i * U + u)] = g[static_cast<size_t>(u * I + i)];
-  }
+  const std::vector<float> genre =  // items x users, as the others
+      transpose_scores(genre_popularity_scores(s.test.train, side.categories), U, I);
 
+  if (!run.leader()) return;
+  std::fprintf(stderr, "  hybrid         chose blend c = %g\n", blend);
   nlohmann::json j;
   j["command"] = "coldstart";
   j["k"] = a.k;
@@ -257,8 +327,9 @@ void run_coldstart(const ColdStartArgs& a) {
   for (const auto& [name, scores] : methods) {
     const Recalls r = recalls(*scores, s.test, s.test_warm, a.k, priority);
     std::fprintf(stderr, "%-18s %10.4f %10.4f\n", name, r.cold, r.warm);
-    j["methods"][name] = {{"cold_recall", r.cold}, {"warm_recall", r.warm}};
+    j["methods"][name] = {{"cold_recall", r.cold}, {"warm_recall", r.warm}, {"digest", digest(*scores)}};
   }
+  j["shards"] = parallel.shards, j["ranks"] = parallel.ranks();
   for (const auto& [name, t] : {std::pair{"dae", &dae}, std::pair{"dae_side", &dae_side}, std::pair{"charcnn", &cnn}})
     j["trained"][name] = {{"epoch", t->epoch}, {"seconds", t->seconds}};
   print_result(j);
@@ -283,7 +354,7 @@ void add_coldstart_command(CLI::App& app) {
   sub->add_option("--patience", a->patience, "measurements without a better one before a model stops")
       ->capture_default_str();
   sub->add_option("--negatives", a->negatives, "sampled users per positive")->capture_default_str();
-  sub->add_option("--batch", a->batch, "items per batch")->capture_default_str();
+  sub->add_option("--batch", a->batch, "items per (global) batch")->capture_default_str();
   sub->add_option("--lr", a->lr, "Adam's learning rate")->capture_default_str();
   sub->add_option("--hidden", a->dae.hidden, "the DAEs' tanh units")->capture_default_str();
   sub->add_option("--dropout", a->dae.dropout, "the DAEs' input corruption")->capture_default_str();
@@ -291,8 +362,12 @@ void add_coldstart_command(CLI::App& app) {
   sub->add_option("--cnn-filters", a->cnn.filters, "convolution filters")->capture_default_str();
   sub->add_option("--cnn-width", a->cnn.width, "characters a filter spans")->capture_default_str();
   sub->add_option("-k,--k", a->k, "the cut-off of Recall@k")->capture_default_str();
-  sub->add_option("--device", a->device, "auto, cpu, emu, cuda, cuda:N")->capture_default_str();
-  sub->callback([a] { run_coldstart(*a); });
+  sub->add_option("--device", a->device, "auto, cpu, emu, cuda, cuda:N (under mpirun: the rank's GPU)")
+      ->capture_default_str();
+  sub->add_option("--shards", a->shards,
+                  "data-parallel: local batches per global step (default: the ranks of the mpirun job, else 1); "
+                  "one process with --shards N trains as N ranks do");
+  sub->callback([a] { run_job([&](Communicator& comm) { run_coldstart(*a, comm); }); });
 }
 
 }  // namespace sr::cli

@@ -62,7 +62,7 @@ void run_import(const Args& a) {
                rep.pass1_seconds, rep.pass2_seconds, rep.order_seconds);
   const auto t0 = std::chrono::steady_clock::now();
   save_dataset(a.out, d);
-  const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double write_s = seconds_since(t0);
   std::fprintf(stderr, "wrote %s in %.2f s\n", a.out.c_str(), write_s);
   nlohmann::json j;
   j["command"] = "import";

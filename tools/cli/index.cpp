@@ -28,10 +28,6 @@ struct QueryArgs {
   bool recall = false;
 };
 
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 void run_build(const BuildArgs& a) {
   if (a.kind != "exact" && a.kind != "ivf") throw error("--kind must be exact or ivf, got '", a.kind, "'");
   const Metric metric = parse_metric(a.metric);
@@ -75,7 +71,7 @@ void run_build(const BuildArgs& a) {
     o.iterations = a.iterations, o.seed = a.seed;
     index.ivf = std::make_unique<IvfIndex>(*be, v.rows, v.cols, std::move(v.values), metric, o);
   }
-  const double seconds = since(t0);
+  const double seconds = seconds_since(t0);
   save_index(a.out, index);
   nlohmann::json j;
   j["command"] = "index build";
@@ -105,7 +101,7 @@ void run_query(const QueryArgs& a) {
   const int k = static_cast<int>(std::min<int64_t>(a.k, index.size()));
   const auto t0 = std::chrono::steady_clock::now();
   const auto top = index.search(q.values, k, a.nprobe);
-  const double seconds = since(t0);
+  const double seconds = seconds_since(t0);
   nlohmann::json j;
   j["command"] = "index query";
   j["kind"] = index.kind();
@@ -121,7 +117,7 @@ void run_query(const QueryArgs& a) {
     const ExactIndex exact(*be, index.size(), index.dim(), index.vectors(), index.metric(), true);
     const auto e0 = std::chrono::steady_clock::now();
     const auto truth = exact.search(q.values, k);
-    j["exact_seconds"] = since(e0);
+    j["exact_seconds"] = seconds_since(e0);
     int64_t found = 0, total = 0;
     for (size_t i = 0; i < top.size(); ++i) {
       for (const Scored& t : truth[i]) {

@@ -18,7 +18,7 @@ void add_info_command(CLI::App& app) {
   sub->callback([a] {
     const auto t0 = std::chrono::steady_clock::now();
     const Dataset d = open_dataset(a->paths, a->options());
-    const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double load_s = seconds_since(t0);
     std::cout << describe_dataset(d);
     nlohmann::json j;
     j["command"] = "info";

@@ -2,6 +2,7 @@
 // JSON line of results that ends stdout, and the process's peak memory.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -20,5 +21,7 @@ void print_result(const nlohmann::json& j);  // one line, last on stdout (or to 
 // as dicts); an empty function restores stdout. One caller at a time.
 void set_result_sink(std::function<void(const nlohmann::json&)> sink);
 double peak_rss_mb();  // the process's peak resident memory so far
+// Seconds of wall time since t0 (the timings each result reports).
+double seconds_since(std::chrono::steady_clock::time_point t0);
 
 }  // namespace sr::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "engine/train/checkpoint.h"
 #include "kernels/error.h"
@@ -40,13 +41,13 @@ nlohmann::json StepProfile::result(const std::string& command, const std::string
   return j;
 }
 
-namespace {
-
 std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm) {
   Device d = Device::parse(device);
   if (d.kind == DeviceKind::cuda && device.find(':') == std::string::npos) d.index = comm.local_rank();
   return open_device(d);
 }
+
+namespace {
 
 std::unique_ptr<Communicator> gradient_communicator(const std::string& choice, Communicator& host, Backend& be) {
   const bool gpu = be.device().kind == DeviceKind::cuda;
@@ -98,6 +99,19 @@ std::string run_id(const std::string& command, const std::string& model,
   nlohmann::json j;
   j["command"] = command, j["model"] = model, j["options"] = options, j["data"] = data;
   return j.dump();
+}
+
+void check_ranks_agree(Communicator& comm, std::span<const RankAgreement> parts) {
+  if (comm.size() <= 1) return;
+  const auto n = static_cast<int64_t>(parts.size());
+  std::vector<uint64_t> mine(parts.size()), all(parts.size() * static_cast<size_t>(comm.size()));
+  for (size_t k = 0; k < parts.size(); ++k) mine[k] = parts[k].checksum;
+  comm.all_gather_host(reinterpret_cast<const int32_t*>(mine.data()), 2 * n, reinterpret_cast<int32_t*>(all.data()));
+  for (int r = 1; r < comm.size(); ++r)
+    for (int64_t k = 0; k < n; ++k)
+      if (all[static_cast<size_t>(r * n + k)] != all[static_cast<size_t>(k)])
+        throw error("data-parallel: rank ", r, " of ", comm.size(), " differs from rank 0 in ", parts[k].what,
+                    ": every rank must run the same command on the same data");
 }
 
 void run_job(const std::function<void(Communicator& comm)>& body) {

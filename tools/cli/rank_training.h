@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ class StepProfile {
  private:
   StepTimes sum_;
 };
+
+// The device of a rank: --device, where "cuda" (or "auto" finding a GPU) means the GPU of the
+// rank's index on its node.
+std::unique_ptr<Backend> open_rank_device(const std::string& device, const Communicator& comm);
 
 // What every training command sets up for its rank of the job, in this order: the rank's device
 // ("cuda", or "auto" finding a GPU, means the GPU of the rank's index on its node), the
@@ -57,6 +62,16 @@ class RankTraining {
   TrainConfig config_;
   StepProfile profile_;
 };
+
+// Every rank of a data-parallel job must run the same command on the same data. Each part names
+// something that must agree and its checksum on this rank; a rank whose checksum differs from rank
+// 0's stops the job with a line naming the rank and what differs, instead of a model averaged from
+// different runs.
+struct RankAgreement {
+  const char* what;
+  uint64_t checksum;
+};
+void check_ranks_agree(Communicator& comm, std::span<const RankAgreement> parts);
 
 // What a training command trains, for TrainFlags::config's `run`.
 std::string run_id(const std::string& command, const std::string& model,

@@ -131,7 +131,7 @@ void run_serve(const ServeArgs& a) {
   j["requests"] = c.requests;
   j["errors"] = c.errors;
   j["batches"] = c.batches;
-  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  j["seconds"] = seconds_since(t0);
   print_result(j);
 }
 }  // namespace

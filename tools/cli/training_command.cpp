@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -79,9 +78,8 @@ uint64_t data_hash(const TrainingData& data) {
   return checksum64(parts, sizeof parts);
 }
 
-// Every rank of a data-parallel job must train the same model with the same flags on the same
-// data (the paths may differ: a node's own copy); a rank that differs from rank 0 stops the job
-// with a line naming the rank and what differs, instead of a model averaged from different runs.
+// Every rank must train the same model with the same flags on the same data (the paths may differ:
+// a node's own copy).
 void check_ranks_agree(Communicator& comm, const std::string& model, const std::map<std::string, std::string>& options,
                        const TrainConfig& cfg, int patience, const TrainingData& data) {
   if (comm.size() <= 1) return;
@@ -89,17 +87,11 @@ void check_ranks_agree(Communicator& comm, const std::string& model, const std::
   flags.erase("run");  // it names the data by path
   flags["epochs"] = cfg.epochs, flags["early_stop_patience"] = patience;
   const std::string what_text = nlohmann::json{model, options}.dump(), flags_text = flags.dump();
-  const uint64_t mine[3] = {checksum64(what_text.data(), what_text.size()),
-                            checksum64(flags_text.data(), flags_text.size()), data_hash(data)};
-  std::vector<int32_t> all(static_cast<size_t>(6 * comm.size()));
-  comm.all_gather_host(reinterpret_cast<const int32_t*>(mine), 6, all.data());
-  const char* what[3] = {"the model or its options", "the training flags (epochs, batch, optimizer, lr, seed, ...)",
-                         "the data (its contents or split)"};
-  for (int r = 1; r < comm.size(); ++r)
-    for (int k = 0; k < 3; ++k)
-      if (std::memcmp(&all[static_cast<size_t>(6 * r + 2 * k)], &all[static_cast<size_t>(2 * k)], 8) != 0)
-        throw error("data-parallel: rank ", r, " of ", comm.size(), " differs from rank 0 in ", what[k],
-                    ": every rank must run the same command on the same data");
+  const RankAgreement parts[] = {{"the model or its options", checksum64(what_text.data(), what_text.size())},
+                                 {"the training flags (epochs, batch, optimizer, lr, seed, ...)",
+                                  checksum64(flags_text.data(), flags_text.size())},
+                                 {"the data (its contents or split)", data_hash(data)}};
+  check_ranks_agree(comm, parts);
 }
 
 // The model and its run, on stderr; `choosing`: the option chosen on the validation part, if any.

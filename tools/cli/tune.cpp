@@ -359,7 +359,7 @@ void run_tune(const Args& a) {
   const tune::HalvingResult res = tune::successive_halving(
       schedule, log, ho, [&launch](int t, int r, int e, int s) { return launch(t, r, e, s); },
       [&progress](const RunResult& r) { progress(r); });
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds = seconds_since(t0);
 
   nlohmann::json j;
   j["command"] = "tune", j["run"] = line.command, j["model"] = entry.name, j["metric"] = metric.key;
