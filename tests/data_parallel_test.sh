@@ -77,11 +77,11 @@ cut -d, -f2 "$tmp/r.csv" | tail -n +2 | sort -un | awk '{print $1 ",title " ($1 
 "$bin" import --data "$tmp/r.csv" --item-features "$tmp/titled.csv" --item-fields id,text:title,multi:tags \
   --out "$tmp/t.srdata" >/dev/null 2>&1 || fail "import with titles"
 tested+=(coldstart)
-cold=(coldstart --data "$tmp/t.srdata" --eval-every 2 --batch 16 --hidden 8 --cnn-filters 8 --title-chars 12 --device cpu)
+cold=(coldstart --data "$tmp/t.srdata" --batch 16 --hidden 8 --cnn-filters 8 --title-chars 12 --device cpu)
 digests() { python3 -c "import json,sys; m=json.loads(open(sys.argv[1]).read().splitlines()[-1])['methods']; print(' '.join(m[k]['digest'] for k in ('dae', 'dae_side', 'charcnn', 'hybrid')))" "$1"; }
-if ! "$bin" "${cold[@]}" --epochs 2 --shards 2 >"$tmp/one.out" 2>"$tmp/err" ||
-   ! timeout 300 $mpirun "$bin" "${cold[@]}" --epochs 2 >"$tmp/two.out" 2>>"$tmp/err" ||
-   ! "$bin" "${cold[@]}" --epochs 1 --shards 2 >"$tmp/short.out" 2>>"$tmp/err"; then
+if ! "$bin" "${cold[@]}" --epochs 2 --eval-every 2 --shards 2 >"$tmp/one.out" 2>"$tmp/err" ||
+   ! timeout 300 $mpirun "$bin" "${cold[@]}" --epochs 2 --eval-every 2 >"$tmp/two.out" 2>>"$tmp/err" ||
+   ! "$bin" "${cold[@]}" --epochs 1 --eval-every 2 --shards 2 >"$tmp/short.out" 2>>"$tmp/err"; then
   fail "coldstart data-parallel:"; tail -3 "$tmp/err"
 else
   one=$(digests "$tmp/one.out") two=$(digests "$tmp/two.out") short=$(digests "$tmp/short.out")
@@ -92,8 +92,17 @@ else
     fail "coldstart: a second epoch left a net's scores unchanged ($short vs $one)"
   else echo "ok: coldstart: mpirun -np 2 = one process with 2 shards, every scorer bit for bit"; fi
 fi
+# With early stopping at work (a measurement every epoch, patience 1): the ranks stop alike.
+if ! "$bin" "${cold[@]}" --epochs 8 --eval-every 1 --patience 1 --shards 2 >"$tmp/one.out" 2>"$tmp/err" ||
+   ! timeout 300 $mpirun "$bin" "${cold[@]}" --epochs 8 --eval-every 1 --patience 1 >"$tmp/two.out" 2>>"$tmp/err"; then
+  fail "coldstart data-parallel with early stopping:"; tail -3 "$tmp/err"
+elif [ "$(digests "$tmp/one.out")" != "$(digests "$tmp/two.out")" ]; then
+  fail "coldstart with early stopping: mpirun -np 2 and 2 shards in one process differ"
+else
+  echo "ok: coldstart with early stopping: mpirun -np 2 = one process with 2 shards, choosing $(grep 'chose epoch' "$tmp/err" | tail -3 | awk '{print $1, $4}' | paste -sd, -)"
+fi
 if timeout 60 mpirun -np 1 "$bin" "${cold[@]}" --epochs 1 : -np 1 "$bin" "${cold[@]}" --epochs 1 --lr 0.5 >/dev/null 2>"$tmp/err" ||
-   ! grep -q "rank 1 of 2 differs from rank 0 in the options" "$tmp/err"; then
+   ! grep -q "rank 1 of 2 differs from rank 0 in --lr" "$tmp/err"; then
   fail "coldstart: rank 1 with another --lr:"; tail -3 "$tmp/err"
 else
   echo "ok: coldstart: $(grep -m1 'differs from rank 0' "$tmp/err")"

@@ -10,10 +10,10 @@
 //   charcnn           a character CNN over the title
 //   hybrid            dae+side and charcnn blended by the item's interaction count
 // Under mpirun (or with --shards) each model trains data-parallel (DESIGN.md §4); every rank then
-// scores alike and rank 0 reports, with a digest of each scorer's test scores for comparing runs.
+// scores alike (checked at each validation) and rank 0 reports, with a digest of each scorer's
+// test scores for comparing runs.
 #include <chrono>
 #include <cstdio>
-#include <numeric>
 #include <optional>
 
 #include "engine/checksum.h"
@@ -154,6 +154,12 @@ Trained train_and_score(const ColdStartArgs& a, const Training& run, Net net, in
   config.after_epoch = [&](int epoch) {
     if (epoch % a.eval_every != 0 && epoch != a.epochs) return false;
     std::vector<float> v = score_item_rows(ex, in, valid_inputs, titles, I);
+    // Every rank must take the same decision below: scores that differ by a bit (another device,
+    // a nondeterministic kernel) would let one rank stop while another trains on, waiting forever.
+    if (run.parallel.ranks() > 1) {
+      const RankAgreement same[] = {{"the validation scores", checksum64(v.data(), v.size() * sizeof(float))}};
+      check_ranks_agree(*run.parallel.comm, same);
+    }
     const Recalls r = recalls(v, s.valid, s.valid_warm, a.k, priority);
     if (run.leader())
       std::fprintf(stderr, "  %-14s epoch %3d  validation R@%d: cold %.4f  warm %.4f\n", net.name().c_str(), epoch, a.k,
@@ -181,39 +187,35 @@ std::string digest(std::span<const float> scores) {
   return hex;
 }
 
-// What the ranks of a data-parallel job must agree on: every option but the data's paths, and the
-// data (pairs, side fields, titles).
-void check_ranks_agree(Communicator& comm, const ColdStartArgs& a, const HostCsr& pairs, const HostCsr& side,
-                       std::span<const std::string> titles) {
+// What the ranks of a data-parallel job must agree on: every option that shapes the run (each named
+// when it differs), the shards, and the data (pairs, item fields, titles). The device and the
+// paths may differ; the validation scores are compared as they come (train_and_score).
+void check_coldstart_ranks_agree(Communicator& comm, const ColdStartArgs& a, const DataParallel& parallel,
+                                 const HostCsr& pairs, const HostCsr& side, std::span<const std::string> titles) {
   if (comm.size() <= 1) return;
-  const nlohmann::json o = {a.cold,
-                            a.holdout,
-                            a.lr,
-                            a.seed,
-                            a.epochs,
-                            a.eval_every,
-                            a.patience,
-                            a.negatives,
-                            a.k,
-                            a.batch,
-                            a.shards.value_or(0),
-                            a.dae.hidden,
-                            a.dae.dropout,
-                            a.dae.cold_copies,
-                            a.cnn.steps,
-                            a.cnn.filters,
-                            a.cnn.width};
-  const std::string options = o.dump();
-  std::vector<uint64_t> data;
-  for (const HostCsr* m : {&pairs, &side}) {
-    data.push_back(checksum64(m->row_ptr.data(), m->row_ptr.size() * sizeof(m->row_ptr[0])));
-    data.push_back(checksum64(m->col_idx.data(), m->col_idx.size() * sizeof(m->col_idx[0])));
-    data.push_back(checksum64(m->val.data(), m->val.size() * sizeof(float)));
+  const std::pair<const char*, nlohmann::json> options[] = {
+      {"--cold", a.cold},           {"--holdout", a.holdout},       {"--lr", a.lr},
+      {"--seed", a.seed},           {"--epochs", a.epochs},         {"--eval-every", a.eval_every},
+      {"--patience", a.patience},   {"--negatives", a.negatives},   {"--k", a.k},
+      {"--batch", a.batch},         {"--shards", parallel.shards},  {"--hidden", a.dae.hidden},
+      {"--dropout", a.dae.dropout}, {"--title-chars", a.cnn.steps}, {"--cnn-filters", a.cnn.filters},
+      {"--cnn-width", a.cnn.width}};
+  std::vector<RankAgreement> parts;
+  for (const auto& [flag, value] : options) {
+    const std::string text = value.dump();
+    parts.push_back({flag, checksum64(text.data(), text.size())});
   }
-  for (const std::string& t : titles) data.push_back(checksum64(t.data(), t.size()));
-  const RankAgreement parts[] = {
-      {"the options", checksum64(options.data(), options.size())},
-      {"the data (pairs, item fields or titles)", checksum64(data.data(), data.size() * sizeof(uint64_t))}};
+  auto matrix = [](const HostCsr& m) {
+    const uint64_t sums[3] = {checksum64(m.row_ptr.data(), m.row_ptr.size() * sizeof(int32_t)),
+                              checksum64(m.col_idx.data(), m.col_idx.size() * sizeof(int32_t)),
+                              checksum64(m.val.data(), m.val.size() * sizeof(float))};
+    return checksum64(sums, sizeof sums);
+  };
+  std::vector<uint64_t> title_sums;
+  for (const std::string& t : titles) title_sums.push_back(checksum64(t.data(), t.size()));
+  parts.push_back({"the data's interactions", matrix(pairs)});
+  parts.push_back({"the items' side fields", matrix(side)});
+  parts.push_back({"the items' titles", checksum64(title_sums.data(), title_sums.size() * sizeof(uint64_t))});
   check_ranks_agree(comm, parts);
 }
 
@@ -249,7 +251,7 @@ void run_coldstart(const ColdStartArgs& a, Communicator& comm) {
   const ItemSide side = item_side(d);
   Splits s;
   const HostCsr pairs = interaction_pairs(d);
-  check_ranks_agree(comm, a, pairs, side.all, titles);
+  check_coldstart_ranks_agree(comm, a, parallel, pairs, side.all, titles);
   s.test = cold_start_split(pairs, a.cold, a.holdout, a.seed);
   s.valid = cold_start_split(s.test.train, a.cold, a.holdout, a.seed + 1);
   s.test_by_item = transpose(s.test.train), s.valid_by_item = transpose(s.valid.train);

@@ -80,8 +80,9 @@ uint64_t data_hash(const TrainingData& data) {
 
 // Every rank must train the same model with the same flags on the same data (the paths may differ:
 // a node's own copy).
-void check_ranks_agree(Communicator& comm, const std::string& model, const std::map<std::string, std::string>& options,
-                       const TrainConfig& cfg, int patience, const TrainingData& data) {
+void check_training_ranks_agree(Communicator& comm, const std::string& model,
+                                const std::map<std::string, std::string>& options, const TrainConfig& cfg, int patience,
+                                const TrainingData& data) {
   if (comm.size() <= 1) return;
   nlohmann::json flags = nlohmann::json::parse(cfg.checkpoint.run);
   flags.erase("run");  // it names the data by path
@@ -147,7 +148,7 @@ TrainedModel* TrainingCommand::fit(const TrainingData& data, int64_t n_users, in
                                          run_id(command, entry_->name, options_, data_paths));
   const OptionSpec* chosen = auto_option(entry_->options, options_);
   if (rank_->leader()) announce(built, rank_->config(), chosen && patience_ > 0 ? chosen : nullptr, data.positive_at);
-  check_ranks_agree(*comm_, entry_->name, options_, rank_->config(), patience_, data);
+  check_training_ranks_agree(*comm_, entry_->name, options_, rank_->config(), patience_, data);
   FitOptions o;
   o.config = rank_->config();
   o.seed = args_.flags.seed;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/error.h"
+#include "tools/cli/output.h"
 
 namespace sr::cli {
 
@@ -16,7 +17,7 @@ TrainingLog::~TrainingLog() {
 }
 
 void TrainingLog::write(nlohmann::json j) {
-  j["elapsed"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  j["elapsed"] = seconds_since(start_);
   const std::string line = j.dump() + "\n";
   if (std::fwrite(line.data(), 1, line.size(), f_) != line.size() || std::fflush(f_) != 0)
     throw error("--log '", path_, "': write failed (", std::strerror(errno), ")");
