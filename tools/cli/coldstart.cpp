@@ -10,8 +10,8 @@
 //   charcnn           a character CNN over the title
 //   hybrid            dae+side and charcnn blended by the item's interaction count
 // Under mpirun (or with --shards) each model trains data-parallel (DESIGN.md §4); every rank then
-// scores alike (checked at each validation) and rank 0 reports, with a digest of each scorer's
-// test scores for comparing runs.
+// scores the validation split alike (checked at each measurement), and rank 0 alone scores the
+// test and reports, with a digest of each scorer's test scores for comparing runs.
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -167,7 +167,8 @@ Trained train_and_score(const ColdStartArgs& a, const Training& run, Net net, in
     if (aim_score(aim, r) > best) {
       best = aim_score(aim, r), stale = 0;
       t.valid = std::move(v), t.valid_recall = r, t.epoch = epoch;
-      t.test = title_steps > 0 ? t.valid : score_item_rows(ex, in, test_inputs, titles, I);
+      if (run.leader())  // only rank 0 reports the test
+        t.test = title_steps > 0 ? t.valid : score_item_rows(ex, in, test_inputs, titles, I);
       return false;
     }
     return ++stale >= a.patience;
@@ -301,6 +302,7 @@ void run_coldstart(const ColdStartArgs& a, Communicator& comm) {
                                      rows, side_targets, s, priority);
   Trained cnn = train_and_score(a, run, char_cnn_net(U, a.cnn), a.cnn.steps, Aim::cold, HostCsr{}, HostCsr{}, HostCsr{},
                                 titles, rows, positives, s, priority);
+  if (!run.leader()) return;  // the other ranks have done their part: the nets' training
   // The blend's constant, chosen on the validation split.
   double blend = 0.0, best = -1.0;
   for (double c : {0.5, 2.0, 5.0, 20.0, 100.0}) {
@@ -312,7 +314,6 @@ void run_coldstart(const ColdStartArgs& a, Communicator& comm) {
   const std::vector<float> genre =  // items x users, as the others
       transpose_scores(genre_popularity_scores(s.test.train, side.categories), U, I);
 
-  if (!run.leader()) return;
   std::fprintf(stderr, "  hybrid         chose blend c = %g\n", blend);
   nlohmann::json j;
   j["command"] = "coldstart";
