@@ -59,6 +59,14 @@ void check_positive(const char* flag, int64_t value) {
   if (value < 1) throw error(flag, " must be >= 1, got ", value);
 }
 
+int64_t shard_batch(int64_t global_rows, int shards) {
+  if (shards <= 1) return global_rows;
+  if (global_rows <= 0 || global_rows % shards != 0)
+    throw error("data-parallel over ", shards, " shards: --batch (the global batch, now ", global_rows,
+                ") must be a positive multiple of it");
+  return global_rows / shards;
+}
+
 ImportOptions ImportArgs::options() const {
   ImportOptions o;
   o.layout = layout;
@@ -249,12 +257,7 @@ TrainConfig TrainFlags::config(const TrainDefaults& d, Communicator* comm, const
   cfg.optimizer.average = average.value_or(d.average);
   cfg.optimizer.momentum = d.momentum;
   cfg.scatter = scatter == "atomic" ? ScatterMode::atomic : ScatterMode::deterministic;
-  if (cfg.parallel.shards > 1) {  // --batch is the global batch; each shard trains its part
-    if (cfg.batch_rows <= 0 || cfg.batch_rows % cfg.parallel.shards != 0)
-      throw error("data-parallel over ", cfg.parallel.shards, " shards: --batch (the global batch, now ",
-                  cfg.batch_rows, ") must be a positive multiple of it");
-    cfg.batch_rows /= cfg.parallel.shards;
-  }
+  cfg.batch_rows = shard_batch(cfg.batch_rows, cfg.parallel.shards);
   if (profile_steps > 0 && cfg.batch_rows <= 0)
     throw error("--profile-steps times batches, and this model trains on the whole matrix as one: give --batch");
   cfg.checkpoint.dir = checkpoint_dir;

@@ -17,6 +17,9 @@ namespace sr::cli {
 
 // Refuses a count flag (lanes, k) below 1.
 void check_positive(const char* flag, int64_t value);
+// --batch is the global batch of a data-parallel run: the rows of one of `shards` shards' batches.
+// Refuses a global batch the shards cannot split evenly (or none, the whole matrix, over shards).
+int64_t shard_batch(int64_t global_rows, int shards);
 // Makes the directory --out names (and its parents); throws naming it when it cannot.
 void make_out_dir(const std::string& dir);
 

@@ -114,10 +114,12 @@ double aim_score(Aim aim, const Recalls& r) {
   return aim == Aim::warm ? r.warm : aim == Aim::cold ? r.cold : 0.5 * (r.cold + r.warm);
 }
 
-// Where a model trains: the rank's device and its part of the data-parallel job.
+// Where a model trains: the rank's device, its part of the data-parallel job and the rows of its
+// shard's batches.
 struct Training {
   Backend& be;
   DataParallel parallel;
+  int64_t shard_rows;
   bool leader() const { return parallel.rank() == 0; }  // prints the progress and the result
 };
 
@@ -145,7 +147,7 @@ Trained train_and_score(const ColdStartArgs& a, const Training& run, Net net, in
   const ItemRowsNet in = item_rows_net(net, title_steps);
   const int64_t I = s.test.train.cols;
   TrainConfig config;
-  config.epochs = a.epochs, config.batch_rows = a.batch / run.parallel.shards, config.seed = a.seed;
+  config.epochs = a.epochs, config.batch_rows = run.shard_rows, config.seed = a.seed;
   config.parallel = run.parallel;
   config.optimizer.kind = OptKind::adam, config.optimizer.lr = static_cast<float>(a.lr);
   Trained t;
@@ -244,9 +246,7 @@ void run_coldstart(const ColdStartArgs& a, Communicator& comm) {
   if (a.shards) check_positive("--shards", *a.shards);
   DataParallel parallel{&comm, a.shards.value_or(comm.size())};
   parallel.check();
-  if (a.batch % parallel.shards != 0)
-    throw error("data-parallel over ", parallel.shards, " shards: --batch (the global batch, now ", a.batch,
-                ") must be a multiple of it");
+  const int64_t shard_rows = shard_batch(a.batch, parallel.shards);  // refused here, before the data is read
   const Dataset d = open_dataset(a.input.paths, a.input.options());
   const std::vector<std::string> titles = item_titles(d);
   const ItemSide side = item_side(d);
@@ -283,7 +283,7 @@ void run_coldstart(const ColdStartArgs& a, Communicator& comm) {
     if (split->cold_test.nnz() == 0) throw error("coldstart: the ", part, " split's cold items have no interactions");
 
   const std::unique_ptr<Backend> be = open_rank_device(a.device, comm);
-  const Training run{*be, parallel};
+  const Training run{*be, parallel, shard_rows};
   const std::vector<uint32_t> priority = tie_priority(I, a.seed);
   const HostCsr positives = select_rows(s.valid_by_item, rows);
   // The plain DAE: the items' users alone; chosen by warm recall (it cannot tell cold items apart).
