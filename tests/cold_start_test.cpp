@@ -61,8 +61,11 @@ TEST(ColdStartSplit, PartsAreDisjointCoverEveryPairAndColdItemsAreNeverTrainedOn
   EXPECT_NE(other.cold, s.cold);
   // Splitting the training part again: its cold items are among those trained on.
   const ColdStartSplit v = cold_start_split(s.train, 0.2, 0.25, 11);
-  for (size_t i = 0; i < v.cold.size(); ++i)
-    if (v.cold[i]) EXPECT_EQ(s.cold[i], 0) << "validation cold item " << i << " was a test cold item";
+  for (size_t i = 0; i < v.cold.size(); ++i) {
+    if (v.cold[i]) {
+      EXPECT_EQ(s.cold[i], 0) << "validation cold item " << i << " was a test cold item";
+    }
+  }
 }
 
 TEST(ColdStartSplit, ImpossibleSharesAreRefused) {

@@ -47,6 +47,23 @@ TEST(Dsl, WiringErrorsNameTheLayer) {
   expect_error([&] { net.input("nope"); }, {"no input 'nope'", "ratings"});
 }
 
+// A dense layer or an embedding over a sparse var propagates no gradient into its values: over a
+// var that trained layers compute (a sparse output, a shift of one) it is refused, naming both;
+// over an input or a corruption of one (CDAE, Mult-DAE) it is what those models are.
+TEST(Dsl, ALayerThatWouldStarveATrainedSparseVarIsRefused) {
+  Net net("m");
+  Var x = net.sparse_input("ratings", 10);
+  Var xc = net.corrupt(x, 0.2f, "corrupt");
+  Var h = net.dense(xc, 4, Act::sigmoid, "hidden");
+  Var y = net.sparse_output(h, 10, Act::sigmoid, x, "out");
+  for (Var v : {y, net.shift(y, net.sparse_input("offsets", 10), "shifted")}) {
+    expect_error([&] { net.dense(v, 3, Act::relu, "over_scores"); },
+                 {"layer 'over_scores'", "trained layer 'out'", "never learn"});
+    expect_error([&] { net.embedding(v, 3, "lookup"); }, {"layer 'lookup'", "trained layer 'out'"});
+  }
+  net.embedding(xc, 3, "over_corruption");  // no parameter upstream: accepted
+}
+
 TEST(Dsl, UnboundInputIsAnError) {
   Net net("m");
   Var x = net.sparse_input("ratings", 5);

@@ -87,6 +87,7 @@ Var Net::dense(Var x, int64_t units, Act act, const std::string& name) {
   const std::string n = unique_layer_name(name, "dense");
   const VarInfo xi = checked(x, n, "input");
   if (units <= 0) fail(n, "needs a positive number of units, got " + std::to_string(units));
+  if (xi.kind == VarKind::sparse) check_no_trained_producer(n, x);
   Param* w = add_param(n + ".weight", xi.width, units, ParamInit::glorot_uniform, xi.kind == VarKind::sparse);
   Param* b = add_param(n + ".bias", 1, units, ParamInit::zeros, false);
   Var out = add_var(n, VarKind::dense, units, nullptr);
@@ -227,6 +228,7 @@ Var Net::embedding(Var ids, int64_t dim, const std::string& name, float init_std
   const VarInfo xi = checked(ids, n, "input");
   if (xi.kind != VarKind::sparse) fail(n, "an embedding looks up rows by a sparse input; '" + xi.name + "' is dense");
   if (dim <= 0) fail(n, "needs a positive dimension, got " + std::to_string(dim));
+  check_no_trained_producer(n, ids);
   if (!(init_std >= 0.0f)) fail(n, "needs an initial standard deviation >= 0, got " + std::to_string(init_std));
   Param* w = add_param(n + ".weight", xi.width, dim, ParamInit::normal, true);
   w->init_std = init_std;
@@ -410,6 +412,22 @@ void Net::set_output(Var v) {
 void Net::set_regularizer(Regularizer reg) {
   if (!(reg.l2 >= 0.0f)) fail("regularizer", "l2 must be >= 0, got " + std::to_string(reg.l2));
   reg_ = reg;
+}
+
+void Net::check_no_trained_producer(const std::string& layer, Var x) const {
+  std::vector<Var> upstream{x};
+  while (!upstream.empty()) {
+    const Var v = upstream.back();
+    upstream.pop_back();
+    if (var(v).is_input) continue;
+    const Layer& made_by = producer(v);
+    if (!made_by.params().empty())
+      fail(layer, "reads the sparse '" + var(x).name + "', which the trained layer '" + made_by.name() +
+                      "' computes: no gradient flows back through a sparse input of a dense layer or an embedding, "
+                      "so '" +
+                      made_by.name() + "' would never learn");
+    for (Var i : made_by.inputs()) upstream.push_back(i);
+  }
 }
 
 Layer& Net::producer(Var v) const {

@@ -141,6 +141,10 @@ class Net {
   void check_dense(const std::string& layer, const std::vector<Var>& xs, bool same_width) const;
   Param* add_param(const std::string& name, int64_t rows, int64_t cols, ParamInit init, bool row_sparse);
   const VarInfo& checked(Var v, const std::string& layer, const char* role) const;
+  // A dense layer or an embedding over a sparse var computes no gradient for the var's values
+  // (only for its own weights): refused when a layer with parameters made the var, whose training
+  // would otherwise stop there without a word. A sparse input, or a corruption of one, is fine.
+  void check_no_trained_producer(const std::string& layer, Var x) const;
   std::string unique_layer_name(const std::string& requested, const char* kind);
   [[noreturn]] void fail(const std::string& layer, const std::string& what) const;
 

@@ -22,7 +22,7 @@ py::array view(std::span<const T> values, py::handle owner) {
   py::array_t<T> a({static_cast<py::ssize_t>(values.size())}, {static_cast<py::ssize_t>(sizeof(T))}, values.data(),
                    owner);
   a.attr("setflags")(py::arg("write") = false);
-  return std::move(a);
+  return a;
 }
 
 template <typename T>
