@@ -58,7 +58,7 @@ TEST(Dsl, ALayerThatWouldStarveATrainedSparseVarIsRefused) {
   Var y = net.sparse_output(h, 10, Act::sigmoid, x, "out");
   for (Var v : {y, net.shift(y, net.sparse_input("offsets", 10), "shifted")}) {
     expect_error([&] { net.dense(v, 3, Act::relu, "over_scores"); },
-                 {"layer 'over_scores'", "trained layer 'out'", "never learn"});
+                 {"layer 'over_scores'", "trained layer 'out'", "would get none through 'over_scores'"});
     expect_error([&] { net.embedding(v, 3, "lookup"); }, {"layer 'lookup'", "trained layer 'out'"});
   }
   net.embedding(xc, 3, "over_corruption");  // no parameter upstream: accepted

@@ -18,7 +18,7 @@ tools/setup_debian.sh
 export PATH="$PATH:/usr/local/cuda/bin"
 jobs=$(nproc)
 arch=${SPARSEREC_CUDA_ARCHITECTURES:-90}
-# Every build here keeps line tables only (-g1): enough for the sanitizers' and a crash's
+# Every C++ compile here keeps line tables only (-g1): enough for the sanitizers' and a crash's
 # backtraces with file and line, at a third less compile time than full debug information (-g), which
 # made most of this script's time (tools/cli/tune.cpp at -O2: 39 s with -g, 30 s with -g1, 29 s without).
 lines_only=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
@@ -49,8 +49,9 @@ ls build-test/python/sparserec/_sparserec*.so >/dev/null
 echo "-- the Python package: pip install . (the CPU engine) into a clean virtual environment, its tests on that install --"
 venv=$(mktemp -d)
 /usr/bin/python3 -m venv --system-site-packages "$venv"  # Debian's python3: its numpy and pytest
-# At -O1: this checks the package and its install, not its speed, and the package's Release default
-# (-O3) compiles far slower (engine/model_file.cpp: 18 s at -O3, 11 s at -O1).
+# At -O1 (the CPU kernels' reference loops keep their own -O3): this checks the package and its
+# install, not its speed, and the package's Release default (-O3) compiles far slower
+# (engine/model_file.cpp: 18 s at -O3, 11 s at -O1).
 "$venv/bin/pip" install -q --config-settings=cmake.define.SPARSEREC_WITH_CUDA=OFF \
   --config-settings=cmake.define.SPARSEREC_WITH_EMU=OFF "--config-settings=cmake.define.CMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" .
 (cd "$venv" && SPARSEREC_BIN="$root/build-test/tools/sparserec" "$venv/bin/python" -m pytest -q -p no:cacheprovider \

@@ -425,7 +425,7 @@ void Net::check_no_trained_producer(const std::string& layer, Var x) const {
       fail(layer, "reads the sparse '" + var(x).name + "', which the trained layer '" + made_by.name() +
                       "' computes: no gradient flows back through a sparse input of a dense layer or an embedding, "
                       "so '" +
-                      made_by.name() + "' would never learn");
+                      made_by.name() + "' would get none through '" + layer + "'");
     for (Var i : made_by.inputs()) upstream.push_back(i);
   }
 }
