@@ -19,6 +19,7 @@
   X(gather, GatherArgs)                \
   X(scatter, ScatterArgs)              \
   X(sampled_dot, SampledDotArgs)       \
+  X(densify, DensifyArgs)              \
   X(gemm, GemmArgs)                    \
   X(bias_act, BiasActArgs)             \
   X(act_backward, ActBackwardArgs)     \

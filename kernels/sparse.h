@@ -68,4 +68,14 @@ struct SampledDotArgs {
   float* z = nullptr;  // nnz entries
 };
 
+// densify:  Y[r, c] = Σ_{k in row r : col_k = c} val_k (1 where val is null) for every c < a.cols,
+// the whole rows x a.cols block written (zero where row r has no nonzero), its rows ldy ≥ a.cols
+// floats apart, so that it may be a column range of a wider matrix (a GAN discriminator's input:
+// a user's purchases beside the generator's vector).
+struct DensifyArgs {
+  CsrView a;
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
 }  // namespace sr

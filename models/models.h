@@ -15,6 +15,7 @@ ModelEntry bias_rating_model();
 ModelEntry cdae_model();
 ModelEntry multdae_model();
 ModelEntry multvae_model();
+ModelEntry cfgan_model();
 ModelEntry gmf_model();
 ModelEntry mlp_model();
 ModelEntry neumf_model();

@@ -9,13 +9,17 @@ namespace sr {
 
 const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> models = {
-      autorec_model(),     biased_mf_model(),       rbm_model(),
-      mean_rating_model(), bias_rating_model(),     cdae_model(),
-      multdae_model(),     multvae_model(),         gmf_model(),
-      mlp_model(),         neumf_model(),           deepfm_model(),
-      dcnv2_model(),       two_tower_model(),       popularity_model(),
-      itemknn_model(),     gru4rec_model(),         narm_model(),
-      stamp_model(),       prod2vec_model(),        session_popularity_model(),
+      autorec_model(),     biased_mf_model(),
+      rbm_model(),         mean_rating_model(),
+      bias_rating_model(), cdae_model(),
+      multdae_model(),     multvae_model(),
+      cfgan_model(),       gmf_model(),
+      mlp_model(),         neumf_model(),
+      deepfm_model(),      dcnv2_model(),
+      two_tower_model(),   popularity_model(),
+      itemknn_model(),     gru4rec_model(),
+      narm_model(),        stamp_model(),
+      prod2vec_model(),    session_popularity_model(),
       spop_model(),        session_itemknn_model(),
   };
   return models;

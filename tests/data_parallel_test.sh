@@ -60,6 +60,7 @@ fi
 same cdae topn --data "$tmp/r.csv" --model cdae hidden=8
 same multdae topn --data "$tmp/r.csv" --model multdae hidden=16
 same multvae topn --data "$tmp/r.csv" --model multvae hidden=16 latent=8
+same cfgan topn --data "$tmp/r.csv" --model cfgan hidden_g=16 hidden_d=8
 same gmf topn --data "$tmp/r.csv" --model gmf factors=4
 same mlp topn --data "$tmp/r.csv" --model mlp factors=4
 same neumf topn --data "$tmp/r.csv" --model neumf factors=4 pretrain=1

@@ -10,6 +10,7 @@
 
 #include "engine/data/batchers.h"
 #include "engine/net/exec.h"
+#include "engine/train/adversarial_step.h"
 #include "engine/train/session_trainer.h"
 #include "tests/test_util.h"
 
@@ -606,6 +607,164 @@ std::string skip_gram_name(const ::testing::TestParamInfo<CaseParam>& info) {
 }
 
 SR_INSTANTIATE_ON_ALL_BACKENDS(SkipGramGradientCheck, kSkipGramCases, skip_gram_name);
+
+// ---- a conditional GAN over purchase vectors (CFGAN): the discriminator input's masking, and the
+// adversarial step's two gradients (engine/train/adversarial_step.h) ----
+
+struct GanCase {
+  const char* name;
+  float mask_ratio;
+};
+const GanCase kGanCases[] = {{"partial_masking_half", 0.5f}, {"no_partial_masking", 0.0f}};
+using GanGradientCheck = BackendParity<GanCase, kGanCases>;
+
+constexpr int64_t kGanUsers = 5, kGanItems = 9;
+
+struct GanNet {
+  Net net{"gan"};
+  Var c, r, x, z;
+};
+// G: purchases → tanh 4 → r̂ (n); D: [e | v] → tanh 3 → a logit.
+void build_gan(GanNet& g, float mask_ratio) {
+  g.c = g.net.sparse_input("ratings", kGanItems);
+  g.r = g.net.dense(g.net.dense(g.c, 4, Act::tanh, "gen_hidden"), kGanItems, Act::identity, "gen_output");
+  g.x = g.net.discriminator_input(g.c, g.r, mask_ratio, "disc_input");
+  g.z = g.net.dense(g.net.dense(g.x, 3, Act::tanh, "disc_hidden"), 1, Act::identity, "disc_output");
+}
+
+HostCsr purchases(std::mt19937_64& rng) {
+  HostCsr p = random_csr({"purchases", kGanUsers, kGanItems, 0.4}, rng, false);
+  p.val.clear();  // one-hot: every purchase is a 1
+  return p;
+}
+
+// The discriminator input through a logistic loss (labels: 1 for the real rows, 0 for the
+// generated ones), against central differences under the same mask (draws rewound).
+TEST_P(GanGradientCheck, DiscriminatorInputBackwardMatchesFiniteDifferences) {
+  GanNet g;
+  build_gan(g, c_.mask_ratio);
+  Var label = g.net.sparse_input("label", 1);
+  g.net.minimize(masked_bce(g.z, label));
+  Exec ex(g.net, *be_, 11);
+  const SparseBatch c(*be_, purchases(rng_));
+  std::vector<float> real(2 * kGanUsers, 0.0f);
+  std::fill(real.begin(), real.begin() + kGanUsers, 1.0f);
+  const SparseBatch l(*be_, one_hot_rows(std::vector<int32_t>(2 * kGanUsers, 0), 1, &real));
+  ex.bind(g.c, &c);
+  ex.bind(label, &l);
+  for (const Param* p : g.net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  expect_gradients_match(ex, g.net);
+}
+
+// Real rows [e | e], generated rows [e | r̂ ⊙ m] with m ⊇ e, m in {0, 1}, and (with a ratio) some
+// unpurchased items in m.
+TEST_P(GanGradientCheck, DiscriminatorInputStacksRealAndMaskedRows) {
+  GanNet g;
+  build_gan(g, c_.mask_ratio);
+  g.net.set_output(g.r);
+  Exec ex(g.net, *be_, 5);
+  const HostCsr p = purchases(rng_);
+  const SparseBatch c(*be_, p);
+  ex.bind(g.c, &c);
+  ex.run_layers(true);
+  const auto x = ex.slot(g.x).value.to_host(), r = ex.slot(g.r).value.to_host();
+  const int64_t B = kGanUsers, n = kGanItems;
+  ASSERT_EQ(x.size(), static_cast<size_t>(2 * B * 2 * n));
+  int64_t extra = 0, unpurchased = 0;
+  for (int64_t u = 0; u < B; ++u) {
+    std::vector<float> e(n, 0.0f);
+    for (int32_t k = p.row_ptr[u]; k < p.row_ptr[u + 1]; ++k) e[p.col_idx[k]] = 1.0f;
+    for (int64_t j = 0; j < n; ++j) {
+      EXPECT_EQ(x[u * 2 * n + j], e[j]) << "real row " << u << ", condition " << j;
+      EXPECT_EQ(x[u * 2 * n + n + j], e[j]) << "real row " << u << ", vector " << j;
+      EXPECT_EQ(x[(B + u) * 2 * n + j], e[j]) << "generated row " << u << ", condition " << j;
+      const float v = x[(B + u) * 2 * n + n + j], gen = r[u * n + j];
+      if (e[j] == 1.0f) {
+        EXPECT_EQ(v, gen) << "generated row " << u << ": purchase " << j << " masked out";
+      } else {
+        EXPECT_TRUE(v == 0.0f || v == gen) << "generated row " << u << ", item " << j;
+        unpurchased += 1, extra += v != 0.0f;
+      }
+    }
+  }
+  if (c_.mask_ratio == 0.0f) {
+    EXPECT_EQ(extra, 0);
+  } else {
+    EXPECT_GT(extra, 0) << "of " << unpurchased << " unpurchased items";
+    EXPECT_LT(extra, unpurchased);
+  }
+}
+
+double softplus_d(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+
+// The step's gradients: G's parameters against central differences of
+//   L_G = (Σ_u softplus(−z_fake,u) + α Σ_{u, j unpurchased} r̂_uj²) / B
+// (zr_ratio 1: every unpurchased item), D's against those of
+//   L_D = (Σ_u softplus(−z_real,u) + softplus(z_fake,u)) / B,
+// and the loss it reports is L_D + L_G.
+TEST_P(GanGradientCheck, AdversarialStepGradientsAreEachPlayersOwn) {
+  GanNet g;
+  build_gan(g, c_.mask_ratio);
+  g.net.set_output(g.r);
+  Exec ex(g.net, *be_, 3);
+  const HostCsr p = purchases(rng_);
+  const SparseBatch c(*be_, p);
+  ex.bind(g.c, &c);
+  for (const Param* q : g.net.params())
+    ex.params().weights(*q).upload(random_vector(static_cast<size_t>(q->rows * q->cols), rng_, -0.8f, 0.8f));
+  const float alpha = 0.3f;
+  const int64_t B = kGanUsers, n = kGanItems;
+  std::vector<float> e(B * n, 0.0f);
+  for (int64_t u = 0; u < B; ++u)
+    for (int32_t k = p.row_ptr[u]; k < p.row_ptr[u + 1]; ++k) e[u * n + p.col_idx[k]] = 1.0f;
+  auto losses = [&] {  // {L_D, L_G} at the current weights, under the rewound draws
+    ex.draws().rewind();
+    ex.run_layers(true);
+    const auto z = ex.slot(g.z).value.to_host(), r = ex.slot(g.r).value.to_host();
+    double ld = 0.0, lg = 0.0;
+    for (int64_t u = 0; u < B; ++u) {
+      ld += softplus_d(-z[u]) + softplus_d(z[B + u]);
+      lg += softplus_d(-z[B + u]);
+      for (int64_t j = 0; j < n; ++j) lg += alpha * (1.0 - e[u * n + j]) * r[u * n + j] * r[u * n + j];
+    }
+    return std::pair<double, double>{ld / B, lg / B};
+  };
+  AdversarialStep step({g.r, g.x, g.z}, 1.0f, alpha);
+  ex.draws().rewind();
+  const LossTicket t = step.gradients(ex, 0);
+  const double reported = *ex.read_loss(t, true);
+  const auto [ld0, lg0] = losses();
+  EXPECT_NEAR(reported, ld0 + lg0, 1e-4 * (1.0 + std::fabs(ld0 + lg0)));
+  for (const Param* q : g.net.params()) {
+    const bool generator = q->name.rfind("gen_", 0) == 0;
+    const std::vector<float> analytic = ex.gradient(*q).g.to_host();
+    std::vector<float> w = ex.params().weights(*q).to_host();
+    for (size_t i = 0; i < w.size(); i += 1 + w.size() / kEntriesPerParam) {
+      const float saved = w[i];
+      auto central = [&](float h) {
+        auto at = [&](float v) {
+          w[i] = v;
+          ex.params().weights(*q).upload(w);
+          const auto [ld, lg] = losses();
+          return generator ? lg : ld;
+        };
+        return (at(saved + h) - at(saved - h)) / (2.0 * static_cast<double>(h));
+      };
+      const double numeric = (4.0 * central(kStep / 2) - central(kStep)) / 3.0;
+      w[i] = saved;
+      ex.params().weights(*q).upload(w);
+      EXPECT_NEAR(analytic[i], numeric, kRelTol * std::max(std::fabs(numeric), kFloor))
+          << (generator ? "L_G" : "L_D") << ", parameter " << q->name << " element " << i;
+    }
+  }
+}
+
+std::string gan_name(const ::testing::TestParamInfo<CaseParam>& info) {
+  return kGanCases[std::get<1>(info.param)].name;
+}
+
+SR_INSTANTIATE_ON_ALL_BACKENDS(GanGradientCheck, kGanCases, gan_name);
 
 }  // namespace
 }  // namespace sr::test

@@ -195,6 +195,34 @@ void check_sampled_dot(Backend& be, const SparseOpCase& c, std::mt19937_64& rng)
   }
 }
 
+// Rows into a column block of a wider matrix (columns 3.. of rows cols + 5 wide): the block written
+// whole, zeros included, with values and one-hot; the columns around it keep what they held.
+TEST_P(SparseParity, DensifyIntoAColumnBlock) {
+  for (bool one_hot : {false, true}) {
+    const HostCsr a = random_csr(c_.shape, rng_, !one_hot);
+    const int64_t ld = a.cols + 5, offset = 3;
+    auto ref = random_vector(a.rows * ld, rng_);
+    const std::vector<float> before = ref;
+    const SparseBatch da(*be_, a);
+    DeviceBuffer<float> dy(*be_, ref);
+    ref::densify({{a.row_ptr.data(), a.col_idx.data(), one_hot ? nullptr : a.val.data(), a.rows, a.cols, a.nnz()},
+                  ref.data() + offset,
+                  ld});
+    be_->densify({da.view(!one_hot), dy.get() + offset, ld});
+    const auto got = dy.download();
+    EXPECT_TRUE(all_close(ref, got, 0.0f, 0.0f)) << "one_hot " << one_hot;
+    for (int64_t r = 0; r < a.rows; ++r) {
+      double sum = 0.0;
+      for (int64_t c = 0; c < a.cols; ++c) sum += ref[r * ld + offset + c];
+      double want = 0.0;
+      for (int64_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) want += one_hot ? 1.0 : a.val[k];
+      EXPECT_NEAR(sum, want, 1e-4 * (1.0 + std::abs(want))) << "row " << r;
+      for (int64_t c : {int64_t{0}, int64_t{1}, int64_t{2}, offset + a.cols, ld - 1})
+        EXPECT_EQ(got[r * ld + c], before[r * ld + c]) << "row " << r << " column " << c << " outside the block";
+    }
+  }
+}
+
 TEST_P(SparseParity, SampledDot) { check_sampled_dot(*be_, c_, rng_); }
 
 // The sampled dot's CUDA forms, each forced on every case (as EverySpmmFormForced).

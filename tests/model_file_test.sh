@@ -29,6 +29,7 @@ small() {
   case $1 in
     autorec|cdae|multdae) echo "hidden=16" ;;
     multvae) echo "hidden=16 latent=4" ;;
+    cfgan) echo "hidden_g=16 hidden_d=8" ;;
     rbm) echo "hidden=8 cd_k=2" ;;
     biased_mf) echo "factors=8" ;;
     gmf|mlp|neumf) echo "factors=4" ;;

@@ -50,6 +50,8 @@ MODELS
 cdae hidden=16
 multdae hidden=16
 multvae hidden=16 latent=8
+cfgan hidden_g=16 hidden_d=8
+cfgan hidden_g=16 hidden_d=8 pm_ratio=0 zr_ratio=0
 gmf factors=4
 mlp factors=4
 neumf factors=4 negatives=2

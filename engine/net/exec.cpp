@@ -95,13 +95,17 @@ Exec::Slot& Exec::prepare(Var v, int64_t rows, const SparseBatch* pattern) {
 }
 
 LossTicket Exec::forward_async(bool training) {
+  run_layers(training);
+  return losses_.take();
+}
+
+void Exec::run_layers(bool training) {
   training_ = training;
   for (size_t i = 0; i < net_.vars().size(); ++i)
     if (net_.vars()[i].is_input && !slots_[i].pattern)
       throw error("model '", net_.name(), "': input '", net_.vars()[i].name, "' is not bound");
   written_in_forward_.clear();
   for (const auto& layer : net_.layers()) layer->forward(*this);
-  return losses_.take();
 }
 
 double Exec::forward(bool training) { return *losses_.read(forward_async(training), true); }

@@ -45,6 +45,9 @@ class Exec {
   // for the device (a host sync). forward_async returns it as a ticket instead (loss_queue.h).
   double forward(bool training);
   LossTicket forward_async(bool training);
+  // The same pass without taking its ticket: for a training step that adds loss terms of its own
+  // and then takes them all as one (take_loss).
+  void run_layers(bool training);
   // The loss terms added since the last ticket (a training step that drives the layers itself),
   // and a ticket's value: when it has arrived, or waiting for it (`wait`).
   LossTicket take_loss() { return losses_.take(); }

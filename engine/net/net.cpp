@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "engine/net/adversarial_layer.h"
 #include "engine/net/combine_layers.h"
 #include "engine/net/conv_layers.h"
 #include "engine/net/layers.h"
@@ -264,6 +265,21 @@ Var Net::multiply(Var a, Var b, const std::string& name) {
   check_dense(n, {a, b}, true);
   Var out = add_var(n, VarKind::dense, var(a).width, nullptr);
   layers_.push_back(std::make_unique<MultiplyLayer>(n, a, b, out));
+  return out;
+}
+
+Var Net::discriminator_input(Var condition, Var generated, float mask_ratio, const std::string& name) {
+  const std::string n = unique_layer_name(name, "discriminator_input");
+  const VarInfo ci = checked(condition, n, "condition");
+  if (ci.kind != VarKind::sparse || !ci.is_input) fail(n, "its condition must be a sparse input (the purchases)");
+  check_dense(n, {generated}, false);
+  if (var(generated).width != ci.width)
+    fail(n, "the generated vectors have width " + std::to_string(var(generated).width) + ", the condition " +
+                std::to_string(ci.width));
+  if (!(mask_ratio >= 0.0f && mask_ratio <= 1.0f))
+    fail(n, "its mask ratio must be in [0, 1], got " + std::to_string(mask_ratio));
+  Var out = add_var(n, VarKind::dense, 2 * ci.width, nullptr);
+  layers_.push_back(std::make_unique<DiscriminatorInputLayer>(n, condition, generated, out, mask_ratio));
   return out;
 }
 

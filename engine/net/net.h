@@ -107,6 +107,11 @@ class Net {
   // value per column of a block pattern), not learned: a training-time correction such as a
   // sampled softmax's logQ. Inference skips it (set the output to `scores`).
   Var shift(Var scores, Var offsets, const std::string& name = "");
+  // A conditional GAN discriminator's input (CFGAN): 2B rows of width 2n from B users' purchases
+  // `condition` (a sparse input of width n) and the generator's vectors `generated` (dense, width
+  // n) — real rows [e_u | e_u], then generated rows [e_u | r̂_u ⊙ (e_u + k_u)], k_u unpurchased
+  // items drawn with probability mask_ratio in training (adversarial_layer.h).
+  Var discriminator_input(Var condition, Var generated, float mask_ratio, const std::string& name = "");
   // The loss, added as the last layer: no layer may follow it.
   void minimize(LossSpec loss, Regularizer reg = {});
   // For nets trained by their own step, without a loss (RBM): the output predictions read, and

@@ -63,4 +63,14 @@ SR_CPU_HOT void sampled_dot(const SampledDotArgs& s) {
   }
 }
 
+void densify(const DensifyArgs& d) {
+  const CsrView& a = d.a;
+#pragma omp parallel for if (parallel_worth(a.rows * a.cols))
+  for (int64_t r = 0; r < a.rows; ++r) {
+    float* y = d.y + r * d.ldy;
+    for (int64_t c = 0; c < a.cols; ++c) y[c] = 0.0f;
+    for (int32_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) y[a.col_idx[k]] += a.val ? a.val[k] : 1.0f;
+  }
+}
+
 }  // namespace sr::ref

@@ -182,6 +182,20 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   }
 }
 
+// Densify: one warp per row zeroes the row's block (coalesced), then adds its nonzeros, a lane
+// each. Within a row columns are distinct in every batch the engine builds, so each add lands on
+// a zero and the result is exact; repeated columns are summed in any order.
+SR_REGISTER_BUDGET(densify_kernel, 32);
+__global__ void __launch_bounds__(kWarpsPerBlock * 32) densify_kernel(DensifyArgs d) {
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
+  if (row >= d.a.rows) return;
+  float* y = d.y + row * d.ldy;
+  for (int64_t c = threadIdx.x; c < d.a.cols; c += 32) y[c] = 0.0f;
+  __syncwarp();
+  for (int32_t k = d.a.row_ptr[row] + static_cast<int32_t>(threadIdx.x); k < d.a.row_ptr[row + 1]; k += 32)
+    atomicAdd(y + d.a.col_idx[k], d.a.val ? d.a.val[k] : 1.0f);
+}
+
 // Score z[k] of pattern entry k (row `row`): the lanes take partial products over the width and
 // reduce them with a butterfly of shuffles (fixed order: deterministic).
 __device__ inline void sampled_dot_entry(const SampledDotArgs& s, const float* h, int32_t k, int lane) {
@@ -313,6 +327,11 @@ void scatter(const ScatterArgs& s, const OpContext& ctx) {
   spmm({s.at.col_ptr, s.at.row_idx, s.vals, s.at.src, s.at.n_touched, s.at.touched, s.d, s.width, nullptr,
         Act::identity, true, s.dw},
        s.a.nnz, ctx);
+}
+
+void densify(const DensifyArgs& d, const OpContext& ctx) {
+  if (d.a.rows == 0) return;
+  launch("densify_kernel", densify_kernel, blocks_for(d.a.rows, kWarpsPerBlock), dim3(32, kWarpsPerBlock), 0, ctx, d);
 }
 
 void sampled_dot(const SampledDotArgs& s, const OpContext& ctx) {
