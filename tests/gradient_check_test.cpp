@@ -632,6 +632,12 @@ void build_gan(GanNet& g, float mask_ratio) {
   g.z = g.net.dense(g.net.dense(g.x, 3, Act::tanh, "disc_hidden"), 1, Act::identity, "disc_output");
 }
 
+// Every weight of the net from U(−0.8, 0.8).
+void randomize_weights(Exec& ex, const Net& net, std::mt19937_64& rng) {
+  for (const Param* p : net.params())
+    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng, -0.8f, 0.8f));
+}
+
 HostCsr purchases(std::mt19937_64& rng) {
   HostCsr p = random_csr({"purchases", kGanUsers, kGanItems, 0.4}, rng, false);
   p.val.clear();  // one-hot: every purchase is a 1
@@ -652,8 +658,7 @@ TEST_P(GanGradientCheck, DiscriminatorInputBackwardMatchesFiniteDifferences) {
   const SparseBatch l(*be_, one_hot_rows(std::vector<int32_t>(2 * kGanUsers, 0), 1, &real));
   ex.bind(g.c, &c);
   ex.bind(label, &l);
-  for (const Param* p : g.net.params())
-    ex.params().weights(*p).upload(random_vector(static_cast<size_t>(p->rows * p->cols), rng_, -0.8f, 0.8f));
+  randomize_weights(ex, g.net, rng_);
   expect_gradients_match(ex, g.net);
 }
 
@@ -711,8 +716,7 @@ TEST_P(GanGradientCheck, AdversarialStepGradientsAreEachPlayersOwn) {
   const HostCsr p = purchases(rng_);
   const SparseBatch c(*be_, p);
   ex.bind(g.c, &c);
-  for (const Param* q : g.net.params())
-    ex.params().weights(*q).upload(random_vector(static_cast<size_t>(q->rows * q->cols), rng_, -0.8f, 0.8f));
+  randomize_weights(ex, g.net, rng_);
   const float alpha = 0.3f;
   const int64_t B = kGanUsers, n = kGanItems;
   std::vector<float> e(B * n, 0.0f);
