@@ -14,6 +14,7 @@
 // epochs): ML-100K 0.0853 at 1e-3 and 0.0951 at 3e-4 (200 epochs), 0.0952 at 1e-4 and 0.1024 at
 // 3e-4 (400); ML-100K thinned to half its ratings, 400 epochs: 0.0478 at 1e-4, 0.0393 at 3e-4,
 // 0.0362 at 1e-3 — so the authors' 1e-4, with up to 400 epochs (early stopping chooses).
+// The generator's output is linear, as in the authors' code (its last layer has no activation).
 // Departures: users are the rows (the authors' code trains item rows on ML-100K); G and D update
 // together every step (adversarial_step.h).
 #include "engine/train/adversarial_step.h"

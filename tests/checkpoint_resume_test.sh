@@ -58,6 +58,8 @@ killed() {
 killed autorec 4 1 train --data "$tmp/r.csv" --model autorec hidden=64 --batch 16 --epochs 12 --device cpu
 # (with weight averaging: the average is part of the checkpoint)
 killed multvae 4 2 topn --data "$tmp/r.csv" --model multvae hidden=64 latent=16 --batch 16 --epochs 12 --device cpu --average-weights 0.9
+# (a GAN: both players' weights and Adam moments, and the masks' draw counter)
+killed cfgan 3 3 topn --data "$tmp/r.csv" --model cfgan hidden_g=32 hidden_d=16 --batch 64 --epochs 6 --device cpu
 killed neumf 3 10 topn --data "$tmp/r.csv" --model neumf factors=8 pretrain=1 --batch 64 --epochs 3 --device cpu
 killed narm 4 2 session --train "$tmp/c.tsv" --test "$tmp/c.tsv" --model narm embedding=8 hidden=16 max_len=5 --batch 32 --epochs 30 --device cpu
 # Session-parallel lanes carry GRU state: GRU4Rec checkpoints at epoch ends.

@@ -625,9 +625,9 @@ struct GanNet {
   Var c, r, x, z;
 };
 // G: purchases → tanh 4 → r̂ (n); D: [e | v] → tanh 3 → a logit.
-void build_gan(GanNet& g, float mask_ratio) {
-  g.c = g.net.sparse_input("ratings", kGanItems);
-  g.r = g.net.dense(g.net.dense(g.c, 4, Act::tanh, "gen_hidden"), kGanItems, Act::identity, "gen_output");
+void build_gan(GanNet& g, float mask_ratio, int64_t items = kGanItems) {
+  g.c = g.net.sparse_input("ratings", items);
+  g.r = g.net.dense(g.net.dense(g.c, 4, Act::tanh, "gen_hidden"), items, Act::identity, "gen_output");
   g.x = g.net.discriminator_input(g.c, g.r, mask_ratio, "disc_input");
   g.z = g.net.dense(g.net.dense(g.x, 3, Act::tanh, "disc_hidden"), 1, Act::identity, "disc_output");
 }
@@ -701,6 +701,33 @@ TEST_P(GanGradientCheck, DiscriminatorInputStacksRealAndMaskedRows) {
   }
 }
 
+// Partial masking draws each unpurchased item with the ratio's probability (0.2, so that a mask
+// drawn at 1 − ratio would show): over 40 users x 300 items, the share of unpurchased items in the
+// mask within 5 standard deviations of 0.2.
+TEST_P(GanGradientCheck, PartialMaskingDrawsUnpurchasedItemsAtItsRatio) {
+  const int64_t users = 40, items = 300;
+  const float ratio = 0.2f;
+  GanNet g;
+  build_gan(g, ratio, items);
+  g.net.set_output(g.r);
+  Exec ex(g.net, *be_, 9);
+  randomize_weights(ex, g.net, rng_);
+  HostCsr p = random_csr({"purchases", users, items, 0.1}, rng_, false);
+  p.val.clear();
+  const SparseBatch c(*be_, p);
+  ex.bind(g.c, &c);
+  ex.run_layers(true);
+  const auto x = ex.slot(g.x).value.to_host();
+  const int64_t unpurchased = users * items - p.nnz();
+  int64_t drawn = 0;
+  for (int64_t u = 0; u < users; ++u)
+    for (int64_t j = 0; j < items; ++j) drawn += x[(users + u) * 2 * items + items + j] != 0.0f;
+  drawn -= p.nnz();  // the purchases are always in the mask (a generated value of exactly 0 is not expected)
+  const double expected = ratio * static_cast<double>(unpurchased);
+  const double sd = std::sqrt(expected * (1.0 - ratio));
+  EXPECT_NEAR(static_cast<double>(drawn), expected, 5.0 * sd) << "of " << unpurchased << " unpurchased items";
+}
+
 double softplus_d(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
 
 // The step's gradients: G's parameters against central differences of
@@ -761,6 +788,21 @@ TEST_P(GanGradientCheck, AdversarialStepGradientsAreEachPlayersOwn) {
       EXPECT_NEAR(analytic[i], numeric, kRelTol * std::max(std::fabs(numeric), kFloor))
           << (generator ? "L_G" : "L_D") << ", parameter " << q->name << " element " << i;
     }
+  }
+  // As one shard of a global batch of 2B rows: every gradient and the loss halve.
+  std::vector<std::vector<float>> whole;
+  for (const Param* q : g.net.params()) {
+    whole.push_back(ex.gradient(*q).g.to_host());
+    ex.gradient(*q).g.fill_zero();
+  }
+  ex.draws().rewind();
+  const LossTicket half = step.gradients(ex, 2 * B);
+  EXPECT_NEAR(*ex.read_loss(half, true), reported / 2, 1e-5 * (1.0 + std::fabs(reported)));
+  for (size_t k = 0; k < whole.size(); ++k) {
+    const std::vector<float> got = ex.gradient(*g.net.params()[k]).g.to_host();
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], whole[k][i] / 2, 1e-5f + 1e-4f * std::fabs(whole[k][i]))
+          << g.net.params()[k]->name << " " << i;
   }
 }
 

@@ -30,6 +30,11 @@ LossTicket AdversarialStep::gradients(Exec& ex, int64_t global_rows) {
   SR_CHECK(disc_input, "model '", net.name(), "': '", net.var(v_.disc_input).name, "' is not a discriminator input");
   const auto first_d =
       std::find_if(layers.begin(), layers.end(), [&](const auto& l) { return l.get() == disc_input; }) + 1;
+  SR_CHECK(!net.has_loss() && first_d != layers.end() && layers.back()->output().id == v_.score.id &&
+               net.var(v_.score).width == 1,
+           "model '", net.name(),
+           "': the adversarial step needs the discriminator's layers after its input, ending in '",
+           net.var(v_.score).name, "' (one logit per row), and no loss layer");
 
   ex.run_layers(true);
   Exec::Slot& g = ex.slot(v_.generated);

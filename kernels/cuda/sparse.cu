@@ -183,8 +183,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 }
 
 // Densify: one warp per row zeroes the row's block (coalesced), then adds its nonzeros, a lane
-// each. Within a row columns are distinct in every batch the engine builds, so each add lands on
-// a zero and the result is exact; repeated columns are summed in any order.
+// each. Where a row's columns are distinct each add lands on a zero and the result is exact; a
+// column repeated in a row (events imported without merging repeats) is summed in any order,
+// which is exact too while the values are small integers (implicit feedback's 1s).
 SR_REGISTER_BUDGET(densify_kernel, 32);
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) densify_kernel(DensifyArgs d) {
   const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
